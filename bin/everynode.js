@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Runs the compiled CLI when it exists (npm pack / installed use), else the TypeScript sources
+// through tsx, so a fresh clone works without a build step.
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const compiled = join(root, 'dist', 'cli', 'main.js');
+if (existsSync(compiled) && !process.env.EVERYNODE_FROM_SOURCE) {
+  await import(pathToFileURL(compiled).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import(pathToFileURL(join(root, 'src', 'cli', 'main.ts')).href);
+}

@@ -1,0 +1,29 @@
+// Node 20's --test does not expand globs, so this script lists every test file explicitly and
+// hands them to node's test runner (through tsx). Real-cluster tests live under test/cluster/
+// and run only with `npm run test:cluster`.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+const skipDirs = new Set(['node_modules', 'dist', '.git', 'cluster-e2e']);
+function walk(dir, out) {
+  for (const name of readdirSync(dir)) {
+    if (skipDirs.has(name)) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+const only = process.argv.slice(2);
+const files = only.length > 0 ? only : [...walk(join(root, 'src'), []), ...walk(join(root, 'test'), [])].sort();
+if (files.length === 0) {
+  console.error('no test files found');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+});
+process.exit(r.status ?? 1);

@@ -1,0 +1,105 @@
+/**
+ * The wire-format object model everynode works on: kubernetes-types, deeply readonly, with the
+ * label and annotation keys that the upstream DaemonSet controller stamps on objects.
+ */
+import type {
+  DaemonSet as K8sDaemonSet,
+  DaemonSetSpec as K8sDaemonSetSpec,
+  DaemonSetStatus as K8sDaemonSetStatus,
+  DaemonSetCondition as K8sDaemonSetCondition,
+  DaemonSetUpdateStrategy as K8sDaemonSetUpdateStrategy,
+  RollingUpdateDaemonSet as K8sRollingUpdateDaemonSet,
+  ControllerRevision as K8sControllerRevision,
+} from 'kubernetes-types/apps/v1.js';
+import type {
+  Node as K8sNode,
+  Pod as K8sPod,
+  PodSpec as K8sPodSpec,
+  PodTemplateSpec as K8sPodTemplateSpec,
+  Taint as K8sTaint,
+  Toleration as K8sToleration,
+  NodeSelector as K8sNodeSelector,
+  NodeSelectorTerm as K8sNodeSelectorTerm,
+  NodeSelectorRequirement as K8sNodeSelectorRequirement,
+  Affinity as K8sAffinity,
+  Event as K8sEvent,
+  PodCondition as K8sPodCondition,
+} from 'kubernetes-types/core/v1.js';
+import type {
+  LabelSelector as K8sLabelSelector,
+  LabelSelectorRequirement as K8sLabelSelectorRequirement,
+  ObjectMeta as K8sObjectMeta,
+  OwnerReference as K8sOwnerReference,
+} from 'kubernetes-types/meta/v1.js';
+import type { Lease as K8sLease } from 'kubernetes-types/coordination/v1.js';
+
+/** Makes every property, at every depth, readonly. */
+export type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** Makes a readonly type writable again at the top level and below (for builders that own a copy). */
+export type Mutable<T> = T extends readonly (infer E)[]
+  ? Mutable<E>[]
+  : T extends object
+    ? { -readonly [K in keyof T]: Mutable<T[K]> }
+    : T;
+
+export type DaemonSet = DeepReadonly<K8sDaemonSet>;
+export type DaemonSetSpec = DeepReadonly<K8sDaemonSetSpec>;
+export type DaemonSetStatus = DeepReadonly<K8sDaemonSetStatus>;
+export type DaemonSetCondition = DeepReadonly<K8sDaemonSetCondition>;
+export type DaemonSetUpdateStrategy = DeepReadonly<K8sDaemonSetUpdateStrategy>;
+export type RollingUpdateDaemonSet = DeepReadonly<K8sRollingUpdateDaemonSet>;
+export type ControllerRevision = DeepReadonly<K8sControllerRevision>;
+export type Node = DeepReadonly<K8sNode>;
+export type Pod = DeepReadonly<K8sPod>;
+export type PodSpec = DeepReadonly<K8sPodSpec>;
+export type PodTemplateSpec = DeepReadonly<K8sPodTemplateSpec>;
+export type PodCondition = DeepReadonly<K8sPodCondition>;
+export type Taint = DeepReadonly<K8sTaint>;
+export type Toleration = DeepReadonly<K8sToleration>;
+export type NodeSelector = DeepReadonly<K8sNodeSelector>;
+export type NodeSelectorTerm = DeepReadonly<K8sNodeSelectorTerm>;
+export type NodeSelectorRequirement = DeepReadonly<K8sNodeSelectorRequirement>;
+export type Affinity = DeepReadonly<K8sAffinity>;
+export type LabelSelector = DeepReadonly<K8sLabelSelector>;
+export type LabelSelectorRequirement = DeepReadonly<K8sLabelSelectorRequirement>;
+export type ObjectMeta = DeepReadonly<K8sObjectMeta>;
+export type OwnerReference = DeepReadonly<K8sOwnerReference>;
+export type Event = DeepReadonly<K8sEvent>;
+export type Lease = DeepReadonly<K8sLease>;
+/** An int or a string such as "25%", as in IntOrString. */
+export type IntOrString = number | string;
+
+/** Label on pods and revisions: the hash of the template revision they belong to. */
+export const CONTROLLER_REVISION_HASH_LABEL = 'controller-revision-hash';
+/** Deprecated label on pods: the DaemonSet's template generation when the pod was created. */
+export const POD_TEMPLATE_GENERATION_LABEL = 'pod-template-generation';
+/** Annotation on apps/v1 DaemonSets carrying the internal templateGeneration. */
+export const TEMPLATE_GENERATION_ANNOTATION = 'deprecated.daemonset.template.generation';
+/** Annotation read by `rollout history` for the CHANGE-CAUSE column. */
+export const CHANGE_CAUSE_ANNOTATION = 'kubernetes.io/change-cause';
+/** Annotation set on the template by `rollout restart`. */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+
+/** The key a DaemonSet is queued and addressed by: "namespace/name". */
+export function objectKey(obj: { readonly metadata?: ObjectMeta | undefined }): string {
+  const ns = obj.metadata?.namespace ?? '';
+  const name = obj.metadata?.name ?? '';
+  return ns === '' ? name : `${ns}/${name}`;
+}
+
+/** Parses an RFC 3339 time into epoch milliseconds; undefined when absent or unparseable. */
+export function parseTime(t: string | undefined | null): number | undefined {
+  if (t === undefined || t === null || t === '') return undefined;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Formats epoch milliseconds as RFC 3339 with second precision, as kube-apiserver writes times. */
+export function formatTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}

@@ -1,0 +1,28 @@
+/**
+ * The clock every runtime component reads time from, so that the embedded cluster can run on a
+ * virtual clock and replay exactly from a seed.
+ */
+
+/** A handle for a scheduled callback. */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** Time source and timers. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Runs fn after ms (virtual or real). */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+}
+
+/** The wall clock. */
+export class RealClock implements Clock {
+  now(): number {
+    return Date.now();
+  }
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const t = setTimeout(fn, ms);
+    return { cancel: () => clearTimeout(t) };
+  }
+}
