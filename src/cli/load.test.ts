@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { expectKind, loadObjects, parseObjects } from './load.js';
 import { UsageError } from './errors.js';
 
@@ -103,10 +104,10 @@ test('loadObjects reads files and "-" from the given stdin', async () => {
   const file = join(dir, 'n.yaml');
   writeFileSync(file, 'apiVersion: v1\nkind: Node\nmetadata: {name: a}\n');
   assert.equal((await loadObjects(file)).length, 1);
-  const stdin = (async function* () {
-    yield 'apiVersion: v1\nkind: Node\n';
-    yield Buffer.from('metadata: {name: b}\n');
-  })();
+  const stdin = Readable.from([
+    'apiVersion: v1\nkind: Node\n',
+    Buffer.from('metadata: {name: b}\n'),
+  ]);
   const [fromStdin] = await loadObjects('-', { stdin });
   assert.equal(fromStdin?.object.metadata?.name, 'b');
   assert.equal(fromStdin?.source.file, '<stdin>');
