@@ -65,7 +65,7 @@ export function newRevision(ds: DaemonSet, revision: number): ControllerRevision
     name: `${ds.metadata?.name ?? ''}-${hash}`,
     namespace: ds.metadata?.namespace ?? 'default',
     labels: { ...(template.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH_LABEL]: hash },
-    ownerReferences: [structuredClone(daemonSetControllerRef(ds)) as Mutable<OwnerReference>],
+    ownerReferences: [structuredClone(daemonSetControllerRef(ds))],
   };
   if (ds.metadata?.annotations !== undefined) meta.annotations = { ...ds.metadata.annotations };
   return {
