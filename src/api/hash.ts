@@ -1,20 +1,96 @@
 /**
  * Canonical JSON, the template hash, and ControllerRevision data (spec §8.1–8.2).
- * CONTRACT STUB: the api helper implements the bodies; signatures are fixed.
  */
 import type { DaemonSet, PodTemplateSpec } from './types.js';
 
+function canonical(value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol')
+    return undefined;
+  if (value === null) return 'null';
+  if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return canonical((value as { toJSON: () => unknown }).toJSON());
+  }
+  if (Array.isArray(value)) {
+    // Arrays keep their order and length, as JSON.stringify writes them.
+    return `[${value.map((v) => canonical(v) ?? 'null').join(',')}]`;
+  }
+  if (typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const key of Object.keys(obj).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      const v = obj[key];
+      if (v === null || v === undefined) continue;
+      const s = canonical(v);
+      if (s !== undefined) parts.push(`${JSON.stringify(key)}:${s}`);
+    }
+    return `{${parts.join(',')}}`;
+  }
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value);
+}
+
 /** JSON with object keys sorted recursively and undefined/null-valued keys left out. */
-export declare function canonicalJSON(value: unknown): string;
+export function canonicalJSON(value: unknown): string {
+  return canonical(value) ?? 'null';
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+function fnv1a(hash: number, bytes: Uint8Array): number {
+  let h = hash;
+  for (const b of bytes) {
+    h ^= b;
+    h = Math.imul(h, FNV_PRIME) >>> 0;
+  }
+  return h;
+}
+
+/** SafeEncodeString: maps each character onto an alphabet without vowels, so the result is DNS-safe. */
+export function safeEncodeString(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) out += SAFE_ALPHABET[s.charCodeAt(i) % SAFE_ALPHABET.length]!;
+  return out;
+}
 
 /**
  * Deterministic, DNS-safe hash of a template (FNV-1a 32 over its canonical JSON, plus the
  * collisionCount bytes when set), encoded like SafeEncodeString.
  */
-export declare function computeTemplateHash(template: PodTemplateSpec, collisionCount?: number): string;
+export function computeTemplateHash(template: PodTemplateSpec, collisionCount?: number): string {
+  let h = fnv1a(FNV_OFFSET, new TextEncoder().encode(canonicalJSON(template)));
+  if (collisionCount !== undefined && collisionCount !== null) {
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setUint32(0, collisionCount >>> 0, true);
+    h = fnv1a(h, bytes);
+  }
+  return safeEncodeString(String(h));
+}
 
 /** The revision data object `{"spec":{"template":{...,"$patch":"replace"}}}` for a DaemonSet. */
-export declare function revisionDataFor(ds: DaemonSet): Record<string, unknown>;
+export function revisionDataFor(ds: DaemonSet): Record<string, unknown> {
+  // Canonical form first, so this object serialises identically however the template was built.
+  const template = JSON.parse(canonicalJSON(ds.spec?.template ?? {})) as Record<string, unknown>;
+  return { spec: { template: { $patch: 'replace', ...template } } };
+}
 
 /** Match(ds, rev): the canonical JSON of revisionDataFor(ds) equals that of the revision data. */
-export declare function revisionDataMatches(ds: DaemonSet, data: unknown): boolean;
+export function revisionDataMatches(ds: DaemonSet, data: unknown): boolean {
+  let other = data;
+  if (typeof other === 'string') {
+    try {
+      other = JSON.parse(other) as unknown;
+    } catch {
+      return false;
+    }
+  } else if (other instanceof Uint8Array) {
+    try {
+      other = JSON.parse(new TextDecoder().decode(other)) as unknown;
+    } catch {
+      return false;
+    }
+  }
+  if (other === undefined || other === null) return false;
+  return canonicalJSON(revisionDataFor(ds)) === canonicalJSON(other);
+}
