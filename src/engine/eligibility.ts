@@ -1,8 +1,13 @@
 /**
  * Node eligibility (spec §2): NodeShouldRunDaemonPod with a reason a person can act on.
- * CONTRACT STUB: the engine-1 helper implements the bodies; signatures are fixed.
+ *
+ * The checker is built once per DaemonSet and reconcile (tolerations with the daemon defaults
+ * merged, the nodeSelector entries, the required affinity), because it runs for every node of
+ * the cluster and for every DaemonSet.
  */
-import type { DaemonSet, Node } from '../api/types.js';
+import { matchNodeSelectorTerms } from '../api/nodeaffinity.js';
+import { addDefaultDaemonTolerations, findUntoleratedTaint, formatTaint } from '../api/taints.js';
+import type { DaemonSet, Node, Taint } from '../api/types.js';
 
 /** The eligibility of one node for one DaemonSet. */
 export interface Eligibility {
@@ -12,5 +17,78 @@ export interface Eligibility {
   readonly reason: string;
 }
 
-/** NodeShouldRunDaemonPod (§2.1), in its order of checks. */
-export declare function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): Eligibility;
+/** Decides eligibility for one node; built by makeEligibilityChecker. */
+export type EligibilityChecker = (node: Node) => Eligibility;
+
+const ELIGIBLE: Eligibility = Object.freeze({
+  shouldRun: true,
+  shouldContinueRunning: true,
+  reason: '',
+});
+
+const isScheduleOrExecute = (t: Taint): boolean =>
+  t.effect === 'NoSchedule' || t.effect === 'NoExecute';
+const isNoExecute = (t: Taint): boolean => t.effect === 'NoExecute';
+
+function ineligible(shouldContinueRunning: boolean, reason: string): Eligibility {
+  return { shouldRun: false, shouldContinueRunning, reason };
+}
+
+/**
+ * Precomputes everything about the DaemonSet that §2.1 needs and returns a checker that applies
+ * the steps of NodeShouldRunDaemonPod in their order. The checker never throws and returns the
+ * same frozen object for every fully eligible node.
+ */
+export function makeEligibilityChecker(ds: DaemonSet): EligibilityChecker {
+  const spec = ds.spec?.template?.spec;
+  const pinnedNode = spec?.nodeName ?? '';
+  const selectorEntries = Object.entries(spec?.nodeSelector ?? {});
+  const required = spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  const tolerations = addDefaultDaemonTolerations(spec?.tolerations, spec?.hostNetwork === true);
+
+  return (node: Node): Eligibility => {
+    const nodeName = node.metadata?.name ?? '';
+    if (pinnedNode !== '' && pinnedNode !== nodeName) {
+      return ineligible(false, `the template pins nodeName ${pinnedNode}`);
+    }
+    if (selectorEntries.length > 0) {
+      const labels = node.metadata?.labels ?? {};
+      for (const [key, want] of selectorEntries) {
+        const have = labels[key];
+        if (have !== want) {
+          const has = have === undefined ? `node has no label ${key}` : `node has ${key}=${have}`;
+          return ineligible(false, `nodeSelector wants ${key}=${want}; ${has}`);
+        }
+      }
+    }
+    if (required !== undefined && required !== null) {
+      const m = matchNodeSelectorTerms(node, required);
+      if (!m.matches) {
+        return ineligible(
+          false,
+          `required node affinity does not match: ${m.reason || 'no term matches'}`,
+        );
+      }
+    }
+    const taints = node.spec?.taints;
+    if (taints === undefined || taints.length === 0) return ELIGIBLE;
+    const blocking = findUntoleratedTaint(taints, tolerations, isScheduleOrExecute);
+    if (blocking === undefined) return ELIGIBLE;
+    const evicting =
+      blocking.effect === 'NoExecute'
+        ? blocking
+        : findUntoleratedTaint(taints, tolerations, isNoExecute);
+    if (evicting === undefined) {
+      return ineligible(
+        true,
+        `taint ${formatTaint(blocking)} is not tolerated (existing pods keep running)`,
+      );
+    }
+    return ineligible(false, `taint ${formatTaint(evicting)} is not tolerated`);
+  };
+}
+
+/** NodeShouldRunDaemonPod (§2.1), in its order of checks; for many nodes use makeEligibilityChecker. */
+export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): Eligibility {
+  return makeEligibilityChecker(ds)(node);
+}

@@ -2,13 +2,7 @@
  * The engine's input (Snapshot) and output (Plan). The engine is pure: everything it needs comes
  * in through the Snapshot, everything it decides goes out through the Plan.
  */
-import type {
-  ControllerRevision,
-  DaemonSet,
-  DaemonSetStatus,
-  Node,
-  Pod,
-} from '../api/types.js';
+import type { ControllerRevision, DaemonSet, DaemonSetStatus, Node, Pod } from '../api/types.js';
 
 /** One failed-pod backoff entry (flowcontrol.Backoff): current delay and last update, epoch ms. */
 export interface BackoffEntry {
@@ -149,4 +143,6 @@ export interface Plan {
   readonly backoffUpdates: ReadonlyMap<string, BackoffEntry>;
   /** True when the rolling update ran in this plan (manage planned nothing, or the harness model). */
   readonly rollingUpdateRan: boolean;
+  /** Set when a step failed (e.g. a malformed budget): carry out the rest, then requeue with rate limiting. */
+  readonly error?: string | undefined;
 }

@@ -1,0 +1,94 @@
+/**
+ * Per-node decisions for a Plan: for every node, whether it should run the pod and a sentence
+ * saying what is going on there, so `everynode plan` and the dashboard can answer "why (not)?".
+ */
+import { compareOldestFirst, isPodReady, isPodUpdated, templateGenerationOf } from '../api/pod.js';
+import type { DaemonSet, Node, Pod } from '../api/types.js';
+import type { Eligibility } from './eligibility.js';
+import type { NodePodsMap } from './nodepods.js';
+import type { NodeDecision, PodCreate, PodDelete } from './types.js';
+
+/** What the decisions are built from. */
+export interface DecisionInput {
+  readonly ds: DaemonSet;
+  readonly nodes: readonly Node[];
+  readonly eligibility: ReadonlyMap<string, Eligibility>;
+  /** The node→pods map as the snapshot shows it (before this plan's writes). */
+  readonly nodeToPods: NodePodsMap;
+  readonly hash: string;
+  readonly creates: readonly PodCreate[];
+  readonly deletes: readonly PodDelete[];
+  /** Notes from manage (backoff, waiting for a deletion). */
+  readonly notes: ReadonlyMap<string, string>;
+}
+
+function firstReasonByNode(
+  actions: readonly { readonly node: string; readonly reason: string }[],
+): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const a of actions) if (a.node !== '' && !m.has(a.node)) m.set(a.node, a.reason);
+  return m;
+}
+
+function podNames(pods: readonly Pod[] | undefined): string[] {
+  if (pods === undefined || pods.length === 0) return [];
+  if (pods.length === 1) return [pods[0]!.metadata?.name ?? ''];
+  const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
+  const dying = pods.filter((p) => p.metadata?.deletionTimestamp);
+  return [...live, ...dying].map((p) => p.metadata?.name ?? '');
+}
+
+/** Says what the node's oldest pod is waiting for, or '' when it is Ready and updated. */
+function podStateReason(
+  ds: DaemonSet,
+  pods: readonly Pod[],
+  hash: string,
+  generation: string | undefined,
+): string {
+  let oldest = pods[0]!;
+  for (const p of pods) if (compareOldestFirst(p, oldest) < 0) oldest = p;
+  const name = oldest.metadata?.name ?? '';
+  if (!isPodUpdated(oldest, hash, generation)) {
+    return ds.spec?.updateStrategy?.type === 'OnDelete'
+      ? `pod ${name} runs an old revision; with OnDelete it is updated when someone deletes it`
+      : `pod ${name} runs an old revision and waits for the rolling update`;
+  }
+  if (!isPodReady(oldest)) return `pod ${name} is not Ready yet`;
+  return '';
+}
+
+/**
+ * One decision per node, in node-list order. The reason is, by priority: the eligibility reason
+ * of a node that should not run the pod, then this plan's first create or delete on the node,
+ * then manage's note, then what the oldest pod waits for; empty when nothing is worth saying.
+ */
+export function buildNodeDecisions(input: DecisionInput): NodeDecision[] {
+  const createReasons = firstReasonByNode(input.creates);
+  const deleteReasons = firstReasonByNode(input.deletes);
+  const generation = templateGenerationOf(input.ds);
+  const out: NodeDecision[] = [];
+  for (const node of input.nodes) {
+    const name = node.metadata?.name ?? '';
+    const elig = input.eligibility.get(name);
+    if (elig === undefined) continue;
+    const pods = input.nodeToPods.get(name);
+    let reason: string;
+    if (!elig.shouldRun) reason = elig.reason;
+    else
+      reason =
+        createReasons.get(name) ??
+        deleteReasons.get(name) ??
+        input.notes.get(name) ??
+        (pods !== undefined && pods.length > 0
+          ? podStateReason(input.ds, pods, input.hash, generation)
+          : '');
+    out.push({
+      name,
+      shouldRun: elig.shouldRun,
+      shouldContinueRunning: elig.shouldContinueRunning,
+      reason,
+      pods: podNames(pods),
+    });
+  }
+  return out;
+}

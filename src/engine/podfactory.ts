@@ -1,0 +1,107 @@
+/**
+ * The pod the controller creates for a node (§1.5, §2.5): the template with the revision labels,
+ * a controller reference, the default daemon tolerations, and a required node affinity that pins
+ * the pod to its node.
+ */
+import { templateGenerationOf } from '../api/pod.js';
+import { addDefaultDaemonTolerations } from '../api/taints.js';
+import {
+  CONTROLLER_REVISION_HASH_LABEL,
+  POD_TEMPLATE_GENERATION_LABEL,
+  type Affinity,
+  type DaemonSet,
+  type Mutable,
+  type NodeSelectorTerm,
+  type Pod,
+  type PodSpec,
+} from '../api/types.js';
+
+type MutablePod = Mutable<Pod>;
+
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * `<name>-`, or the bare name when that is not a valid generateName prefix (upstream validates the
+ * prefix with its trailing dash masked, as ValidatePodName(prefix, true) does).
+ */
+export function generateNameFor(dsName: string): string {
+  const masked = `${dsName}a`;
+  return masked.length <= 253 && DNS1123_SUBDOMAIN.test(masked) ? `${dsName}-` : dsName;
+}
+
+/** The single required term `metadata.name In [node]`. */
+export function nodePinTerm(node: string): NodeSelectorTerm {
+  return { matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] };
+}
+
+/**
+ * ReplaceDaemonSetPodNodeNameNodeAffinity: the required node selector becomes the single pin term
+ * (user required terms are dropped, the controller already checked eligibility); preferred terms
+ * and other affinity kinds are kept. Returns a new object.
+ */
+export function pinAffinityToNode(affinity: Affinity | undefined, node: string): Affinity {
+  const nodeAffinity = affinity?.nodeAffinity;
+  const required = nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
+  return {
+    ...(affinity ?? {}),
+    nodeAffinity: {
+      ...(nodeAffinity ?? {}),
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        ...(required ?? {}),
+        nodeSelectorTerms: [nodePinTerm(node)],
+      },
+    },
+  };
+}
+
+/** Builds pods for nodes from one prepared template; see makePodFactory. */
+export type PodFactory = (node: string) => Pod;
+
+/**
+ * Prepares the DaemonSet's template once (labels with hash and pod-template-generation,
+ * annotations and finalizers, owner reference, default tolerations) and returns a factory that
+ * gives each node its own deep copy with the node pin. spec.nodeName stays as in the template.
+ */
+export function makePodFactory(ds: DaemonSet, hash: string): PodFactory {
+  const template = ds.spec?.template;
+  const labels: Record<string, string> = { ...(template?.metadata?.labels ?? {}) };
+  const generation = templateGenerationOf(ds);
+  if (generation !== undefined) labels[POD_TEMPLATE_GENERATION_LABEL] = generation;
+  if (hash !== '') labels[CONTROLLER_REVISION_HASH_LABEL] = hash;
+  const spec = structuredClone(template?.spec ?? { containers: [] }) as Mutable<PodSpec>;
+  const base: MutablePod = {
+    metadata: {
+      generateName: generateNameFor(ds.metadata?.name ?? ''),
+      namespace: ds.metadata?.namespace ?? '',
+      labels,
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'DaemonSet',
+          name: ds.metadata?.name ?? '',
+          uid: ds.metadata?.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec,
+  };
+  if (template?.metadata?.annotations)
+    base.metadata!.annotations = { ...template.metadata.annotations };
+  if (template?.metadata?.finalizers) base.metadata!.finalizers = [...template.metadata.finalizers];
+  base.spec!.tolerations = addDefaultDaemonTolerations(
+    template?.spec?.tolerations,
+    template?.spec?.hostNetwork === true,
+  );
+  return (node: string): Pod => {
+    const pod = structuredClone(base);
+    pod.spec!.affinity = pinAffinityToNode(pod.spec!.affinity, node) as Mutable<Affinity>;
+    return pod;
+  };
+}
+
+/** The pod that would be created for one node (the simple wrapper around makePodFactory). */
+export function newDaemonPod(ds: DaemonSet, hash: string, node: string): Pod {
+  return makePodFactory(ds, hash)(node);
+}
