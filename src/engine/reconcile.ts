@@ -205,7 +205,7 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
       : nodeToPods;
     statusPods = afterManage;
     if (
-      ds.spec?.updateStrategy?.type === 'RollingUpdate' &&
+      (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate' &&
       (harness || manageCreates + manageDeletes === 0)
     ) {
       try {

@@ -23,7 +23,8 @@ export class RolloutStatusUnsupportedError extends Error {
  * strategy is RollingUpdate.
  */
 export function rolloutStatus(ds: DaemonSet): RolloutStatus {
-  if (ds.spec?.updateStrategy?.type !== 'RollingUpdate') throw new RolloutStatusUnsupportedError();
+  if ((ds.spec?.updateStrategy?.type ?? 'RollingUpdate') !== 'RollingUpdate')
+    throw new RolloutStatusUnsupportedError();
   const name = ds.metadata?.name ?? '';
   const s = ds.status;
   if ((ds.metadata?.generation ?? 0) > (s?.observedGeneration ?? 0)) {

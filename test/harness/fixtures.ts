@@ -259,3 +259,30 @@ export function newOwnedPod(owner: DaemonSet, node: string, opts: PodOptions = {
 export function newOrphanPod(node: string, opts: PodOptions = {}): Mutable<Pod> {
   return basePod(node, null, opts);
 }
+
+/**
+ * Status in the scenarios' notation:
+ * [desired, current, misscheduled, ready, available, unavailable, updated].
+ */
+export function statusTuple(s: DaemonSet['status']): number[] {
+  return [
+    s?.desiredNumberScheduled ?? 0,
+    s?.currentNumberScheduled ?? 0,
+    s?.numberMisscheduled ?? 0,
+    s?.numberReady ?? 0,
+    s?.numberAvailable ?? 0,
+    s?.numberUnavailable ?? 0,
+    s?.updatedNumberScheduled ?? 0,
+  ];
+}
+
+/** newDaemonSet with `strategy`, then `tweak` applied to the copy (for template edits at creation). */
+export function dsWith(
+  strategy: StrategySpec,
+  tweak: (ds: Mutable<DaemonSet>) => void = () => undefined,
+  opts: DaemonSetOptions = {},
+): Mutable<DaemonSet> {
+  const ds = newDaemonSet({ ...opts, strategy });
+  tweak(ds);
+  return ds;
+}

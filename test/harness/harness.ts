@@ -25,6 +25,8 @@
  *   h.pod(name) / h.podsOn(node) / h.activePods()   lookups (active = no deletionTimestamp)
  *   h.markReady(podOrName, at = now) / h.markAllReady(at = now) / h.markNotReady(podOrName)
  *   h.setPhase(podOrName, phase) / h.setDeleting(podOrName, at = now) / h.bindAll()
+ *   fixtures.ts also exports: T0, sec(n), L1/L2/NL1/NL2, BOTH_STRATEGIES, strategyName, newDaemonSet,
+ *     dsWith(strategy, tweak), newNode(s), newOwnedPod, newOrphanPod, statusTuple(status).
  *   h.setTemplate(mutate)                   change spec.template: generation +1 and template
  *                                           generation annotation +1 when it really changed
  *   h.updateSpec(mutate)                    change other spec fields: generation +1 if changed
