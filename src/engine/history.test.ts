@@ -128,8 +128,8 @@ test('constructHistory: duplicates keep the highest revision, relabel every othe
   assert.deepEqual(h.deleteDuplicates, ['foo-a']);
   // Upstream relabels all pods whose hash differs, genuinely old ones included.
   assert.deepEqual(h.relabelPods, [
-    { namespace: 'default', name: 'pa', labels: { [CONTROLLER_REVISION_HASH_LABEL]: 'b' } },
-    { namespace: 'default', name: 'pz', labels: { [CONTROLLER_REVISION_HASH_LABEL]: 'b' } },
+    { namespace: 'default', name: 'pa', labels: { ...L1, [CONTROLLER_REVISION_HASH_LABEL]: 'b' } },
+    { namespace: 'default', name: 'pz', labels: { ...L1, [CONTROLLER_REVISION_HASH_LABEL]: 'b' } },
   ]);
   // On a tie the later one in list order wins.
   const c = revisionOf(ds, 2, { name: 'foo-c', hash: 'c' });

@@ -104,7 +104,8 @@ function dedup(
     .map((p) => ({
       namespace: p.metadata?.namespace ?? '',
       name: p.metadata?.name ?? '',
-      labels: { [CONTROLLER_REVISION_HASH_LABEL]: hash },
+      // The full label set, so the relabel reads the same whether applied as a merge or a replace.
+      labels: { ...p.metadata?.labels, [CONTROLLER_REVISION_HASH_LABEL]: hash },
     }));
   const deletes = current.filter((r) => r !== keep).map((r) => r.metadata?.name ?? '');
   return { keep, relabel, deletes };
@@ -114,7 +115,7 @@ function dedup(
  * Builds the history plan from the revisions this DaemonSet claims and the pods it claims: splits
  * current from old by data, numbers the current revision max(old) + 1 (creating `<ds>-<hash>` when
  * none matches, raising an old one's number on rollback), deduplicates, and repairs missing hash
- * labels with the revision's name. Pod relabels carry only the label to merge.
+ * labels with the revision's name. Pod relabels carry the pod's full labels with the kept hash.
  */
 export function constructHistory(
   ds: DaemonSet,
