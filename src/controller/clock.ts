@@ -23,6 +23,10 @@ export class RealClock implements Clock {
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t) };
+    return {
+      cancel: () => {
+        clearTimeout(t);
+      },
+    };
   }
 }

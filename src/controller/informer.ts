@@ -1,0 +1,373 @@
+/**
+ * A reflector and informer over the Cluster port. It lists, then watches from the list's
+ * resourceVersion with bookmarks, and keeps an indexed Store current. Unlike client-node's
+ * informer it hands the old object to update handlers, relists (and diffs against the cache) on
+ * 410 Gone, restarts with exponential backoff and jitter on any other error, and restarts a
+ * watch that has been silent for longer than a timeout.
+ */
+import type { Pod } from '../api/types.js';
+import { getControllerOf, getTargetNodeName } from '../api/pod.js';
+import { GoneError } from '../cluster/port.js';
+import type { Cluster, KubeObject, ResourceKind, Watch, WatchEvent } from '../cluster/port.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { nullLogger, type Logger } from './logger.js';
+import { Store, storeKey, type IndexFunc } from './store.js';
+
+/** A delete the informer inferred from a relist: the last state it knew of the object. */
+export interface DeletedFinalStateUnknown<T> {
+  readonly tombstone: true;
+  readonly key: string;
+  readonly obj: T;
+}
+
+/** True for a tombstone rather than an object. */
+export function isTombstone<T>(
+  x: T | DeletedFinalStateUnknown<T>,
+): x is DeletedFinalStateUnknown<T> {
+  return typeof x === 'object' && x !== null && (x as { tombstone?: unknown }).tombstone === true;
+}
+
+/** Callbacks for cache changes; they run synchronously and must not throw (errors are logged). */
+export interface InformerHandlers<T> {
+  onAdd?(obj: T): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  onDelete?(obj: T | DeletedFinalStateUnknown<T>): void;
+}
+
+/** Reflector restart backoff: initial delay doubling to max, each multiplied by 1 + jitter × random(). */
+export interface ReflectorBackoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly jitter: number;
+}
+
+/** client-go's reflector defaults: 800 ms doubling to 30 s, jitter 1.0. */
+export const DEFAULT_REFLECTOR_BACKOFF: ReflectorBackoff = {
+  initialMs: 800,
+  maxMs: 30_000,
+  jitter: 1,
+};
+/** A watch that delivers nothing (not even a bookmark) for this long is restarted. */
+export const DEFAULT_WATCH_TIMEOUT_MS = 5 * 60 * 1000;
+
+/** Options of an Informer. */
+export interface InformerOptions<T extends KubeObject> {
+  readonly cluster: Cluster;
+  readonly kind: ResourceKind;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** Jitter source in [0, 1); defaults to Math.random. */
+  readonly random?: () => number;
+  /** Limit to one namespace; absent or '' means all. */
+  readonly namespace?: string;
+  /** Applied to every object before it is cached or handed to handlers (e.g. trimPod). */
+  readonly transform?: (obj: T) => T;
+  readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
+  readonly watchTimeoutMs?: number;
+  readonly backoff?: ReflectorBackoff;
+}
+
+/** Counters of the reflector's work. */
+export interface InformerStats {
+  lists: number;
+  relists: number;
+  watches: number;
+  restarts: number;
+  events: number;
+}
+
+/** Keeps `store` in step with the cluster for one kind and tells handlers what changed. */
+export class Informer<T extends KubeObject> {
+  /** The cache; read-only to everyone but this informer. */
+  readonly store: Store<T>;
+  readonly stats: InformerStats = { lists: 0, relists: 0, watches: 0, restarts: 0, events: 0 };
+  private readonly opts: InformerOptions<T>;
+  private readonly log: Logger;
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private readonly syncWaiters: (() => void)[] = [];
+  private synced = false;
+  private stopped = false;
+  private listing = false;
+  private resourceVersion = '';
+  private failures = 0;
+  private generation = 0;
+  private current: Watch | undefined;
+  private sleeping: { timer: TimerHandle; wake: () => void } | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(opts: InformerOptions<T>) {
+    this.opts = opts;
+    this.log = (opts.logger ?? nullLogger).child({ informer: opts.kind });
+    this.store = new Store<T>(opts.indexers ?? {});
+  }
+
+  /** Registers handlers; register before start() so that the initial adds are seen. */
+  addEventHandler(h: InformerHandlers<T>): void {
+    this.handlers.push(h);
+  }
+
+  /** Starts list and watch in the background; idempotent. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** True once the first list has been stored and announced. */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Resolves once hasSynced() (immediately when already synced). */
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** True while a list is in flight, i.e. a burst of handler calls may be about to arrive. */
+  busy(): boolean {
+    return this.listing;
+  }
+
+  /** Stops the watch and the loop; resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.current?.stop();
+    if (this.sleeping !== undefined) {
+      this.sleeping.timer.cancel();
+      this.sleeping.wake();
+    }
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    let needList = true;
+    let gones = 0;
+    while (!this.stopped) {
+      try {
+        if (needList) {
+          await this.listAndReplace();
+          needList = false;
+        }
+        await this.watchOnce();
+        this.failures = 0;
+        gones = 0;
+      } catch (err) {
+        if (this.stopped) break;
+        if (err instanceof GoneError) {
+          // The version we watch from is too old: relist. Back off only if Gone repeats, so a
+          // server that keeps answering Gone cannot spin us.
+          needList = true;
+          this.stats.relists++;
+          this.log.info({ err: String(err) }, 'watch version expired; relisting');
+          if (++gones > 1) await this.sleep(this.nextDelay());
+          continue;
+        }
+        this.stats.restarts++;
+        const delay = this.nextDelay();
+        this.log.warn(
+          { err: String(err), delayMs: delay },
+          'list/watch failed; restarting after backoff',
+        );
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private nextDelay(): number {
+    const b = this.opts.backoff ?? DEFAULT_REFLECTOR_BACKOFF;
+    const base = Math.min(b.maxMs, b.initialMs * 2 ** this.failures);
+    this.failures++;
+    const random = this.opts.random ?? Math.random;
+    return Math.round(base * (1 + b.jitter * random()));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        this.sleeping = undefined;
+        resolve();
+      };
+      this.sleeping = { timer: this.opts.clock.setTimeout(wake, ms), wake };
+    });
+  }
+
+  private transform(obj: T): T {
+    return this.opts.transform === undefined ? obj : this.opts.transform(obj);
+  }
+
+  /** Lists, then makes the store equal to the list, announcing the difference. */
+  private async listAndReplace(): Promise<void> {
+    this.listing = true;
+    try {
+      const ns = this.opts.namespace ?? '';
+      const list = await this.opts.cluster.list<T>(
+        this.opts.kind,
+        ns === '' ? {} : { namespace: ns },
+      );
+      if (this.stopped) return;
+      this.stats.lists++;
+      const fresh = new Map<string, T>();
+      for (const item of list.items) {
+        const obj = this.transform(item);
+        fresh.set(storeKey(obj), obj);
+      }
+      for (const key of this.store.keys()) {
+        if (fresh.has(key)) continue;
+        const old = this.store.remove(key)!;
+        this.emit((h) => h.onDelete?.({ tombstone: true, key, obj: old }));
+      }
+      for (const obj of fresh.values()) {
+        const old = this.store.upsert(obj);
+        if (old === undefined) this.emit((h) => h.onAdd?.(obj));
+        else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
+          this.emit((h) => h.onUpdate?.(old, obj));
+        }
+      }
+      this.resourceVersion = list.resourceVersion;
+      if (!this.synced) {
+        this.synced = true;
+        for (const w of this.syncWaiters.splice(0)) w();
+      }
+    } finally {
+      this.listing = false;
+    }
+  }
+
+  /** Runs one watch until it ends: resolves on stop or silence timeout, rejects on error. */
+  private async watchOnce(): Promise<void> {
+    const gen = ++this.generation;
+    const timeoutMs = this.opts.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS;
+    let timer: TimerHandle | undefined;
+    let timedOut = false;
+    let w: Watch | undefined;
+    const arm = (): void => {
+      timer?.cancel();
+      timer = this.opts.clock.setTimeout(() => {
+        timedOut = true;
+        this.log.info({ timeoutMs }, 'watch silent for too long; restarting');
+        w?.stop();
+      }, timeoutMs);
+    };
+    arm();
+    try {
+      const ns = this.opts.namespace ?? '';
+      w = await this.opts.cluster.watch<T>(
+        this.opts.kind,
+        {
+          resourceVersion: this.resourceVersion,
+          allowBookmarks: true,
+          ...(ns === '' ? {} : { namespace: ns }),
+        },
+        (ev) => {
+          if (gen !== this.generation || this.stopped || timedOut) return;
+          arm();
+          this.handle(ev);
+        },
+      );
+      this.stats.watches++;
+      this.current = w;
+      if (this.stopped || timedOut) w.stop();
+      await w.done;
+    } finally {
+      timer?.cancel();
+      this.current = undefined;
+    }
+  }
+
+  private handle(ev: WatchEvent<T>): void {
+    this.stats.events++;
+    if (ev.type === 'BOOKMARK') {
+      this.resourceVersion = ev.resourceVersion;
+      return;
+    }
+    const obj = this.transform(ev.object);
+    const rv = obj.metadata?.resourceVersion;
+    if (rv !== undefined && rv !== '') this.resourceVersion = rv;
+    if (ev.type === 'DELETED') {
+      this.store.remove(storeKey(obj));
+      this.emit((h) => h.onDelete?.(obj));
+      return;
+    }
+    const old = this.store.upsert(obj);
+    if (old === undefined) this.emit((h) => h.onAdd?.(obj));
+    else this.emit((h) => h.onUpdate?.(old, obj));
+  }
+
+  private emit(call: (h: InformerHandlers<T>) => void): void {
+    for (const h of this.handlers) {
+      try {
+        call(h);
+      } catch (err) {
+        this.log.error({ err: String(err) }, 'event handler threw');
+      }
+    }
+  }
+}
+
+/** Index names the controller's caches use. */
+export const INDEX_NAMESPACE = 'namespace';
+export const INDEX_NODE = 'node';
+export const INDEX_CONTROLLER_UID = 'controllerUID';
+
+/** Index by namespace. */
+export const byNamespace: IndexFunc<KubeObject> = (o) => [o.metadata?.namespace ?? ''];
+
+/** Index by the UID of the controller owner reference, if any. */
+export const byControllerUID: IndexFunc<KubeObject> = (o) => {
+  const ref = getControllerOf(o);
+  return ref === undefined ? [] : [ref.uid];
+};
+
+/** Index pods by target node: spec.nodeName, else the node the affinity pins them to. */
+export const podByNode: IndexFunc<Pod> = (p) => {
+  const t = getTargetNodeName(p);
+  return 'node' in t ? [t.node] : [];
+};
+
+/**
+ * Drops what the controller never reads from a pod before it is cached: managedFields, the
+ * last-applied annotation, container details beyond name and image, volumes, and container
+ * statuses. Kept: labels, annotations, ownerReferences, timestamps, nodeName, affinity,
+ * tolerations, phase and conditions. The result is still a valid wire-form pod.
+ */
+export function trimPod(pod: Pod): Pod {
+  const { managedFields: _mf, ...metadata } = pod.metadata ?? {};
+  const annotations = metadata.annotations;
+  if (annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined) {
+    const { ['kubectl.kubernetes.io/last-applied-configuration']: _la, ...rest } = annotations;
+    metadata.annotations = rest;
+  }
+  const spec = pod.spec;
+  const slim = (cs: readonly { readonly name: string; readonly image?: string | undefined }[]) =>
+    cs.map((c) => ({ name: c.name, ...(c.image === undefined ? {} : { image: c.image }) }));
+  const out: Pod = {
+    ...(pod.apiVersion === undefined ? {} : { apiVersion: pod.apiVersion }),
+    ...(pod.kind === undefined ? {} : { kind: pod.kind }),
+    metadata,
+    ...(spec === undefined
+      ? {}
+      : {
+          spec: {
+            containers: slim(spec.containers ?? []),
+            ...(spec.initContainers === undefined
+              ? {}
+              : { initContainers: slim(spec.initContainers) }),
+            ...(spec.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
+            ...(spec.affinity === undefined ? {} : { affinity: spec.affinity }),
+            ...(spec.tolerations === undefined ? {} : { tolerations: spec.tolerations }),
+            ...(spec.nodeSelector === undefined ? {} : { nodeSelector: spec.nodeSelector }),
+            ...(spec.hostNetwork === undefined ? {} : { hostNetwork: spec.hostNetwork }),
+          },
+        }),
+    ...(pod.status === undefined
+      ? {}
+      : {
+          status: {
+            ...(pod.status.phase === undefined ? {} : { phase: pod.status.phase }),
+            ...(pod.status.conditions === undefined ? {} : { conditions: pod.status.conditions }),
+            ...(pod.status.startTime === undefined ? {} : { startTime: pod.status.startTime }),
+          },
+        }),
+  };
+  return out;
+}

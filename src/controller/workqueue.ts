@@ -1,0 +1,225 @@
+/**
+ * The work queue of DaemonSet keys (spec §3): de-duplicated, one worker per key at a time, per-key
+ * exponential backoff on failure, delayed adds through the Clock, and a shutdown that lets
+ * in-flight work finish. Modelled on client-go's workqueue, holding keys and never objects.
+ */
+import type { Clock, TimerHandle } from './clock.js';
+
+/** Hooks the queue calls so that metrics (prom-client or a test counter) can be attached. */
+export interface WorkQueueMetrics {
+  /** The number of keys waiting to be handed to a worker, after every change. */
+  depth(n: number): void;
+  /** A key was added (including duplicates that were folded). */
+  add(): void;
+  /** A key was re-added with rate limiting after a failure. */
+  retry(): void;
+  /** Milliseconds a key waited between being queued and being handed to a worker. */
+  latency(ms: number): void;
+  /** Milliseconds a worker held a key (get to done). */
+  workDuration(ms: number): void;
+}
+
+/** Metrics hooks that do nothing. */
+export const noopQueueMetrics: WorkQueueMetrics = {
+  depth() {},
+  add() {},
+  retry() {},
+  latency() {},
+  workDuration() {},
+};
+
+/** Per-key exponential backoff: base × 2^failures, capped; forget() resets a key. */
+export class ItemExponentialRateLimiter {
+  private readonly failures = new Map<string, number>();
+
+  /** Defaults are upstream's: 5 ms doubling up to 1000 s. */
+  constructor(
+    readonly baseMs = 5,
+    readonly maxMs = 1_000_000,
+  ) {}
+
+  /** The delay before the next retry of key; every call counts as one more failure. */
+  when(key: string): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    // 2^n overflows to Infinity for large n; the cap keeps the result finite.
+    return Math.min(this.baseMs * 2 ** n, this.maxMs);
+  }
+
+  /** How many failures key has had since the last forget. */
+  retries(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Clears the failure count of key. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+}
+
+/** Options for a WorkQueue. */
+export interface WorkQueueOptions {
+  readonly clock: Clock;
+  readonly rateLimiter?: ItemExponentialRateLimiter;
+  readonly metrics?: WorkQueueMetrics;
+}
+
+/**
+ * A rate-limited, delaying work queue. A key is never handed to two workers at once; a key added
+ * while it is being processed is handed out again after done(). After shutdown, get() resolves
+ * undefined and adds are dropped.
+ */
+export class WorkQueue {
+  private readonly clock: Clock;
+  private readonly limiter: ItemExponentialRateLimiter;
+  private readonly metrics: WorkQueueMetrics;
+  private readonly queue: string[] = [];
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly addedAt = new Map<string, number>();
+  private readonly startedAt = new Map<string, number>();
+  private readonly waiters: ((key: string | undefined) => void)[] = [];
+  private readonly delayed = new Map<
+    string,
+    { readonly readyAt: number; readonly timer: TimerHandle }
+  >();
+  private shuttingDown = false;
+  private drained: (() => void) | undefined;
+
+  constructor(opts: WorkQueueOptions) {
+    this.clock = opts.clock;
+    this.limiter = opts.rateLimiter ?? new ItemExponentialRateLimiter();
+    this.metrics = opts.metrics ?? noopQueueMetrics;
+  }
+
+  /** Queues key unless it is already waiting; a key being processed runs again after done(). */
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    this.metrics.add();
+    if (this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (!this.addedAt.has(key)) this.addedAt.set(key, this.clock.now());
+    if (this.processing.has(key)) return;
+    this.queue.push(key);
+    this.metrics.depth(this.queue.length);
+    this.dispatch();
+  }
+
+  /**
+   * Adds key after ms on the Clock. Several delayed adds of one key keep only the earliest, so a
+   * key has at most one pending timer.
+   */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
+    const readyAt = this.clock.now() + ms;
+    const pending = this.delayed.get(key);
+    if (pending !== undefined) {
+      if (pending.readyAt <= readyAt) return;
+      pending.timer.cancel();
+    }
+    const timer = this.clock.setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, ms);
+    this.delayed.set(key, { readyAt, timer });
+  }
+
+  /** Adds key after its per-key backoff delay (a failed sync). */
+  addRateLimited(key: string): void {
+    if (this.shuttingDown) return;
+    this.metrics.retry();
+    this.addAfter(key, this.limiter.when(key));
+  }
+
+  /** Resets the backoff of key (a successful sync). */
+  forget(key: string): void {
+    this.limiter.forget(key);
+  }
+
+  /** Failures of key since its last forget. */
+  numRequeues(key: string): number {
+    return this.limiter.retries(key);
+  }
+
+  /** Resolves with the next key to process, or undefined once the queue is shut down. */
+  get(): Promise<string | undefined> {
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    if (this.queue.length > 0) return Promise.resolve(this.take());
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Marks key as processed; if it was re-added meanwhile, it is queued again. */
+  done(key: string): void {
+    this.processing.delete(key);
+    const started = this.startedAt.get(key);
+    if (started !== undefined) this.metrics.workDuration(this.clock.now() - started);
+    this.startedAt.delete(key);
+    if (this.dirty.has(key) && !this.shuttingDown) {
+      this.queue.push(key);
+      this.metrics.depth(this.queue.length);
+      this.dispatch();
+    }
+    if (this.shuttingDown && this.processing.size === 0) this.drained?.();
+  }
+
+  /** Keys waiting for a worker (not counting delayed adds). */
+  len(): number {
+    return this.queue.length;
+  }
+
+  /** Keys currently held by workers. */
+  inFlight(): number {
+    return this.processing.size;
+  }
+
+  /** Keys with a pending delayed add. */
+  delayedCount(): number {
+    return this.delayed.size;
+  }
+
+  /** True once shutdown has begun. */
+  isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /**
+   * Stops handing out keys, drops queued and delayed ones, and resolves once every key held by a
+   * worker has been marked done.
+   */
+  shutDownWithDrain(): Promise<void> {
+    this.shuttingDown = true;
+    for (const d of this.delayed.values()) d.timer.cancel();
+    this.delayed.clear();
+    this.queue.length = 0;
+    this.metrics.depth(0);
+    for (const w of this.waiters.splice(0)) w(undefined);
+    if (this.processing.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drained = resolve;
+    });
+  }
+
+  private dispatch(): void {
+    while (this.waiters.length > 0 && this.queue.length > 0) {
+      const waiter = this.waiters.shift()!;
+      waiter(this.take());
+    }
+  }
+
+  private take(): string {
+    const key = this.queue.shift()!;
+    this.metrics.depth(this.queue.length);
+    this.processing.add(key);
+    this.dirty.delete(key);
+    const now = this.clock.now();
+    const added = this.addedAt.get(key);
+    if (added !== undefined) this.metrics.latency(now - added);
+    this.addedAt.delete(key);
+    this.startedAt.set(key, now);
+    return key;
+  }
+}
