@@ -47,6 +47,11 @@ function fnv1a(hash: number, bytes: Uint8Array): number {
   return h;
 }
 
+/** FNV-1a 32-bit of the bytes (the hash/fnv New32a that upstream's ComputeHash uses). */
+export function fnv1a32(bytes: Uint8Array): number {
+  return fnv1a(FNV_OFFSET, bytes);
+}
+
 /** SafeEncodeString: maps each character onto an alphabet without vowels, so the result is DNS-safe. */
 export function safeEncodeString(s: string): string {
   let out = '';

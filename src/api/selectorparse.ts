@@ -147,7 +147,8 @@ class Parser {
     for (;;) {
       const t = this.next();
       if (t.kind === 'op' && t.text === ')') {
-        if (expectValue && values.size > 0) values.add('');
+        // "()" is the set holding the empty string, as upstream reads it; so is a trailing ",".
+        if (expectValue) values.add('');
         break;
       }
       if (t.kind === 'op' && t.text === ',') {
@@ -161,12 +162,6 @@ class Parser {
         continue;
       }
       this.fail(t, 'expected a value, "," or ")"');
-    }
-    if (values.size === 0) {
-      throw new SelectorParseError(
-        "for 'in', 'notin' operators, values set can't be empty",
-        'selector',
-      );
     }
     for (const v of values) checkValue(v);
     return [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

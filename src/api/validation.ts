@@ -76,7 +76,8 @@ function validateUpdateStrategy(
   const type = strategy?.type ?? '';
   if (type === 'OnDelete') return [];
   if (type !== 'RollingUpdate') {
-    return [fieldError('NotSupported', `${path}.type`, type, '', ['RollingUpdate', 'OnDelete'])];
+    // Upstream reports this on the strategy itself; the value shown is its type, not a Go struct.
+    return [fieldError('NotSupported', path, type, '', ['RollingUpdate', 'OnDelete'])];
   }
   const ru = strategy?.rollingUpdate;
   if (ru == null) return [fieldError('Required', `${path}.rollingUpdate`, undefined, '')];

@@ -1,0 +1,202 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { matchNodeSelectorLabels, matchNodeSelectorTerms } from './nodeaffinity.js';
+import type { Node, NodeSelector, NodeSelectorTerm } from './types.js';
+
+const L1 = { name: 'simple-daemon', type: 'production' };
+const L2 = { name: 'simple-daemon', type: 'test' };
+const NL1 = { color: 'blue', speed: 'fast' };
+
+function node(name: string, labels: Record<string, string> = {}): Node {
+  return { metadata: { name, labels } };
+}
+function terms(...t: NodeSelectorTerm[]): NodeSelector {
+  return { nodeSelectorTerms: t };
+}
+
+test('scenario 10 (pure rows): nodeSelector and required affinity against test-node with L1', () => {
+  const testNode = node('test-node', L1);
+  assert.equal(matchNodeSelectorLabels(testNode, undefined).matches, true, 'no selector');
+  assert.equal(matchNodeSelectorLabels(testNode, {}).matches, true, 'empty selector');
+  assert.deepEqual(matchNodeSelectorLabels(testNode, L2), {
+    matches: false,
+    reason: 'nodeSelector wants type=test; node has type=production',
+  });
+  assert.deepEqual(matchNodeSelectorLabels(testNode, L1), { matches: true, reason: '' });
+  assert.equal(
+    matchNodeSelectorTerms(
+      testNode,
+      terms({ matchExpressions: [{ key: 'type', operator: 'In', values: ['test'] }] }),
+    ).matches,
+    false,
+  );
+  assert.equal(
+    matchNodeSelectorTerms(
+      testNode,
+      terms({ matchExpressions: [{ key: 'type', operator: 'In', values: ['production'] }] }),
+    ).matches,
+    true,
+  );
+});
+
+test('scenario 11 (pure): nodeSelector NL1 matches only labelled nodes; missing label is named', () => {
+  assert.equal(matchNodeSelectorLabels(node('node-4', NL1), NL1).matches, true);
+  assert.deepEqual(matchNodeSelectorLabels(node('node-0'), { type: 'test' }), {
+    matches: false,
+    reason: 'nodeSelector wants type=test; node has no label "type"',
+  });
+});
+
+test('scenario 13 (pure): terms are ORed: zone In [test] OR metadata.name In [node-1]', () => {
+  const sel = terms(
+    { matchExpressions: [{ key: 'zone', operator: 'In', values: ['test'] }] },
+    { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] },
+  );
+  const nodes = [
+    node('node-0'),
+    node('node-1'),
+    node('node-2', { zone: 'test' }),
+    node('node-3', { zone: 'test' }),
+    node('node-4'),
+    node('node-5'),
+  ];
+  assert.deepEqual(
+    nodes.filter((n) => matchNodeSelectorTerms(n, sel).matches).map((n) => n.metadata!.name),
+    ['node-1', 'node-2', 'node-3'],
+  );
+  assert.equal(
+    matchNodeSelectorTerms(node('node-0'), sel).reason,
+    'no nodeSelectorTerm matches: term 0: node has no label "zone", wanted in [test] (nodeSelectorTerms[0].matchExpressions[0]); ' +
+      'term 1: node name is "node-0", not in [node-1] (nodeSelectorTerms[1].matchFields[0])',
+  );
+});
+
+test('matchExpressions operators: table', () => {
+  const n = node('n1', { color: 'red', cpu: '8', bad: 'x' });
+  const rows: [string, string[] | undefined, boolean, string?][] = [
+    ['color In', ['red', 'blue'], true],
+    [
+      'color In',
+      ['blue'],
+      false,
+      'node label "color" is "red", not in [blue] (nodeSelectorTerms[0].matchExpressions[0])',
+    ],
+    ['absent In', ['x'], false],
+    ['color NotIn', ['blue'], true],
+    ['color NotIn', ['red'], false],
+    ['absent NotIn', ['x'], true],
+    ['color Exists', undefined, true],
+    ['absent Exists', undefined, false],
+    ['absent DoesNotExist', undefined, true],
+    ['color DoesNotExist', undefined, false],
+    ['cpu Gt', ['4'], true],
+    [
+      'cpu Gt',
+      ['8'],
+      false,
+      'node label "cpu" is "8", not greater than 8 (nodeSelectorTerms[0].matchExpressions[0])',
+    ],
+    ['cpu Lt', ['9'], true],
+    ['cpu Lt', ['8'], false],
+    ['bad Gt', ['1'], false],
+    ['absent Lt', ['1'], false],
+  ];
+  for (const [spec, values, want, reason] of rows) {
+    const [key, operator] = spec.split(' ') as [string, string];
+    const r = matchNodeSelectorTerms(
+      n,
+      terms({ matchExpressions: [{ key, operator, ...(values ? { values } : {}) }] }),
+    );
+    assert.equal(r.matches, want, spec);
+    if (want) assert.equal(r.reason, '');
+    else assert.notEqual(r.reason, '');
+    if (reason !== undefined) assert.equal(r.reason, reason);
+  }
+});
+
+test('matchFields: only metadata.name, In/NotIn with exactly one value, other keys read as ""', () => {
+  const n = node('n1');
+  const field = (key: string, operator: string, values: string[]): NodeSelector =>
+    terms({ matchFields: [{ key, operator, values }] });
+  assert.equal(matchNodeSelectorTerms(n, field('metadata.name', 'In', ['n1'])).matches, true);
+  assert.equal(matchNodeSelectorTerms(n, field('metadata.name', 'NotIn', ['n1'])).matches, false);
+  assert.equal(matchNodeSelectorTerms(n, field('metadata.name', 'NotIn', ['n2'])).matches, true);
+  assert.equal(
+    matchNodeSelectorTerms(n, field('metadata.name', 'In', ['n1', 'n2'])).matches,
+    false,
+    'two values: parse error',
+  );
+  assert.equal(matchNodeSelectorTerms(n, field('metadata.name', 'Exists', [])).matches, false);
+  assert.equal(matchNodeSelectorTerms(n, field('metadata.foo', 'In', ['bar'])).matches, false);
+  assert.equal(matchNodeSelectorTerms(n, field('metadata.foo', 'NotIn', ['bar'])).matches, true);
+});
+
+test('empty terms and parse errors match nothing, but other terms still can', () => {
+  const n = node('n1', { a: 'b' });
+  assert.equal(matchNodeSelectorTerms(n, terms()).matches, false);
+  assert.equal(matchNodeSelectorTerms(n, {} as NodeSelector).matches, false);
+  assert.equal(matchNodeSelectorTerms(n, terms({})).matches, false);
+  assert.match(matchNodeSelectorTerms(n, terms({})).reason, /nodeSelectorTerms\[0\] is empty/);
+  const broken: NodeSelectorTerm[] = [
+    { matchExpressions: [{ key: 'a', operator: 'Foo', values: ['b'] }] },
+    { matchExpressions: [{ key: 'a', operator: 'In' }] },
+    { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['b'] }] },
+    { matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1', '2'] }] },
+    { matchExpressions: [{ key: 'a', operator: 'Lt', values: ['x'] }] },
+    { matchExpressions: [{ key: 'bad key', operator: 'Exists' }] },
+    // A parse error anywhere in a term fails the term even when another requirement would hold.
+    {
+      matchExpressions: [{ key: 'a', operator: 'In', values: ['b'] }],
+      matchFields: [{ key: 'metadata.name', operator: 'In' }],
+    },
+  ];
+  for (const t of broken) {
+    const r = matchNodeSelectorTerms(n, terms(t));
+    assert.equal(r.matches, false, JSON.stringify(t));
+    assert.match(r.reason, /invalid requirement/);
+    assert.equal(
+      matchNodeSelectorTerms(n, terms(t, { matchExpressions: [{ key: 'a', operator: 'Exists' }] }))
+        .matches,
+      true,
+    );
+  }
+});
+
+const nameArb = fc.stringMatching(/^[a-z][a-z0-9-]{0,6}[a-z0-9]$/);
+
+test('property: a matchFields metadata.name In [n] term matches exactly node n', () => {
+  fc.assert(
+    fc.property(nameArb, nameArb, (target, other) => {
+      const sel = terms({
+        matchFields: [{ key: 'metadata.name', operator: 'In', values: [target] }],
+      });
+      assert.equal(matchNodeSelectorTerms(node(target), sel).matches, true);
+      assert.equal(matchNodeSelectorTerms(node(other), sel).matches, other === target);
+    }),
+  );
+});
+
+const termArb: fc.Arbitrary<NodeSelectorTerm> = fc.record({
+  matchExpressions: fc.array(
+    fc.record({
+      key: fc.constantFrom('a', 'b', 'c'),
+      operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt', 'Bogus'),
+      values: fc.array(fc.constantFrom('1', '2', 'x'), { maxLength: 2 }),
+    }),
+    { maxLength: 2 },
+  ),
+});
+const labelsArb = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('1', '2', 'x'));
+
+test('property: ORing a term never reduces matches', () => {
+  fc.assert(
+    fc.property(fc.array(termArb, { maxLength: 3 }), termArb, labelsArb, (ts, extra, labels) => {
+      const n = node('n', labels);
+      const before = matchNodeSelectorTerms(n, terms(...ts)).matches;
+      const after = matchNodeSelectorTerms(n, terms(...ts, extra)).matches;
+      if (before) assert.equal(after, true);
+      assert.equal(after, before || matchNodeSelectorTerms(n, terms(extra)).matches);
+    }),
+  );
+});
