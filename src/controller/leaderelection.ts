@@ -1,0 +1,172 @@
+/**
+ * Leader election on a coordination.k8s.io/v1 Lease through the Cluster port, with client-go's
+ * timing model: a holder renews every retryPeriod; a candidate takes over a Lease whose
+ * renewTime + leaseDurationSeconds has passed; a leader that cannot renew within renewDeadline
+ * steps down. Optimistic concurrency (resourceVersion) makes two candidates never both win.
+ */
+import { type Cluster, ConflictError, NotFoundError, AlreadyExistsError } from '../cluster/port.js';
+import type { Lease } from '../api/types.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { nullLogger, type Logger } from './logger.js';
+
+/** Options of a LeaderElector. */
+export interface LeaderElectionOptions {
+  readonly cluster: Cluster;
+  readonly clock: Clock;
+  readonly namespace: string;
+  readonly name: string;
+  /** This process's identity (pod name plus a random suffix is typical). */
+  readonly identity: string;
+  readonly leaseDurationMs?: number;
+  readonly renewDeadlineMs?: number;
+  readonly retryPeriodMs?: number;
+  readonly logger?: Logger;
+  readonly onStartedLeading: () => void;
+  readonly onStoppedLeading: () => void;
+}
+
+/** Microsecond RFC 3339, as kube-apiserver expects for MicroTime fields. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** Campaigns for a Lease and keeps it; calls back when leadership starts and stops. */
+export class LeaderElector {
+  private leading = false;
+  private stopped = false;
+  private timer: TimerHandle | null = null;
+  private lastRenewMs = 0;
+  private readonly leaseDurationMs: number;
+  private readonly renewDeadlineMs: number;
+  private readonly retryPeriodMs: number;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: LeaderElectionOptions) {
+    this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
+    this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
+    this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    this.log = (opts.logger ?? nullLogger).child({ lease: `${opts.namespace}/${opts.name}` });
+  }
+
+  /** True while this process holds the Lease. */
+  isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Starts campaigning; returns at once. */
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Stops campaigning and, when leading, releases the Lease so a standby takes over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timer?.cancel();
+    if (!this.leading) return;
+    this.leading = false;
+    try {
+      const lease = await this.opts.cluster.get<Lease>(
+        'Lease',
+        this.opts.namespace,
+        this.opts.name,
+      );
+      if (lease.spec?.holderIdentity === this.opts.identity) {
+        await this.opts.cluster.update<Lease>('Lease', {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            renewTime: microTime(this.opts.clock.now()),
+          },
+        });
+      }
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'could not release the lease');
+    }
+    this.opts.onStoppedLeading();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = this.opts.clock.setTimeout(() => {
+      void this.tick();
+    }, ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    let ok = false;
+    try {
+      ok = await this.tryAcquireOrRenew();
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'lease acquire or renew failed');
+    }
+    if (this.stopped) return;
+    const now = this.opts.clock.now();
+    if (ok) {
+      this.lastRenewMs = now;
+      if (!this.leading) {
+        this.leading = true;
+        this.log.info({ identity: this.opts.identity }, 'became leader');
+        this.opts.onStartedLeading();
+      }
+    } else if (this.leading && now - this.lastRenewMs > this.renewDeadlineMs) {
+      this.leading = false;
+      this.log.warn(
+        { identity: this.opts.identity },
+        'lost leadership: could not renew within the deadline',
+      );
+      this.opts.onStoppedLeading();
+    }
+    this.schedule(this.retryPeriodMs);
+  }
+
+  /** One attempt; true when this process holds the Lease afterwards. */
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    const { cluster, namespace, name, identity, clock } = this.opts;
+    const now = clock.now();
+    const spec = {
+      holderIdentity: identity,
+      leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
+      acquireTime: microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: 0,
+    };
+    let lease: Lease;
+    try {
+      lease = await cluster.get<Lease>('Lease', namespace, name);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      try {
+        await cluster.create<Lease>('Lease', {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { namespace, name },
+          spec,
+        });
+        return true;
+      } catch (e) {
+        if (e instanceof AlreadyExistsError) return false;
+        throw e;
+      }
+    }
+    const cur = lease.spec ?? {};
+    const holder = cur.holderIdentity ?? '';
+    const renewMs = cur.renewTime ? Date.parse(cur.renewTime) : 0;
+    const durMs = (cur.leaseDurationSeconds ?? 0) * 1000;
+    const expired = holder === '' || renewMs + durMs < now;
+    if (holder !== identity && !expired) return false;
+    const next =
+      holder === identity
+        ? { ...cur, renewTime: microTime(now), leaseDurationSeconds: spec.leaseDurationSeconds }
+        : { ...spec, leaseTransitions: (cur.leaseTransitions ?? 0) + 1 };
+    try {
+      await cluster.update<Lease>('Lease', { ...lease, spec: next });
+      return true;
+    } catch (err) {
+      if (err instanceof ConflictError) return false;
+      throw err;
+    }
+  }
+}
