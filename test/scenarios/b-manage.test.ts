@@ -41,17 +41,12 @@ function addPods(h: Harness, node: string, n: number, labels = L1): Pod[] {
   );
 }
 
-function countByNode(
-  names: readonly string[],
-  h: Harness,
-  before: readonly Pod[],
-): Record<string, number> {
+function countByNode(names: readonly string[], before: readonly Pod[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const name of names) {
     const node = before.find((p) => p.metadata?.name === name)?.spec?.nodeName ?? '?';
     out[node] = (out[node] ?? 0) + 1;
   }
-  h;
   return out;
 }
 
@@ -71,7 +66,7 @@ for (const strategy of [...BOTH_STRATEGIES, SURGE]) {
       );
       assert.deepEqual(createdOn(r.created), ['node-0', 'node-4']);
       assert.equal(r.deletes, 5);
-      assert.deepEqual(countByNode(r.deleted, h, before), { 'node-2': 1, 'node-3': 4 });
+      assert.deepEqual(countByNode(r.deleted, before), { 'node-2': 1, 'node-3': 4 });
       for (const p of mislabeled) assert.equal(h.pod(p).metadata?.ownerReferences?.length, 0);
     });
   });
@@ -95,7 +90,7 @@ for (const strategy of BOTH_STRATEGIES) {
       const before = [...h.pods];
       const r = h.sync();
       assert.deepEqual(createdOn(r.created), ['node-5', 'node-6', 'node-7', 'node-8', 'node-9']);
-      assert.deepEqual(countByNode(r.deleted, h, before), { 'node-1': 3, 'node-4': 1 });
+      assert.deepEqual(countByNode(r.deleted, before), { 'node-1': 3, 'node-4': 1 });
       assert.equal(r.plan.claims.filter((c) => c.action === 'release').length, 3);
       assert.match(
         r.plan.deletes[0]!.reason,
@@ -117,7 +112,7 @@ for (const strategy of BOTH_STRATEGIES) {
       const r = h.sync();
       assert.deepEqual(createdOn(r.created), ['node-5', 'node-7', 'node-8']);
       assert.equal(r.deletes, 20);
-      assert.deepEqual(countByNode(r.deleted, h, before), {
+      assert.deepEqual(countByNode(r.deleted, before), {
         'node-0': 1,
         'node-1': 3,
         'node-2': 4,
