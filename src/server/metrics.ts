@@ -94,11 +94,21 @@ export class ControllerMetrics {
   queueHooks(): WorkQueueMetrics {
     const name = CONTROLLER;
     return {
-      depth: (n) => this.queueDepth.set({ name }, n),
-      add: () => this.queueAdds.inc({ name }),
-      retry: () => this.queueRetries.inc({ name }),
-      latency: (ms) => this.queueLatency.observe({ name }, ms / 1000),
-      workDuration: (ms) => this.queueWorkDuration.observe({ name }, ms / 1000),
+      depth: (n) => {
+        this.queueDepth.set({ name }, n);
+      },
+      add: () => {
+        this.queueAdds.inc({ name });
+      },
+      retry: () => {
+        this.queueRetries.inc({ name });
+      },
+      latency: (ms) => {
+        this.queueLatency.observe({ name }, ms / 1000);
+      },
+      workDuration: (ms) => {
+        this.queueWorkDuration.observe({ name }, ms / 1000);
+      },
     };
   }
 
