@@ -4,6 +4,7 @@
 import { isQualifiedName, isValidLabelValue } from './names.js';
 import type { LabelSelector } from './types.js';
 
+/** A label map as objects carry it; absent and null both mean no labels. */
 export type Labels = Readonly<Record<string, string>> | undefined | null;
 
 /** A parse error in a selector, with the field path of the offending part. */
@@ -114,6 +115,7 @@ class CompiledSelector implements Selector {
   }
 }
 
+/** A selector ANDing the requirements, sorted by key so its string form is canonical. */
 function compile(requirements: Requirement[]): Selector {
   // Upstream sorts requirements by key, which makes the string form canonical.
   const sorted = [...requirements].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
