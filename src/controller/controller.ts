@@ -1,0 +1,393 @@
+/**
+ * The DaemonSet controller runtime: informers feed indexed caches and the §3 handlers, the
+ * handlers queue DaemonSet keys, and workers run the §4 sync for each key: build a Snapshot from
+ * the caches, ask the pure engine for a Plan, and let the Executor carry it out. Nothing here
+ * decides what a DaemonSet needs; that is the engine's job.
+ */
+import type { ControllerRevision, DaemonSet, Node, Pod } from '../api/types.js';
+import { TerminalError } from '../cluster/port.js';
+import type { Cluster, KubeObject, ResourceKind } from '../cluster/port.js';
+import { reconcile } from '../engine/reconcile.js';
+import type { BackoffConfig, Plan, Snapshot } from '../engine/types.js';
+import { FailedPodBackoff, DEFAULT_BACKOFF } from './backoff.js';
+import type { Clock } from './clock.js';
+import { DEFAULT_BURST_REPLICAS, Executor } from './executor.js';
+import { ControllerExpectations } from './expectations.js';
+import { EventHandlers } from './handlers.js';
+import {
+  Informer,
+  INDEX_CONTROLLER_UID,
+  INDEX_NAMESPACE,
+  INDEX_NODE,
+  byControllerUID,
+  byNamespace,
+  podByNode,
+  trimPod,
+  type ReflectorBackoff,
+} from './informer.js';
+import { nullLogger, type Logger } from './logger.js';
+import { EventRecorder } from './recorder.js';
+import type { ReadonlyStore } from './store.js';
+import { noopQueueMetrics, WorkQueue, type WorkQueueMetrics } from './workqueue.js';
+
+/** Options of a DaemonSetController. */
+export interface DaemonSetControllerOptions {
+  readonly cluster: Cluster;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** Concurrent syncs (different keys); default 2, like --concurrent-daemonset-syncs. */
+  readonly workers?: number;
+  /** Most creates (and deletes) per sync; default 250. */
+  readonly burstReplicas?: number;
+  /** Watch only this namespace (DaemonSets, pods, revisions); nodes are always cluster-wide. */
+  readonly namespace?: string;
+  /** The kind DaemonSets are read and written as; default 'DaemonSet'. */
+  readonly dsKind?: ResourceKind;
+  /** Randomness for reflector jitter; default Math.random. */
+  readonly random?: () => number;
+  /** Failed-pod backoff; default 1 s to 15 min. */
+  readonly backoff?: BackoffConfig;
+  /** Work-queue metric hooks. */
+  readonly queueMetrics?: WorkQueueMetrics;
+  /** Reflector restart backoff and silent-watch timeout. */
+  readonly reflectorBackoff?: ReflectorBackoff;
+  readonly watchTimeoutMs?: number;
+  /** Called after every sync with its duration on the Clock and its error (reconcile metrics). */
+  readonly onSync?: (key: string, durationMs: number, error: Error | undefined) => void;
+}
+
+/** Counters for metrics and tests. */
+export interface ControllerStats {
+  readonly syncs: number;
+  readonly syncErrors: number;
+  readonly queueDepth: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+  readonly creates: number;
+  readonly deletes: number;
+  readonly statusWrites: number;
+  readonly expectations: number;
+  readonly backoffEntries: number;
+  readonly cached: {
+    readonly nodes: number;
+    readonly pods: number;
+    readonly daemonSets: number;
+    readonly revisions: number;
+  };
+}
+
+/** A DaemonSet controller over one Cluster; start() it, stop() it, ask isIdle(). */
+export class DaemonSetController {
+  /** Completed syncs (successful or not). */
+  syncCount = 0;
+  readonly expectations: ControllerExpectations;
+  readonly queue: WorkQueue;
+  readonly recorder: EventRecorder;
+  /** The last plan computed per key (for `everynode plan`-style inspection and tests). */
+  readonly lastPlans = new Map<string, Plan>();
+  private readonly opts: DaemonSetControllerOptions;
+  private readonly log: Logger;
+  private readonly dsKind: ResourceKind;
+  private readonly backoff: FailedPodBackoff;
+  private readonly executor: Executor;
+  private readonly handlers: EventHandlers;
+  private readonly dsInformer: Informer<DaemonSet>;
+  private readonly podInformer: Informer<Pod>;
+  private readonly nodeInformer: Informer<Node>;
+  private readonly revInformer: Informer<ControllerRevision>;
+  private workers: Promise<void>[] = [];
+  private started = false;
+  private counters = { syncErrors: 0, creates: 0, deletes: 0, statusWrites: 0 };
+
+  constructor(opts: DaemonSetControllerOptions) {
+    this.opts = opts;
+    this.log = (opts.logger ?? nullLogger).child({ controller: 'daemonset' });
+    this.dsKind = opts.dsKind ?? 'DaemonSet';
+    this.expectations = new ControllerExpectations(opts.clock);
+    this.queue = new WorkQueue({
+      clock: opts.clock,
+      metrics: opts.queueMetrics ?? noopQueueMetrics,
+    });
+    this.backoff = new FailedPodBackoff(opts.clock, opts.backoff ?? DEFAULT_BACKOFF);
+    this.recorder = new EventRecorder({
+      cluster: opts.cluster,
+      clock: opts.clock,
+      logger: this.log,
+    });
+    const common = {
+      cluster: opts.cluster,
+      clock: opts.clock,
+      logger: this.log,
+      ...(opts.random === undefined ? {} : { random: opts.random }),
+      ...(opts.reflectorBackoff === undefined ? {} : { backoff: opts.reflectorBackoff }),
+      ...(opts.watchTimeoutMs === undefined ? {} : { watchTimeoutMs: opts.watchTimeoutMs }),
+    };
+    const ns =
+      opts.namespace === undefined || opts.namespace === '' ? {} : { namespace: opts.namespace };
+    this.dsInformer = new Informer<DaemonSet>({
+      ...common,
+      ...ns,
+      kind: this.dsKind,
+      indexers: { [INDEX_NAMESPACE]: byNamespace },
+    });
+    this.podInformer = new Informer<Pod>({
+      ...common,
+      ...ns,
+      kind: 'Pod',
+      transform: trimPod,
+      indexers: {
+        [INDEX_NAMESPACE]: byNamespace,
+        [INDEX_NODE]: podByNode,
+        [INDEX_CONTROLLER_UID]: byControllerUID,
+      },
+    });
+    this.nodeInformer = new Informer<Node>({ ...common, kind: 'Node' });
+    this.revInformer = new Informer<ControllerRevision>({
+      ...common,
+      ...ns,
+      kind: 'ControllerRevision',
+      indexers: { [INDEX_NAMESPACE]: byNamespace, [INDEX_CONTROLLER_UID]: byControllerUID },
+    });
+    this.handlers = new EventHandlers({
+      dsStore: this.dsInformer.store,
+      expectations: this.expectations,
+      enqueue: (k) => {
+        this.queue.add(k);
+      },
+      enqueueAfter: (k, ms) => {
+        this.queue.addAfter(k, ms);
+      },
+      logger: this.log,
+    });
+    this.executor = new Executor({
+      cluster: opts.cluster,
+      recorder: this.recorder,
+      expectations: this.expectations,
+      backoff: this.backoff,
+      lookup: (kind, namespace, name) => this.lookup(kind, namespace, name),
+      logger: this.log,
+      burstReplicas: opts.burstReplicas ?? DEFAULT_BURST_REPLICAS,
+      dsKind: this.dsKind,
+    });
+    this.wireHandlers();
+  }
+
+  /** The caches, read-only: DaemonSets, pods (trimmed), nodes, revisions. */
+  get caches(): {
+    readonly daemonSets: ReadonlyStore<DaemonSet>;
+    readonly pods: ReadonlyStore<Pod>;
+    readonly nodes: ReadonlyStore<Node>;
+    readonly revisions: ReadonlyStore<ControllerRevision>;
+  } {
+    return {
+      daemonSets: this.dsInformer.store,
+      pods: this.podInformer.store,
+      nodes: this.nodeInformer.store,
+      revisions: this.revInformer.store,
+    };
+  }
+
+  /** Starts the informers, waits until all have synced, then starts the workers. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const informers = [this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer];
+    for (const inf of informers) inf.start();
+    await Promise.all(informers.map((inf) => inf.waitForSync()));
+    this.backoff.start();
+    const n = Math.max(1, this.opts.workers ?? 2);
+    this.workers = Array.from({ length: n }, (_, i) => this.runWorker(i));
+    this.log.info({ workers: n }, 'daemonset controller started');
+  }
+
+  /** Stops taking keys, lets in-flight syncs finish, stops the informers and timers. */
+  async stop(): Promise<void> {
+    await this.queue.shutDownWithDrain();
+    await Promise.all(this.workers);
+    this.backoff.stop();
+    await Promise.all(
+      [this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer].map((i) => i.stop()),
+    );
+    await this.recorder.flush();
+    this.log.info({ syncs: this.syncCount }, 'daemonset controller stopped');
+  }
+
+  /** True when no key is queued or being synced, no event is being written and no list is in flight. */
+  isIdle(): boolean {
+    return (
+      this.queue.len() === 0 &&
+      this.queue.inFlight() === 0 &&
+      this.recorder.pending() === 0 &&
+      ![this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer].some((i) =>
+        i.busy(),
+      )
+    );
+  }
+
+  /** True once every informer has completed its first list. */
+  hasSynced(): boolean {
+    return [this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer].every((i) =>
+      i.hasSynced(),
+    );
+  }
+
+  /** Counters and sizes, cheap to compute. */
+  stats(): ControllerStats {
+    return {
+      syncs: this.syncCount,
+      ...this.counters,
+      queueDepth: this.queue.len(),
+      inFlight: this.queue.inFlight(),
+      delayed: this.queue.delayedCount(),
+      expectations: this.expectations.size(),
+      backoffEntries: this.backoff.size(),
+      cached: {
+        nodes: this.nodeInformer.store.size(),
+        pods: this.podInformer.store.size(),
+        daemonSets: this.dsInformer.store.size(),
+        revisions: this.revInformer.store.size(),
+      },
+    };
+  }
+
+  /**
+   * One sync of key (§4). Resolves with the plan it carried out (undefined when the DaemonSet is
+   * not in the cache); rejects with the sync's error. Public so that tests can drive syncs.
+   */
+  async syncDaemonSet(key: string): Promise<Plan | undefined> {
+    const ds = this.dsInformer.store.get(key);
+    if (ds === undefined) {
+      this.expectations.deleteExpectations(key);
+      this.lastPlans.delete(key);
+      return undefined;
+    }
+    const ns = ds.metadata?.namespace ?? '';
+    const snapshot: Snapshot = {
+      ds,
+      nodes: this.nodeInformer.store.list(),
+      pods: this.podInformer.store.byIndex(INDEX_NAMESPACE, ns),
+      revisions: this.revInformer.store.byIndex(INDEX_NAMESPACE, ns),
+      now: this.opts.clock.now(),
+      backoff: this.backoff.snapshot(),
+      backoffConfig: this.backoff.config,
+    };
+    const satisfied = this.expectations.satisfiedExpectations(key);
+    let plan: Plan;
+    try {
+      plan = reconcile(snapshot, { mode: 'live', expectationsSatisfied: satisfied });
+    } catch (err) {
+      // The engine rejects what no retry can fix (a malformed spec that slipped past validation):
+      // say so on the DaemonSet and wait for it to change, which enqueues it again.
+      const message = err instanceof Error ? err.message : String(err);
+      this.recorder.event(ds, 'Warning', 'FailedReconcile', `Cannot reconcile: ${message}`);
+      throw new TerminalError(`reconcile ${key}: ${message}`, 422, 'InvalidDaemonSet', {
+        cause: err,
+      });
+    }
+    this.lastPlans.set(key, plan);
+    const r = await this.executor.execute({ key, ds, plan, expectationsSatisfied: satisfied });
+    this.counters.creates += r.createCalls;
+    this.counters.deletes += r.deleteCalls;
+    if (r.statusWritten) this.counters.statusWrites++;
+    if (plan.requeueAfterMs !== null && plan.requeueAfterMs >= 0)
+      this.queue.addAfter(key, plan.requeueAfterMs);
+    const minReady = ds.spec?.minReadySeconds ?? 0;
+    if (
+      r.statusWritten &&
+      minReady > 0 &&
+      plan.status.numberReady !== (plan.status.numberAvailable ?? 0)
+    ) {
+      // §9.3: availability changes with time alone; come back when it may have.
+      this.queue.addAfter(key, minReady * 1000);
+    }
+    if (r.error !== undefined) throw r.error;
+    return plan;
+  }
+
+  private async runWorker(id: number): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      const started = this.opts.clock.now();
+      let failure: Error | undefined;
+      try {
+        await this.syncDaemonSet(key);
+        this.queue.forget(key);
+      } catch (err) {
+        failure = err instanceof Error ? err : new Error(String(err));
+        this.counters.syncErrors++;
+        if (err instanceof TerminalError) {
+          this.log.error(
+            { ds: key, worker: id, err: String(err) },
+            'sync failed; not retrying until the object changes',
+          );
+          this.queue.forget(key);
+        } else {
+          this.log.warn(
+            { ds: key, worker: id, err: String(err), retries: this.queue.numRequeues(key) },
+            'sync failed; requeued',
+          );
+          this.queue.addRateLimited(key);
+        }
+      } finally {
+        this.syncCount++;
+        this.opts.onSync?.(key, this.opts.clock.now() - started, failure);
+        this.queue.done(key);
+      }
+    }
+  }
+
+  private lookup(
+    kind: 'Pod' | 'ControllerRevision',
+    namespace: string,
+    name: string,
+  ): KubeObject | undefined {
+    const key = namespace === '' ? name : `${namespace}/${name}`;
+    return kind === 'Pod' ? this.podInformer.store.get(key) : this.revInformer.store.get(key);
+  }
+
+  private wireHandlers(): void {
+    const h = this.handlers;
+    this.dsInformer.addEventHandler({
+      onAdd: (o) => {
+        h.addDaemonSet(o);
+      },
+      onUpdate: (a, b) => {
+        h.updateDaemonSet(a, b);
+      },
+      onDelete: (o) => {
+        h.deleteDaemonSet(o);
+      },
+    });
+    this.podInformer.addEventHandler({
+      onAdd: (o) => {
+        h.addPod(o);
+      },
+      onUpdate: (a, b) => {
+        h.updatePod(a, b);
+      },
+      onDelete: (o) => {
+        h.deletePod(o);
+      },
+    });
+    this.nodeInformer.addEventHandler({
+      onAdd: (o) => {
+        h.addNode(o);
+      },
+      onUpdate: (a, b) => {
+        h.updateNode(a, b);
+      },
+    });
+    this.revInformer.addEventHandler({
+      onAdd: (o) => {
+        h.addRevision(o);
+      },
+      onUpdate: (a, b) => {
+        h.updateRevision(a, b);
+      },
+      onDelete: (o) => {
+        h.deleteRevision(o);
+      },
+    });
+  }
+}

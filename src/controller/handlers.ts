@@ -1,0 +1,235 @@
+/**
+ * Informer event handlers (spec §3, §2.7): they turn cache changes into DaemonSet keys on the
+ * queue and record observed creates and deletes in the expectations. They never trust an event's
+ * payload beyond routing it: the sync reads the caches.
+ */
+import { labelSelectorAsSelector } from '../api/labels.js';
+import { getControllerOf, isPodReady } from '../api/pod.js';
+import type { ControllerRevision, DaemonSet, Node, OwnerReference, Pod } from '../api/types.js';
+import type { KubeObject } from '../cluster/port.js';
+import { nodeShouldRunDaemonPod } from '../engine/eligibility.js';
+import type { ControllerExpectations } from './expectations.js';
+import { isTombstone, type DeletedFinalStateUnknown, INDEX_NAMESPACE } from './informer.js';
+import type { Logger } from './logger.js';
+import { storeKey, type ReadonlyStore } from './store.js';
+
+/** What the handlers need from the controller. */
+export interface HandlerContext {
+  readonly dsStore: ReadonlyStore<DaemonSet>;
+  readonly expectations: ControllerExpectations;
+  readonly enqueue: (key: string) => void;
+  readonly enqueueAfter: (key: string, ms: number) => void;
+  readonly logger: Logger;
+}
+
+type MaybeTombstone<T> = T | DeletedFinalStateUnknown<T>;
+
+function unwrap<T>(x: MaybeTombstone<T>): T {
+  return isTombstone(x) ? x.obj : x;
+}
+
+function sameRef(a: OwnerReference | undefined, b: OwnerReference | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.uid === b.uid && a.kind === b.kind && a.name === b.name && a.apiVersion === b.apiVersion;
+}
+
+function sameMap(
+  a: Readonly<Record<string, string>> | undefined,
+  b: Readonly<Record<string, string>> | undefined,
+): boolean {
+  const ka = Object.keys(a ?? {});
+  const kb = Object.keys(b ?? {});
+  return ka.length === kb.length && ka.every((k) => (a ?? {})[k] === (b ?? {})[k]);
+}
+
+/** The §3 handlers for DaemonSets, pods, nodes and ControllerRevisions. */
+export class EventHandlers {
+  constructor(private readonly ctx: HandlerContext) {}
+
+  /** Owner resolution: Kind, then the name in the lister, then the UID; any mismatch means none. */
+  resolveControllerRef(namespace: string, ref: OwnerReference): DaemonSet | undefined {
+    const ds = this.ctx.dsStore.get(namespace === '' ? ref.name : `${namespace}/${ref.name}`);
+    if (ds === undefined) return undefined;
+    if (ref.kind !== (ds.kind ?? 'DaemonSet')) return undefined;
+    if (ds.metadata?.uid !== ref.uid) return undefined;
+    return ds;
+  }
+
+  /** DaemonSets in obj's namespace whose non-empty selector matches its labels. */
+  matchingDaemonSets(obj: KubeObject): DaemonSet[] {
+    const ns = obj.metadata?.namespace ?? '';
+    const out: DaemonSet[] = [];
+    for (const ds of this.ctx.dsStore.byIndex(INDEX_NAMESPACE, ns)) {
+      try {
+        const sel = labelSelectorAsSelector(ds.spec?.selector);
+        if (sel.empty || sel.nothing || !sel.matches(obj.metadata?.labels)) continue;
+        out.push(ds);
+      } catch {
+        // A DaemonSet with an unparseable selector selects nothing; its own sync reports it.
+      }
+    }
+    if (out.length > 1) {
+      this.ctx.logger.warn(
+        { object: storeKey(obj), daemonSets: out.map((d) => storeKey(d)) },
+        'user error: more than one DaemonSet selects this object',
+      );
+    }
+    return out;
+  }
+
+  // DaemonSets.
+
+  addDaemonSet(ds: DaemonSet): void {
+    this.ctx.enqueue(storeKey(ds));
+  }
+
+  updateDaemonSet(old: DaemonSet, cur: DaemonSet): void {
+    // Deleted and recreated under the same name: the old one's expectations must not carry over.
+    if (old.metadata?.uid !== cur.metadata?.uid) this.deleteDaemonSet(old);
+    this.ctx.enqueue(storeKey(cur));
+  }
+
+  deleteDaemonSet(obj: MaybeTombstone<DaemonSet>): void {
+    const key = isTombstone(obj) ? obj.key : storeKey(obj);
+    this.ctx.expectations.deleteExpectations(key);
+    this.ctx.enqueue(key);
+  }
+
+  // Pods.
+
+  addPod(pod: Pod): void {
+    if (pod.metadata?.deletionTimestamp) {
+      // Arrived already terminating (e.g. after a relist): count it as a delete.
+      this.deletePod(pod);
+      return;
+    }
+    const ref = getControllerOf(pod);
+    if (ref !== undefined) {
+      const ds = this.resolveControllerRef(pod.metadata?.namespace ?? '', ref);
+      if (ds === undefined) return;
+      const key = storeKey(ds);
+      this.ctx.expectations.creationObserved(key);
+      this.ctx.enqueue(key);
+      return;
+    }
+    for (const ds of this.matchingDaemonSets(pod)) this.ctx.enqueue(storeKey(ds));
+  }
+
+  updatePod(old: Pod, cur: Pod): void {
+    if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
+    const ns = cur.metadata?.namespace ?? '';
+    if (cur.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) {
+      this.deletePod(cur);
+      return;
+    }
+    const curRef = getControllerOf(cur);
+    const oldRef = getControllerOf(old);
+    const refChanged = !sameRef(curRef, oldRef);
+    if (refChanged && oldRef !== undefined) {
+      const oldDs = this.resolveControllerRef(ns, oldRef);
+      if (oldDs !== undefined) this.ctx.enqueue(storeKey(oldDs));
+    }
+    if (curRef !== undefined) {
+      const ds = this.resolveControllerRef(ns, curRef);
+      if (ds === undefined) return;
+      const key = storeKey(ds);
+      this.ctx.enqueue(key);
+      const minReady = ds.spec?.minReadySeconds ?? 0;
+      if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) {
+        // Availability flips minReadySeconds after readiness; look again just after that.
+        this.ctx.enqueueAfter(key, (minReady + 1) * 1000);
+      }
+      return;
+    }
+    if (refChanged || !sameMap(old.metadata?.labels, cur.metadata?.labels)) {
+      for (const ds of this.matchingDaemonSets(cur)) this.ctx.enqueue(storeKey(ds));
+    }
+  }
+
+  deletePod(obj: MaybeTombstone<Pod>): void {
+    const pod = unwrap(obj);
+    const ref = getControllerOf(pod);
+    if (ref === undefined) return;
+    const ds = this.resolveControllerRef(pod.metadata?.namespace ?? '', ref);
+    if (ds === undefined) return;
+    const key = storeKey(ds);
+    this.ctx.expectations.deletionObserved(key);
+    this.ctx.enqueue(key);
+  }
+
+  // Nodes.
+
+  addNode(node: Node): void {
+    for (const ds of this.ctx.dsStore.list()) {
+      if (this.eligibility(node, ds)?.shouldRun === true) this.ctx.enqueue(storeKey(ds));
+    }
+  }
+
+  updateNode(old: Node, cur: Node): void {
+    const taintsEqual =
+      JSON.stringify(old.spec?.taints ?? []) === JSON.stringify(cur.spec?.taints ?? []);
+    if (taintsEqual && sameMap(old.metadata?.labels, cur.metadata?.labels)) return;
+    for (const ds of this.ctx.dsStore.list()) {
+      const a = this.eligibility(old, ds);
+      const b = this.eligibility(cur, ds);
+      if (a?.shouldRun !== b?.shouldRun || a?.shouldContinueRunning !== b?.shouldContinueRunning) {
+        this.ctx.enqueue(storeKey(ds));
+      }
+    }
+  }
+
+  private eligibility(
+    node: Node,
+    ds: DaemonSet,
+  ): { shouldRun: boolean; shouldContinueRunning: boolean } | undefined {
+    try {
+      return nodeShouldRunDaemonPod(node, ds);
+    } catch (err) {
+      this.ctx.logger.debug(
+        { ds: storeKey(ds), node: node.metadata?.name, err: String(err) },
+        'eligibility failed',
+      );
+      return undefined;
+    }
+  }
+
+  // ControllerRevisions.
+
+  addRevision(rev: ControllerRevision): void {
+    if (rev.metadata?.deletionTimestamp) {
+      this.deleteRevision(rev);
+      return;
+    }
+    // An owned revision enqueues nothing: our own creates would otherwise cause an extra sync.
+    if (getControllerOf(rev) !== undefined) return;
+    for (const ds of this.matchingDaemonSets(rev)) this.ctx.enqueue(storeKey(ds));
+  }
+
+  updateRevision(old: ControllerRevision, cur: ControllerRevision): void {
+    if (old.metadata?.resourceVersion === cur.metadata?.resourceVersion) return;
+    const ns = cur.metadata?.namespace ?? '';
+    const curRef = getControllerOf(cur);
+    const oldRef = getControllerOf(old);
+    const refChanged = !sameRef(curRef, oldRef);
+    if (refChanged && oldRef !== undefined) {
+      const oldDs = this.resolveControllerRef(ns, oldRef);
+      if (oldDs !== undefined) this.ctx.enqueue(storeKey(oldDs));
+    }
+    if (curRef !== undefined) {
+      const ds = this.resolveControllerRef(ns, curRef);
+      if (ds !== undefined) this.ctx.enqueue(storeKey(ds));
+      return;
+    }
+    if (refChanged || !sameMap(old.metadata?.labels, cur.metadata?.labels)) {
+      for (const ds of this.matchingDaemonSets(cur)) this.ctx.enqueue(storeKey(ds));
+    }
+  }
+
+  deleteRevision(obj: MaybeTombstone<ControllerRevision>): void {
+    const rev = unwrap(obj);
+    const ref = getControllerOf(rev);
+    if (ref === undefined) return;
+    const ds = this.resolveControllerRef(rev.metadata?.namespace ?? '', ref);
+    if (ds !== undefined) this.ctx.enqueue(storeKey(ds));
+  }
+}
