@@ -8,7 +8,13 @@ import {
 } from '../api/types.js';
 import { newDaemonSet } from '../../test/harness/fixtures.js';
 import { newRevision } from './history.js';
-import { formatHistoryTable, historyTable, rollbackTarget } from './rollback.js';
+import {
+  applyRollbackPatch,
+  formatHistoryTable,
+  historyTable,
+  rollbackTarget,
+} from './rollback.js';
+import { revisionDataMatches } from '../api/hash.js';
 
 function version(n: number): Mutable<DaemonSet> {
   const ds = newDaemonSet();
@@ -69,4 +75,17 @@ test('historyTable: by revision, CHANGE-CAUSE or <none>, printed like kubectl', 
     formatHistoryTable(rows),
     'REVISION  CHANGE-CAUSE\n1         <none>\n2         v2\n3         <none>\n',
   );
+});
+
+test('applyRollbackPatch: the revision data replaces the template wholesale', () => {
+  const target = rev(1);
+  const next = applyRollbackPatch(current, target.data);
+  assert.ok(revisionDataMatches(next, target.data));
+  assert.equal(next.spec?.template.spec?.containers[0]?.image, 'foo/bar:v1');
+  assert.equal(
+    current.spec?.template.spec?.containers[0]?.image,
+    'foo/bar:v3',
+    'input not mutated',
+  );
+  assert.throws(() => applyRollbackPatch(current, { spec: {} }), /no spec\.template/);
 });

@@ -3,7 +3,12 @@
  * which revision an undo targets, with kubectl's own messages, and the history table.
  */
 import { revisionDataMatches } from '../api/hash.js';
-import { CHANGE_CAUSE_ANNOTATION, type ControllerRevision, type DaemonSet } from '../api/types.js';
+import {
+  CHANGE_CAUSE_ANNOTATION,
+  type ControllerRevision,
+  type DaemonSet,
+  type Mutable,
+} from '../api/types.js';
 
 /** kubectl's output after a successful undo. */
 export const ROLLBACK_SUCCESS = 'rolled back';
@@ -49,6 +54,23 @@ export function rollbackTarget(
     };
   }
   return { kind: 'rollback', revision: target, patch: structuredClone(target.data) };
+}
+
+/**
+ * The DaemonSet after the API server applies an undo patch: `{"spec":{"template":{...,"$patch":
+ * "replace"}}}` replaces spec.template wholesale (the `$patch` directive itself is dropped).
+ * Throws Error when the patch has no spec.template object. The template generation and
+ * metadata.generation are the API server's to raise, not this function's.
+ */
+export function applyRollbackPatch(ds: DaemonSet, patch: unknown): DaemonSet {
+  const template = (patch as { spec?: { template?: unknown } } | null)?.spec?.template;
+  if (typeof template !== 'object' || template === null || Array.isArray(template)) {
+    throw new Error('rollback patch has no spec.template object');
+  }
+  const { $patch: _directive, ...rest } = structuredClone(template) as Record<string, unknown>;
+  const next = structuredClone(ds) as Mutable<DaemonSet>;
+  next.spec = { ...next.spec!, template: rest };
+  return next;
 }
 
 /** One row of `kubectl rollout history`. */

@@ -147,20 +147,31 @@ class Run {
   }
 }
 
-/** The map with an empty entry for every node that should run a pod and has none, in node order. */
-function nodeStates(input: RollingUpdateInput): { states: NodeState[]; desired: number } {
-  const entries = new Map<string, readonly Pod[]>(input.nodeToPods);
+/**
+ * updatedDesiredNodeCounts (§6.1): the budget against desiredNumberScheduled, and the nodes that
+ * should run a pod but have no entry in the map (each gets an empty one, so it is visited).
+ */
+export function desiredNodeCounts(
+  input: Pick<RollingUpdateInput, 'ds' | 'nodes' | 'eligibility' | 'nodeToPods'>,
+): { budget: Budget; emptyNodesAdded: string[] } {
+  const added: string[] = [];
   let desired = 0;
   for (const node of input.nodes) {
     const name = node.metadata?.name ?? '';
     if (!(input.eligibility.get(name)?.shouldRun ?? false)) continue;
     desired++;
-    if (!entries.has(name)) entries.set(name, []);
+    if (!input.nodeToPods.has(name)) added.push(name);
   }
+  return { budget: resolveBudget(input.ds, desired), emptyNodesAdded: added };
+}
+
+/** The map with an empty entry for every node that should run a pod and has none, in node order. */
+function nodeStates(input: RollingUpdateInput, emptyNodesAdded: readonly string[]): NodeState[] {
+  const entries = new Map<string, readonly Pod[]>(input.nodeToPods);
+  for (const name of emptyNodesAdded) entries.set(name, []);
   const generation = templateGenerationOf(input.ds);
   const names = [...entries.keys()].sort(compareNodeNames);
-  const states = names.map((n) => classify(n, entries.get(n) ?? [], input.hash, generation));
-  return { states, desired };
+  return names.map((n) => classify(n, entries.get(n) ?? [], input.hash, generation));
 }
 
 function maxUnavailableMode(run: Run, states: readonly NodeState[]): RollingUpdateResult {
@@ -288,7 +299,8 @@ function surgeMode(run: Run, states: readonly NodeState[]): RollingUpdateResult 
  * a node holding only an old pod is not in the node list.
  */
 export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
-  const { states, desired } = nodeStates(input);
-  const run = new Run(input, resolveBudget(input.ds, desired));
+  const { budget, emptyNodesAdded } = desiredNodeCounts(input);
+  const states = nodeStates(input, emptyNodesAdded);
+  const run = new Run(input, budget);
   return run.budget.maxSurge === 0 ? maxUnavailableMode(run, states) : surgeMode(run, states);
 }
