@@ -50,6 +50,8 @@ export const daemonSetStrategy: KindStrategy = {
   qualifiedKind: 'DaemonSet.apps',
   resource: 'daemonsets.apps',
   hasStatus: true,
+  allowUnconditionalUpdate: true,
+  allowCreateOnUpdate: false,
 
   prepareForCreate(input: Mut): Mut {
     const obj = defaultDaemonSet(input) as unknown as Mut;
@@ -93,4 +95,12 @@ export const daemonSetStrategy: KindStrategy = {
 
   validateUpdate: (next, prev) => validateDaemonSetUpdate(next, prev as DaemonSet),
   validateStatusUpdate: (next, prev) => validateDaemonSetStatusUpdate(next, prev as DaemonSet),
+};
+
+/** everynode's CRD (apps.everynode.dev/v1alpha1): the same rules, under its own group's names. */
+export const everynodeDaemonSetStrategy: KindStrategy = {
+  ...daemonSetStrategy,
+  apiVersion: 'apps.everynode.dev/v1alpha1',
+  qualifiedKind: 'DaemonSet.apps.everynode.dev',
+  resource: 'daemonsets.apps.everynode.dev',
 };

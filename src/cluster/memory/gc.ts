@@ -115,7 +115,8 @@ export class GarbageCollector implements StoreListener {
   private ownerExists(o: OwnerReference): boolean {
     if (!STORED_KINDS.has(o.kind)) return true;
     const hit = this.reg.store.getByUid(o.uid);
-    return hit !== undefined && hit.ref.kind === o.kind;
+    // The stored object's own kind: a CRD DaemonSet is stored as EverynodeDaemonSet, kind DaemonSet.
+    return hit !== undefined && (hit.obj.kind ?? hit.ref.kind) === o.kind;
   }
 
   private dependents(uid: string, only?: ObjectRef): { ref: ObjectRef; obj: KubeObject }[] {

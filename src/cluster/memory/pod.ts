@@ -97,6 +97,8 @@ export const podStrategy: KindStrategy = {
   qualifiedKind: 'Pod',
   resource: 'pods',
   hasStatus: true,
+  allowUnconditionalUpdate: true,
+  allowCreateOnUpdate: false,
   prepareForCreate(obj: Mut): Mut {
     obj.status = { phase: 'Pending' };
     return obj;

@@ -8,7 +8,7 @@ import { formatTime } from '../../api/types.js';
 import { fieldError, type FieldError } from '../../api/validation.js';
 import type { Clock } from '../../controller/clock.js';
 import { TerminalError, type KubeObject, type Patch, type ResourceKind } from '../port.js';
-import { daemonSetStrategy } from './daemonset.js';
+import { daemonSetStrategy, everynodeDaemonSetStrategy } from './daemonset.js';
 import {
   alreadyExists,
   invalid,
@@ -25,12 +25,20 @@ import { deepEqual, smallKindStrategy, type KindStrategy, type Mut } from './str
 
 const STRATEGIES: Readonly<Record<ResourceKind, KindStrategy>> = {
   DaemonSet: daemonSetStrategy,
+  EverynodeDaemonSet: everynodeDaemonSetStrategy,
   Pod: podStrategy,
   Node: smallKindStrategy('Node'),
   ControllerRevision: smallKindStrategy('ControllerRevision'),
   Event: smallKindStrategy('Event'),
   Lease: smallKindStrategy('Lease'),
 };
+
+/** The kind written in objects, where it differs from the port's name for the kind. */
+const WIRE_KIND: Readonly<Partial<Record<ResourceKind, string>>> = { EverynodeDaemonSet: 'DaemonSet' };
+
+function wireKind(kind: ResourceKind): string {
+  return WIRE_KIND[kind] ?? kind;
+}
 
 /** kube retries a generated name that collides this many times before AlreadyExists. */
 const GENERATE_NAME_ATTEMPTS = 8;
@@ -75,9 +83,9 @@ export class Registry {
   }
 
   private checkKind(kind: ResourceKind, obj: Mut): void {
-    if (obj.kind !== undefined && obj.kind !== kind) {
+    if (obj.kind !== undefined && obj.kind !== wireKind(kind)) {
       throw new TerminalError(
-        `the object's kind ${JSON.stringify(obj.kind)} does not match ${kind}`,
+        `the object's kind ${JSON.stringify(obj.kind)} does not match ${wireKind(kind)}`,
         400,
         'BadRequest',
       );
@@ -115,7 +123,7 @@ export class Registry {
     if (!NAMESPACED[kind]) delete meta.namespace;
     meta.name = this.pickName(kind, ns, meta);
     // apiVersion and kind first, as kube serialises them.
-    obj = { apiVersion: st.apiVersion, kind, ...obj, metadata: meta };
+    obj = { apiVersion: st.apiVersion, kind: wireKind(kind), ...obj, metadata: meta };
     obj = st.prepareForCreate(obj);
     obj.metadata = { ...obj.metadata, uid: randomUid(this.random), creationTimestamp: this.now() };
     const errs = st.validateCreate(obj);
@@ -156,10 +164,17 @@ export class Registry {
       throw new TerminalError('the body of the request is not an object', 400, 'BadRequest');
     const name = input.metadata?.name ?? '';
     const ns = NAMESPACED[kind] ? (input.metadata?.namespace ?? '') : '';
-    const prev = this.mustGet(kind, ns, name);
+    const existing = this.store.get(kind, ns, name);
+    if (existing === undefined && st.allowCreateOnUpdate && !status)
+      return this.create(kind, input);
+    const prev = existing ?? this.mustGet(kind, ns, name);
     const pm = prev.metadata ?? {};
     const rv = input.metadata?.resourceVersion ?? '';
     if (rv !== '' && rv !== pm.resourceVersion) throw staleConflict(st, name);
+    if (rv === '' && !st.allowUnconditionalUpdate) {
+      const detail = 'must be specified for an update';
+      throw invalidField(st, name, 'Invalid', 'metadata.resourceVersion', 0, detail);
+    }
     const uid = input.metadata?.uid ?? '';
     if (uid !== '' && uid !== pm.uid)
       throw preconditionConflict(st, name, 'UID', uid, pm.uid ?? '');

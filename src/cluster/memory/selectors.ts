@@ -52,6 +52,7 @@ const KIND_FIELDS: Readonly<Record<ResourceKind, readonly string[]>> = {
     'type',
   ],
   DaemonSet: [],
+  EverynodeDaemonSet: [],
   ControllerRevision: [],
   Lease: [],
 };

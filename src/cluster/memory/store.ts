@@ -22,6 +22,7 @@ export const NAMESPACED: Readonly<Record<ResourceKind, boolean>> = {
   Node: false,
   Pod: true,
   DaemonSet: true,
+  EverynodeDaemonSet: true,
   ControllerRevision: true,
   Event: true,
   Lease: true,

@@ -20,6 +20,10 @@ export interface KindStrategy {
   readonly resource: string;
   /** True when status is a subresource: update keeps the old status, updateStatus only writes it. */
   readonly hasStatus: boolean;
+  /** False when an update must carry a resourceVersion (Lease). */
+  readonly allowUnconditionalUpdate: boolean;
+  /** True when an update of a missing object creates it (Lease, Event). */
+  readonly allowCreateOnUpdate: boolean;
   /** Kind-specific defaults and resets on create; may throw InvalidError. */
   prepareForCreate(obj: Mut): Mut;
   validateCreate(obj: Mut): FieldError[];
@@ -79,6 +83,8 @@ const plain = (
   qualifiedKind,
   resource,
   hasStatus,
+  allowUnconditionalUpdate: true,
+  allowCreateOnUpdate: false,
   prepareForCreate: (obj) => obj,
   validateCreate: validateName,
   prepareForUpdate: (next, prev) => (hasStatus ? keepStatus(next, prev) : next),
@@ -95,7 +101,7 @@ function validateRevision(obj: Mut): FieldError[] {
 }
 
 /** Rules for Node, ControllerRevision, Event and Lease. */
-export function smallKindStrategy(kind: Exclude<ResourceKind, 'DaemonSet' | 'Pod'>): KindStrategy {
+export function smallKindStrategy(kind: Exclude<ResourceKind, 'DaemonSet' | 'EverynodeDaemonSet' | 'Pod'>): KindStrategy {
   switch (kind) {
     case 'Node':
       // Nodes keep the status they are created with (the kubelet registers with one).
@@ -113,13 +119,14 @@ export function smallKindStrategy(kind: Exclude<ResourceKind, 'DaemonSet' | 'Pod
         },
       });
     case 'Event':
-      return plain('v1', 'Event', 'events', false);
+      return plain('v1', 'Event', 'events', false, { allowCreateOnUpdate: true });
     case 'Lease':
       return plain(
         'coordination.k8s.io/v1',
         'Lease.coordination.k8s.io',
         'leases.coordination.k8s.io',
         false,
+        { allowUnconditionalUpdate: false, allowCreateOnUpdate: true },
       );
   }
 }
