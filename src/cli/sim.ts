@@ -1,10 +1,130 @@
-/** PLACEHOLDER: replaced by the helper that owns `everynode sim`. */
+/**
+ * `everynode sim <scenario.yaml>`: runs a scenario on the embedded cluster (virtual clock,
+ * simulated scheduler, kubelets and node lifecycle, the real controller) and reports what
+ * happened; the scenario's `expect:` checks make it a test (exit 1 when one fails).
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
+import { loadObjects } from './load.js';
+import { parseScenario } from '../sim/scenario/parse.js';
+import { ScenarioError } from '../sim/scenario/source.js';
+import type { Scenario } from '../sim/scenario/types.js';
+import { Simulation, type SimResult } from '../sim/runner.js';
+import { renderJson } from '../sim/report/json.js';
+import { renderSummary } from '../sim/report/text.js';
+import { Progress } from '../sim/report/progress.js';
+
+interface SimFlags {
+  readonly seed?: string;
+  readonly speed?: string;
+  readonly output: string;
+  readonly progress: boolean;
+}
+
+/** Reads and validates a scenario file; every problem is a UsageError naming file, line and field. */
+export async function readScenario(path: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `${path}: cannot read the scenario file${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`,
+    );
+  }
+  const base = dirname(path);
+  try {
+    return await parseScenario(path, text, {
+      loadObjects: async (p) =>
+        (await loadObjects(p)).map((o) => ({ object: o.object, source: o.source })),
+      resolvePath: (rel) => relative(process.cwd(), resolve(base, rel)) || rel,
+    });
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function parseSpeed(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'max') return 0;
+  if (v === 'real') return 1;
+  const n = Number(v.replace(/x$/, ''));
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(
+      `--speed: expected a number (virtual seconds per second), "real" or "max", got "${v}"`,
+    );
+  return n;
+}
+
+function parseSeed(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new UsageError(`--seed: expected an integer from 0 to 4294967295, got "${v}"`);
+  return n;
+}
+
+/** Runs a scenario and prints the report; returns the result (exit code set on failed checks). */
+export async function runSim(file: string, flags: SimFlags): Promise<SimResult> {
+  if (flags.output !== 'text' && flags.output !== 'json')
+    throw new UsageError(`-o: expected text or json, got "${flags.output}"`);
+  const seed = parseSeed(flags.seed);
+  const speedFlag = parseSpeed(flags.speed);
+  const scenario = await readScenario(file);
+  const tty = process.stdout.isTTY === true;
+  const text = flags.output === 'text';
+  const speed = speedFlag ?? (tty && text ? scenario.speed : 0);
+  const progress = text && flags.progress ? new Progress(process.stdout, tty) : undefined;
+  const sim = new Simulation(scenario, {
+    ...(seed === undefined ? {} : { seed }),
+    speed,
+    ...(progress === undefined ? {} : { onInstant: (s: Simulation) => progress.update(s) }),
+  });
+  progress?.begin(sim);
+  let result: SimResult;
+  try {
+    result = await sim.run();
+  } catch (err) {
+    if (err instanceof ScenarioError) throw new UsageError(err.message);
+    throw err;
+  } finally {
+    progress?.end();
+  }
+  process.stdout.write(
+    text
+      ? renderSummary(result, { color: tty })
+      : `${JSON.stringify(renderJson(result), null, 2)}\n`,
+  );
+  if (result.checks.some((c) => !c.passed)) process.exitCode = 1;
+  return result;
+}
 
 /** Registers `everynode sim`. */
 export function registerSim(program: Command): void {
-  program.command('sim').description('(under construction)').action(() => {
-    throw new UsageError('everynode sim is not built yet', 1);
-  });
+  program
+    .command('sim')
+    .description(
+      'run a scenario on the simulated cluster (virtual clock) and check its expectations',
+    )
+    .argument('<scenario>', 'scenario file (YAML); see docs/sim.md')
+    .option(
+      '--seed <n>',
+      "random seed (default: the scenario's seed); a run replays exactly from its seed",
+    )
+    .option(
+      '--speed <x>',
+      'virtual seconds per wall second ("real" = 1, "max" = as fast as possible); default max, or the scenario\'s speed in a terminal',
+    )
+    .option('-o, --output <format>', 'text or json', 'text')
+    .option('--no-progress', 'no live progress while it runs')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 all checks passed, 1 a check failed, 2 bad scenario file or flags.\nExample: everynode sim examples/quickstart.yaml --speed 60',
+    )
+    .action(async (file: string, flags: SimFlags) => {
+      await runSim(file, flags);
+    });
 }

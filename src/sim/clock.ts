@@ -1,0 +1,120 @@
+/**
+ * The virtual clock: a Clock whose time moves only when the simulation runner advances it, so a
+ * run is deterministic and as fast as the CPU allows.
+ */
+import type { Clock, TimerHandle } from '../controller/clock.js';
+
+interface Timer {
+  readonly at: number;
+  readonly seq: number;
+  fn: (() => void) | null;
+}
+
+/** The simulation's epoch: runs start at this wall time so timestamps look real and replay alike. */
+export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
+
+/**
+ * A timer heap ordered by due time, then by insertion order, so timers due at the same instant
+ * always fire in the order they were set.
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+  private readonly heap: Timer[] = [];
+  private seq = 0;
+  private live = 0;
+
+  constructor(startMs = SIM_EPOCH_MS) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, fn };
+    this.push(timer);
+    this.live++;
+    return {
+      cancel: () => {
+        if (timer.fn !== null) {
+          timer.fn = null;
+          this.live--;
+        }
+      },
+    };
+  }
+
+  /** The number of timers set and not yet fired or cancelled. */
+  get pending(): number {
+    return this.live;
+  }
+
+  /** When the next live timer is due, or undefined when none is set. */
+  nextDue(): number | undefined {
+    this.dropCancelled();
+    return this.heap[0]?.at;
+  }
+
+  /**
+   * Fires every timer due at or before now, in order (including ones set by those timers for
+   * now); returns how many fired.
+   */
+  fireDue(): number {
+    let fired = 0;
+    for (;;) {
+      this.dropCancelled();
+      const top = this.heap[0];
+      if (top === undefined || top.at > this.current) return fired;
+      this.pop();
+      const fn = top.fn!;
+      top.fn = null;
+      this.live--;
+      fired++;
+      fn();
+    }
+  }
+
+  /** Moves time forward to `ms` (never backwards) without firing anything. */
+  advanceTo(ms: number): void {
+    if (ms > this.current) this.current = ms;
+  }
+
+  private dropCancelled(): void {
+    while (this.heap.length > 0 && this.heap[0]!.fn === null) this.pop();
+  }
+
+  private less(a: Timer, b: Timer): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(t: Timer): void {
+    const h = this.heap;
+    h.push(t);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}

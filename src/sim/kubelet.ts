@@ -1,0 +1,277 @@
+/**
+ * The simulated kubelets (one component for every node, state kept per pod): a bound pod goes
+ * Pending, Running, then Ready after a startup delay; failure rules make pods fail, crash-loop or
+ * never pull their image; graceful deletions are finished after a termination delay. Status is
+ * written on sync-period boundaries so that thousands of pods share a few instants.
+ */
+import type { Node, Pod } from '../api/types.js';
+import { ConflictError, NotFoundError, type Cluster } from '../cluster/port.js';
+import type { VirtualClock } from './clock.js';
+import { labelsMatch, nodeHealth, resolveNodes } from './nodes.js';
+import {
+  crashLoopStatus,
+  failedStatus,
+  imagePullBackOffStatus,
+  pendingStatus,
+  readyStatus,
+  runningStatus,
+} from './podstatus.js';
+import { sample, type Random } from './random.js';
+import type { FailureMode, FailureRule, KubeletSpec } from './scenario/types.js';
+import type { WorkTracker } from './work.js';
+import { keyOf, type Change, type World } from './world.js';
+
+type Stage = 'new' | 'pending' | 'running' | 'ready' | 'broken' | 'failed';
+
+interface PodRun {
+  readonly uid: string;
+  readonly node: string;
+  stage: Stage;
+  /** A step is scheduled (so resuming after NotReady does not double it). */
+  scheduled: boolean;
+  terminating: boolean;
+  terminationScheduled: boolean;
+}
+
+/** Status writers per stage; a write returns the new status. */
+export class Kubelets {
+  private readonly runs = new Map<string, PodRun>();
+  private readonly buckets = new Map<number, (() => void)[]>();
+  private podIPSeq = 0;
+  statusWrites = 0;
+
+  constructor(
+    private readonly world: World,
+    private readonly cluster: Cluster,
+    private readonly clock: VirtualClock,
+    private readonly rng: Random,
+    private readonly work: WorkTracker,
+    private spec: KubeletSpec,
+  ) {
+    world.listen({ onPod: (c) => this.onPod(c), onNode: (c) => this.onNode(c) });
+  }
+
+  /** Runs fn at the first sync-period boundary at or after now + delayMs (one clock timer per boundary). */
+  private at(delayMs: number, fn: () => void): void {
+    const period = this.spec.syncPeriodMs;
+    const now = this.clock.now();
+    const due = Math.ceil((now + delayMs) / period) * period;
+    let bucket = this.buckets.get(due);
+    if (bucket === undefined) {
+      bucket = [];
+      this.buckets.set(due, bucket);
+      this.clock.setTimeout(() => {
+        const fns = this.buckets.get(due) ?? [];
+        this.buckets.delete(due);
+        for (const f of fns) f();
+      }, due - now);
+    }
+    bucket.push(fn);
+  }
+
+  private onPod(c: Change<Pod>): void {
+    const pod = c.obj;
+    if (pod === undefined) {
+      this.runs.delete(keyOf(c.old!));
+      return;
+    }
+    const node = pod.spec?.nodeName;
+    if (!node || !this.world.nodes.has(node)) return;
+    const key = keyOf(pod);
+    let run = this.runs.get(key);
+    if (run === undefined || run.uid !== pod.metadata?.uid) {
+      run = {
+        uid: pod.metadata?.uid ?? '',
+        node,
+        stage: initialStage(pod),
+        scheduled: false,
+        terminating: false,
+        terminationScheduled: false,
+      };
+      this.runs.set(key, run);
+      if (run.stage === 'new' || run.stage === 'pending' || run.stage === 'running') this.step(key);
+    }
+    if (pod.metadata?.deletionTimestamp && !run.terminating) {
+      run.terminating = true;
+      this.terminate(key, run);
+    }
+  }
+
+  private onNode(c: Change<Node>): void {
+    if (c.obj === undefined || nodeHealth(c.obj) !== 'ready') return;
+    if (c.old !== undefined && nodeHealth(c.old) === 'ready') return;
+    // The kubelet is back: resume every pod on this node.
+    for (const pod of this.world.podsOn(c.obj.metadata!.name!)) {
+      const key = keyOf(pod);
+      const run = this.runs.get(key);
+      if (run === undefined) continue;
+      if (run.terminating) this.terminate(key, run);
+      else if (run.stage === 'ready')
+        this.at(0, () => this.write(key, (p, now) => readyStatus(p, now)));
+      else if (!run.scheduled && run.stage !== 'broken' && run.stage !== 'failed') this.step(key);
+    }
+  }
+
+  private healthy(node: string): boolean {
+    const n = this.world.nodes.get(node);
+    return n !== undefined && nodeHealth(n) === 'ready';
+  }
+
+  /** Moves a pod one stage on (or parks it while its node is not Ready). */
+  private step(key: string): void {
+    const run = this.runs.get(key);
+    const pod = this.world.pods.get(key);
+    if (run === undefined || pod === undefined || run.terminating) return;
+    run.scheduled = false;
+    if (!this.healthy(run.node)) return;
+    const next = (delay: number): void => {
+      run.scheduled = true;
+      this.at(delay, () => this.step(key));
+    };
+    switch (run.stage) {
+      case 'new': {
+        run.stage = 'pending';
+        const hostIP = this.world.nodes.get(run.node)?.status?.addresses?.[0]?.address ?? '';
+        const n = this.podIPSeq++;
+        const podIP = `10.${64 + ((n >> 16) & 63)}.${(n >> 8) & 255}.${n & 255}`;
+        this.write(key, (p, now) => pendingStatus(p, now, hostIP, podIP));
+        next(sample(this.spec.pullDelay, this.rng));
+        return;
+      }
+      case 'pending': {
+        const failure = this.failureFor(pod);
+        if (failure === 'imagePullBackOff') {
+          run.stage = 'broken';
+          this.write(key, (p, now) => imagePullBackOffStatus(p, now));
+        } else if (failure === 'crashLoop') {
+          run.stage = 'broken';
+          this.write(key, (p, now) => crashLoopStatus(p, now, 1));
+        } else if (failure === 'fail') {
+          run.stage = 'failed';
+          this.write(key, (p, now) => failedStatus(p, now, 'container exited with code 1'));
+        } else {
+          run.stage = 'running';
+          this.write(key, (p, now) => runningStatus(p, now));
+          next(sample(this.spec.startupDelay, this.rng));
+        }
+        return;
+      }
+      case 'running':
+        run.stage = 'ready';
+        this.write(key, (p, now) => readyStatus(p, now));
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Finishes a graceful deletion after the termination delay, unless the node is unreachable. */
+  private terminate(key: string, run: PodRun): void {
+    const node = this.world.nodes.get(run.node);
+    if (node === undefined || nodeHealth(node) === 'unreachable' || run.terminationScheduled)
+      return;
+    run.terminationScheduled = true;
+    this.at(sample(this.spec.terminationDelay, this.rng), () => {
+      run.terminationScheduled = false;
+      const pod = this.world.pods.get(key);
+      if (pod === undefined || pod.metadata?.uid !== run.uid) return;
+      if (
+        !this.world.nodes.has(run.node) ||
+        nodeHealth(this.world.nodes.get(run.node)!) === 'unreachable'
+      )
+        return;
+      this.work.run(async () => {
+        try {
+          await this.cluster.delete('Pod', pod.metadata!.namespace!, pod.metadata!.name!, {
+            gracePeriodSeconds: 0,
+            uid: run.uid,
+          });
+        } catch (err) {
+          if (!(err instanceof NotFoundError) && !(err instanceof ConflictError)) throw err;
+        }
+      });
+    });
+  }
+
+  /** Fails a pod now (phase Failed), as a scenario's failPod action asks. */
+  failPod(key: string): void {
+    const run = this.runs.get(key);
+    if (run !== undefined) run.stage = 'failed';
+    this.write(key, (p, now) => failedStatus(p, now, 'failed by the scenario'));
+  }
+
+  /** Replaces the kubelet behaviour (future pods and steps use it). */
+  configure(spec: KubeletSpec): void {
+    this.spec = spec;
+  }
+
+  private failureFor(pod: Pod): FailureMode | undefined {
+    for (const rule of this.spec.failures) {
+      if (
+        this.ruleMatches(rule, pod) &&
+        (rule.probability >= 1 || this.rng.next() < rule.probability)
+      )
+        return rule.mode;
+    }
+    return undefined;
+  }
+
+  private ruleMatches(rule: FailureRule, pod: Pod): boolean {
+    if (rule.image !== undefined) {
+      const img = rule.image;
+      const hit = (pod.spec?.containers ?? []).some((c) =>
+        img.endsWith('*') ? (c.image ?? '').startsWith(img.slice(0, -1)) : c.image === img,
+      );
+      if (!hit) return false;
+    }
+    if (rule.daemonSet !== undefined) {
+      const owner = pod.metadata?.ownerReferences?.find(
+        (r) => r.controller === true && r.kind === 'DaemonSet',
+      );
+      if (
+        owner === undefined ||
+        `${pod.metadata?.namespace ?? 'default'}/${owner.name}` !== rule.daemonSet
+      )
+        return false;
+    }
+    if (rule.nodes !== undefined) {
+      const node = this.world.nodes.get(pod.spec?.nodeName ?? '');
+      if (node === undefined) return false;
+      const { names, labels, count } = rule.nodes;
+      if (count !== undefined)
+        return resolveNodes(this.world.nodes, rule.nodes).nodes.includes(node);
+      if (names !== undefined && !names.includes(node.metadata!.name!)) return false;
+      if (!labelsMatch(node, labels)) return false;
+    }
+    return true;
+  }
+
+  /** Writes a pod's status from the freshest cached copy; retries on a conflict with a fresh read. */
+  private write(key: string, build: (pod: Pod, nowMs: number) => NonNullable<Pod['status']>): void {
+    this.work.run(async () => {
+      let pod = this.world.pods.get(key);
+      for (let attempt = 0; pod !== undefined && attempt < 3; attempt++) {
+        try {
+          await this.cluster.updateStatus('Pod', { ...pod, status: build(pod, this.clock.now()) });
+          this.statusWrites++;
+          return;
+        } catch (err) {
+          if (err instanceof NotFoundError) return;
+          if (!(err instanceof ConflictError)) throw err;
+          pod = await this.cluster
+            .get<Pod>('Pod', pod.metadata!.namespace!, pod.metadata!.name!)
+            .catch(() => undefined);
+        }
+      }
+    });
+  }
+}
+
+/** Where a pod that the kubelet has not seen before stands (pods applied with a status keep it). */
+function initialStage(pod: Pod): Stage {
+  const phase = pod.status?.phase;
+  if (phase === undefined) return 'new';
+  if (phase === 'Failed' || phase === 'Succeeded') return 'failed';
+  const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+  return ready ? 'ready' : phase === 'Running' ? 'running' : 'pending';
+}

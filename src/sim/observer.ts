@@ -1,0 +1,296 @@
+/**
+ * Watches the simulated cluster the way a careful operator would: for every DaemonSet, from the
+ * pods themselves (not from the controller's own status), whether every eligible node runs
+ * exactly one available pod of the newest revision, how many nodes lack an available pod during
+ * each rollout, how many pods share a node, and when each rollout started and finished.
+ */
+import { getTargetNodeName, isPodAvailable, isPodReady, isPodTerminal } from '../api/pod.js';
+import type { DaemonSet, Node, Pod } from '../api/types.js';
+import { CONTROLLER_REVISION_HASH_LABEL, objectKey } from '../api/types.js';
+import { makeEligibilityChecker, type Eligibility } from '../engine/eligibility.js';
+import { formatDuration } from './duration.js';
+import type { Journal } from './journal.js';
+import { controllerUid, type World } from './world.js';
+
+/** One rollout: a change of the newest revision, until every eligible node runs it. */
+export interface Rollout {
+  readonly revision: number;
+  readonly hash: string;
+  /** What changed, e.g. "image fluent-bit:3.0 → fluent-bit:3.1"; "created" for the first. */
+  readonly change: string;
+  readonly initial: boolean;
+  readonly startedAtMs: number;
+  finishedAtMs: number | undefined;
+  /** The most eligible nodes without an available pod at once, during the rollout. */
+  maxUnavailable: number;
+  /** When maxUnavailable was first reached. */
+  maxUnavailableAtMs: number | undefined;
+}
+
+/** Ground truth for one DaemonSet at one instant. */
+export interface DsView {
+  readonly desired: number;
+  readonly current: number;
+  readonly updated: number;
+  readonly ready: number;
+  readonly available: number;
+  /** Eligible nodes with no available pod. */
+  readonly unavailable: number;
+  /** Nodes that must not run the pod and still do, or pods on nodes that are gone. */
+  readonly strays: number;
+  readonly converged: boolean;
+  /** Why it is not converged, in a few words. */
+  readonly why: string;
+}
+
+/** Everything tracked about one DaemonSet. */
+export interface DsTrack {
+  readonly key: string;
+  uid: string;
+  deleted: boolean;
+  newestHash: string | undefined;
+  newestRevision: number;
+  images: string;
+  readonly rollouts: Rollout[];
+  view: DsView | undefined;
+  convergedAtMs: number | undefined;
+  maxPodsPerNode: number;
+  maxPodsPerNodeAt: { atMs: number; node: string } | undefined;
+  eligibility: { gen: string; cache: WeakMap<Node, Eligibility> };
+}
+
+const imagesOf = (ds: DaemonSet): string =>
+  (ds.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').join(', ');
+
+/** Tracks every DaemonSet; sample() is called by the runner at the end of each virtual instant. */
+export class Observer {
+  readonly tracks = new Map<string, DsTrack>();
+  private lastVersion = -1;
+
+  constructor(
+    private readonly world: World,
+    private readonly journal: Journal,
+    private readonly offset: () => number,
+    private readonly now: () => number,
+  ) {}
+
+  /** True when every DaemonSet is converged. */
+  allConverged(): boolean {
+    for (const t of this.tracks.values())
+      if (!t.deleted && t.view?.converged !== true) return false;
+    return true;
+  }
+
+  /** Re-evaluates every DaemonSet if anything changed (or time matters for minReadySeconds). */
+  sample(): void {
+    const timeMatters = [...this.world.daemonSets.values()].some(
+      (d) => (d.spec?.minReadySeconds ?? 0) > 0,
+    );
+    if (this.world.version === this.lastVersion && !timeMatters) return;
+    this.lastVersion = this.world.version;
+    for (const [key, t] of this.tracks) {
+      if (!this.world.daemonSets.has(key) && !t.deleted) {
+        t.deleted = true;
+        this.journal.add('daemonset', `${key} deleted`, key);
+      }
+    }
+    for (const ds of this.world.daemonSets.values()) this.sampleOne(ds);
+  }
+
+  private track(ds: DaemonSet): DsTrack {
+    const key = objectKey(ds);
+    let t = this.tracks.get(key);
+    if (t === undefined || t.uid !== ds.metadata?.uid) {
+      t = {
+        key,
+        uid: ds.metadata?.uid ?? '',
+        deleted: false,
+        newestHash: undefined,
+        newestRevision: 0,
+        images: imagesOf(ds),
+        rollouts: [],
+        view: undefined,
+        convergedAtMs: undefined,
+        maxPodsPerNode: 0,
+        maxPodsPerNodeAt: undefined,
+        eligibility: { gen: '', cache: new WeakMap() },
+      };
+      this.tracks.set(key, t);
+    }
+    return t;
+  }
+
+  private newestRevision(ds: DaemonSet): { hash: string; revision: number } | undefined {
+    let best: { hash: string; revision: number } | undefined;
+    for (const rev of this.world.revisions.values()) {
+      if (
+        rev.metadata?.namespace !== ds.metadata?.namespace ||
+        controllerUid(rev) !== ds.metadata?.uid
+      )
+        continue;
+      const hash =
+        rev.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? rev.metadata?.name ?? '';
+      if (best === undefined || rev.revision > best.revision)
+        best = { hash, revision: rev.revision };
+    }
+    return best;
+  }
+
+  private sampleOne(ds: DaemonSet): void {
+    const t = this.track(ds);
+    const newest = this.newestRevision(ds);
+    if (newest !== undefined && newest.hash !== t.newestHash) this.startRollout(t, ds, newest);
+    const view = this.view(ds, t);
+    const rollout = t.rollouts[t.rollouts.length - 1];
+    if (rollout !== undefined && rollout.finishedAtMs === undefined && !rollout.initial) {
+      if (view.unavailable > rollout.maxUnavailable) {
+        rollout.maxUnavailable = view.unavailable;
+        rollout.maxUnavailableAtMs = this.offset();
+      }
+    }
+    const was = t.view?.converged ?? false;
+    t.view = view;
+    if (view.converged && !was) {
+      t.convergedAtMs = this.offset();
+      if (rollout !== undefined && rollout.finishedAtMs === undefined) {
+        rollout.finishedAtMs = this.offset();
+        const took = formatDuration(rollout.finishedAtMs - rollout.startedAtMs);
+        const msg = rollout.initial
+          ? `${t.key}: all ${view.desired} pods available after ${took}`
+          : `${t.key}: rollout to revision ${rollout.revision} finished in ${took} (at most ${rollout.maxUnavailable} unavailable)`;
+        this.journal.add('rollout', msg, t.key);
+      } else {
+        this.journal.add(
+          'daemonset',
+          `${t.key}: converged again, ${view.available}/${view.desired} available`,
+          t.key,
+        );
+      }
+    }
+  }
+
+  private startRollout(
+    t: DsTrack,
+    ds: DaemonSet,
+    newest: { hash: string; revision: number },
+  ): void {
+    const initial = t.newestHash === undefined;
+    const images = imagesOf(ds);
+    const change = initial
+      ? 'created'
+      : images !== t.images
+        ? `image ${t.images} → ${images}`
+        : 'template changed';
+    const prev = t.rollouts[t.rollouts.length - 1];
+    if (prev !== undefined && prev.finishedAtMs === undefined) {
+      this.journal.add(
+        'rollout',
+        `${t.key}: rollout to revision ${prev.revision} superseded`,
+        t.key,
+      );
+      prev.finishedAtMs = this.offset();
+    }
+    t.rollouts.push({
+      revision: newest.revision,
+      hash: newest.hash,
+      change,
+      initial,
+      startedAtMs: this.offset(),
+      finishedAtMs: undefined,
+      maxUnavailable: 0,
+      maxUnavailableAtMs: undefined,
+    });
+    if (!initial) {
+      const strategy = ds.spec?.updateStrategy;
+      const ru = strategy?.rollingUpdate;
+      const how =
+        strategy?.type === 'OnDelete'
+          ? 'OnDelete'
+          : `maxUnavailable ${String(ru?.maxUnavailable ?? 1)}, maxSurge ${String(ru?.maxSurge ?? 0)}`;
+      this.journal.add(
+        'rollout',
+        `${t.key}: rollout to revision ${newest.revision} started: ${change} (${how})`,
+        t.key,
+      );
+    }
+    t.newestHash = newest.hash;
+    t.newestRevision = newest.revision;
+    t.images = images;
+  }
+
+  /** Computes the ground truth for one DaemonSet now. */
+  view(ds: DaemonSet, t: DsTrack): DsView {
+    const gen = `${ds.metadata?.uid ?? ''}/${ds.metadata?.generation ?? 0}`;
+    if (t.eligibility.gen !== gen) t.eligibility = { gen, cache: new WeakMap() };
+    const check = makeEligibilityChecker(ds);
+    const byNode = new Map<string, Pod[]>();
+    let strays = 0;
+    for (const p of this.world.podsOf(ds.metadata?.uid ?? '')) {
+      if (isPodTerminal(p) && p.metadata?.deletionTimestamp) continue;
+      const target = getTargetNodeName(p);
+      if (!('node' in target)) continue;
+      let list = byNode.get(target.node);
+      if (list === undefined) byNode.set(target.node, (list = []));
+      list.push(p);
+    }
+    const minReady = ds.spec?.minReadySeconds ?? 0;
+    const now = this.now();
+    let desired = 0,
+      current = 0,
+      updated = 0,
+      ready = 0,
+      available = 0,
+      unavailable = 0,
+      perfect = 0;
+    for (const [name, node] of this.world.nodes) {
+      let e = t.eligibility.cache.get(node);
+      if (e === undefined) t.eligibility.cache.set(node, (e = check(node)));
+      const pods = byNode.get(name);
+      byNode.delete(name);
+      if (pods !== undefined && pods.length > t.maxPodsPerNode) {
+        t.maxPodsPerNode = pods.length;
+        t.maxPodsPerNodeAt = { atMs: this.offset(), node: name };
+      }
+      if (!e.shouldRun) {
+        if (pods !== undefined && !e.shouldContinueRunning) strays++;
+        continue;
+      }
+      desired++;
+      const live = (pods ?? []).filter((p) => !p.metadata?.deletionTimestamp);
+      if (live.length > 0) current++;
+      const isNew = (p: Pod) =>
+        p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === t.newestHash;
+      if (live.some(isNew)) updated++;
+      if (live.some((p) => isPodReady(p))) ready++;
+      const avail = live.some((p) => isPodAvailable(p, minReady, now));
+      if (avail) available++;
+      else unavailable++;
+      if (
+        pods?.length === 1 &&
+        live.length === 1 &&
+        isNew(live[0]!) &&
+        isPodAvailable(live[0]!, minReady, now)
+      )
+        perfect++;
+    }
+    for (const pods of byNode.values()) strays += pods.length > 0 ? 1 : 0;
+    const st = ds.status;
+    const statusCaughtUp =
+      (st?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0) &&
+      (st?.desiredNumberScheduled ?? -1) === desired &&
+      (st?.updatedNumberScheduled ?? 0) === desired &&
+      (st?.numberAvailable ?? 0) === desired;
+    const converged =
+      t.newestHash !== undefined && perfect === desired && strays === 0 && statusCaughtUp;
+    const why = converged
+      ? ''
+      : t.newestHash === undefined
+        ? 'no revision yet'
+        : perfect < desired
+          ? `${desired - perfect} of ${desired} nodes not yet on an available pod of revision ${t.newestRevision}`
+          : strays > 0
+            ? `${strays} nodes still run a pod they should not`
+            : 'status not yet written';
+    return { desired, current, updated, ready, available, unavailable, strays, converged, why };
+  }
+}

@@ -1,0 +1,165 @@
+/** Pod status as a kubelet writes it: phases, conditions and container states (pure builders). */
+import type { Pod, PodCondition } from '../api/types.js';
+import { formatTime } from '../api/types.js';
+import type { Mutable } from '../api/types.js';
+
+type Status = Mutable<NonNullable<Pod['status']>>;
+type ContainerStatus = NonNullable<Status['containerStatuses']>[number];
+type ContainerState = NonNullable<ContainerStatus['state']>;
+
+/** Sets a condition, keeping lastTransitionTime when the status does not change. */
+function setCondition(
+  conds: PodCondition[],
+  type: string,
+  status: 'True' | 'False',
+  now: string,
+  reason?: string,
+): PodCondition[] {
+  const old = conds.find((c) => c.type === type);
+  const next: PodCondition = {
+    type,
+    status,
+    lastTransitionTime: old !== undefined && old.status === status ? old.lastTransitionTime : now,
+    ...(reason === undefined ? {} : { reason }),
+  };
+  return [...conds.filter((c) => c.type !== type), next];
+}
+
+const ORDER = [
+  'PodReadyToStartContainers',
+  'Initialized',
+  'Ready',
+  'ContainersReady',
+  'PodScheduled',
+];
+const ordered = (c: PodCondition[]): PodCondition[] =>
+  [...c].sort((a, b) => ORDER.indexOf(a.type) - ORDER.indexOf(b.type));
+
+function containers(
+  pod: Pod,
+  state: ContainerState,
+  ready: boolean,
+  restartCount = 0,
+): ContainerStatus[] {
+  return (pod.spec?.containers ?? []).map((c) => ({
+    name: c.name,
+    image: c.image ?? '',
+    imageID: '',
+    ready,
+    started: state.running !== undefined,
+    restartCount,
+    state,
+  }));
+}
+
+/** The pod's status with its Ready and ContainersReady conditions set as given. */
+function withReady(pod: Pod, ready: boolean, nowMs: number, reason?: string): PodCondition[] {
+  const now = formatTime(nowMs);
+  let c = [...(pod.status?.conditions ?? [])];
+  c = setCondition(c, 'ContainersReady', ready ? 'True' : 'False', now, ready ? undefined : reason);
+  c = setCondition(c, 'Ready', ready ? 'True' : 'False', now, ready ? undefined : reason);
+  return ordered(c);
+}
+
+/** Pending: accepted by the kubelet, containers being created. */
+export function pendingStatus(pod: Pod, nowMs: number, hostIP: string, podIP: string): Status {
+  const now = formatTime(nowMs);
+  let c: PodCondition[] = [];
+  c = setCondition(c, 'PodScheduled', 'True', now);
+  c = setCondition(c, 'Initialized', 'True', now);
+  const base = { ...pod, status: { conditions: c } } as Pod;
+  return {
+    phase: 'Pending',
+    hostIP,
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: now,
+    conditions: withReady(base, false, nowMs, 'ContainersNotReady') as Status['conditions'],
+    containerStatuses: containers(pod, { waiting: { reason: 'ContainerCreating' } }, false),
+  };
+}
+
+/** Running, containers started but not ready yet. */
+export function runningStatus(pod: Pod, nowMs: number): Status {
+  return {
+    ...(structuredClone(pod.status ?? {}) as Status),
+    phase: 'Running',
+    conditions: withReady(pod, false, nowMs, 'ContainersNotReady') as Status['conditions'],
+    containerStatuses: containers(pod, { running: { startedAt: formatTime(nowMs) } }, false),
+  };
+}
+
+/** Running and Ready. */
+export function readyStatus(pod: Pod, nowMs: number): Status {
+  const startedAt =
+    pod.status?.containerStatuses?.[0]?.state?.running?.startedAt ?? formatTime(nowMs);
+  return {
+    ...(structuredClone(pod.status ?? {}) as Status),
+    phase: 'Running',
+    conditions: withReady(pod, true, nowMs) as Status['conditions'],
+    containerStatuses: containers(pod, { running: { startedAt } }, true),
+  };
+}
+
+/** Not ready (the node went away, or the node lifecycle controller marked it), phase unchanged. */
+export function notReadyStatus(pod: Pod, nowMs: number, reason: string): Status {
+  return {
+    ...(structuredClone(pod.status ?? {}) as Status),
+    conditions: withReady(pod, false, nowMs, reason) as Status['conditions'],
+  };
+}
+
+/** A bad image: stuck Pending in ImagePullBackOff. */
+export function imagePullBackOffStatus(pod: Pod, nowMs: number): Status {
+  const image = pod.spec?.containers[0]?.image ?? '';
+  return {
+    ...(structuredClone(pod.status ?? {}) as Status),
+    phase: 'Pending',
+    conditions: withReady(pod, false, nowMs, 'ContainersNotReady') as Status['conditions'],
+    containerStatuses: containers(
+      pod,
+      { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } },
+      false,
+    ),
+  };
+}
+
+/** A crash loop: Running phase, containers restarting, never Ready. */
+export function crashLoopStatus(pod: Pod, nowMs: number, restarts: number): Status {
+  return {
+    ...(structuredClone(pod.status ?? {}) as Status),
+    phase: 'Running',
+    conditions: withReady(pod, false, nowMs, 'ContainersNotReady') as Status['conditions'],
+    containerStatuses: containers(
+      pod,
+      { waiting: { reason: 'CrashLoopBackOff', message: 'back-off restarting failed container' } },
+      false,
+      restarts,
+    ),
+  };
+}
+
+/** Failed: every container exited with an error. */
+export function failedStatus(pod: Pod, nowMs: number, message: string): Status {
+  const now = formatTime(nowMs);
+  return {
+    ...(structuredClone(pod.status ?? {}) as Status),
+    phase: 'Failed',
+    message,
+    reason: 'Error',
+    conditions: withReady(pod, false, nowMs, 'PodFailed') as Status['conditions'],
+    containerStatuses: containers(
+      pod,
+      { terminated: { exitCode: 1, reason: 'Error', finishedAt: now } },
+      false,
+    ),
+  };
+}
+
+/** Why a pod is not ready, as kubectl's STATUS column would say: "ImagePullBackOff", "CrashLoopBackOff". */
+export function podStatusReason(pod: Pod): string {
+  if (pod.metadata?.deletionTimestamp) return 'Terminating';
+  const waiting = pod.status?.containerStatuses?.find((c) => c.state?.waiting?.reason)?.state
+    ?.waiting?.reason;
+  return waiting ?? pod.status?.phase ?? 'Pending';
+}

@@ -1,0 +1,298 @@
+/**
+ * Parses and validates a scenario file. Every error names the file, line, column and field path;
+ * nothing is half-applied: a scenario either parses completely or not at all.
+ */
+import { defaultDaemonSet } from '../../api/defaults.js';
+import type { DaemonSet } from '../../api/types.js';
+import { formatInvalid, validateDaemonSet } from '../../api/validation.js';
+import type { KubeObject } from '../../cluster/port.js';
+import { parseExpect } from './expect.js';
+import { Reader } from './reader.js';
+import { ScenarioError, Source, type Path } from './source.js';
+import { parseTimeline } from './timeline.js';
+import {
+  ZONE_LABEL,
+  type FailureRule,
+  type KubeletSpec,
+  type NodeSpec,
+  type Scenario,
+} from './types.js';
+
+/** An object read from a file, with where it starts. */
+export interface LoadedObject {
+  readonly object: KubeObject;
+  readonly source: { readonly file: string; readonly line: number };
+}
+
+/** Loads Kubernetes objects from a file (YAML/JSON, multi-document, Lists); errors name file:line. */
+export type ObjectLoader = (path: string) => Promise<readonly LoadedObject[]>;
+
+/** Options for parsing. */
+export interface ParseOptions {
+  /** Resolves `file:` references (relative to the scenario file's directory). */
+  readonly loadObjects: ObjectLoader;
+  /** Resolves a path written in the scenario against the scenario's directory. */
+  readonly resolvePath: (relative: string) => string;
+}
+
+const TOP = [
+  'name',
+  'description',
+  'seed',
+  'speed',
+  'controller',
+  'nodes',
+  'kubelet',
+  'objects',
+  'timeline',
+  'stop',
+  'expect',
+];
+const DEFAULT_POD_CAPACITY = 110;
+
+/** Parses a scenario file's text. Throws ScenarioError (or the loader's error) on bad input. */
+export async function parseScenario(
+  file: string,
+  text: string,
+  opts: ParseOptions,
+): Promise<Scenario> {
+  const r = new Reader(Source.parse(file, text));
+  const root = r.map(r.src.root() ?? {}, [], TOP);
+  const nodes = root.nodes === undefined ? [] : parseNodeEntries(r, root.nodes, ['nodes']);
+  checkUniqueNames(
+    r,
+    nodes.map((n) => n.name),
+    ['nodes'],
+  );
+  const objects =
+    root.objects === undefined ? [] : await parseObjects(r, root.objects, ['objects'], opts);
+  const c =
+    root.controller === undefined
+      ? {}
+      : r.map(root.controller, ['controller'], ['workers', 'burstReplicas']);
+  const stop =
+    root.stop === undefined ? {} : r.map(root.stop, ['stop'], ['converged', 'timeLimit']);
+  return {
+    file,
+    name: root.name === undefined ? file : r.str(root.name, ['name']),
+    description: root.description === undefined ? '' : r.str(root.description, ['description']),
+    seed: root.seed === undefined ? 1 : r.int(root.seed, ['seed']),
+    speed: root.speed === undefined ? 0 : r.num(root.speed, ['speed'], 0, 1e6),
+    controller: {
+      workers: c.workers === undefined ? 2 : r.int(c.workers, ['controller', 'workers'], 1),
+      burstReplicas:
+        c.burstReplicas === undefined
+          ? 250
+          : r.int(c.burstReplicas, ['controller', 'burstReplicas'], 1),
+    },
+    nodes,
+    kubelet: parseKubelet(r, root.kubelet, ['kubelet']),
+    objects,
+    timeline:
+      root.timeline === undefined
+        ? []
+        : await parseTimeline(r, root.timeline, ['timeline'], {
+            nodes: (v, p) => parseNodeEntries(r, v, p),
+            objects: (v, p) => parseObjects(r, v, p, opts),
+          }),
+    stop: {
+      converged:
+        stop.converged === undefined ? true : r.bool(stop.converged, ['stop', 'converged']),
+      timeLimitMs:
+        stop.timeLimit === undefined
+          ? 3_600_000
+          : r.duration(stop.timeLimit, ['stop', 'timeLimit']),
+    },
+    expect: root.expect === undefined ? [] : parseExpect(r, root.expect, ['expect']),
+  };
+}
+
+/** Node entries: single nodes ({name, ...}) and groups ({count, prefix, ...}), expanded. */
+export function parseNodeEntries(r: Reader, v: unknown, path: Path): NodeSpec[] {
+  const out: NodeSpec[] = [];
+  r.list(v, path).forEach((entry, i) => {
+    const p = [...path, i];
+    const m = r.map(entry, p, [
+      'name',
+      'count',
+      'prefix',
+      'labels',
+      'taints',
+      'zone',
+      'zones',
+      'pods',
+      'ready',
+    ]);
+    const labels = m.labels === undefined ? {} : r.stringMap(m.labels, [...p, 'labels']);
+    const taints = m.taints === undefined ? [] : r.taints(m.taints, [...p, 'taints']);
+    const pods = m.pods === undefined ? DEFAULT_POD_CAPACITY : r.int(m.pods, [...p, 'pods']);
+    const ready = m.ready === undefined ? true : r.bool(m.ready, [...p, 'ready']);
+    const zones =
+      m.zones !== undefined
+        ? r.list(m.zones, [...p, 'zones']).map((z, j) => r.str(z, [...p, 'zones', j]))
+        : m.zone !== undefined
+          ? [r.str(m.zone, [...p, 'zone'])]
+          : [];
+    if (m.zone !== undefined && m.zones !== undefined)
+      r.fail([...p, 'zones'], 'give zone or zones, not both');
+    const withZone = (k: number): Record<string, string> =>
+      zones.length === 0 ? labels : { ...labels, [ZONE_LABEL]: zones[k % zones.length]! };
+    if (m.name !== undefined) {
+      if (m.count !== undefined || m.prefix !== undefined)
+        r.fail([...p, 'name'], 'a node has either a name, or a count and a prefix');
+      out.push({
+        name: nodeName(r, m.name, [...p, 'name']),
+        labels: withZone(0),
+        taints,
+        pods,
+        ready,
+      });
+      return;
+    }
+    if (m.count === undefined) r.fail(p, 'a node entry needs a name, or a count and a prefix');
+    const count = r.int(m.count, [...p, 'count'], 1);
+    const prefix = m.prefix === undefined ? 'node-' : r.str(m.prefix, [...p, 'prefix']);
+    const width = Math.max(2, String(count).length);
+    for (let k = 0; k < count; k++) {
+      const name = `${prefix}${String(k + 1).padStart(width, '0')}`;
+      out.push({
+        name: nodeName(r, name, [...p, 'prefix']),
+        labels: withZone(k),
+        taints,
+        pods,
+        ready,
+      });
+    }
+  });
+  return out;
+}
+
+function nodeName(r: Reader, v: unknown, path: Path): string {
+  const s = r.str(v, path);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(s))
+    r.fail(path, `"${s}" is not a valid node name (lowercase letters, digits, "-" and ".")`);
+  return s;
+}
+
+function checkUniqueNames(r: Reader, names: readonly string[], path: Path): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) r.fail(path, `node "${n}" is defined twice`);
+    seen.add(n);
+  }
+}
+
+const KUBELET = ['pullDelay', 'startupDelay', 'terminationDelay', 'syncPeriod', 'failures'];
+
+function parseKubelet(r: Reader, v: unknown, path: Path): KubeletSpec {
+  const m = v === undefined ? {} : r.map(v, path, KUBELET);
+  const dist = (k: string, def: string) => r.distribution(m[k] ?? def, [...path, k]);
+  const syncPeriodMs =
+    m.syncPeriod === undefined ? 1000 : r.duration(m.syncPeriod, [...path, 'syncPeriod']);
+  if (syncPeriodMs <= 0) r.fail([...path, 'syncPeriod'], 'must be greater than 0');
+  const failures =
+    m.failures === undefined
+      ? []
+      : r.list(m.failures, [...path, 'failures']).map((f, i): FailureRule => {
+          const p = [...path, 'failures', i];
+          const fm = r.map(f, p, ['mode', 'image', 'daemonSet', 'nodes', 'probability']);
+          const rule: { -readonly [K in keyof FailureRule]: FailureRule[K] } = {
+            mode: r.oneOf(
+              fm.mode,
+              [...p, 'mode'],
+              ['imagePullBackOff', 'crashLoop', 'fail'],
+              'mode',
+            ),
+            probability:
+              fm.probability === undefined ? 1 : r.num(fm.probability, [...p, 'probability'], 0, 1),
+          };
+          if (fm.image !== undefined) rule.image = r.str(fm.image, [...p, 'image']);
+          if (fm.daemonSet !== undefined)
+            rule.daemonSet = `${Object.values(r.dsRef(fm.daemonSet, [...p, 'daemonSet'])).join('/')}`;
+          if (fm.nodes !== undefined) rule.nodes = r.nodeRef(fm.nodes, [...p, 'nodes'], ZONE_LABEL);
+          if (
+            rule.image === undefined &&
+            rule.daemonSet === undefined &&
+            rule.nodes === undefined
+          ) {
+            r.fail(p, 'a failure rule needs image, daemonSet or nodes to say which pods it hits');
+          }
+          return rule;
+        });
+  return {
+    pullDelay: dist('pullDelay', '1s'),
+    startupDelay: dist('startupDelay', '3s'),
+    terminationDelay: dist('terminationDelay', '2s'),
+    syncPeriodMs,
+    failures,
+  };
+}
+
+const KINDS = ['DaemonSet', 'Node', 'Pod'];
+
+/** Objects: inline Kubernetes objects, or {file: path} entries loaded through the loader. */
+export async function parseObjects(
+  r: Reader,
+  v: unknown,
+  path: Path,
+  opts: ParseOptions,
+): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  const list = r.list(v, path);
+  for (let i = 0; i < list.length; i++) {
+    const p = [...path, i];
+    const entry = list[i];
+    if (typeof entry === 'object' && entry !== null && 'file' in entry) {
+      r.map(entry, p, ['file']);
+      const rel = r.str((entry as { file: unknown }).file, [...p, 'file']);
+      const loaded = await opts.loadObjects(opts.resolvePath(rel));
+      for (const { object, source } of loaded)
+        out.push(checkObject(r, object, [...p, 'file'], source));
+    } else {
+      out.push(
+        checkObject(r, r.map(entry, p, Object.keys((entry ?? {}) as object)) as KubeObject, p),
+      );
+    }
+  }
+  return out;
+}
+
+function checkObject(
+  r: Reader,
+  obj: KubeObject,
+  path: Path,
+  from?: LoadedObject['source'],
+): KubeObject {
+  const file = from === undefined ? undefined : `${from.file}:${from.line}`;
+  const where = file === undefined ? '' : ` (the object at ${file})`;
+  const kind = obj.kind;
+  if (typeof kind !== 'string' || !KINDS.includes(kind)) {
+    r.fail(
+      file === undefined ? [...path, 'kind'] : path,
+      `unsupported kind ${JSON.stringify(kind ?? null)}${where}; a scenario can apply ${KINDS.join(', ')}`,
+    );
+  }
+  if (typeof obj.metadata?.name !== 'string' || obj.metadata.name === '') {
+    r.fail(
+      file === undefined ? [...path, 'metadata', 'name'] : path,
+      `${kind} has no metadata.name${where}`,
+    );
+  }
+  if (kind === 'Node') return obj;
+  const namespaced = {
+    ...obj,
+    metadata: { ...obj.metadata, namespace: obj.metadata.namespace ?? 'default' },
+  };
+  if (kind === 'DaemonSet') {
+    const errors = validateDaemonSet(defaultDaemonSet(namespaced as DaemonSet));
+    if (errors.length > 0) {
+      const first = errors[0]!;
+      const inline = file === undefined ? [...path, ...first.field.split('.')] : path;
+      throw new ScenarioError(
+        `${formatInvalid('DaemonSet', obj.metadata.name, errors)}${where}`,
+        r.src.at(inline),
+      );
+    }
+  }
+  return namespaced;
+}

@@ -1,0 +1,163 @@
+/**
+ * A scenario, as parsed and validated from a scenario file (docs/sim.md describes the format).
+ * Every part keeps its source location so that runtime problems can point at the file line.
+ */
+import type { Distribution } from '../random.js';
+import type { KubeObject } from '../../cluster/port.js';
+import type { Taint } from '../../api/types.js';
+
+/** Where something was written: file, 1-based line and column, and the field path. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly path: string;
+}
+
+/** One node to create (a group is expanded into these). */
+export interface NodeSpec {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  /** The pod capacity (status.allocatable.pods). */
+  readonly pods: number;
+  readonly ready: boolean;
+}
+
+/** Which nodes an action applies to: explicit names, or a label match (optionally the first N). */
+export interface NodeRef {
+  readonly names?: readonly string[];
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly count?: number;
+}
+
+/** What a kubelet does to matching pods instead of running them normally. */
+export type FailureMode = 'imagePullBackOff' | 'crashLoop' | 'fail';
+
+/** A kubelet failure rule: pods matching image/daemonSet/nodes fail this way with a probability. */
+export interface FailureRule {
+  readonly mode: FailureMode;
+  /** Matches any container image equal to this, or starting with it when it ends in "*". */
+  readonly image?: string;
+  /** "namespace/name" or "name" (default namespace) of the owning DaemonSet. */
+  readonly daemonSet?: string;
+  readonly nodes?: NodeRef;
+  readonly probability: number;
+}
+
+/** How the simulated kubelets behave. */
+export interface KubeletSpec {
+  /** Pending to Running (image pull and container start). */
+  readonly pullDelay: Distribution;
+  /** Running to Ready. */
+  readonly startupDelay: Distribution;
+  /** From a graceful delete to the pod being gone. */
+  readonly terminationDelay: Distribution;
+  /** Kubelets report status on this period's boundaries (batches writes, as PLEG relists do). */
+  readonly syncPeriodMs: number;
+  readonly failures: readonly FailureRule[];
+}
+
+/** A DaemonSet reference "namespace/name". */
+export interface DsRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** A timeline action. */
+export type Action =
+  | { readonly action: 'addNodes'; readonly nodes: readonly NodeSpec[] }
+  | { readonly action: 'removeNodes'; readonly nodes: NodeRef }
+  | {
+      readonly action: 'label';
+      readonly nodes: NodeRef;
+      readonly labels: Readonly<Record<string, string | null>>;
+    }
+  | { readonly action: 'taint'; readonly nodes: NodeRef; readonly taints: readonly Taint[] }
+  | {
+      readonly action: 'untaint';
+      readonly nodes: NodeRef;
+      readonly taints: readonly { readonly key: string; readonly effect?: string }[];
+    }
+  | { readonly action: 'notReady' | 'unreachable' | 'ready'; readonly nodes: NodeRef }
+  | { readonly action: 'apply'; readonly objects: readonly KubeObject[] }
+  | {
+      readonly action: 'patch';
+      readonly daemonSet: DsRef;
+      readonly patch: Readonly<Record<string, unknown>>;
+    }
+  | {
+      readonly action: 'setImage';
+      readonly daemonSet: DsRef;
+      readonly container?: string;
+      readonly image: string;
+    }
+  | { readonly action: 'delete'; readonly daemonSet: DsRef }
+  | {
+      readonly action: 'failPod' | 'deletePod';
+      readonly daemonSet: DsRef;
+      readonly nodes: NodeRef;
+    }
+  | { readonly action: 'restartController'; readonly downForMs: number };
+
+/** An action at a virtual time offset. */
+export type TimedAction = Action & { readonly atMs: number; readonly loc: SourceLocation };
+
+/** A number comparison from a check: "12", ">= 9", "< 3". */
+export interface Comparison {
+  readonly op: '==' | '!=' | '<' | '<=' | '>' | '>=';
+  readonly value: number;
+}
+
+/** The DaemonSet status counters a `status` check can compare. */
+export type StatusField =
+  'desired' | 'current' | 'updated' | 'ready' | 'available' | 'unavailable' | 'misscheduled';
+
+/** One `expect:` check. `daemonSet` undefined means every DaemonSet. */
+export type CheckSpec = { readonly name: string; readonly loc: SourceLocation } & (
+  | { readonly check: 'converged'; readonly daemonSet?: DsRef }
+  | { readonly check: 'convergedWithin'; readonly daemonSet?: DsRef; readonly withinMs: number }
+  | { readonly check: 'maxUnavailable'; readonly daemonSet?: DsRef; readonly atMost: number }
+  | { readonly check: 'maxPodsPerNode'; readonly daemonSet?: DsRef; readonly atMost: number }
+  | {
+      readonly check: 'status';
+      readonly daemonSet: DsRef;
+      readonly atMs?: number;
+      readonly fields: Readonly<Partial<Record<StatusField, Comparison>>>;
+    }
+  | {
+      readonly check: 'pods';
+      readonly daemonSet: DsRef;
+      readonly atMs?: number;
+      readonly revision: 'newest' | 'old' | 'any';
+      readonly ready?: boolean;
+      readonly nodes?: NodeRef;
+      readonly count: Comparison;
+    }
+  | {
+      readonly check: 'events';
+      readonly reason: string;
+      readonly daemonSet?: DsRef;
+      readonly count: Comparison;
+    }
+);
+
+/** A parsed scenario. */
+export interface Scenario {
+  readonly file: string;
+  readonly name: string;
+  readonly description: string;
+  readonly seed: number;
+  /** The speed to use when watching in a terminal and no --speed is given (0 = as fast as possible). */
+  readonly speed: number;
+  readonly controller: { readonly workers: number; readonly burstReplicas: number };
+  readonly nodes: readonly NodeSpec[];
+  readonly kubelet: KubeletSpec;
+  readonly objects: readonly KubeObject[];
+  readonly timeline: readonly TimedAction[];
+  readonly stop: { readonly converged: boolean; readonly timeLimitMs: number };
+  readonly expect: readonly CheckSpec[];
+}
+
+/** The zone label every node group's `zone` sets. */
+export const ZONE_LABEL = 'topology.kubernetes.io/zone';
