@@ -94,6 +94,9 @@ export function registerPlan(program: Command): void {
       'print the whole rollout from this state, step by step, assuming each new pod becomes available after minReadySeconds',
     )
     .addHelpText('after', EXAMPLES)
+    // A subcommand does not inherit exitOverride set on the program after it was created: without
+    // this, commander exits 1 on its own for a missing or bad option instead of runMain's 2.
+    .exitOverride()
     .action(async (opts: PlanOptions) => {
       await runPlan(opts, { stdout: process.stdout, stdin: process.stdin });
     });
