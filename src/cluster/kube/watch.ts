@@ -1,0 +1,102 @@
+/**
+ * A watch over kube-apiserver's streaming JSON: one event per line, delivered in order, with
+ * BOOKMARK reduced to its resourceVersion and an ERROR event turned into the port's typed error.
+ */
+import { createInterface } from 'node:readline';
+import type { KubeObject, Watch, WatchEvent } from '../port.js';
+import { ClusterError, GoneError, UnavailableError } from '../port.js';
+import { errorFromStatus, parseStatus, type StatusBody } from './errors.js';
+import type { Request, Transport } from './http.js';
+import { normalize } from './wire.js';
+
+interface RawEvent {
+  readonly type?: string;
+  readonly object?: unknown;
+}
+
+/**
+ * Starts a watch. Resolves once the server has accepted it (HTTP 200), so a failure to start
+ * (Gone, Forbidden, unreachable) rejects here; later failures reject `done`. A clean close by the
+ * server (its watch timeout) resolves `done`, and the caller watches again from its last version.
+ */
+export async function startWatch<T extends KubeObject>(
+  transport: Transport,
+  req: Request,
+  onEvent: (event: WatchEvent<T>) => void,
+): Promise<Watch> {
+  const abort = new AbortController();
+  let stopped = false;
+  const what = `watch ${req.path}`;
+  let res;
+  try {
+    res = await transport.open(req, undefined, abort.signal);
+  } catch (e) {
+    throw e instanceof ClusterError
+      ? e
+      : new UnavailableError(`${what}: ${String(e)}`, 503, { cause: e });
+  }
+  const code = res.statusCode ?? 0;
+  if (code !== 200) {
+    let text = '';
+    res.setEncoding('utf8');
+    for await (const chunk of res) text += chunk as string;
+    throw errorFromStatus(code, parseStatus(text), what);
+  }
+
+  const done = new Promise<void>((resolve, reject) => {
+    let failed: ClusterError | undefined;
+    const lines = createInterface({ input: res, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      if (stopped || failed || line.trim() === '') return;
+      let ev: RawEvent;
+      try {
+        ev = JSON.parse(line) as RawEvent;
+      } catch (e) {
+        failed = new UnavailableError(`${what}: unparseable event`, 503, { cause: e });
+        res.destroy();
+        return;
+      }
+      if (ev.type === 'ERROR') {
+        const st = ev.object as StatusBody | undefined;
+        failed = errorFromStatus(st?.code ?? 500, st, what);
+        if (!(failed instanceof GoneError) && st?.code === 410)
+          failed = new GoneError(st.message ?? what);
+        res.destroy();
+        return;
+      }
+      if (ev.type === 'BOOKMARK') {
+        const rv = (ev.object as KubeObject | undefined)?.metadata?.resourceVersion ?? '';
+        onEvent({ type: 'BOOKMARK', resourceVersion: rv });
+        return;
+      }
+      if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') {
+        onEvent({ type: ev.type, object: normalize(ev.object) as T });
+      }
+    });
+    const finish = (err?: unknown): void => {
+      if (stopped) resolve();
+      else if (failed) reject(failed);
+      else if (err) {
+        const msg = err instanceof Error ? err.message : 'stream failed';
+        reject(new UnavailableError(`${what}: ${msg}`, 503, { cause: err }));
+      } else resolve();
+    };
+    res.on('error', (e) => {
+      finish(e);
+    });
+    lines.on('close', () => {
+      finish();
+    });
+  });
+  // Nobody may be awaiting done yet; keep an unobserved rejection from crashing the process.
+  done.catch(() => undefined);
+  return {
+    stop(): void {
+      if (stopped) return;
+      stopped = true;
+      abort.abort();
+      res.destroy();
+    },
+    done,
+  };
+}
