@@ -5,7 +5,6 @@
  * decides what a DaemonSet needs; that is the engine's job.
  */
 import type { ControllerRevision, DaemonSet, Node, Pod } from '../api/types.js';
-import { TerminalError } from '../cluster/port.js';
 import type { Cluster, KubeObject, ResourceKind } from '../cluster/port.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { BackoffConfig, Plan, Snapshot } from '../engine/types.js';
@@ -30,12 +29,20 @@ import { EventRecorder } from './recorder.js';
 import type { ReadonlyStore } from './store.js';
 import { noopQueueMetrics, WorkQueue, type WorkQueueMetrics } from './workqueue.js';
 
+/** The engine cannot reconcile this DaemonSet as it is; retrying before it changes is pointless. */
+export class InvalidDaemonSetError extends Error {
+  override name = 'InvalidDaemonSetError';
+}
+
 /** Options of a DaemonSetController. */
 export interface DaemonSetControllerOptions {
   readonly cluster: Cluster;
   readonly clock: Clock;
   readonly logger?: Logger;
-  /** Concurrent syncs (different keys); default 2, like --concurrent-daemonset-syncs. */
+  /**
+   * Concurrent syncs (different keys); default 2, like --concurrent-daemonset-syncs. 0 starts no
+   * workers: keys are queued but only syncDaemonSet() calls (tests) run syncs.
+   */
   readonly workers?: number;
   /** Most creates (and deletes) per sync; default 250. */
   readonly burstReplicas?: number;
@@ -195,7 +202,7 @@ export class DaemonSetController {
     for (const inf of informers) inf.start();
     await Promise.all(informers.map((inf) => inf.waitForSync()));
     this.backoff.start();
-    const n = Math.max(1, this.opts.workers ?? 2);
+    const n = Math.max(0, this.opts.workers ?? 2);
     this.workers = Array.from({ length: n }, (_, i) => this.runWorker(i));
     this.log.info({ workers: n }, 'daemonset controller started');
   }
@@ -212,10 +219,13 @@ export class DaemonSetController {
     this.log.info({ syncs: this.syncCount }, 'daemonset controller stopped');
   }
 
-  /** True when no key is queued or being synced, no event is being written and no list is in flight. */
+  /**
+   * True when no key is queued or being synced, no event is being written and no list is in
+   * flight. With workers: 0 queued keys do not count, since nothing would take them.
+   */
   isIdle(): boolean {
     return (
-      this.queue.len() === 0 &&
+      (this.queue.len() === 0 || this.workers.length === 0) &&
       this.queue.inFlight() === 0 &&
       this.recorder.pending() === 0 &&
       ![this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer].some((i) =>
@@ -280,9 +290,7 @@ export class DaemonSetController {
       // say so on the DaemonSet and wait for it to change, which enqueues it again.
       const message = err instanceof Error ? err.message : String(err);
       this.recorder.event(ds, 'Warning', 'FailedReconcile', `Cannot reconcile: ${message}`);
-      throw new TerminalError(`reconcile ${key}: ${message}`, 422, 'InvalidDaemonSet', {
-        cause: err,
-      });
+      throw new InvalidDaemonSetError(`reconcile ${key}: ${message}`, { cause: err });
     }
     this.lastPlans.set(key, plan);
     const r = await this.executor.execute({ key, ds, plan, expectationsSatisfied: satisfied });
@@ -316,7 +324,7 @@ export class DaemonSetController {
       } catch (err) {
         failure = err instanceof Error ? err : new Error(String(err));
         this.counters.syncErrors++;
-        if (err instanceof TerminalError) {
+        if (err instanceof InvalidDaemonSetError) {
           this.log.error(
             { ds: key, worker: id, err: String(err) },
             'sync failed; not retrying until the object changes',

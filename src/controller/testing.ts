@@ -6,6 +6,7 @@
  */
 import type { DaemonSet, DaemonSetUpdateStrategy, Node, Pod } from '../api/types.js';
 import { MemoryCluster } from '../cluster/memory/index.js';
+import type { Cluster } from '../cluster/port.js';
 import { DaemonSetController, type DaemonSetControllerOptions } from './controller.js';
 import { ManualClock } from './manualclock.js';
 
@@ -76,18 +77,23 @@ export interface Harness {
   pods(activeOnly?: boolean): Promise<Pod[]>;
 }
 
-/** Builds a harness; the controller is created but not started. */
-export function harness(
-  opts: Partial<Omit<DaemonSetControllerOptions, 'cluster' | 'clock'>> = {},
-): Harness {
+/** Harness options: controller options, plus a wrapper around the controller's Cluster view. */
+export type HarnessOptions = Partial<Omit<DaemonSetControllerOptions, 'cluster' | 'clock'>> & {
+  readonly wrap?: (c: Cluster) => Cluster;
+};
+
+/** Builds a harness; the controller is created but not started. Its API client is 'controller'. */
+export function harness(opts: HarnessOptions = {}): Harness {
   const clock = new ManualClock();
   const cluster = new MemoryCluster({ clock });
+  const { wrap, ...ctrl } = opts;
+  const view = cluster.client('controller');
   const make = (): DaemonSetController =>
     new DaemonSetController({
-      cluster: cluster.client('controller'),
+      cluster: wrap === undefined ? view : wrap(view),
       clock,
       random: () => 0.5,
-      ...opts,
+      ...ctrl,
     });
   const h: Harness = {
     clock,
