@@ -34,7 +34,9 @@ const STRATEGIES: Readonly<Record<ResourceKind, KindStrategy>> = {
 };
 
 /** The kind written in objects, where it differs from the port's name for the kind. */
-const WIRE_KIND: Readonly<Partial<Record<ResourceKind, string>>> = { EverynodeDaemonSet: 'DaemonSet' };
+const WIRE_KIND: Readonly<Partial<Record<ResourceKind, string>>> = {
+  EverynodeDaemonSet: 'DaemonSet',
+};
 
 function wireKind(kind: ResourceKind): string {
   return WIRE_KIND[kind] ?? kind;

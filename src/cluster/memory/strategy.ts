@@ -101,7 +101,9 @@ function validateRevision(obj: Mut): FieldError[] {
 }
 
 /** Rules for Node, ControllerRevision, Event and Lease. */
-export function smallKindStrategy(kind: Exclude<ResourceKind, 'DaemonSet' | 'EverynodeDaemonSet' | 'Pod'>): KindStrategy {
+export function smallKindStrategy(
+  kind: Exclude<ResourceKind, 'DaemonSet' | 'EverynodeDaemonSet' | 'Pod'>,
+): KindStrategy {
   switch (kind) {
     case 'Node':
       // Nodes keep the status they are created with (the kubelet registers with one).
