@@ -350,18 +350,15 @@ function statusTable(view: PlanView, c: Colors): string {
 }
 
 function summary(view: PlanView, c: Colors): string {
+  const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
   const parts = [
-    `${view.create.length} ${view.create.length === 1 ? 'pod' : 'pods'} to create`,
-    `${view.delete.length} to delete`,
+    `${count(view.create.length, 'pod')} to create`,
+    `${count(view.delete.length, 'pod')} to delete`,
   ];
   const h = view.history;
-  if (h) {
-    const revs = (h.createRevision ? 1 : 0) + h.deleteRevisions.length;
-    if (revs > 0)
-      parts.push(
-        `${h.createRevision ? 1 : 0} revision to create, ${h.deleteRevisions.length} to delete`,
-      );
-  }
+  if (h?.createRevision) parts.push('1 revision to create');
+  if (h && h.deleteRevisions.length > 0)
+    parts.push(`${count(h.deleteRevisions.length, 'revision')} to delete`);
   parts.push(view.statusChanged ? 'status changes' : 'status unchanged');
   const again =
     view.requeueAfterSeconds === null

@@ -93,7 +93,7 @@ test('table: each node with its decision and reason, then actions, status and ev
     /^\s+DESIRED\s+CURRENT\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+UNAVAILABLE\s+MISSCHEDULED\s+OBSERVED-GEN$/m,
   );
   assert.match(out, /^\s+planned\s+4\s+4\s+3\s+4\s+3\s+1\s+1\s+1$/m);
-  assert.match(out, /^Plan: 1 pod to create, 0 to delete, status changes\.$/m);
+  assert.match(out, /^Plan: 1 pod to create, 0 pods to delete, status changes\.$/m);
 });
 
 test('json: the keys scripts rely on', async () => {
