@@ -74,6 +74,10 @@ export async function runSim(file: string, flags: SimFlags): Promise<SimResult> 
   const seed = parseSeed(flags.seed);
   const speedFlag = parseSpeed(flags.speed);
   const scenario = await readScenario(file);
+  // `everynode sim x | head` closes the pipe early: stop quietly instead of a stack trace.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
   const tty = process.stdout.isTTY === true;
   const text = flags.output === 'text';
   const speed = speedFlag ?? (tty && text ? scenario.speed : 0);

@@ -134,7 +134,7 @@ async function runActionUnchecked(ctx: ActionContext, a: TimedAction): Promise<v
       ];
       j.add(
         'node',
-        `${describeNodes(a.nodes.map((n) => n.name))} joined${zones.length > 0 ? ` (zone ${zones.join(', ')})` : ''}`,
+        `${describeNodes(a.nodes.map((n) => n.name))} joined${zones.length > 0 ? ` (${zones.join(', ')})` : ''}`,
       );
       return;
     }

@@ -41,6 +41,8 @@ export class NodeLifecycle {
   private readonly evictions = new Map<string, TimerHandle>();
   evicted = 0;
   collected = 0;
+  private readonly gcNodes = new Set<string>();
+  private gcPods = 0;
 
   constructor(
     private readonly world: World,
@@ -103,6 +105,20 @@ export class NodeLifecycle {
     const before = JSON.stringify(c.old?.spec?.taints ?? []);
     if (c.old !== undefined && before === JSON.stringify(c.obj.spec?.taints ?? [])) return;
     for (const p of this.world.podsOn(c.obj.metadata!.name!)) this.evaluate(p, c.obj);
+  }
+
+  /** One timeline line per instant for the pod GC, however many nodes went. */
+  private reportGc(): Promise<void> {
+    const nodes = [...this.gcNodes];
+    const n = this.gcPods;
+    this.gcNodes.clear();
+    this.gcPods = 0;
+    if (n > 0) {
+      const where =
+        nodes.length === 1 ? `removed node ${nodes[0]!}` : `${nodes.length} removed nodes`;
+      this.journal.add('node', `pod GC: deleting ${n} pod${n === 1 ? '' : 's'} bound to ${where}`);
+    }
+    return Promise.resolve();
   }
 
   private onPod(c: Change<Pod>): void {

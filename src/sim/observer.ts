@@ -9,6 +9,7 @@ import type { DaemonSet, Node, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, objectKey } from '../api/types.js';
 import { makeEligibilityChecker, type Eligibility } from '../engine/eligibility.js';
 import { formatDuration } from './duration.js';
+import { podStatusReason } from './podstatus.js';
 import type { Journal } from './journal.js';
 import { controllerUid, type World } from './world.js';
 
@@ -25,6 +26,10 @@ export interface Rollout {
   maxUnavailable: number;
   /** When maxUnavailable was first reached. */
   maxUnavailableAtMs: number | undefined;
+  /** A newer template replaced this one before it finished. */
+  superseded: boolean;
+  /** Progress bookkeeping for stall reports. */
+  progress: { signature: string; sinceMs: number; reported: boolean };
 }
 
 /** Ground truth for one DaemonSet at one instant. */
@@ -59,6 +64,9 @@ export interface DsTrack {
   eligibility: { gen: string; cache: WeakMap<Node, Eligibility> };
 }
 
+/** No change in updated or available for this long counts as a stalled rollout. */
+const STALL_MS = 120_000;
+
 const imagesOf = (ds: DaemonSet): string =>
   (ds.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').join(', ');
 
@@ -72,6 +80,8 @@ export class Observer {
     private readonly journal: Journal,
     private readonly offset: () => number,
     private readonly now: () => number,
+    /** Makes sure the runner samples again after this many ms, even if nothing else happens. */
+    private readonly wake: (ms: number) => void = () => undefined,
   ) {}
 
   /** True when every DaemonSet is converged. */
@@ -86,7 +96,20 @@ export class Observer {
     const timeMatters = [...this.world.daemonSets.values()].some(
       (d) => (d.spec?.minReadySeconds ?? 0) > 0,
     );
-    if (this.world.version === this.lastVersion && !timeMatters) return;
+    if (this.world.version === this.lastVersion && !timeMatters) {
+      for (const t of this.tracks.values()) {
+        const ro = t.rollouts[t.rollouts.length - 1];
+        if (
+          ro !== undefined &&
+          ro.finishedAtMs === undefined &&
+          !ro.initial &&
+          t.view !== undefined
+        ) {
+          this.watchStall(t, ro, t.view);
+        }
+      }
+      return;
+    }
     this.lastVersion = this.world.version;
     for (const [key, t] of this.tracks) {
       if (!this.world.daemonSets.has(key) && !t.deleted) {
@@ -148,6 +171,8 @@ export class Observer {
         rollout.maxUnavailableAtMs = this.offset();
       }
     }
+    if (rollout !== undefined && rollout.finishedAtMs === undefined && !rollout.initial)
+      this.watchStall(t, rollout, view);
     const was = t.view?.converged ?? false;
     t.view = view;
     if (view.converged && !was) {
@@ -156,7 +181,9 @@ export class Observer {
         rollout.finishedAtMs = this.offset();
         const took = formatDuration(rollout.finishedAtMs - rollout.startedAtMs);
         const msg = rollout.initial
-          ? `${t.key}: all ${view.desired} pods available after ${took}`
+          ? view.desired === 0
+            ? `${t.key}: no node is eligible yet`
+            : `${t.key}: ${view.desired === 1 ? 'its pod' : `all ${view.desired} pods`} available after ${took}`
           : `${t.key}: rollout to revision ${rollout.revision} finished in ${took} (at most ${rollout.maxUnavailable} unavailable)`;
         this.journal.add('rollout', msg, t.key);
       } else {
@@ -167,6 +194,31 @@ export class Observer {
         );
       }
     }
+  }
+
+  /** Reports a rollout that has made no progress for STALL_MS, with what the new pods say. */
+  private watchStall(t: DsTrack, rollout: Rollout, view: DsView): void {
+    const sig = `${view.updated}/${view.available}/${view.desired}`;
+    if (sig !== rollout.progress.signature) {
+      rollout.progress = { signature: sig, sinceMs: this.offset(), reported: false };
+      this.wake(STALL_MS);
+      return;
+    }
+    if (rollout.progress.reported || this.offset() - rollout.progress.sinceMs < STALL_MS) return;
+    rollout.progress.reported = true;
+    const reasons = new Map<string, number>();
+    for (const p of this.world.podsOf(t.uid)) {
+      if (p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] !== rollout.hash || isPodReady(p))
+        continue;
+      const r = podStatusReason(p);
+      reasons.set(r, (reasons.get(r) ?? 0) + 1);
+    }
+    const why = [...reasons].map(([r, n]) => `${n} ${r}`).join(', ');
+    this.journal.add(
+      'warning',
+      `${t.key}: rollout to revision ${rollout.revision} stalled for ${formatDuration(this.offset() - rollout.progress.sinceMs)} at ${view.updated}/${view.desired} updated${why ? `; new pods not ready: ${why}` : ''}`,
+      t.key,
+    );
   }
 
   private startRollout(
@@ -185,10 +237,11 @@ export class Observer {
     if (prev !== undefined && prev.finishedAtMs === undefined) {
       this.journal.add(
         'rollout',
-        `${t.key}: rollout to revision ${prev.revision} superseded`,
+        `${t.key}: rollout to revision ${prev.revision} superseded after ${formatDuration(this.offset() - prev.startedAtMs)}`,
         t.key,
       );
       prev.finishedAtMs = this.offset();
+      prev.superseded = true;
     }
     t.rollouts.push({
       revision: newest.revision,
@@ -199,6 +252,8 @@ export class Observer {
       finishedAtMs: undefined,
       maxUnavailable: 0,
       maxUnavailableAtMs: undefined,
+      superseded: false,
+      progress: { signature: '', sinceMs: this.offset(), reported: false },
     });
     if (!initial) {
       const strategy = ds.spec?.updateStrategy;

@@ -91,6 +91,7 @@ export class Simulation {
       this.journal,
       () => this.offset,
       () => this.clock.now(),
+      (ms) => void this.clock.setTimeout(() => undefined, ms),
     );
     this.scheduler = new Scheduler(
       this.world,

@@ -30,6 +30,7 @@ export function renderJson(r: SimResult): Record<string, unknown> {
         durationSeconds:
           ro.finishedAtMs === undefined ? null : secs(ro.finishedAtMs - ro.startedAtMs),
         maxUnavailable: ro.initial ? null : ro.maxUnavailable,
+        superseded: ro.superseded,
       })),
       maxPodsPerNode: t?.maxPodsPerNode ?? 0,
     };
