@@ -48,3 +48,11 @@ export function deepFreeze<T>(value: T): T {
   for (const v of Object.values(value)) deepFreeze(v);
   return Object.freeze(value);
 }
+
+/**
+ * A deep copy of a wire-format (JSON) value: faster than structuredClone for these plain trees;
+ * undefined-valued keys are dropped, as they would be on the wire.
+ */
+export function copyJson<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}

@@ -17,7 +17,7 @@ import {
   preconditionConflict,
   staleConflict,
 } from './errors.js';
-import { generatedName, randomUid } from './names.js';
+import { copyJson, generatedName, randomUid } from './names.js';
 import { applyPatch } from './patch.js';
 import { podStrategy } from './pod.js';
 import { NAMESPACED, type ObjectStore } from './store.js';
@@ -72,9 +72,17 @@ export class Registry {
     return STRATEGIES[kind];
   }
 
-  /** The current time as kube writes timestamps. */
+  private lastSecond = NaN;
+  private lastStamp = '';
+
+  /** The current time as kube writes timestamps (second precision, so the text is cached). */
   now(offsetMs = 0): string {
-    return formatTime(this.clock.now() + offsetMs);
+    const second = Math.floor((this.clock.now() + offsetMs) / 1000);
+    if (second !== this.lastSecond) {
+      this.lastSecond = second;
+      this.lastStamp = formatTime(second * 1000);
+    }
+    return this.lastStamp;
   }
 
   /** The stored object, or NotFound. */
@@ -99,7 +107,7 @@ export class Registry {
     const st = this.strategy(kind);
     if (!isObject(input))
       throw new TerminalError('the body of the request is not an object', 400, 'BadRequest');
-    let obj = structuredClone(input) as Mut;
+    let obj = copyJson(input) as Mut;
     this.checkKind(kind, obj);
     const meta = { ...(obj.metadata ?? {}) };
     for (const k of [
@@ -187,11 +195,11 @@ export class Registry {
       const s = (input as { status?: unknown }).status;
       next = { ...(prev as Mut), metadata: { ...pm } };
       if (s === undefined) delete next.status;
-      else next.status = structuredClone(s);
+      else next.status = copyJson(s);
       const errs = st.validateStatusUpdate(next, prev);
       if (errs.length > 0) throw invalid(st, name, errs);
     } else {
-      next = structuredClone(input) as Mut;
+      next = copyJson(input) as Mut;
       this.checkKind(kind, next);
       next.apiVersion ??= prev.apiVersion;
       next.kind ??= prev.kind;

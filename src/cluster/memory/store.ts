@@ -42,6 +42,13 @@ function nodeNameOf(obj: KubeObject | undefined): string {
   return (obj as { spec?: { nodeName?: string } } | undefined)?.spec?.nodeName ?? '';
 }
 
+function sameOwnerUids(
+  a: readonly { readonly uid: string }[],
+  b: readonly { readonly uid: string }[],
+): boolean {
+  return a.length === b.length && a.every((o, i) => o.uid === b[i]!.uid);
+}
+
 function refKey(kind: ResourceKind, ns: string, name: string): string {
   return `${kind}\u0000${ns}\u0000${name}`;
 }
@@ -63,8 +70,8 @@ class KindState {
     if (!m.has(name)) this.size++;
     m.set(name, obj);
     if (this.kind === 'Pod') {
-      if (prev !== undefined) this.unindexNode(ns, name, prev);
       const node = nodeNameOf(obj);
+      if (prev !== undefined && nodeNameOf(prev) !== node) this.unindexNode(ns, name, prev);
       let n = this.byNode.get(node);
       if (n === undefined) this.byNode.set(node, (n = new Map<string, KubeObject>()));
       n.set(`${ns}/${name}`, obj);
@@ -227,7 +234,7 @@ export class ObjectStore {
     }
     const before = prev?.metadata?.ownerReferences ?? [];
     const after = removed ? [] : (meta.ownerReferences ?? []);
-    if (before === after) return;
+    if (before === after || sameOwnerUids(before, after)) return;
     for (const o of before) {
       const m = this.dependents.get(o.uid);
       m?.delete(key);

@@ -43,7 +43,9 @@ export function validateName(obj: Mut): FieldError[] {
 function isEmptyValue(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
-  return typeof v === 'object' && Object.keys(v).length === 0;
+  if (typeof v !== 'object') return false;
+  for (const _ in v) return false;
+  return true;
 }
 
 /**
@@ -53,16 +55,26 @@ function isEmptyValue(v: unknown): boolean {
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
+  const aArr = Array.isArray(a);
+  if (aArr !== Array.isArray(b)) return false;
+  if (aArr) {
+    const aa = a as unknown[];
     const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+    if (aa.length !== bb.length) return false;
+    for (let i = 0; i < aa.length; i++) if (!deepEqual(aa[i], bb[i])) return false;
+    return true;
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => !isEmptyValue(ao[k]));
-  const bk = Object.keys(bo).filter((k) => !isEmptyValue(bo[k]));
-  return ak.length === bk.length && ak.every((k) => deepEqual(ao[k], bo[k]));
+  let present = 0;
+  for (const k in ao) {
+    const v = ao[k];
+    if (isEmptyValue(v)) continue;
+    present++;
+    if (!deepEqual(v, bo[k])) return false;
+  }
+  for (const k in bo) if (!isEmptyValue(bo[k])) present--;
+  return present === 0;
 }
 
 function keepStatus(next: Mut, prev: KubeObject): Mut {
