@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { registerPlan } from './plan.js';
+import { registerRollout } from './rollout.js';
+import { registerRun } from './run.js';
 import { registerSim } from './sim.js';
 import { runMain } from './errors.js';
 
@@ -15,5 +17,7 @@ program
 
 registerPlan(program);
 registerSim(program);
+registerRun(program);
+registerRollout(program);
 
 await runMain(program);

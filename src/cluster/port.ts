@@ -10,6 +10,8 @@ export type ResourceKind =
   | 'Node'
   | 'Pod'
   | 'DaemonSet'
+  /** everynode's own CRD (apps.everynode.dev/v1alpha1, kind DaemonSet): apps/v1's spec and rules. */
+  | 'EverynodeDaemonSet'
   | 'ControllerRevision'
   | 'Event'
   | 'Lease';

@@ -44,7 +44,8 @@ export function revisionRef(rev: ControllerRevision): RevisionRef {
 /** The controller reference the DaemonSet controller puts on the objects it owns. */
 export function daemonSetControllerRef(ds: DaemonSet): OwnerReference {
   return {
-    apiVersion: 'apps/v1',
+    // The DaemonSet's own group: apps/v1, or apps.everynode.dev/v1alpha1 for the CRD.
+    apiVersion: ds.apiVersion ?? 'apps/v1',
     kind: 'DaemonSet',
     name: ds.metadata?.name ?? '',
     uid: ds.metadata?.uid ?? '',

@@ -1,0 +1,411 @@
+/**
+ * `everynode rollout status|history|undo|restart`: kubectl's rollout commands for DaemonSets, for
+ * everynode's CRD (which kubectl's own rollout commands do not know) and for apps/v1, with
+ * kubectl's wording and exit codes (0 done, 1 error). The core functions take a Cluster and a
+ * Clock; the commander layer only builds them from the kubeconfig.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { labelSelectorAsSelector } from '../api/labels.js';
+import type { ControllerRevision, DaemonSet } from '../api/types.js';
+import {
+  AlreadyExistsError,
+  ClusterError,
+  ConflictError,
+  GoneError,
+  InvalidError,
+  NotFoundError,
+  TerminalError,
+  UnavailableError,
+  type Cluster,
+  type Patch,
+  type ResourceKind,
+  type Watch,
+} from '../cluster/port.js';
+import { KubeCluster } from '../cluster/kube/index.js';
+import { RealClock, type Clock, type TimerHandle } from '../controller/clock.js';
+import {
+  applyRollbackPatch,
+  formatHistoryTable,
+  historyTable,
+  rollbackTarget,
+} from '../engine/rollback.js';
+import { rolloutStatus } from '../engine/rolloutstatus.js';
+import { UsageError } from './errors.js';
+import { contextNamespace, describeApiError, loadKubeConfig, serverOf } from './kubeconfig.js';
+import { toYAMLText } from './output.js';
+import { parseDuration } from './run.js';
+
+/** The template annotation `kubectl rollout restart` sets. */
+export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
+
+/** One DaemonSet the rollout commands act on. */
+export interface RolloutTarget {
+  readonly cluster: Cluster;
+  /** crd: apps.everynode.dev/v1alpha1; native: apps/v1. */
+  readonly resource: 'crd' | 'native';
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** A kubectl-style failure: printed as `error: <message>`, exit code 1. */
+export class RolloutError extends UsageError {
+  override name = 'RolloutError';
+  constructor(message: string) {
+    super(message, 1);
+  }
+}
+
+function kindOf(t: RolloutTarget): ResourceKind {
+  return t.resource === 'native' ? 'DaemonSet' : 'EverynodeDaemonSet';
+}
+
+/** How kubectl names the object in its output: `daemonset.apps/foo` (or the CRD's group). */
+export function displayName(t: Pick<RolloutTarget, 'resource' | 'name'>): string {
+  return `${t.resource === 'native' ? 'daemonset.apps' : 'daemonset.apps.everynode.dev'}/${t.name}`;
+}
+
+const ALIASES = new Set([
+  'daemonset',
+  'daemonsets',
+  'ds',
+  'daemonset.apps',
+  'daemonsets.apps',
+  'daemonset.apps.everynode.dev',
+  'daemonsets.apps.everynode.dev',
+  'eds',
+]);
+
+/** Accepts `foo`, `daemonset/foo`, `ds/foo`, `daemonset.apps.everynode.dev/foo`, ... */
+export function parseName(arg: string): string {
+  const i = arg.indexOf('/');
+  if (i < 0) return arg;
+  const type = arg.slice(0, i).toLowerCase();
+  if (!ALIASES.has(type)) {
+    throw new RolloutError(`everynode rollout works on DaemonSets only, not "${arg.slice(0, i)}"`);
+  }
+  const name = arg.slice(i + 1);
+  if (name === '') throw new RolloutError(`no name given in "${arg}"`);
+  return name;
+}
+
+async function getDs(t: RolloutTarget): Promise<DaemonSet> {
+  return t.cluster.get<DaemonSet>(kindOf(t), t.namespace, t.name);
+}
+
+/** The ControllerRevisions that match the DaemonSet's selector and are controlled by it (§8.7). */
+export async function controlledRevisions(
+  cluster: Cluster,
+  ds: DaemonSet,
+): Promise<ControllerRevision[]> {
+  const selector = labelSelectorAsSelector(ds.spec?.selector);
+  const uid = ds.metadata?.uid ?? '';
+  const list = await cluster.list<ControllerRevision>('ControllerRevision', {
+    namespace: ds.metadata?.namespace ?? '',
+  });
+  return list.items.filter(
+    (r) =>
+      selector.matches(r.metadata?.labels) &&
+      (r.metadata?.ownerReferences ?? []).some((o) => o.controller === true && o.uid === uid),
+  );
+}
+
+/**
+ * `rollout history`: the REVISION / CHANGE-CAUSE table, or with a revision, that revision's pod
+ * template as the DaemonSet would have it.
+ */
+export async function rolloutHistory(t: RolloutTarget, revision = 0): Promise<string> {
+  const ds = await getDs(t);
+  const revisions = await controlledRevisions(t.cluster, ds);
+  if (revision > 0) {
+    const rev = revisions.find((r) => r.revision === revision);
+    if (rev === undefined) throw new RolloutError('unable to find the specified revision');
+    const template = applyRollbackPatch(ds, rev.data).spec?.template ?? {};
+    const body = toYAMLText(template)
+      .split('\n')
+      .map((l) => (l === '' ? l : `  ${l}`))
+      .join('\n');
+    return `${displayName(t)} with revision #${revision}\nPod Template:\n${body.replace(/\n*$/, '\n')}`;
+  }
+  if (revisions.length === 0) return `${displayName(t)}\nNo rollout history found.\n`;
+  return `${displayName(t)}\n${formatHistoryTable(historyTable(revisions))}\n`;
+}
+
+/**
+ * The patch that replaces spec.template with a revision's template. apps/v1 takes kubectl's own
+ * strategic-merge patch (`$patch: replace`); a custom resource accepts no strategic merge, so the
+ * CRD gets a JSON patch that replaces the template, guarded by the resourceVersion read.
+ */
+function undoPatch(t: RolloutTarget, ds: DaemonSet, data: unknown): Patch {
+  if (t.resource === 'native') {
+    return { type: 'strategic', body: data as Record<string, unknown> };
+  }
+  const template = applyRollbackPatch(ds, data).spec?.template ?? {};
+  return {
+    type: 'json',
+    ops: [
+      { op: 'test', path: '/metadata/resourceVersion', value: ds.metadata?.resourceVersion ?? '' },
+      { op: 'replace', path: '/spec/template', value: template },
+    ],
+  };
+}
+
+/**
+ * `rollout undo [--to-revision N]` (§8.7, scenario 87): patches the template back to revision N
+ * (0 = the previous one) and returns kubectl's line; kubectl's errors are RolloutErrors.
+ */
+export async function rolloutUndo(t: RolloutTarget, toRevision = 0): Promise<string> {
+  const ds = await getDs(t);
+  const revisions = await controlledRevisions(t.cluster, ds);
+  const target = rollbackTarget(revisions, toRevision, ds);
+  if (target.kind === 'error') throw new RolloutError(target.message);
+  if (target.kind === 'skipped') return `${displayName(t)} ${target.message}\n`;
+  await t.cluster.patch(kindOf(t), t.namespace, t.name, undoPatch(t, ds, target.patch));
+  return `${displayName(t)} rolled back\n`;
+}
+
+/** RFC 3339 in UTC, seconds precision, as kubectl writes restartedAt. */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * `rollout restart` (scenario 92): sets the template annotation restartedAt to now, which makes a
+ * new revision; returns kubectl's line.
+ */
+export async function rolloutRestart(t: RolloutTarget, clock: Pick<Clock, 'now'>): Promise<string> {
+  const body = {
+    spec: {
+      template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: rfc3339(clock.now()) } } },
+    },
+  };
+  // A merge patch of maps is the same as kubectl's strategic one, and custom resources accept it.
+  const patch: Patch =
+    t.resource === 'native' ? { type: 'strategic', body } : { type: 'merge', body };
+  await t.cluster.patch(kindOf(t), t.namespace, t.name, patch);
+  return `${displayName(t)} restarted\n`;
+}
+
+/** Options of `rollout status`. */
+export interface StatusOptions {
+  /** Keep watching until done (kubectl's default); false prints the status once. */
+  readonly watch: boolean;
+  /** Give up after this long (0 or undefined: never), "timed out waiting for the condition". */
+  readonly timeoutMs?: number | undefined;
+  readonly clock: Clock;
+  readonly write: (text: string) => void;
+}
+
+/**
+ * `rollout status` (§9.4, scenario 58): prints kubectl's status line whenever it changes and
+ * resolves once the rollout is done (or after one look with watch false). Rejects with a
+ * RolloutError for OnDelete, a deleted DaemonSet or the timeout; with a ClusterError otherwise.
+ */
+export async function rolloutStatusWatch(t: RolloutTarget, opts: StatusOptions): Promise<void> {
+  let last = '';
+  const report = (ds: DaemonSet): boolean => {
+    let s;
+    try {
+      s = rolloutStatus(ds);
+    } catch (err) {
+      throw new RolloutError(err instanceof Error ? err.message : String(err));
+    }
+    if (s.message !== last) opts.write(`${s.message}\n`);
+    last = s.message;
+    return s.done;
+  };
+  const first = await getDs(t);
+  if (report(first) || !opts.watch) return;
+  await new Promise<void>((resolve, reject) => {
+    let watch: Watch | undefined;
+    let timer: TimerHandle | undefined;
+    let finished = false;
+    const finish = (err?: unknown): void => {
+      if (finished) return;
+      finished = true;
+      timer?.cancel();
+      watch?.stop();
+      if (err === undefined) resolve();
+      else reject(err instanceof Error ? err : new Error('rollout status failed', { cause: err }));
+    };
+    if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+      timer = opts.clock.setTimeout(() => {
+        finish(new RolloutError('timed out waiting for the condition'));
+      }, opts.timeoutMs);
+    }
+    const follow = async (rv: string): Promise<void> => {
+      let lastRv = rv;
+      const w = await t.cluster.watch<DaemonSet>(
+        kindOf(t),
+        { namespace: t.namespace, fieldSelector: `metadata.name=${t.name}`, resourceVersion: rv },
+        (ev) => {
+          if (finished) return;
+          if (ev.type === 'BOOKMARK') {
+            lastRv = ev.resourceVersion;
+            return;
+          }
+          lastRv = ev.object.metadata?.resourceVersion ?? lastRv;
+          if (ev.type === 'DELETED') {
+            finish(new RolloutError('object has been deleted'));
+            return;
+          }
+          try {
+            if (report(ev.object)) finish();
+          } catch (err) {
+            finish(err);
+          }
+        },
+      );
+      if (finished) {
+        w.stop();
+        return;
+      }
+      watch = w;
+      try {
+        await w.done;
+        // The server ended the watch (its timeout): go on from where it stopped.
+        if (!finished) await follow(lastRv);
+      } catch (err) {
+        if (finished) return;
+        if (!(err instanceof GoneError)) throw err;
+        const ds = await getDs(t);
+        if (report(ds)) finish();
+        else await follow(ds.metadata?.resourceVersion ?? '');
+      }
+    };
+    follow(first.metadata?.resourceVersion ?? '').catch((err: unknown) => {
+      finish(err);
+    });
+  });
+}
+
+/** kubectl's `Error from server (Reason): message` for an error the API server returned. */
+export function serverErrorText(err: ClusterError, server: string, resource: string): string {
+  if (err instanceof UnavailableError) return `error: ${describeApiError(err, server, resource)}`;
+  let reason = 'InternalError';
+  if (err instanceof NotFoundError) reason = 'NotFound';
+  else if (err instanceof AlreadyExistsError) reason = 'AlreadyExists';
+  else if (err instanceof ConflictError) reason = 'Conflict';
+  else if (err instanceof InvalidError) reason = 'Invalid';
+  else if (err instanceof TerminalError)
+    reason = err.reason ?? (err.code === 403 ? 'Forbidden' : 'BadRequest');
+  return `Error from server (${reason}): ${err.message}`;
+}
+
+interface CommonFlags {
+  readonly namespace?: string;
+  readonly resource: 'crd' | 'native';
+  readonly kubeconfig?: string;
+  readonly context?: string;
+}
+
+/** Builds the target from flags and runs fn; server errors print as kubectl prints them (exit 1). */
+async function withTarget(
+  nameArg: string,
+  flags: CommonFlags,
+  fn: (t: RolloutTarget) => Promise<void>,
+): Promise<void> {
+  const name = parseName(nameArg);
+  const kc = loadKubeConfig(flags);
+  const cluster = new KubeCluster({ kubeConfig: kc });
+  const t: RolloutTarget = {
+    cluster,
+    resource: flags.resource,
+    namespace: flags.namespace ?? contextNamespace(kc),
+    name,
+  };
+  try {
+    await fn(t);
+  } catch (err) {
+    if (!(err instanceof ClusterError) || err instanceof RolloutError) throw err;
+    const resource =
+      flags.resource === 'native' ? 'daemonsets.apps' : 'daemonsets.apps.everynode.dev';
+    process.stderr.write(`${serverErrorText(err, serverOf(kc), resource)}\n`);
+    process.exitCode = 1;
+  } finally {
+    cluster.close();
+  }
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option(
+      '-n, --namespace <ns>',
+      'namespace (default: the kubeconfig context\'s, else "default")',
+    )
+    .addOption(
+      new Option('--resource <kind>', 'crd: apps.everynode.dev/v1alpha1; native: apps/v1')
+        .choices(['crd', 'native'])
+        .default('crd'),
+    )
+    .option('--kubeconfig <path>', 'path to the kubeconfig file')
+    .option('--context <name>', 'the kubeconfig context to use')
+    .exitOverride();
+}
+
+function intFlag(name: string, v: string | undefined): number {
+  if (v === undefined) return 0;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`${name}: expected an integer, got "${v}"`);
+  return n;
+}
+
+/** Registers `everynode rollout` and its four subcommands. */
+export function registerRollout(program: Command): void {
+  const rollout = program
+    .command('rollout')
+    .summary('status, history, undo and restart of a DaemonSet rollout (as kubectl rollout)')
+    .description(
+      "kubectl's rollout commands for DaemonSets, for everynode's CRD (--resource crd, the " +
+        'default) and apps/v1 (--resource native). Exit code 0 on success, 1 on an error.',
+    )
+    .exitOverride();
+  common(rollout.command('status').argument('<name>', 'the DaemonSet (name or daemonset/name)'))
+    .description('watch a rollout until it is done')
+    .option(
+      '-w, --watch [bool]',
+      'keep watching until the rollout is done (--watch=false: print once)',
+      'true',
+    )
+    .option('--timeout <d>', 'give up after this long (e.g. 5m); 0 waits forever', '0s')
+    .action(
+      async (nameArg: string, f: CommonFlags & { watch: string | boolean; timeout: string }) => {
+        const timeoutMs = parseDuration('--timeout', f.timeout);
+        await withTarget(nameArg, f, (t) =>
+          rolloutStatusWatch(t, {
+            watch: f.watch !== 'false' && f.watch !== false,
+            timeoutMs,
+            clock: new RealClock(),
+            write: (s) => process.stdout.write(s),
+          }),
+        );
+      },
+    );
+  common(rollout.command('history').argument('<name>', 'the DaemonSet'))
+    .description("list the revisions, or show one revision's pod template")
+    .option('--revision <n>', 'show the pod template of this revision')
+    .action(async (nameArg: string, f: CommonFlags & { revision?: string }) => {
+      const revision = intFlag('--revision', f.revision);
+      await withTarget(nameArg, f, async (t) => {
+        process.stdout.write(await rolloutHistory(t, revision));
+      });
+    });
+  common(rollout.command('undo').argument('<name>', 'the DaemonSet'))
+    .description('roll the pod template back to a previous revision')
+    .option('--to-revision <n>', 'the revision to roll back to; 0 is the previous one', '0')
+    .action(async (nameArg: string, f: CommonFlags & { toRevision: string }) => {
+      const to = intFlag('--to-revision', f.toRevision);
+      await withTarget(nameArg, f, async (t) => {
+        process.stdout.write(await rolloutUndo(t, to));
+      });
+    });
+  common(rollout.command('restart').argument('<name>', 'the DaemonSet'))
+    .description(
+      'replace every pod by stamping the template with kubectl.kubernetes.io/restartedAt',
+    )
+    .action(async (nameArg: string, f: CommonFlags) => {
+      await withTarget(nameArg, f, async (t) => {
+        process.stdout.write(await rolloutRestart(t, new RealClock()));
+      });
+    });
+}

@@ -1,0 +1,323 @@
+/**
+ * `everynode run`: the controller process on the memory cluster (metrics, probes, shutdown), two
+ * replicas with leader election (one acts; the other takes over within the lease duration with no
+ * duplicate pod), and the command itself spawned: --embedded converging a DaemonSet, SIGTERM
+ * releasing the lease, an unreachable API server.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { DaemonSet, Pod } from '../../src/api/types.js';
+import { MemoryCluster } from '../../src/cluster/memory/index.js';
+import { UnavailableError, type Cluster } from '../../src/cluster/port.js';
+import { ManualClock } from '../../src/controller/manualclock.js';
+import { nullLogger } from '../../src/controller/logger.js';
+import { bindAll, dsFoo, kubeletStep, node } from '../../src/controller/testing.js';
+import { buildApp } from '../../src/server/http.js';
+import { ControllerMetrics } from '../../src/server/metrics.js';
+import { allConverged, dsKindFor, parseDuration } from '../../src/cli/run.js';
+import { ControllerProcess } from '../../src/cli/run-process.js';
+
+const CRD = 'apps.everynode.dev/v1alpha1';
+
+async function settle(cluster: MemoryCluster): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    await cluster.idle();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+function killable(cluster: Cluster): { view: Cluster; kill: () => void } {
+  let dead = false;
+  const guard =
+    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+    (...a: A): Promise<R> =>
+      dead ? Promise.reject(new UnavailableError('connection refused')) : fn(...a);
+  return {
+    kill: () => {
+      dead = true;
+    },
+    view: {
+      list: guard((k, o) => cluster.list(k, o)),
+      watch: guard((k, o, h) => cluster.watch(k, o, h)),
+      get: guard((k, ns, n) => cluster.get(k, ns, n)),
+      create: guard((k, o) => cluster.create(k, o)),
+      update: guard((k, o) => cluster.update(k, o)),
+      updateStatus: guard((k, o) => cluster.updateStatus(k, o)),
+      patch: guard((k, ns, n, p) => cluster.patch(k, ns, n, p)),
+      delete: guard((k, ns, n, o) => cluster.delete(k, ns, n, o)),
+    },
+  };
+}
+
+async function activePods(cluster: MemoryCluster): Promise<Pod[]> {
+  const pods = (await cluster.list<Pod>('Pod')).items;
+  return pods.filter((p) => p.metadata?.deletionTimestamp === undefined);
+}
+
+describe('the controller process', () => {
+  test('runs a CRD DaemonSet to convergence, serves metrics and probes, shuts down with 0', async () => {
+    const clock = new ManualClock();
+    const cluster = new MemoryCluster({ clock });
+    for (const n of ['node-1', 'node-2']) await cluster.create('Node', node(n));
+    await cluster.create('EverynodeDaemonSet', { ...dsFoo(), apiVersion: CRD });
+    const metrics = new ControllerMetrics({ defaultMetrics: false });
+    const proc = new ControllerProcess({
+      cluster: cluster.client('controller'),
+      clock,
+      logger: nullLogger,
+      dsKind: dsKindFor('crd'),
+      workers: 2,
+      metrics,
+    });
+    const app = buildApp(metrics, proc);
+    await proc.start();
+    await settle(cluster);
+    assert.equal((await app.request('/healthz')).status, 200);
+    assert.equal((await app.request('/readyz')).status, 200);
+    for (let i = 0; i < 5; i++) {
+      await bindAll(cluster);
+      await kubeletStep(cluster, clock);
+      clock.advance(1000);
+      await settle(cluster);
+    }
+    const ds = await cluster.get<DaemonSet>('EverynodeDaemonSet', 'default', 'foo');
+    assert.ok(allConverged([ds]), JSON.stringify(ds.status));
+    const pods = await activePods(cluster);
+    assert.equal(pods.length, 2);
+    assert.equal(pods[0]?.metadata?.ownerReferences?.[0]?.apiVersion, CRD);
+    const text = await (await app.request('/metrics')).text();
+    assert.match(
+      text,
+      /controller_runtime_reconcile_total\{controller="daemonset",result="success"\} [1-9]/,
+    );
+    assert.match(
+      text,
+      /rest_client_requests_total\{verb="create",kind="Pod",code="201"\} 2\n/,
+      text,
+    );
+    assert.match(text, /workqueue_adds_total\{name="daemonset"\} [1-9]/);
+    await proc.shutdown();
+    assert.equal(await proc.exited, 0);
+    assert.equal((await app.request('/healthz')).status, 500);
+  });
+
+  test('two replicas: one acts; when it dies the other takes over within the lease duration, no duplicate pod', async () => {
+    const clock = new ManualClock();
+    const cluster = new MemoryCluster({ clock });
+    for (const n of ['node-1', 'node-2', 'node-3']) await cluster.create('Node', node(n));
+    await cluster.create('EverynodeDaemonSet', { ...dsFoo(), apiVersion: CRD });
+    const replica = (identity: string) => {
+      const { view, kill } = killable(cluster.client(identity));
+      const proc = new ControllerProcess({
+        cluster: view,
+        clock,
+        logger: nullLogger,
+        dsKind: 'EverynodeDaemonSet',
+        workers: 2,
+        leaderElection: { namespace: 'everynode-system', identity },
+      });
+      return { proc, kill };
+    };
+    const a = replica('a');
+    const b = replica('b');
+    await a.proc.start();
+    await settle(cluster);
+    await b.proc.start();
+    await settle(cluster);
+    assert.ok(a.proc.isLeader());
+    assert.ok(!b.proc.isLeader());
+    assert.equal(b.proc.controller, undefined, 'the standby runs no controller');
+    assert.ok(b.proc.ready(), 'a standby is ready');
+    assert.equal((await activePods(cluster)).length, 3);
+
+    a.kill();
+    const killedAt = clock.now();
+    // A node joins while nobody can act; the new leader must give it exactly one pod.
+    await cluster.create('Node', node('node-4'));
+    let exitA: number | undefined;
+    void a.proc.exited.then((c) => (exitA = c));
+    while (!b.proc.isLeader()) {
+      clock.advance(500);
+      await settle(cluster);
+      assert.ok(clock.now() - killedAt <= 15_000 + 2_000, 'no takeover within the lease duration');
+    }
+    await settle(cluster);
+    assert.equal(exitA, 1, 'the replica that lost the lease exits 1');
+    const pods = await activePods(cluster);
+    const nodes = pods.map(
+      (p) =>
+        p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+          ?.nodeSelectorTerms[0]?.matchFields?.[0]?.values?.[0],
+    );
+    assert.deepEqual(nodes.sort(), ['node-1', 'node-2', 'node-3', 'node-4']);
+    await b.proc.shutdown();
+    assert.equal(await b.proc.exited, 0);
+  });
+});
+
+test('flags: durations, resource kinds, convergence', () => {
+  assert.equal(parseDuration('--x', '15s'), 15_000);
+  assert.equal(parseDuration('--x', '2m'), 120_000);
+  assert.equal(parseDuration('--x', '250ms'), 250);
+  assert.equal(parseDuration('--x', '3'), 3000);
+  assert.throws(() => parseDuration('--x', 'soon'), /expected a duration/);
+  assert.equal(dsKindFor('crd'), 'EverynodeDaemonSet');
+  assert.equal(dsKindFor('native'), 'DaemonSet');
+  assert.equal(allConverged([]), false);
+});
+
+// ---- the command, spawned -------------------------------------------------------------------
+
+const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
+
+interface Spawned {
+  readonly lines: Record<string, unknown>[];
+  readonly stderr: () => string;
+  readonly exit: Promise<number | null>;
+  waitFor(msg: RegExp, timeoutMs?: number): Promise<Record<string, unknown>>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function run(args: string[]): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, POD_NAME: 'test-pod', POD_NAMESPACE: 'everynode-system' },
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: { re: RegExp; resolve: (l: Record<string, unknown>) => void }[] = [];
+  let buf = '';
+  let err = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      const obj = JSON.parse(line) as Record<string, unknown>;
+      lines.push(obj);
+      for (const w of [...waiters]) {
+        if (w.re.test(String(obj.msg))) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(obj);
+        }
+      }
+    }
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => (err += d));
+  const exit = new Promise<number | null>((resolve) => {
+    child.on('exit', (code) => {
+      resolve(code);
+    });
+  });
+  return {
+    lines,
+    stderr: () => err,
+    exit,
+    waitFor(re, timeoutMs = 90_000) {
+      const seen = lines.find((l) => re.test(String(l.msg)));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => {
+          reject(new Error(`no log line ${String(re)}; stderr: ${err}`));
+        }, timeoutMs);
+        waiters.push({
+          re,
+          resolve: (l) => {
+            clearTimeout(t);
+            resolve(l);
+          },
+        });
+      });
+    },
+    kill: (signal) => child.kill(signal),
+  };
+}
+
+describe('everynode run (spawned)', { concurrency: true }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'everynode-run-'));
+  const dsFile = join(dir, 'ds.yaml');
+  writeFileSync(dsFile, JSON.stringify({ ...dsFoo(), apiVersion: CRD }));
+
+  test('--embedded converges a DaemonSet and exits 0 (--exit-after-converged)', async () => {
+    const p = run([
+      '--embedded',
+      '--embedded-nodes',
+      '3',
+      '-f',
+      dsFile,
+      '--embedded-speed',
+      '20',
+      '--exit-after-converged',
+      '--metrics-addr',
+      '0',
+      '--log-format',
+      'json',
+    ]);
+    assert.equal(await p.exit, 0, p.stderr());
+    const msgs = p.lines.map((l) => l.msg);
+    assert.ok(msgs.includes('every DaemonSet converged'), msgs.join('\n'));
+    const created = p.lines.filter((l) => l.reason === 'SuccessfulCreate');
+    assert.equal(created.length, 3);
+    // Logs carry the DaemonSet's key.
+    for (const l of created) assert.equal(l.ds, 'default/foo');
+  });
+
+  test('SIGTERM finishes, releases the lease and exits 0; probes and metrics are served', async () => {
+    const p = run([
+      '--embedded',
+      '--embedded-nodes',
+      '2',
+      '-f',
+      dsFile,
+      '--leader-elect',
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--log-format',
+      'json',
+    ]);
+    const serving = await p.waitFor(/^serving \/metrics/);
+    await p.waitFor(/^daemonset controller started$/);
+    const base = `http://127.0.0.1:${String(serving.port)}`;
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /leader_election_master_status 1/);
+    assert.match(metrics, /rest_client_requests_total\{verb="create",kind="Lease",code="201"\} 1/);
+    p.kill('SIGTERM');
+    assert.equal(await p.exit, 0, p.stderr());
+    const msgs = p.lines.map((l) => l.msg);
+    assert.ok(msgs.includes('released the leader lease'), msgs.join('\n'));
+    assert.ok(
+      msgs.indexOf('daemonset controller stopped') < msgs.indexOf('released the leader lease'),
+    );
+    const became = p.lines.find((l) => l.msg === 'became leader');
+    assert.match(String(became?.identity), /^test-pod_/);
+  });
+
+  test('an unreachable API server: one clear line naming the URL, exit 1, no stack trace', async () => {
+    const kc = join(dir, 'kubeconfig');
+    writeFileSync(
+      kc,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        'current-context: x',
+      ].join('\n'),
+    );
+    const p = run(['--kubeconfig', kc, '--metrics-addr', '0']);
+    assert.equal(await p.exit, 1);
+    assert.match(
+      p.stderr(),
+      /^error: cannot reach the Kubernetes API server at https:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/,
+    );
+    assert.doesNotMatch(p.stderr(), /\n\s+at /);
+  });
+});
