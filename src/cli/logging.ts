@@ -42,11 +42,16 @@ export function fromPino(p: PinoLogger): Logger {
 }
 
 /** The pino-pretty stream, loaded only when asked for (it is a development dependency). */
-function prettyStream(): DestinationStream | undefined {
+function prettyStream(colorize: boolean): DestinationStream | undefined {
   try {
     const require = createRequire(import.meta.url);
     const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => DestinationStream;
-    return pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+    return pretty({
+      colorize,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname',
+    });
   } catch {
     return undefined;
   }
@@ -61,7 +66,7 @@ export function createLogger(opts: LoggingOptions = {}): { logger: Logger; flush
   const wantPretty = opts.format === 'text' || (opts.format === undefined && tty);
   const dest =
     opts.destination ??
-    (wantPretty ? prettyStream() : undefined) ??
+    (wantPretty ? prettyStream(tty) : undefined) ??
     pino.destination({ fd: 1, sync: true });
   const p = pino(
     {
