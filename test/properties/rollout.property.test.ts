@@ -132,7 +132,9 @@ test('rollout properties: budget, pods per node, convergence, quiet when converg
         const nodes = nodesOf(cluster);
         const ds1 = dsWith(
           { type: 'RollingUpdate', ...strategy },
-          (d) => shape(d, t1, 'foo/bar:v1'),
+          (d) => {
+            shape(d, t1, 'foo/bar:v1');
+          },
           { minReadySeconds },
         );
         const start = previewRollout({
