@@ -234,6 +234,7 @@ function skipText(skip: string): string {
 }
 
 function nodesTable(view: PlanView, c: Colors): string {
+  if (view.skip !== null) return '  (not evaluated: the sync stops before looking at nodes)';
   if (view.nodes.length === 0) return '  <none> (no nodes in the file)';
   const decision = (b: boolean): Cell => (b ? 'yes' : { text: 'no', style: c.yellow });
   const rows = view.nodes.map((n): Cell[] => [

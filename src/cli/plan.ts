@@ -15,6 +15,7 @@ import type { Snapshot } from '../engine/types.js';
 import { UsageError } from './errors.js';
 import { displayName, expectKind, loadObjects } from './load.js';
 import type { LoadOptions } from './load.js';
+import { checkShapes } from './shape.js';
 import { toJSONText, toYAMLText } from './output.js';
 import { planView, renderPlanTable } from './plan-view.js';
 import { renderRollout, rolloutView } from './plan-rollout.js';
@@ -146,10 +147,13 @@ export async function loadPlanInput(
 ): Promise<PlanInput> {
   const files = [opts.filename, opts.nodes, opts.pods, opts.revisions].filter((f) => f === '-');
   if (files.length > 1) throw new UsageError('only one of the files can be "-" (standard input)');
-  const load = async <T>(path: string | undefined, kind: string): Promise<T[]> =>
-    path === undefined
-      ? []
-      : expectKind<T>(await loadObjects(path, { stdin }), [kind], displayName(path));
+  const load = async <T>(path: string | undefined, kind: string): Promise<T[]> => {
+    if (path === undefined) return [];
+    const loaded = await loadObjects(path, { stdin });
+    const objs = expectKind<T>(loaded, [kind], displayName(path));
+    checkShapes(loaded);
+    return objs;
+  };
 
   const dsList = await load<DaemonSet>(opts.filename, 'DaemonSet');
   const file = displayName(opts.filename);
