@@ -364,4 +364,4 @@ try {
   await failAndExit(e);
 }
 
-process.stdout.write(`KUBECONFIG=${kubeconfig}\n`);
+process.stdout.write(`KUBECONFIG=${kubeconfig}\n`, () => process.exit(0));
