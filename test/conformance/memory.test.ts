@@ -1,5 +1,6 @@
 /** The Cluster conformance suite against the memory adapter (the embedded cluster). */
-import { MemoryCluster, ManualClock } from '../../src/cluster/memory/index.js';
+import { MemoryCluster } from '../../src/cluster/memory/index.js';
+import { ManualClock } from '../../src/controller/manualclock.js';
 import { runClusterConformance } from './suite.js';
 
 runClusterConformance('memory', () => {

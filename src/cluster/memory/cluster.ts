@@ -1,7 +1,7 @@
 /**
  * MemoryCluster: the embedded cluster's API server, an in-process implementation of the Cluster
- * port that behaves like kube-apiserver wherever the controller can tell (see README in this
- * folder's index.ts). On top of the port it offers per-client views, call counters and fault
+ * port that behaves like kube-apiserver wherever the controller can tell (README.md in this
+ * folder lists how). On top of the port it offers per-client views, call counters and fault
  * injection for tests and benchmarks.
  *
  * Objects it returns are deep-frozen and shared with the store: treat them as readonly (they are

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Pod } from '../../api/types.js';
 import { ConflictError, TerminalError, UnavailableError } from '../port.js';
 import { MemoryCluster } from './cluster.js';
-import { ManualClock } from './manualclock.js';
+import { ManualClock } from '../../controller/manualclock.js';
 
 function pod(name: string): Pod {
   return {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
 import { ConflictError, InvalidError, NotFoundError, type KubeObject } from '../port.js';
 import { MemoryCluster } from './cluster.js';
-import { ManualClock } from './manualclock.js';
+import { ManualClock } from '../../controller/manualclock.js';
 
 type Owner = NonNullable<NonNullable<KubeObject['metadata']>['ownerReferences']>[number];
 

@@ -12,4 +12,3 @@
  */
 export { MemoryCluster, type MemoryClusterOptions } from './cluster.js';
 export type { ApiCallStats, FaultContext, FaultOptions, FaultRule, Verb } from './faults.js';
-export { ManualClock } from './manualclock.js';

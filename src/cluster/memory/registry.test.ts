@@ -9,7 +9,7 @@ import {
 } from '../../api/types.js';
 import { AlreadyExistsError, InvalidError, TerminalError, type WatchEvent } from '../port.js';
 import { MemoryCluster } from './cluster.js';
-import { ManualClock } from './manualclock.js';
+import { ManualClock } from '../../controller/manualclock.js';
 import { seededRandom } from './names.js';
 
 const TG = TEMPLATE_GENERATION_ANNOTATION;

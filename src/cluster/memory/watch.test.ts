@@ -9,7 +9,7 @@ import {
   type WatchEvent,
 } from '../port.js';
 import { MemoryCluster } from './cluster.js';
-import { ManualClock } from './manualclock.js';
+import { ManualClock } from '../../controller/manualclock.js';
 
 function lease(name: string, labels: Record<string, string> = {}): Lease {
   return { metadata: { name, namespace: 'default', labels }, spec: { holderIdentity: 'a' } };
@@ -114,7 +114,7 @@ test('bookmarks come every bookmarkIntervalMs of the clock, only when allowed, a
   assert.deepEqual(names(plain), ['ADDED a']);
   w.stop();
   w2.stop();
-  assert.equal(clock.pendingTimers, 0);
+  assert.equal(clock.pending(), 0);
 });
 
 test('a pod watch pinned to a node sees a pod bound to it as ADDED and a pod leaving as DELETED', async () => {
