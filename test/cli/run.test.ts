@@ -125,11 +125,13 @@ describe('the controller process', () => {
     const a = replica('a');
     const b = replica('b');
     await a.proc.start();
+    clock.advance(0); // the first campaign is a timer due now
     await settle(cluster);
     await b.proc.start();
+    clock.advance(0);
     await settle(cluster);
-    assert.ok(a.proc.isLeader());
-    assert.ok(!b.proc.isLeader());
+    assert.ok(a.proc.isLeader(), 'the first replica leads');
+    assert.ok(!b.proc.isLeader(), 'the second replica stands by');
     assert.equal(b.proc.controller, undefined, 'the standby runs no controller');
     assert.ok(b.proc.ready(), 'a standby is ready');
     assert.equal((await activePods(cluster)).length, 3);
