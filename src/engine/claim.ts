@@ -17,6 +17,21 @@ export interface ClaimResult<T> {
 
 type Claimable = { readonly metadata?: ObjectMeta | undefined };
 
+function claimAction(
+  kind: ClaimAction['kind'],
+  action: ClaimAction['action'],
+  meta: ObjectMeta | undefined,
+  namespace: string,
+): ClaimAction {
+  return {
+    kind,
+    action,
+    namespace: meta?.namespace ?? namespace,
+    name: meta?.name ?? '',
+    uid: meta?.uid ?? '',
+  };
+}
+
 /**
  * Claims objects for the DaemonSet: owned+match is claimed; owned+mismatch is released (unless
  * the DaemonSet is being deleted); an orphan that matches, is not being deleted and lives in the
@@ -38,23 +53,16 @@ export function claimObjects<T extends Claimable>(
   for (const obj of objects) {
     const meta = obj.metadata;
     const ref = getControllerOf(obj);
-    const action = (a: ClaimAction['action']): ClaimAction => ({
-      kind,
-      action: a,
-      namespace: meta?.namespace ?? namespace,
-      name: meta?.name ?? '',
-      uid: meta?.uid ?? '',
-    });
     if (ref !== undefined) {
       if (ref.uid !== uid) continue;
       if (selector.matches(meta?.labels)) claimed.push(obj);
-      else if (!dsDeleting) actions.push(action('release'));
+      else if (!dsDeleting) actions.push(claimAction(kind, 'release', meta, namespace));
       continue;
     }
     if (!canAdopt || meta?.deletionTimestamp || (meta?.namespace ?? '') !== namespace) continue;
     if (!selector.matches(meta?.labels)) continue;
     claimed.push(obj);
-    actions.push(action('adopt'));
+    actions.push(claimAction(kind, 'adopt', meta, namespace));
   }
   return { claimed, actions };
 }

@@ -6,6 +6,7 @@ import { compareOldestFirst, isPodReady, isPodUpdated, templateGenerationOf } fr
 import type { DaemonSet, Node, Pod } from '../api/types.js';
 import type { Eligibility } from './eligibility.js';
 import type { NodePodsMap } from './nodepods.js';
+import { NODE_HAS_PODS, NODE_READY, NODE_UPDATED } from './status.js';
 import type { NodeDecision, PodCreate, PodDelete } from './types.js';
 
 /** What the decisions are built from. */
@@ -15,12 +16,18 @@ export interface DecisionInput {
   readonly eligibility: ReadonlyMap<string, Eligibility>;
   /** The node→pods map as the snapshot shows it (before this plan's writes). */
   readonly nodeToPods: NodePodsMap;
+  /** The same eligibility aligned with `nodes` by index, when the caller has it (saves lookups). */
+  readonly eligibilityAt?: readonly Eligibility[];
   readonly hash: string;
   readonly creates: readonly PodCreate[];
   readonly deletes: readonly PodDelete[];
   /** Notes from manage (backoff, waiting for a deletion). */
   readonly notes: ReadonlyMap<string, string>;
+  /** status.ts nodeState bits computed on the same nodeToPods, if available (saves a pass). */
+  readonly nodeState?: Uint8Array;
 }
+
+const SETTLED = NODE_HAS_PODS | NODE_READY | NODE_UPDATED;
 
 function firstReasonByNode(
   actions: readonly { readonly node: string; readonly reason: string }[],
@@ -30,8 +37,10 @@ function firstReasonByNode(
   return m;
 }
 
-function podNames(pods: readonly Pod[] | undefined): string[] {
-  if (pods === undefined || pods.length === 0) return [];
+const NO_PODS: readonly string[] = Object.freeze([]);
+
+function podNames(pods: readonly Pod[] | undefined): readonly string[] {
+  if (pods === undefined || pods.length === 0) return NO_PODS;
   if (pods.length === 1) return [pods[0]!.metadata?.name ?? ''];
   const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
   const dying = pods.filter((p) => p.metadata?.deletionTimestamp);
@@ -46,7 +55,8 @@ function podStateReason(
   generation: string | undefined,
 ): string {
   let oldest = pods[0]!;
-  for (const p of pods) if (compareOldestFirst(p, oldest) < 0) oldest = p;
+  for (let i = 1; i < pods.length; i++)
+    if (compareOldestFirst(pods[i]!, oldest) < 0) oldest = pods[i]!;
   const name = oldest.metadata?.name ?? '';
   if (!isPodUpdated(oldest, hash, generation)) {
     return ds.spec?.updateStrategy?.type === 'OnDelete'
@@ -66,22 +76,26 @@ export function buildNodeDecisions(input: DecisionInput): NodeDecision[] {
   const createReasons = firstReasonByNode(input.creates);
   const deleteReasons = firstReasonByNode(input.deletes);
   const generation = templateGenerationOf(input.ds);
+  const anyActions = createReasons.size + deleteReasons.size + input.notes.size > 0;
   const out: NodeDecision[] = [];
-  for (const node of input.nodes) {
-    const name = node.metadata?.name ?? '';
-    const elig = input.eligibility.get(name);
+  const { nodes, nodeState } = input;
+  for (let i = 0; i < nodes.length; i++) {
+    const name = nodes[i]!.metadata?.name ?? '';
+    const elig = input.eligibilityAt?.[i] ?? input.eligibility.get(name);
     if (elig === undefined) continue;
     const pods = input.nodeToPods.get(name);
-    let reason: string;
+    let reason: string | undefined;
     if (!elig.shouldRun) reason = elig.reason;
-    else
-      reason =
-        createReasons.get(name) ??
-        deleteReasons.get(name) ??
-        input.notes.get(name) ??
-        (pods !== undefined && pods.length > 0
-          ? podStateReason(input.ds, pods, input.hash, generation)
-          : '');
+    else {
+      if (anyActions) {
+        reason = createReasons.get(name) ?? deleteReasons.get(name) ?? input.notes.get(name);
+      }
+      if (reason === undefined && nodeState !== undefined && nodeState[i] === SETTLED) reason = '';
+      if (reason === undefined) {
+        const hasPods = pods !== undefined && pods.length > 0;
+        reason = hasPods ? podStateReason(input.ds, pods, input.hash, generation) : '';
+      }
+    }
     out.push({
       name,
       shouldRun: elig.shouldRun,

@@ -28,6 +28,8 @@ export interface ManageInput {
   readonly eligibility: ReadonlyMap<string, Eligibility>;
   /** Claimed pods by node, without terminal pods being deleted. */
   readonly nodeToPods: NodePodsMap;
+  /** The same eligibility aligned with `nodes` by index, when the caller has it (saves lookups). */
+  readonly eligibilityAt?: readonly Eligibility[];
   readonly hash: string;
   readonly now: number;
   /** AllowsSurge(ds) (§6.1), computed by the caller. */
@@ -125,9 +127,10 @@ export function manage(input: ManageInput): ManageResult {
     notes: new Map(),
   };
   const pass: Pass = { input, result, requeue: null };
-  for (const node of input.nodes) {
-    const name = node.metadata?.name ?? '';
-    const elig = input.eligibility.get(name);
+  const nodes = input.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const name = nodes[i]!.metadata?.name ?? '';
+    const elig = input.eligibilityAt?.[i] ?? input.eligibility.get(name);
     if (elig === undefined) continue;
     podsShouldBeOnNode(pass, name, elig, input.nodeToPods.get(name));
   }
@@ -164,6 +167,7 @@ function podsShouldBeOnNode(
     }
     return;
   }
+  if (pods.length === 1 && isQuietPod(pods[0]!)) return;
   const running: Pod[] = [];
   let terminating: Pod | undefined;
   let failedDeleted: Pod | undefined;
@@ -194,6 +198,13 @@ function podsShouldBeOnNode(
   }
   if (pass.input.surge) surgeNode(pass, node, elig, running, terminating ?? failedDeleted);
   else pruneNode(pass, node, running, terminating, failedDeleted);
+}
+
+/** A single pod that is neither terminating nor terminal: nothing for manage to do (the fast path). */
+function isQuietPod(pod: Pod): boolean {
+  if (pod.metadata?.deletionTimestamp) return false;
+  const phase = pod.status?.phase;
+  return phase !== 'Failed' && phase !== 'Succeeded';
 }
 
 /** Deletes a failed pod unless its node's key is in backoff; returns whether it was deleted. */

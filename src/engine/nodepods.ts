@@ -19,10 +19,14 @@ export function buildNodeToDaemonPods(
   for (const pod of claimed) {
     // A terminal pod held by a finalizer must not block its node's replacement (§7).
     if (!includeDeletedTerminal && pod.metadata?.deletionTimestamp && isPodTerminal(pod)) continue;
-    const target = getTargetNodeName(pod);
-    if (!('node' in target)) continue;
-    const list = map.get(target.node);
-    if (list === undefined) map.set(target.node, [pod]);
+    let node = pod.spec?.nodeName ?? '';
+    if (node === '') {
+      const target = getTargetNodeName(pod);
+      if (!('node' in target)) continue;
+      node = target.node;
+    }
+    const list = map.get(node);
+    if (list === undefined) map.set(node, [pod]);
     else list.push(pod);
   }
   return map;

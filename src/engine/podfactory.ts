@@ -5,6 +5,7 @@
  */
 import { templateGenerationOf } from '../api/pod.js';
 import { addDefaultDaemonTolerations } from '../api/taints.js';
+import { daemonSetControllerRef } from './history.js';
 import {
   CONTROLLER_REVISION_HASH_LABEL,
   POD_TEMPLATE_GENERATION_LABEL,
@@ -12,6 +13,7 @@ import {
   type DaemonSet,
   type Mutable,
   type NodeSelectorTerm,
+  type OwnerReference,
   type Pod,
   type PodSpec,
 } from '../api/types.js';
@@ -74,16 +76,7 @@ export function makePodFactory(ds: DaemonSet, hash: string): PodFactory {
       generateName: generateNameFor(ds.metadata?.name ?? ''),
       namespace: ds.metadata?.namespace ?? '',
       labels,
-      ownerReferences: [
-        {
-          apiVersion: 'apps/v1',
-          kind: 'DaemonSet',
-          name: ds.metadata?.name ?? '',
-          uid: ds.metadata?.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [structuredClone(daemonSetControllerRef(ds))],
     },
     spec,
   };

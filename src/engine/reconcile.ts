@@ -137,7 +137,12 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
 
   const checker = makeEligibilityChecker(ds);
   const eligibility = new Map<string, Eligibility>();
-  for (const node of nodes) eligibility.set(node.metadata?.name ?? '', checker(node));
+  const eligibilityAt: Eligibility[] = new Array<Eligibility>(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const e = checker(nodes[i]!);
+    eligibilityAt[i] = e;
+    eligibility.set(nodes[i]!.metadata?.name ?? '', e);
+  }
   const nodeToPods = buildNodeToDaemonPods(claimedPods, false);
 
   const creates: PodCreate[] = [];
@@ -158,6 +163,7 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
       ds,
       nodes,
       eligibility,
+      eligibilityAt,
       nodeToPods,
       hash,
       now,
@@ -242,14 +248,18 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
   }
   if (!harness) statusPods = nodeToPods;
 
+  // When status reads the same map as the decisions, its per-node findings are shared.
+  const nodeState = statusPods === nodeToPods ? new Uint8Array(nodes.length) : undefined;
   const status = computeStatus({
     ds,
     nodes,
     eligibility,
+    eligibilityAt,
     nodeToPods: statusPods,
     hash,
     now,
     updateObservedGen: satisfied,
+    ...(nodeState ? { nodeState } : {}),
   });
   requeueAfterMs = minDelay(requeueAfterMs, statusRequeueAfterMs(ds, status));
   const cleaned = new Set(cleanup);
@@ -269,11 +279,13 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
       ds,
       nodes,
       eligibility,
+      eligibilityAt,
       nodeToPods,
       hash,
       creates,
       deletes,
       notes,
+      ...(nodeState ? { nodeState } : {}),
     }),
     claims: [...podClaim.actions, ...revClaim.actions],
     history,

@@ -20,11 +20,25 @@ export interface StatusInput {
   readonly eligibility: ReadonlyMap<string, Eligibility>;
   /** Claimed pods by node, without terminal pods being deleted. */
   readonly nodeToPods: NodePodsMap;
+  /** The same eligibility aligned with `nodes` by index, when the caller has it (saves lookups). */
+  readonly eligibilityAt?: readonly Eligibility[];
   readonly hash: string;
   readonly now: number;
   /** False while expectations are unsatisfied: observedGeneration stays as stored (§9.2). */
   readonly updateObservedGen: boolean;
+  /**
+   * When given (length ≥ nodes), filled per node index with NODE_HAS_PODS | NODE_READY |
+   * NODE_UPDATED for the node's oldest pod, so per-node decisions need not look again.
+   */
+  readonly nodeState?: Uint8Array;
 }
+
+/** nodeState bit: the node has at least one pod in the map. */
+export const NODE_HAS_PODS = 1;
+/** nodeState bit: the node's oldest pod is Ready. */
+export const NODE_READY = 2;
+/** nodeState bit: the node's oldest pod is on the current revision (IsPodUpdated). */
+export const NODE_UPDATED = 4;
 
 /** The seven counters of §9.1. */
 export interface StatusCounters {
@@ -54,23 +68,33 @@ export function computeCounters(input: StatusInput): StatusCounters {
   let ready = 0;
   let available = 0;
   let updated = 0;
-  for (const node of input.nodes) {
-    const name = node.metadata?.name ?? '';
-    const elig = input.eligibility.get(name);
+  const state = input.nodeState;
+  const nodes = input.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const name = nodes[i]!.metadata?.name ?? '';
+    const elig = input.eligibilityAt?.[i] ?? input.eligibility.get(name);
     const pods = input.nodeToPods.get(name);
     const hasPods = pods !== undefined && pods.length > 0;
+    if (state) state[i] = 0;
     if (elig?.shouldRun) {
       desired++;
       if (!hasPods) continue;
       current++;
       const p = pods.length === 1 ? pods[0]! : oldestPod(pods);
+      let bits = NODE_HAS_PODS;
       if (isPodReady(p)) {
         ready++;
-        if (isPodAvailable(p, minReady, input.now)) available++;
+        bits |= NODE_READY;
+        if (minReady <= 0 || isPodAvailable(p, minReady, input.now)) available++;
       }
-      if (isPodUpdated(p, input.hash, generation)) updated++;
+      if (isPodUpdated(p, input.hash, generation)) {
+        updated++;
+        bits |= NODE_UPDATED;
+      }
+      if (state) state[i] = bits;
     } else if (hasPods) {
       misscheduled++;
+      if (state) state[i] = NODE_HAS_PODS;
     }
   }
   return {

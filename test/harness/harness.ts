@@ -308,9 +308,12 @@ export class Harness {
   }
 
   private updatePod(ref: PodRef, mutate: (p: Mutable<Pod>) => void): void {
-    const name = typeof ref === 'string' ? ref : (ref.metadata?.name ?? '');
+    this.updatePods(new Set([typeof ref === 'string' ? ref : (ref.metadata?.name ?? '')]), mutate);
+  }
+
+  private updatePods(names: ReadonlySet<string>, mutate: (p: Mutable<Pod>) => void): void {
     this.pods = this.pods.map((p) => {
-      if (p.metadata?.name !== name) return p;
+      if (!names.has(p.metadata?.name ?? '')) return p;
       const copy = structuredClone(p) as Mutable<Pod>;
       mutate(copy);
       return copy;
@@ -319,17 +322,19 @@ export class Harness {
 
   markReady(ref: PodRef, at: number = this.now): void {
     this.updatePod(ref, (p) => {
-      p.status = { ...p.status, phase: 'Running' };
-      const others = (p.status.conditions ?? []).filter((c) => c.type !== 'Ready');
-      p.status.conditions = [
-        ...others,
-        { type: 'Ready', status: 'True', lastTransitionTime: formatTime(at) },
-      ];
+      setReady(p, at);
     });
   }
 
   markAllReady(at: number = this.now): void {
-    for (const p of this.activePods()) if (!isReady(p)) this.markReady(p, at);
+    const names = new Set(
+      this.activePods()
+        .filter((p) => !isReady(p))
+        .map((p) => p.metadata?.name ?? ''),
+    );
+    this.updatePods(names, (p) => {
+      setReady(p, at);
+    });
   }
 
   markNotReady(ref: PodRef, at: number = this.now): void {
@@ -417,6 +422,15 @@ export class Harness {
       return copy;
     });
   }
+}
+
+function setReady(p: Mutable<Pod>, at: number): void {
+  p.status = { ...p.status, phase: 'Running' };
+  const others = (p.status.conditions ?? []).filter((c) => c.type !== 'Ready');
+  p.status.conditions = [
+    ...others,
+    { type: 'Ready', status: 'True', lastTransitionTime: formatTime(at) },
+  ];
 }
 
 function isReady(p: Pod): boolean {
