@@ -19,19 +19,18 @@ async function setup(t: ConformanceTarget): Promise<DaemonSet> {
   return ds;
 }
 
-async function skipWithoutGC(make: MakeCluster, ctx: TestContext): Promise<boolean> {
-  const probe = await make();
-  const gc = probe.capabilities?.garbageCollection === true;
-  await probe.cleanup();
-  if (!gc) ctx.skip('no garbage collector runs against this adapter');
-  return !gc;
+/** Skips the test (and returns true) when no garbage collector runs against the target. */
+function skipWithoutGC(t: ConformanceTarget, ctx: TestContext): boolean {
+  if (t.capabilities?.garbageCollection === true) return false;
+  ctx.skip('no garbage collector runs against this adapter');
+  return true;
 }
 
 /** Registers the garbage-collection tests. */
 export function gcTests(make: MakeCluster): void {
   test('deleting a DaemonSet removes its pods in the background', async (ctx) => {
-    if (await skipWithoutGC(make, ctx)) return;
     await withTarget(make, async (t) => {
+      if (skipWithoutGC(t, ctx)) return;
       await setup(t);
       await t.cluster.delete('DaemonSet', t.namespace, 'owner');
       assert.ok(await isGone(t.cluster, 'DaemonSet', t.namespace, 'owner'));
@@ -46,8 +45,8 @@ export function gcTests(make: MakeCluster): void {
   });
 
   test('orphan deletion keeps the pods and removes their owner reference', async (ctx) => {
-    if (await skipWithoutGC(make, ctx)) return;
     await withTarget(make, async (t) => {
+      if (skipWithoutGC(t, ctx)) return;
       await setup(t);
       await t.cluster.delete('DaemonSet', t.namespace, 'owner', { propagationPolicy: 'Orphan' });
       await eventually(
@@ -71,8 +70,8 @@ export function gcTests(make: MakeCluster): void {
   });
 
   test('foreground deletion removes the pods before the DaemonSet', async (ctx) => {
-    if (await skipWithoutGC(make, ctx)) return;
     await withTarget(make, async (t) => {
+      if (skipWithoutGC(t, ctx)) return;
       await setup(t);
       await t.cluster.delete('DaemonSet', t.namespace, 'owner', {
         propagationPolicy: 'Foreground',

@@ -104,18 +104,16 @@ export function watchTests(make: MakeCluster): void {
     }));
 
   test('a watch from a version that is too old ends with GoneError', async (ctx) => {
-    const probe = await make();
-    const expire = probe.capabilities?.expireWatchHistory;
-    await probe.cleanup();
-    if (expire === undefined) {
-      ctx.skip('the adapter cannot expire watch history on demand');
-      return;
-    }
     await withTarget(make, async (t) => {
+      const expire = t.capabilities?.expireWatchHistory;
+      if (expire === undefined) {
+        ctx.skip('the adapter cannot expire watch history on demand');
+        return;
+      }
       const { cluster, namespace } = t;
       const old = await cluster.create<Lease>('Lease', lease(namespace, 'old'));
       await cluster.update('Lease', { ...old, spec: { ...old.spec, holderIdentity: 'new' } });
-      await t.capabilities!.expireWatchHistory!();
+      await expire();
       const w = await cluster.watch(
         'Lease',
         { namespace, resourceVersion: old.metadata!.resourceVersion! },
@@ -126,14 +124,12 @@ export function watchTests(make: MakeCluster): void {
   });
 
   test('a watch that allows bookmarks gets BOOKMARK events with a resourceVersion', async (ctx) => {
-    const probe = await make();
-    const trigger = probe.capabilities?.triggerBookmark;
-    await probe.cleanup();
-    if (trigger === undefined) {
-      ctx.skip('the adapter cannot make a bookmark due on demand');
-      return;
-    }
     await withTarget(make, async (t) => {
+      const trigger = t.capabilities?.triggerBookmark;
+      if (trigger === undefined) {
+        ctx.skip('the adapter cannot make a bookmark due on demand');
+        return;
+      }
       const { cluster, namespace } = t;
       const l = await cluster.create<Lease>('Lease', lease(namespace, 'b'));
       const rec = await record<Lease>(t, 'Lease', {
@@ -142,7 +138,7 @@ export function watchTests(make: MakeCluster): void {
         allowBookmarks: true,
       });
       try {
-        await t.capabilities!.triggerBookmark!();
+        await trigger();
         const bm = await rec.waitFor((e) => e.type === 'BOOKMARK', 'a BOOKMARK');
         assert.ok(bm.type === 'BOOKMARK' && Number(bm.resourceVersion) >= rvOf(l));
       } finally {
