@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from './manualclock.js';
-import { ItemExponentialRateLimiter, WorkQueue, type WorkQueueMetrics } from './workqueue.js';
+import {
+  ControllerRateLimiter,
+  ItemExponentialRateLimiter,
+  WorkQueue,
+  type WorkQueueMetrics,
+} from './workqueue.js';
 
 function counters(): WorkQueueMetrics & {
   adds: number;
@@ -149,4 +154,18 @@ test('workqueue: shutdown drains in-flight work, drops queued keys, and rejects 
   assert.equal(drained, true);
   clock.advance(1000);
   assert.equal(q.len(), 0, 'delayed adds were cancelled');
+});
+
+test('workqueue: the overall bucket (10 qps, burst 100) bounds retries across keys', () => {
+  const clock = new ManualClock();
+  const rl = new ControllerRateLimiter(clock);
+  for (let i = 0; i < 100; i++)
+    assert.equal(rl.when(`k${i}`), 5, 'within the burst: the per-key delay');
+  assert.equal(rl.when('k100'), 100, 'bucket empty: wait for the next token');
+  assert.equal(rl.when('k101'), 200);
+  clock.advance(1000);
+  assert.equal(rl.when('k102'), 5, '10 tokens refilled after a second');
+  assert.equal(rl.retries('k0'), 1);
+  rl.forget('k0');
+  assert.equal(rl.retries('k0'), 0);
 });

@@ -29,7 +29,7 @@ export const noopQueueMetrics: WorkQueueMetrics = {
 };
 
 /** Per-key exponential backoff: base × 2^failures, capped; forget() resets a key. */
-export class ItemExponentialRateLimiter {
+export class ItemExponentialRateLimiter implements RateLimiter {
   private readonly failures = new Map<string, number>();
 
   /** Defaults are upstream's: 5 ms doubling up to 1000 s. */
@@ -57,10 +57,80 @@ export class ItemExponentialRateLimiter {
   }
 }
 
+/** A rate limiter: the delay before a key's next retry, its failure count, and a reset. */
+export interface RateLimiter {
+  when(key: string): number;
+  retries(key: string): number;
+  forget(key: string): void;
+}
+
+/**
+ * An overall token bucket (qps, burst) on the Clock: every retry takes a token, and a retry
+ * without one waits until the bucket refills. It bounds the retry rate across all keys.
+ */
+export class BucketRateLimiter implements RateLimiter {
+  private tokens: number;
+  private last: number;
+
+  /** Defaults are upstream's: 10 qps with a burst of 100. */
+  constructor(
+    private readonly clock: Clock,
+    readonly qps = 10,
+    readonly burst = 100,
+  ) {
+    this.tokens = burst;
+    this.last = clock.now();
+  }
+
+  when(_key: string): number {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.qps) / 1000);
+    this.last = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.qps);
+  }
+
+  retries(_key: string): number {
+    return 0;
+  }
+
+  forget(_key: string): void {
+    // The bucket is shared by all keys; nothing is kept per key.
+  }
+}
+
+/** upstream's DefaultControllerRateLimiter: the larger of per-key exponential and the overall bucket. */
+export class ControllerRateLimiter implements RateLimiter {
+  readonly item: ItemExponentialRateLimiter;
+  readonly bucket: BucketRateLimiter;
+
+  constructor(
+    clock: Clock,
+    item = new ItemExponentialRateLimiter(),
+    bucket = new BucketRateLimiter(clock),
+  ) {
+    this.item = item;
+    this.bucket = bucket;
+  }
+
+  when(key: string): number {
+    return Math.max(this.item.when(key), this.bucket.when(key));
+  }
+
+  retries(key: string): number {
+    return this.item.retries(key);
+  }
+
+  forget(key: string): void {
+    this.item.forget(key);
+  }
+}
+
 /** Options for a WorkQueue. */
 export interface WorkQueueOptions {
   readonly clock: Clock;
-  readonly rateLimiter?: ItemExponentialRateLimiter;
+  /** Default: ControllerRateLimiter (5 ms–1000 s per key, 10 qps / burst 100 overall). */
+  readonly rateLimiter?: RateLimiter;
   readonly metrics?: WorkQueueMetrics;
 }
 
@@ -71,7 +141,7 @@ export interface WorkQueueOptions {
  */
 export class WorkQueue {
   private readonly clock: Clock;
-  private readonly limiter: ItemExponentialRateLimiter;
+  private readonly limiter: RateLimiter;
   private readonly metrics: WorkQueueMetrics;
   private readonly queue: string[] = [];
   private readonly dirty = new Set<string>();
@@ -88,7 +158,7 @@ export class WorkQueue {
 
   constructor(opts: WorkQueueOptions) {
     this.clock = opts.clock;
-    this.limiter = opts.rateLimiter ?? new ItemExponentialRateLimiter();
+    this.limiter = opts.rateLimiter ?? new ControllerRateLimiter(opts.clock);
     this.metrics = opts.metrics ?? noopQueueMetrics;
   }
 
