@@ -13,7 +13,6 @@ import {
   type DaemonSet,
   type Mutable,
   type NodeSelectorTerm,
-  type OwnerReference,
   type Pod,
   type PodSpec,
 } from '../api/types.js';
