@@ -59,7 +59,7 @@ async function round(h: Harness): Promise<void> {
 }
 
 /** Runs rounds until the DaemonSet reports every node updated, ready and available. */
-async function converge(h: Harness, image: string, maxRounds = 60): Promise<number> {
+async function converge(h: Harness, image: string, maxRounds = 60, nodes = NODES): Promise<number> {
   for (let i = 0; i < maxRounds; i++) {
     await round(h);
     const ds = await dsNow(h);
@@ -67,11 +67,11 @@ async function converge(h: Harness, image: string, maxRounds = 60): Promise<numb
     const pods = (await h.pods()).filter((p) => !p.metadata?.deletionTimestamp);
     const done =
       st?.observedGeneration === ds.metadata?.generation &&
-      st?.desiredNumberScheduled === NODES &&
-      st?.updatedNumberScheduled === NODES &&
-      st?.numberReady === NODES &&
-      st?.numberAvailable === NODES &&
-      pods.length === NODES &&
+      st?.desiredNumberScheduled === nodes &&
+      st?.updatedNumberScheduled === nodes &&
+      st?.numberReady === nodes &&
+      st?.numberAvailable === nodes &&
+      pods.length === nodes &&
       pods.every((p) => p.spec?.containers[0]?.image === image && isReady(p));
     if (done) return i + 1;
   }
@@ -139,5 +139,38 @@ test('e2e: restart right after the creates were issued (watch events not yet see
   await h.restart();
   await converge(h, 'foo/bar');
   assert.equal(h.cluster.stats('controller').byKind.Pod?.create, NODES);
+  await h.controller.stop();
+});
+
+test('e2e: with minReadySeconds the rollout advances on timed requeues alone', async () => {
+  const h = harness({ workers: 2 });
+  for (let i = 0; i < NODES; i++) await h.cluster.create('Node', node(`node-${i}`));
+  await h.cluster.create('DaemonSet', dsFoo('foo', { minReadySeconds: 5 }));
+  await h.controller.start();
+  await converge(h, 'foo/bar');
+  await setImage(h, 'foo/bar:v2');
+  const rounds = await converge(h, 'foo/bar:v2', 120);
+  // Each node waits at least minReadySeconds before the next may go (maxUnavailable 1).
+  assert.ok(rounds >= NODES * 5, `took ${rounds} virtual seconds`);
+  assert.equal(h.cluster.stats('controller').byKind.Pod?.create, 2 * NODES);
+  await h.controller.stop();
+});
+
+test('e2e: a Failed pod is deleted with a FailedDaemonPod event and replaced, under backoff', async () => {
+  const h = harness({ workers: 2 });
+  await h.cluster.create('Node', node('node-0'));
+  await h.cluster.create('DaemonSet', dsFoo());
+  await h.controller.start();
+  await converge(h, 'foo/bar', 60, 1);
+  const [p] = await h.pods();
+  await h.cluster.updateStatus('Pod', { ...p!, status: { ...p!.status, phase: 'Failed' } });
+  await h.settle();
+  await h.controller.recorder.flush();
+  assert.equal(h.controller.recorder.counts().get('FailedDaemonPod'), 1);
+  assert.equal(h.controller.stats().backoffEntries, 1);
+  for (let i = 0; i < 5; i++) await round(h);
+  const pods = await h.pods(true);
+  assert.equal(pods.length, 1);
+  assert.notEqual(pods[0]?.metadata?.name, p!.metadata?.name);
   await h.controller.stop();
 });
