@@ -107,17 +107,18 @@ export function registerPlan(program: Command): void {
 export async function runPlan(opts: PlanOptions, io: PlanIO): Promise<void> {
   const now = parseNow(opts.now, io.clock ?? Date.now);
   const input = await loadPlanInput(opts, now, io.stdin);
-  const color = io.stdout;
   if (opts.rollout) {
-    const view = await rolloutView(input);
-    if (opts.output === 'table') io.stdout.write(renderRollout(view, color));
-    else io.stdout.write(format(view, opts.output));
+    const view = rolloutView(input);
+    io.stdout.write(
+      opts.output === 'table' ? renderRollout(view, io.stdout) : format(view, opts.output),
+    );
     return;
   }
   const plan = reconcile(input.snapshot, { mode: 'harness' });
   const view = planView(input, plan);
-  if (opts.output === 'table') io.stdout.write(renderPlanTable(view, color));
-  else io.stdout.write(format(view, opts.output));
+  io.stdout.write(
+    opts.output === 'table' ? renderPlanTable(view, io.stdout) : format(view, opts.output),
+  );
 }
 
 function format(view: unknown, output: PlanFormat): string {

@@ -202,6 +202,29 @@ test('a template change: a new revision, and rolling-update deletes with their r
   assert.equal(v.status.observedGeneration, 2);
 });
 
+test('--rollout: the whole rollout step by step, as a table and as json', async () => {
+  const args = ['plan', '--rollout', '-f', ex('daemonset-v1.8.2.yaml'), ...ALL];
+  const [t, j] = await Promise.all([everynode(args), everynode([...args, '-o', 'json'])]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /^\s+STEP\s+TIME\s+CREATE ON\s+DELETE\s+UNAVAILABLE$/m);
+  assert.match(t.stdout, /^\s+1\s+\+0s\s+worker-4\s+node-exporter-2xk9w \(gpu-1\)\s+1$/m);
+  assert.match(
+    t.stdout,
+    /^Rollout: \d+ steps over \d+s; at most 2 of 4 nodes unavailable at once/m,
+  );
+  assert.match(t.stdout, /^End:\s+4 of 4 nodes updated, 4 available, 0 misscheduled\.$/m);
+  assert.equal(j.code, 0, j.stderr);
+  const v = JSON.parse(j.stdout);
+  assert.equal(v.converged, true);
+  assert.equal(v.error, null);
+  assert.equal(v.totalSteps, v.steps.length);
+  assert.ok(v.peakUnavailable <= v.budget.maxUnavailable, 'never more than maxUnavailable down');
+  assert.deepEqual([...v.updateOrder].sort(), ['worker-1', 'worker-2', 'worker-3', 'worker-4']);
+  const deleted = v.steps.flatMap((s: any) => s.delete.map((d: any) => d.node)).sort();
+  assert.deepEqual(deleted, ['gpu-1', 'worker-1', 'worker-2', 'worker-3']);
+  assert.equal(v.finalStatus.updatedNumberScheduled, 4);
+});
+
 test('"-" reads the DaemonSet from standard input, and JSON input works', async () => {
   const json = JSON.stringify(dsDoc());
   const r = await everynode(['plan', '-f', '-', ...ALL, '-o', 'json'], json);
