@@ -25,6 +25,7 @@ import {
   type WatchOptions,
 } from '../port.js';
 import { deleteObject } from './deletion.js';
+import { EventExpiry } from './eventttl.js';
 import {
   CallStats,
   FaultInjector,
@@ -52,6 +53,8 @@ export interface MemoryClusterOptions {
   readonly bookmarkIntervalMs?: number;
   /** Garbage-collect dependents whose owner (of a stored kind) does not exist. Default true. */
   readonly collectDanglingDependents?: boolean;
+  /** Events not written for this long are removed (swept after a later Event write). Default 1 h. */
+  readonly eventTtlMs?: number;
 }
 
 const DEFAULT_CLIENT = 'default';
@@ -83,6 +86,7 @@ export class MemoryCluster implements Cluster {
     this.registry = new Registry(this.store, opts.clock, opts.random ?? seededRandom(1));
     this.gc = new GarbageCollector(this.registry, opts.collectDanglingDependents ?? true);
     this.store.listen(this.gc);
+    this.store.listen(new EventExpiry(this.store, opts.clock, opts.eventTtlMs ?? 3_600_000));
   }
 
   // ---- the port, as the 'default' client -------------------------------------------------

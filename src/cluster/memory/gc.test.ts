@@ -180,3 +180,22 @@ test('a dependent created for an owner that does not exist is collected (unless 
   await keep.idle();
   assert.ok(await exists(keep, 'Pod', 'dangling'));
 });
+
+test('events expire after eventTtlMs without a write, swept after a later event write', async () => {
+  const clock = new ManualClock();
+  const c = new MemoryCluster({ clock, eventTtlMs: 60 * 60_000 });
+  const ev = (name: string) => ({
+    metadata: { name, namespace: 'default' },
+    involvedObject: { kind: 'DaemonSet', name: 'foo', namespace: 'default' },
+    reason: 'SuccessfulCreate',
+  });
+  await c.create('Event', ev('old'));
+  const kept = await c.create('Event', ev('kept'));
+  clock.advance(50 * 60_000);
+  await c.update('Event', { ...kept, count: 2 });
+  clock.advance(20 * 60_000);
+  await c.create('Event', ev('trigger'));
+  await c.idle();
+  const names = (await c.list('Event')).items.map((e) => e.metadata?.name).sort();
+  assert.deepEqual(names, ['kept', 'trigger']);
+});
