@@ -78,14 +78,20 @@ export async function runSim(file: string, flags: SimFlags): Promise<SimResult> 
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  const tty = process.stdout.isTTY === true;
+  const tty = process.stdout.isTTY;
   const text = flags.output === 'text';
   const speed = speedFlag ?? (tty && text ? scenario.speed : 0);
   const progress = text && flags.progress ? new Progress(process.stdout, tty) : undefined;
   const sim = new Simulation(scenario, {
     ...(seed === undefined ? {} : { seed }),
     speed,
-    ...(progress === undefined ? {} : { onInstant: (s: Simulation) => progress.update(s) }),
+    ...(progress === undefined
+      ? {}
+      : {
+          onInstant: (s: Simulation) => {
+            progress.update(s);
+          },
+        }),
   });
   progress?.begin(sim);
   let result: SimResult;

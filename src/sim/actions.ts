@@ -149,12 +149,12 @@ async function runActionUnchecked(ctx: ActionContext, a: TimedAction): Promise<v
       await Promise.all(
         nodes.map((n) =>
           updateNode(ctx, n.metadata!.name!, (m) => {
-            const labels = { ...(m.metadata!.labels ?? {}) };
+            const labels = new Map(Object.entries(m.metadata!.labels ?? {}));
             for (const [k, v] of Object.entries(a.labels)) {
-              if (v === null) delete labels[k];
-              else labels[k] = v;
+              if (v === null) labels.delete(k);
+              else labels.set(k, v);
             }
-            m.metadata!.labels = labels;
+            m.metadata!.labels = Object.fromEntries(labels);
           }),
         ),
       );
@@ -177,7 +177,7 @@ async function runActionUnchecked(ctx: ActionContext, a: TimedAction): Promise<v
               a.action === 'taint'
                 ? [...cur.filter((t) => !drop(t, a.taints)), ...a.taints]
                 : cur.filter((t) => !drop(t, a.taints));
-            m.spec = { ...m.spec, taints: next as Mutable<Taint>[] };
+            m.spec = { ...m.spec, taints: next };
           }),
         ),
       );

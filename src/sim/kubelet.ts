@@ -48,7 +48,14 @@ export class Kubelets {
     private readonly work: WorkTracker,
     private spec: KubeletSpec,
   ) {
-    world.listen({ onPod: (c) => this.onPod(c), onNode: (c) => this.onNode(c) });
+    world.listen({
+      onPod: (c) => {
+        this.onPod(c);
+      },
+      onNode: (c) => {
+        this.onNode(c);
+      },
+    });
   }
 
   /** Runs fn at the first sync-period boundary at or after now + delayMs (one clock timer per boundary). */
@@ -107,7 +114,9 @@ export class Kubelets {
       if (run === undefined) continue;
       if (run.terminating) this.terminate(key, run);
       else if (run.stage === 'ready')
-        this.at(0, () => this.write(key, (p, now) => readyStatus(p, now)));
+        this.at(0, () => {
+          this.write(key, (p, now) => readyStatus(p, now));
+        });
       else if (!run.scheduled && run.stage !== 'broken' && run.stage !== 'failed') this.step(key);
     }
   }
@@ -126,7 +135,9 @@ export class Kubelets {
     if (!this.healthy(run.node)) return;
     const next = (delay: number): void => {
       run.scheduled = true;
-      this.at(delay, () => this.step(key));
+      this.at(delay, () => {
+        this.step(key);
+      });
     };
     switch (run.stage) {
       case 'new': {

@@ -51,7 +51,14 @@ export class NodeLifecycle {
     private readonly work: WorkTracker,
     private readonly journal: Journal,
   ) {
-    world.listen({ onNode: (c) => this.onNode(c), onPod: (c) => this.onPod(c) });
+    world.listen({
+      onNode: (c) => {
+        this.onNode(c);
+      },
+      onPod: (c) => {
+        this.onPod(c);
+      },
+    });
   }
 
   /** Changes a node's health: Ready condition, lifecycle taints, and pods marked not ready. */
@@ -61,7 +68,7 @@ export class NodeLifecycle {
     const withTaints: Mutable<Node> = structuredClone(node) as Mutable<Node>;
     withTaints.spec = {
       ...withTaints.spec,
-      taints: withHealthTaints(node.spec?.taints, health, now) as Mutable<Taint>[],
+      taints: withHealthTaints(node.spec?.taints, health, now),
     };
     const updated = await this.cluster.update<Node>('Node', withTaints);
     const conds = (updated.status?.conditions ?? []).filter((c) => c.type !== 'Ready');

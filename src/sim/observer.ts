@@ -280,53 +280,67 @@ export class Observer {
     const check = makeEligibilityChecker(ds);
     const byNode = new Map<string, Pod[]>();
     let strays = 0;
-    for (const p of this.world.podsOf(ds.metadata?.uid ?? '')) {
-      if (isPodTerminal(p) && p.metadata?.deletionTimestamp) continue;
-      const target = getTargetNodeName(p);
-      if (!('node' in target)) continue;
-      let list = byNode.get(target.node);
-      if (list === undefined) byNode.set(target.node, (list = []));
-      list.push(p);
+    const owned = this.world.podsByOwner.get(ds.metadata?.uid ?? '');
+    for (const k of owned ?? []) {
+      const p = this.world.pods.get(k);
+      if (p === undefined || (p.metadata?.deletionTimestamp && isPodTerminal(p))) continue;
+      let node = p.spec?.nodeName;
+      if (!node) {
+        const target = getTargetNodeName(p);
+        if (!('node' in target)) continue;
+        node = target.node;
+      }
+      const list = byNode.get(node);
+      if (list === undefined) byNode.set(node, [p]);
+      else list.push(p);
     }
     const minReady = ds.spec?.minReadySeconds ?? 0;
     const now = this.now();
-    let desired = 0,
-      current = 0,
-      updated = 0,
-      ready = 0,
-      available = 0,
-      unavailable = 0,
-      perfect = 0;
+    const newest = t.newestHash;
+    let desired = 0;
+    let current = 0;
+    let updated = 0;
+    let ready = 0;
+    let available = 0;
+    let unavailable = 0;
+    let perfect = 0;
     for (const [name, node] of this.world.nodes) {
       let e = t.eligibility.cache.get(node);
       if (e === undefined) t.eligibility.cache.set(node, (e = check(node)));
       const pods = byNode.get(name);
-      byNode.delete(name);
-      if (pods !== undefined && pods.length > t.maxPodsPerNode) {
-        t.maxPodsPerNode = pods.length;
-        t.maxPodsPerNodeAt = { atMs: this.offset(), node: name };
+      if (pods !== undefined) {
+        byNode.delete(name);
+        if (pods.length > t.maxPodsPerNode) {
+          t.maxPodsPerNode = pods.length;
+          t.maxPodsPerNodeAt = { atMs: this.offset(), node: name };
+        }
       }
       if (!e.shouldRun) {
         if (pods !== undefined && !e.shouldContinueRunning) strays++;
         continue;
       }
       desired++;
-      const live = (pods ?? []).filter((p) => !p.metadata?.deletionTimestamp);
-      if (live.length > 0) current++;
-      const isNew = (p: Pod) =>
-        p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === t.newestHash;
-      if (live.some(isNew)) updated++;
-      if (live.some((p) => isPodReady(p))) ready++;
-      const avail = live.some((p) => isPodAvailable(p, minReady, now));
-      if (avail) available++;
+      let live = 0;
+      let hasNew = false;
+      let hasReady = false;
+      let hasAvail = false;
+      let perfectPod = false;
+      for (const p of pods ?? []) {
+        if (p.metadata?.deletionTimestamp) continue;
+        live++;
+        const isNew = p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === newest;
+        const avail = isPodAvailable(p, minReady, now);
+        hasNew ||= isNew;
+        hasReady ||= avail || isPodReady(p);
+        hasAvail ||= avail;
+        perfectPod = isNew && avail;
+      }
+      if (live > 0) current++;
+      if (hasNew) updated++;
+      if (hasReady) ready++;
+      if (hasAvail) available++;
       else unavailable++;
-      if (
-        pods?.length === 1 &&
-        live.length === 1 &&
-        isNew(live[0]!) &&
-        isPodAvailable(live[0]!, minReady, now)
-      )
-        perfect++;
+      if (pods?.length === 1 && live === 1 && perfectPod) perfect++;
     }
     for (const pods of byNode.values()) strays += pods.length > 0 ? 1 : 0;
     const st = ds.status;

@@ -74,7 +74,7 @@ export function pendingStatus(pod: Pod, nowMs: number, hostIP: string, podIP: st
     podIP,
     podIPs: [{ ip: podIP }],
     startTime: now,
-    conditions: withReady(base, false, nowMs, 'ContainersNotReady') as Status['conditions'],
+    conditions: withReady(base, false, nowMs, 'ContainersNotReady'),
     containerStatuses: containers(pod, { waiting: { reason: 'ContainerCreating' } }, false),
   };
 }
@@ -84,7 +84,7 @@ export function runningStatus(pod: Pod, nowMs: number): Status {
   return {
     ...(structuredClone(pod.status ?? {}) as Status),
     phase: 'Running',
-    conditions: withReady(pod, false, nowMs, 'ContainersNotReady') as Status['conditions'],
+    conditions: withReady(pod, false, nowMs, 'ContainersNotReady'),
     containerStatuses: containers(pod, { running: { startedAt: formatTime(nowMs) } }, false),
   };
 }
@@ -96,7 +96,7 @@ export function readyStatus(pod: Pod, nowMs: number): Status {
   return {
     ...(structuredClone(pod.status ?? {}) as Status),
     phase: 'Running',
-    conditions: withReady(pod, true, nowMs) as Status['conditions'],
+    conditions: withReady(pod, true, nowMs),
     containerStatuses: containers(pod, { running: { startedAt } }, true),
   };
 }
@@ -105,7 +105,7 @@ export function readyStatus(pod: Pod, nowMs: number): Status {
 export function notReadyStatus(pod: Pod, nowMs: number, reason: string): Status {
   return {
     ...(structuredClone(pod.status ?? {}) as Status),
-    conditions: withReady(pod, false, nowMs, reason) as Status['conditions'],
+    conditions: withReady(pod, false, nowMs, reason),
   };
 }
 
@@ -115,7 +115,7 @@ export function imagePullBackOffStatus(pod: Pod, nowMs: number): Status {
   return {
     ...(structuredClone(pod.status ?? {}) as Status),
     phase: 'Pending',
-    conditions: withReady(pod, false, nowMs, 'ContainersNotReady') as Status['conditions'],
+    conditions: withReady(pod, false, nowMs, 'ContainersNotReady'),
     containerStatuses: containers(
       pod,
       { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` } },
@@ -129,7 +129,7 @@ export function crashLoopStatus(pod: Pod, nowMs: number, restarts: number): Stat
   return {
     ...(structuredClone(pod.status ?? {}) as Status),
     phase: 'Running',
-    conditions: withReady(pod, false, nowMs, 'ContainersNotReady') as Status['conditions'],
+    conditions: withReady(pod, false, nowMs, 'ContainersNotReady'),
     containerStatuses: containers(
       pod,
       { waiting: { reason: 'CrashLoopBackOff', message: 'back-off restarting failed container' } },
@@ -147,7 +147,7 @@ export function failedStatus(pod: Pod, nowMs: number, message: string): Status {
     phase: 'Failed',
     message,
     reason: 'Error',
-    conditions: withReady(pod, false, nowMs, 'PodFailed') as Status['conditions'],
+    conditions: withReady(pod, false, nowMs, 'PodFailed'),
     containerStatuses: containers(
       pod,
       { terminated: { exitCode: 1, reason: 'Error', finishedAt: now } },

@@ -71,6 +71,12 @@ export class Simulation {
   readonly seed: number;
   controller: DaemonSetController | undefined;
   controllerRestarts = 0;
+  /** Virtual instants the run went through (each drained completely). */
+  instants = 0;
+  /** Drain turns over the whole run (a measure of scheduling overhead). */
+  turns = 0;
+  /** Syncs done by controllers that have been stopped (restarts). */
+  private pastSyncs = 0;
   private readonly checks: CheckEvaluator;
   private readonly results = new Map<CheckSpec, CheckResult>();
   private pendingActions = 0;
@@ -117,6 +123,11 @@ export class Simulation {
     this.checks = new CheckEvaluator(this.world, this.observer);
   }
 
+  /** Controller syncs over the whole run, across restarts. */
+  get controllerSyncs(): number {
+    return this.pastSyncs + (this.controller?.syncCount ?? 0);
+  }
+
   /** Virtual ms since the start of the run. */
   get offset(): number {
     return this.clock.now() - SIM_EPOCH_MS;
@@ -153,6 +164,7 @@ export class Simulation {
     let stopReason: StopReason;
     for (;;) {
       await this.drain();
+      this.instants++;
       this.observer.sample();
       while (timed.length > 0 && CheckEvaluator.timed(timed[0]!)! <= this.offset) {
         const c = timed.shift()!;
@@ -236,7 +248,10 @@ export class Simulation {
   private async restartController(downForMs: number): Promise<void> {
     const old = this.controller;
     this.controller = undefined;
-    if (old !== undefined) await old.stop();
+    if (old !== undefined) {
+      await old.stop();
+      this.pastSyncs += old.syncCount;
+    }
     this.controllerRestarts++;
     this.journal.add(
       'controller',
@@ -266,6 +281,7 @@ export class Simulation {
     const max = this.opts.maxTurnsPerInstant ?? 200_000;
     let quiet = 0;
     for (let i = 0; ; i++) {
+      this.turns++;
       await this.memory.idle();
       await turn();
       this.raiseErrors();
@@ -287,7 +303,7 @@ export class Simulation {
     if (err === undefined) return;
     if (err instanceof ScenarioError) throw err;
     throw new SimulationError(
-      `simulation failed at ${formatDuration(this.offset)}: ${err instanceof Error ? err.message : String(err)}`,
+      `simulation failed at ${formatDuration(this.offset)}: ${err instanceof Error ? err.message : JSON.stringify(err)}`,
       { cause: err },
     );
   }
@@ -309,6 +325,7 @@ export class Simulation {
     const c = this.controller;
     this.controller = undefined;
     if (c !== undefined) {
+      this.pastSyncs += c.syncCount;
       const stopping = c.stop();
       // stop() drains in-flight syncs; their timers may sit on the virtual clock.
       for (let i = 0; i < 1000; i++) {

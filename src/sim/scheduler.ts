@@ -71,7 +71,14 @@ export class Scheduler {
     private readonly work: WorkTracker,
     private readonly journal: Journal,
   ) {
-    world.listen({ onPod: (c) => this.onPod(c), onNode: () => this.onNode() });
+    world.listen({
+      onPod: (c) => {
+        this.onPod(c);
+      },
+      onNode: () => {
+        this.onNode();
+      },
+    });
   }
 
   private onPod(c: Change<Pod>): void {

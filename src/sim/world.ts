@@ -56,14 +56,18 @@ export class World {
 
   /** Lists and watches every kind; resolves once the initial lists are in. */
   async start(): Promise<void> {
-    await this.follow<Node>('Node', (c) => this.applyNode(c));
-    await this.follow<Pod>('Pod', (c) => this.applyPod(c));
-    await this.follow<DaemonSet>('DaemonSet', (c) =>
-      this.applyMap(this.daemonSets, c, 'onDaemonSet'),
-    );
-    await this.follow<ControllerRevision>('ControllerRevision', (c) =>
-      this.applyMap(this.revisions, c, 'onRevision'),
-    );
+    await this.follow<Node>('Node', (c) => {
+      this.applyNode(c);
+    });
+    await this.follow<Pod>('Pod', (c) => {
+      this.applyPod(c);
+    });
+    await this.follow<DaemonSet>('DaemonSet', (c) => {
+      this.applyMap(this.daemonSets, c, 'onDaemonSet');
+    });
+    await this.follow<ControllerRevision>('ControllerRevision', (c) => {
+      this.applyMap(this.revisions, c, 'onRevision');
+    });
     await this.follow<Event>('Event', (c) => {
       if (c.obj === undefined) return;
       this.events.push(c.obj);

@@ -74,7 +74,7 @@ export function parseExpect(r: Reader, v: unknown, path: Path): CheckSpec[] {
     const key = keys[0]!;
     const check = parseCheck(r, key, m[key], [...p, key]);
     const name = m.name === undefined ? check.name : r.str(m.name, [...p, 'name']);
-    return { ...check, name, loc: r.src.at(p) } as CheckSpec;
+    return { ...check, name, loc: r.src.at(p) };
   });
 }
 

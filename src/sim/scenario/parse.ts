@@ -208,7 +208,7 @@ function parseKubelet(r: Reader, v: unknown, path: Path): KubeletSpec {
           };
           if (fm.image !== undefined) rule.image = r.str(fm.image, [...p, 'image']);
           if (fm.daemonSet !== undefined)
-            rule.daemonSet = `${Object.values(r.dsRef(fm.daemonSet, [...p, 'daemonSet'])).join('/')}`;
+            rule.daemonSet = Object.values(r.dsRef(fm.daemonSet, [...p, 'daemonSet'])).join('/');
           if (fm.nodes !== undefined) rule.nodes = r.nodeRef(fm.nodes, [...p, 'nodes'], ZONE_LABEL);
           if (
             rule.image === undefined &&
@@ -244,14 +244,12 @@ export async function parseObjects(
     const entry = list[i];
     if (typeof entry === 'object' && entry !== null && 'file' in entry) {
       r.map(entry, p, ['file']);
-      const rel = r.str((entry as { file: unknown }).file, [...p, 'file']);
+      const rel = r.str(entry.file, [...p, 'file']);
       const loaded = await opts.loadObjects(opts.resolvePath(rel));
       for (const { object, source } of loaded)
         out.push(checkObject(r, object, [...p, 'file'], source));
     } else {
-      out.push(
-        checkObject(r, r.map(entry, p, Object.keys((entry ?? {}) as object)) as KubeObject, p),
-      );
+      out.push(checkObject(r, r.map(entry, p, Object.keys(entry ?? {})), p));
     }
   }
   return out;

@@ -30,10 +30,16 @@ export class Reader {
     return v as Obj;
   }
 
-  /** An error for an unknown name at a map key, listing what is allowed. */
-  unknown(path: Path, what: string, got: string, allowed: readonly string[]): ScenarioError {
-    const msg = `unknown ${what} "${got}"; expected one of ${allowed.join(', ')}`;
-    return new ScenarioError(msg, this.src.keyAt(path));
+  /** An error for an unknown name (at the map key, or at the value when atValue), listing what is allowed. */
+  unknown(
+    path: Path,
+    what: string,
+    got: string,
+    allowed: readonly string[],
+    atValue = false,
+  ): ScenarioError {
+    const msg = `unknown ${what} "${got}"${suggest(got, allowed)}; expected one of ${allowed.join(', ')}`;
+    return new ScenarioError(msg, atValue ? this.src.at(path) : this.src.keyAt(path));
   }
 
   list(v: unknown, path: Path): readonly unknown[] {
@@ -49,9 +55,8 @@ export class Reader {
 
   oneOf<T extends string>(v: unknown, path: Path, allowed: readonly T[], what = 'value'): T {
     const s = this.str(v, path);
-    if (!(allowed as readonly string[]).includes(s)) {
-      this.fail(path, `unknown ${what} "${s}"; expected one of ${allowed.join(', ')}`);
-    }
+    if (!(allowed as readonly string[]).includes(s))
+      throw this.unknown(path, what, s, allowed, true);
     return s as T;
   }
 
@@ -85,7 +90,7 @@ export class Reader {
   }
 
   stringMap(v: unknown, path: Path): Record<string, string> {
-    const m = this.map(v, path, Object.keys((v ?? {}) as object));
+    const m = this.map(v, path, Object.keys(v ?? {}));
     const out: Record<string, string> = {};
     for (const [k, val] of Object.entries(m)) {
       if (typeof val === 'number' || typeof val === 'boolean' || val === '') out[k] = String(val);
@@ -105,7 +110,12 @@ export class Reader {
         'effect',
       );
       const taint: Taint = { key: this.str(m.key, [...p, 'key']), effect };
-      return m.value === undefined ? taint : { ...taint, value: String(m.value as string) };
+      if (m.value === undefined) return taint;
+      const value =
+        typeof m.value === 'number' || typeof m.value === 'boolean'
+          ? String(m.value)
+          : this.str(m.value, [...p, 'value']);
+      return { ...taint, value };
     });
   }
 
@@ -189,5 +199,35 @@ export function describe(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a map';
   if (typeof v === 'string') return `"${v}"`;
-  return String(v as number);
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v;
+}
+
+/** ' (did you mean "taint"?)' when one allowed word is within two edits of what was written. */
+export function suggest(got: string, allowed: readonly string[]): string {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const a of allowed) {
+    const d = editDistance(got.toLowerCase(), a.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = a;
+    }
+  }
+  return best === undefined ? '' : ` (did you mean "${best}"?)`;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(
+        prev[j]! + 1,
+        cur[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
 }

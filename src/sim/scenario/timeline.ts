@@ -50,7 +50,7 @@ export async function parseTimeline(
       r.fail(p, `an entry needs an action: one of ${ACTIONS.join(', ')}`);
     const name = r.str(raw.action, [...p, 'action']);
     if (!ACTIONS.includes(name as Action['action']))
-      throw r.unknown([...p, 'action'], 'action', name, ACTIONS);
+      throw r.unknown([...p, 'action'], 'action', name, ACTIONS, true);
     const kind = name as Action['action'];
     r.map(raw, p, ['at', 'action', ...ACTION_FIELDS[kind]]);
     if (raw.at === undefined)
@@ -89,7 +89,7 @@ async function parseAction(
       return { action: kind, nodes: nodes() };
     case 'label': {
       const lp = [...p, 'labels'];
-      const raw = r.map(need(r, m, 'labels', p), lp, Object.keys((m.labels ?? {}) as object));
+      const raw = r.map(need(r, m, 'labels', p), lp, Object.keys(m.labels ?? {}));
       const labels: Record<string, string | null> = {};
       for (const [k, val] of Object.entries(raw)) {
         labels[k] =
