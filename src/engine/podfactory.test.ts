@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { DaemonSet, Mutable } from '../api/types.js';
+import { generateNameFor, makePodFactory, newDaemonPod } from './podfactory.js';
+
+function ds(): Mutable<DaemonSet> {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: {
+      name: 'foo',
+      namespace: 'ns',
+      uid: 'uid-1',
+      annotations: { 'deprecated.daemonset.template.generation': '7' },
+    },
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      template: {
+        metadata: { labels: { app: 'a' }, annotations: { note: 'x' }, finalizers: ['f/one'] },
+        spec: {
+          containers: [{ name: 'c', image: 'i' }],
+          nodeName: 'pinned',
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'k' }],
+            },
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+test('the pod carries labels, annotations, finalizers, owner and namespace as §1.5 says', () => {
+  const d = ds();
+  const before = structuredClone(d);
+  const pod = newDaemonPod(d, 'h4sh', 'node-1');
+  assert.deepEqual(d, before, 'the DaemonSet is not touched');
+  assert.equal(pod.metadata?.generateName, 'foo-');
+  assert.equal(pod.metadata?.name, undefined);
+  assert.equal(pod.metadata?.namespace, 'ns');
+  assert.deepEqual(pod.metadata?.labels, {
+    app: 'a',
+    'controller-revision-hash': 'h4sh',
+    'pod-template-generation': '7',
+  });
+  assert.deepEqual(pod.metadata?.annotations, { note: 'x' });
+  assert.deepEqual(pod.metadata?.finalizers, ['f/one']);
+  assert.equal(pod.metadata?.ownerReferences?.length, 1);
+  assert.equal(pod.metadata?.ownerReferences?.[0]?.uid, 'uid-1');
+  assert.equal(pod.metadata?.ownerReferences?.[0]?.controller, true);
+  assert.equal(pod.spec?.nodeName, 'pinned', 'nodeName stays as the template has it');
+  assert.deepEqual(
+    pod.spec?.affinity?.podAntiAffinity,
+    d.spec!.template.spec!.affinity!.podAntiAffinity,
+    'other affinity kept',
+  );
+  assert.deepEqual(
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    {
+      nodeSelectorTerms: [
+        { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['node-1'] }] },
+      ],
+    },
+  );
+  assert.equal(pod.spec?.tolerations?.length, 6);
+});
+
+test('no hash label for an empty hash; no generation label without a parseable annotation', () => {
+  const d = ds();
+  d.metadata!.annotations = { 'deprecated.daemonset.template.generation': 'x1' };
+  assert.deepEqual(newDaemonPod(d, '', 'n').metadata?.labels, { app: 'a' });
+  delete d.metadata!.annotations;
+  assert.deepEqual(newDaemonPod(d, 'h', 'n').metadata?.labels, {
+    app: 'a',
+    'controller-revision-hash': 'h',
+  });
+});
+
+test('each pod from a factory is an independent copy', () => {
+  const make = makePodFactory(ds(), 'h');
+  const a = make('a') as Mutable<ReturnType<typeof make>>;
+  const b = make('b');
+  a.metadata!.labels!.app = 'changed';
+  a.spec!.tolerations!.pop();
+  assert.equal(b.metadata?.labels?.app, 'a');
+  assert.equal(b.spec?.tolerations?.length, 6);
+  assert.equal(make('c').spec?.tolerations?.length, 6);
+});
+
+test('generateName is "<name>-" unless that prefix would be invalid', () => {
+  assert.equal(generateNameFor('foo'), 'foo-');
+  assert.equal(generateNameFor('a.b'), 'a.b-');
+  const long = 'a'.repeat(253);
+  assert.equal(generateNameFor(long), long);
+  assert.equal(generateNameFor('a'.repeat(252)), `${'a'.repeat(252)}-`);
+});
