@@ -76,6 +76,20 @@ for (const f of examples) {
   });
 }
 
+test('every timeline action (objects from a file, patch, delete, apply, taints, failPod, deletePod)', async () => {
+  const r = await run(`${fixtures}/every-action.yaml`);
+  assert.deepEqual(
+    r.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.message}`),
+    [],
+  );
+  const log = r.sim.journal.entries.map((e) => e.message).join('\n');
+  assert.match(log, /failed 1 pod of ops\/agent on node node-01/);
+  assert.match(log, /rollout to revision 2 started: template changed/);
+  assert.match(log, /taint manager: evicting pod ops\/agent-\w+ from node-03 \(maintenance\)/);
+  assert.match(log, /ops\/sidecar deleted/);
+  assert.ok(![...r.sim.world.pods.values()].some((p) => p.metadata?.name?.startsWith('sidecar-')));
+});
+
 test('a run replays exactly from its seed, and another seed gives another run', async () => {
   const strip = (j: Record<string, unknown>) =>
     JSON.stringify({ ...j, metrics: { ...(j.metrics as object), wallMs: 0 } });

@@ -281,7 +281,9 @@ export class Kubelets {
 /** Where a pod that the kubelet has not seen before stands (pods applied with a status keep it). */
 function initialStage(pod: Pod): Stage {
   const phase = pod.status?.phase;
-  if (phase === undefined) return 'new';
+  // The API server sets phase Pending on create; a pod no kubelet has touched has no startTime.
+  if (phase === undefined || (phase === 'Pending' && pod.status?.startTime === undefined))
+    return 'new';
   if (phase === 'Failed' || phase === 'Succeeded') return 'failed';
   const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
   return ready ? 'ready' : phase === 'Running' ? 'running' : 'pending';
