@@ -8,13 +8,13 @@ import { templateGenerationOf } from '../../api/pod.js';
 import { TEMPLATE_GENERATION_ANNOTATION, type DaemonSet } from '../../api/types.js';
 import {
   fieldError,
+  formatInvalid,
   validateDaemonSet,
   validateDaemonSetStatusUpdate,
   validateDaemonSetUpdate,
 } from '../../api/validation.js';
 import { InvalidError, type KubeObject } from '../port.js';
 import { deepEqual, keepStatus, type KindStrategy, type Mut } from './strategy.js';
-import { formatInvalid } from '../../api/validation.js';
 
 const ANNOTATION_FIELD = `metadata.annotations[${TEMPLATE_GENERATION_ANNOTATION}]`;
 

@@ -1,12 +1,6 @@
 /** The port errors worded as kube-apiserver words them, for the memory cluster's registry. */
 import { fieldError, formatInvalid, type FieldError } from '../../api/validation.js';
-import {
-  AlreadyExistsError,
-  ConflictError,
-  InvalidError,
-  NotFoundError,
-  type ResourceKind,
-} from '../port.js';
+import { AlreadyExistsError, ConflictError, InvalidError, NotFoundError } from '../port.js';
 import type { KindStrategy } from './strategy.js';
 
 /** `pods "x" not found`. */
@@ -59,6 +53,3 @@ export function invalidField(
 ): InvalidError {
   return invalid(st, name, [fieldError(type, field, value, detail)]);
 }
-
-/** The kinds whose names the messages above use, for callers outside the registry. */
-export type { ResourceKind };
