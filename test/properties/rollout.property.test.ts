@@ -126,9 +126,10 @@ test('rollout properties: budget, pods per node, convergence, quiet when converg
       templateArb,
       templateArb,
       strategyArb,
+      strategyArb,
       fc.constantFrom(0, 5),
       fc.array(fc.boolean(), { minLength: 1, maxLength: 7 }),
-      (cluster, t1, t2, strategy, minReadySeconds, unready) => {
+      (cluster, t1, t2, strategy, strategy2, minReadySeconds, unready) => {
         const nodes = nodesOf(cluster);
         const ds1 = dsWith(
           { type: 'RollingUpdate', ...strategy },
@@ -152,10 +153,10 @@ test('rollout properties: budget, pods per node, convergence, quiet when converg
         >;
         const holder = { spec: { template: next } } as Mutable<DaemonSet>;
         shape(holder, t2, 'foo/bar:v2');
-        const before = makeUnready(
-          { ...start.final, ds: withTemplate(start.final.ds, next) },
-          unready,
-        );
+        // The update changes the template and, at random, the strategy too.
+        const changed = structuredClone(withTemplate(start.final.ds, next)) as Mutable<DaemonSet>;
+        changed.spec!.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { ...strategy2 } };
+        const before = makeUnready({ ...start.final, ds: changed }, unready);
         const p = previewRollout(before);
         assert.ok(p.converged, `rollout converges: ${p.error ?? ''}`);
 
