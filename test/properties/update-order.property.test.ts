@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { IntOrString, Pod } from '../../src/api/types.js';
+import type { Pod } from '../../src/api/types.js';
 import { resolveBudget } from '../../src/engine/budget.js';
 import type { Eligibility } from '../../src/engine/eligibility.js';
 import { rollingUpdate, type UpdatePolicy } from '../../src/engine/rollingupdate.js';
