@@ -4,7 +4,6 @@
  * the caches, ask the pure engine for a Plan, and let the Executor carry it out. Nothing here
  * decides what a DaemonSet needs; that is the engine's job.
  */
-import type { ControllerRevision, DaemonSet, Node, Pod } from '../api/types.js';
 import type { Cluster, KubeObject, ResourceKind } from '../cluster/port.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { BackoffConfig, Plan, Snapshot } from '../engine/types.js';
@@ -13,20 +12,17 @@ import type { Clock } from './clock.js';
 import { DEFAULT_BURST_REPLICAS, Executor } from './executor.js';
 import { ControllerExpectations } from './expectations.js';
 import { EventHandlers } from './handlers.js';
+import { INDEX_NAMESPACE, type ReflectorBackoff } from './informer.js';
 import {
-  Informer,
-  INDEX_CONTROLLER_UID,
-  INDEX_NAMESPACE,
-  INDEX_NODE,
-  byControllerUID,
-  byNamespace,
-  podByNode,
-  trimPod,
-  type ReflectorBackoff,
-} from './informer.js';
+  allInformers,
+  cachesOf,
+  makeInformers,
+  wireHandlers,
+  type Caches,
+  type ControllerInformers,
+} from './caches.js';
 import { nullLogger, type Logger } from './logger.js';
 import { EventRecorder } from './recorder.js';
-import type { ReadonlyStore } from './store.js';
 import { noopQueueMetrics, WorkQueue, type WorkQueueMetrics } from './workqueue.js';
 
 /** The engine cannot reconcile this DaemonSet as it is; retrying before it changes is pointless. */
@@ -98,10 +94,7 @@ export class DaemonSetController {
   private readonly backoff: FailedPodBackoff;
   private readonly executor: Executor;
   private readonly handlers: EventHandlers;
-  private readonly dsInformer: Informer<DaemonSet>;
-  private readonly podInformer: Informer<Pod>;
-  private readonly nodeInformer: Informer<Node>;
-  private readonly revInformer: Informer<ControllerRevision>;
+  private readonly inf: ControllerInformers;
   private workers: Promise<void>[] = [];
   private started = false;
   private counters = { syncErrors: 0, creates: 0, deletes: 0, statusWrites: 0 };
@@ -121,42 +114,18 @@ export class DaemonSetController {
       clock: opts.clock,
       logger: this.log,
     });
-    const common = {
+    this.inf = makeInformers({
       cluster: opts.cluster,
       clock: opts.clock,
       logger: this.log,
-      ...(opts.random === undefined ? {} : { random: opts.random }),
-      ...(opts.reflectorBackoff === undefined ? {} : { backoff: opts.reflectorBackoff }),
-      ...(opts.watchTimeoutMs === undefined ? {} : { watchTimeoutMs: opts.watchTimeoutMs }),
-    };
-    const ns =
-      opts.namespace === undefined || opts.namespace === '' ? {} : { namespace: opts.namespace };
-    this.dsInformer = new Informer<DaemonSet>({
-      ...common,
-      ...ns,
-      kind: this.dsKind,
-      indexers: { [INDEX_NAMESPACE]: byNamespace },
-    });
-    this.podInformer = new Informer<Pod>({
-      ...common,
-      ...ns,
-      kind: 'Pod',
-      transform: trimPod,
-      indexers: {
-        [INDEX_NAMESPACE]: byNamespace,
-        [INDEX_NODE]: podByNode,
-        [INDEX_CONTROLLER_UID]: byControllerUID,
-      },
-    });
-    this.nodeInformer = new Informer<Node>({ ...common, kind: 'Node' });
-    this.revInformer = new Informer<ControllerRevision>({
-      ...common,
-      ...ns,
-      kind: 'ControllerRevision',
-      indexers: { [INDEX_NAMESPACE]: byNamespace, [INDEX_CONTROLLER_UID]: byControllerUID },
+      dsKind: this.dsKind,
+      namespace: opts.namespace,
+      random: opts.random,
+      reflectorBackoff: opts.reflectorBackoff,
+      watchTimeoutMs: opts.watchTimeoutMs,
     });
     this.handlers = new EventHandlers({
-      dsStore: this.dsInformer.store,
+      dsStore: this.inf.daemonSets.store,
       expectations: this.expectations,
       enqueue: (k) => {
         this.queue.add(k);
@@ -176,29 +145,19 @@ export class DaemonSetController {
       burstReplicas: opts.burstReplicas ?? DEFAULT_BURST_REPLICAS,
       dsKind: this.dsKind,
     });
-    this.wireHandlers();
+    wireHandlers(this.inf, this.handlers);
   }
 
   /** The caches, read-only: DaemonSets, pods (trimmed), nodes, revisions. */
-  get caches(): {
-    readonly daemonSets: ReadonlyStore<DaemonSet>;
-    readonly pods: ReadonlyStore<Pod>;
-    readonly nodes: ReadonlyStore<Node>;
-    readonly revisions: ReadonlyStore<ControllerRevision>;
-  } {
-    return {
-      daemonSets: this.dsInformer.store,
-      pods: this.podInformer.store,
-      nodes: this.nodeInformer.store,
-      revisions: this.revInformer.store,
-    };
+  get caches(): Caches {
+    return cachesOf(this.inf);
   }
 
   /** Starts the informers, waits until all have synced, then starts the workers. */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const informers = [this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer];
+    const informers = allInformers(this.inf);
     for (const inf of informers) inf.start();
     await Promise.all(informers.map((inf) => inf.waitForSync()));
     this.backoff.start();
@@ -212,9 +171,7 @@ export class DaemonSetController {
     await this.queue.shutDownWithDrain();
     await Promise.all(this.workers);
     this.backoff.stop();
-    await Promise.all(
-      [this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer].map((i) => i.stop()),
-    );
+    await Promise.all(allInformers(this.inf).map((i) => i.stop()));
     await this.recorder.flush();
     this.log.info({ syncs: this.syncCount }, 'daemonset controller stopped');
   }
@@ -228,17 +185,13 @@ export class DaemonSetController {
       (this.queue.len() === 0 || this.workers.length === 0) &&
       this.queue.inFlight() === 0 &&
       this.recorder.pending() === 0 &&
-      ![this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer].some((i) =>
-        i.busy(),
-      )
+      !allInformers(this.inf).some((i) => i.busy())
     );
   }
 
   /** True once every informer has completed its first list. */
   hasSynced(): boolean {
-    return [this.nodeInformer, this.dsInformer, this.podInformer, this.revInformer].every((i) =>
-      i.hasSynced(),
-    );
+    return allInformers(this.inf).every((i) => i.hasSynced());
   }
 
   /** Counters and sizes, cheap to compute. */
@@ -252,10 +205,10 @@ export class DaemonSetController {
       expectations: this.expectations.size(),
       backoffEntries: this.backoff.size(),
       cached: {
-        nodes: this.nodeInformer.store.size(),
-        pods: this.podInformer.store.size(),
-        daemonSets: this.dsInformer.store.size(),
-        revisions: this.revInformer.store.size(),
+        nodes: this.inf.nodes.store.size(),
+        pods: this.inf.pods.store.size(),
+        daemonSets: this.inf.daemonSets.store.size(),
+        revisions: this.inf.revisions.store.size(),
       },
     };
   }
@@ -265,7 +218,7 @@ export class DaemonSetController {
    * not in the cache); rejects with the sync's error. Public so that tests can drive syncs.
    */
   async syncDaemonSet(key: string): Promise<Plan | undefined> {
-    const ds = this.dsInformer.store.get(key);
+    const ds = this.inf.daemonSets.store.get(key);
     if (ds === undefined) {
       this.expectations.deleteExpectations(key);
       this.lastPlans.delete(key);
@@ -274,9 +227,9 @@ export class DaemonSetController {
     const ns = ds.metadata?.namespace ?? '';
     const snapshot: Snapshot = {
       ds,
-      nodes: this.nodeInformer.store.list(),
-      pods: this.podInformer.store.byIndex(INDEX_NAMESPACE, ns),
-      revisions: this.revInformer.store.byIndex(INDEX_NAMESPACE, ns),
+      nodes: this.inf.nodes.store.list(),
+      pods: this.inf.pods.store.byIndex(INDEX_NAMESPACE, ns),
+      revisions: this.inf.revisions.store.byIndex(INDEX_NAMESPACE, ns),
       now: this.opts.clock.now(),
       backoff: this.backoff.snapshot(),
       backoffConfig: this.backoff.config,
@@ -351,51 +304,6 @@ export class DaemonSetController {
     name: string,
   ): KubeObject | undefined {
     const key = namespace === '' ? name : `${namespace}/${name}`;
-    return kind === 'Pod' ? this.podInformer.store.get(key) : this.revInformer.store.get(key);
-  }
-
-  private wireHandlers(): void {
-    const h = this.handlers;
-    this.dsInformer.addEventHandler({
-      onAdd: (o) => {
-        h.addDaemonSet(o);
-      },
-      onUpdate: (a, b) => {
-        h.updateDaemonSet(a, b);
-      },
-      onDelete: (o) => {
-        h.deleteDaemonSet(o);
-      },
-    });
-    this.podInformer.addEventHandler({
-      onAdd: (o) => {
-        h.addPod(o);
-      },
-      onUpdate: (a, b) => {
-        h.updatePod(a, b);
-      },
-      onDelete: (o) => {
-        h.deletePod(o);
-      },
-    });
-    this.nodeInformer.addEventHandler({
-      onAdd: (o) => {
-        h.addNode(o);
-      },
-      onUpdate: (a, b) => {
-        h.updateNode(a, b);
-      },
-    });
-    this.revInformer.addEventHandler({
-      onAdd: (o) => {
-        h.addRevision(o);
-      },
-      onUpdate: (a, b) => {
-        h.updateRevision(a, b);
-      },
-      onDelete: (o) => {
-        h.deleteRevision(o);
-      },
-    });
+    return kind === 'Pod' ? this.inf.pods.store.get(key) : this.inf.revisions.store.get(key);
   }
 }

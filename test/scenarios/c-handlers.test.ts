@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ControllerRevision, DaemonSet, Node, Pod } from '../../src/api/types.js';
-import { UnavailableError, type KubeObject, type ResourceKind } from '../../src/cluster/port.js';
-import { AdoptionRecheckError } from '../../src/controller/executor.js';
+import { UnavailableError } from '../../src/cluster/port.js';
 import { ControllerExpectations } from '../../src/controller/expectations.js';
 import { EventHandlers } from '../../src/controller/handlers.js';
 import { byNamespace, INDEX_NAMESPACE } from '../../src/controller/informer.js';
@@ -352,87 +351,4 @@ test('owner resolution: an update of a DaemonSet with a new UID drops the old ex
   r.h.updateDaemonSet(foo1, { ...foo1, metadata: { ...foo1.metadata, uid: 'new-uid' } });
   assert.equal(r.expectations.get('default/foo1'), undefined);
   assert.deepEqual(r.queued, ['default/foo1', 'default/foo1']);
-});
-
-// Adoption as the executor carries it out (claims from the plan, against the memory cluster).
-
-function orphanOn(nodeName: string, name = 'orphan'): Pod {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: 'default', labels: { ...L1 } },
-    spec: { containers: [{ name: 'c', image: 'foo/bar' }], nodeName },
-  };
-}
-
-test('scenario 41: an orphan is adopted after one live re-read of the DaemonSet, not duplicated', async () => {
-  let dsGets = 0;
-  const h = harness({
-    workers: 0,
-    wrap: (c) => ({
-      ...c,
-      get: (k, ns, n) => {
-        if (k === 'DaemonSet') dsGets++;
-        return c.get(k, ns, n);
-      },
-    }),
-  });
-  for (let i = 0; i < 3; i++) await h.cluster.create('Node', node(`node-${i}`));
-  await h.cluster.create('Pod', orphanOn('node-0'));
-  await h.cluster.create('DaemonSet', dsFoo());
-  await h.controller.start();
-  await h.settle();
-  await h.controller.syncDaemonSet('default/foo');
-  await h.settle();
-  assert.equal(dsGets, 1, 'one live GET before the first adoption');
-  const adopted = await h.cluster.get<Pod>('Pod', 'default', 'orphan');
-  const ds = await h.cluster.get<DaemonSet>('DaemonSet', 'default', 'foo');
-  assert.equal(adopted.metadata?.ownerReferences?.[0]?.uid, ds.metadata?.uid);
-  assert.equal(adopted.metadata?.ownerReferences?.[0]?.controller, true);
-  const pods = await h.pods();
-  assert.equal(pods.length, 3);
-  assert.deepEqual(
-    pods
-      .map(
-        (p) =>
-          p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
-            ?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0],
-      )
-      .filter(Boolean)
-      .sort(),
-    ['node-1', 'node-2'],
-  );
-  await h.controller.stop();
-});
-
-test('scenario 43: adoption fails when the live DaemonSet is being deleted: no creates, deletes or events', async () => {
-  const h = harness({
-    workers: 0,
-    wrap: (c) => ({
-      ...c,
-      get: async <T extends KubeObject>(k: ResourceKind, ns: string, n: string): Promise<T> => {
-        const obj = await c.get<T>(k, ns, n);
-        if (k !== 'DaemonSet') return obj;
-        return { ...obj, metadata: { ...obj.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
-      },
-    }),
-  });
-  for (let i = 0; i < 5; i++) await h.cluster.create('Node', node(`node-${i}`));
-  await h.cluster.create('Pod', orphanOn('node-0'));
-  await h.cluster.create('DaemonSet', dsFoo());
-  await h.controller.start();
-  await h.settle();
-  h.cluster.resetStats();
-  await assert.rejects(h.controller.syncDaemonSet('default/foo'), AdoptionRecheckError);
-  await h.settle();
-  const calls = h.cluster.stats('controller').byKind;
-  assert.equal(calls.Pod?.create, undefined);
-  assert.equal(calls.Pod?.delete, undefined);
-  assert.equal(calls.Pod?.patch, undefined);
-  assert.equal(calls.Event, undefined);
-  assert.equal(
-    (await h.cluster.get<Pod>('Pod', 'default', 'orphan')).metadata?.ownerReferences,
-    undefined,
-  );
-  await h.controller.stop();
 });
