@@ -91,18 +91,17 @@ function applyRelabels(pods: readonly Pod[], relabels: readonly PodRelabel[]): r
 function applyWrites(
   map: NodePodsMap,
   creates: readonly PodCreate[],
-  deletes: readonly PodDelete[],
   deleted: readonly Pod[],
 ): NodePodsMap {
   const next: NodePodsMap = new Map(map);
-  if (deletes.length > 0) {
+  if (deleted.length > 0) {
     const gone = new Set<Pod>(deleted);
-    for (const d of deletes) {
-      const list = next.get(d.node);
-      if (list === undefined) continue;
-      const kept = list.filter((p) => !gone.has(p));
-      if (kept.length > 0) next.set(d.node, kept);
-      else next.delete(d.node);
+    const touched = new Set<string>();
+    for (const [node, list] of map) if (list.some((p) => gone.has(p))) touched.add(node);
+    for (const node of touched) {
+      const kept = map.get(node)!.filter((p) => !gone.has(p));
+      if (kept.length > 0) next.set(node, kept);
+      else next.delete(node);
     }
   }
   for (const c of creates) next.set(c.node, [...(next.get(c.node) ?? []), c.pod]);
@@ -121,6 +120,149 @@ function toRef(r: ControllerRevision): RevisionRef {
 const minDelay = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.min(a, b);
 
+/** What the steps of one reconcile share once claims, history and eligibility are known. */
+interface Context {
+  readonly snapshot: Snapshot;
+  readonly harness: boolean;
+  readonly hash: string;
+  readonly eligibility: Map<string, Eligibility>;
+  readonly eligibilityAt: Eligibility[];
+  /** Claimed pods by node, as the snapshot shows them. */
+  readonly nodeToPods: NodePodsMap;
+}
+
+/** The pod writes of manage and the rolling update, and what they leave behind. */
+interface PodWrites {
+  readonly creates: PodCreate[];
+  readonly deletes: PodDelete[];
+  /** The deleted pods, in the order of `deletes`. */
+  readonly deletedPods: Pod[];
+  events: PlanEvent[];
+  notes: ReadonlyMap<string, string>;
+  backoffUpdates: Plan['backoffUpdates'];
+  requeueAfterMs: number | null;
+  rollingUpdateRan: boolean;
+  error: string | undefined;
+  /** The node→pods map status reads (harness: after the writes; live: the snapshot's). */
+  statusPods: NodePodsMap;
+}
+
+function eligibilityOf(snapshot: Snapshot): Pick<Context, 'eligibility' | 'eligibilityAt'> {
+  const { ds, nodes } = snapshot;
+  const checker = makeEligibilityChecker(ds);
+  const eligibility = new Map<string, Eligibility>();
+  const eligibilityAt: Eligibility[] = new Array<Eligibility>(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const e = checker(nodes[i]!);
+    eligibilityAt[i] = e;
+    eligibility.set(nodes[i]!.metadata?.name ?? '', e);
+  }
+  return { eligibility, eligibilityAt };
+}
+
+function addDelete(
+  w: PodWrites,
+  pod: Pod,
+  node: string,
+  reason: string,
+  source: PodDelete['source'],
+): void {
+  const meta = pod.metadata;
+  w.deletedPods.push(pod);
+  w.deletes.push({
+    namespace: meta?.namespace ?? '',
+    name: meta?.name ?? '',
+    uid: meta?.uid ?? '',
+    node,
+    source,
+    reason,
+  });
+}
+
+/** §4 step 7: manage, then the rolling update when the mode and manage's writes allow it. */
+function planPodWrites(ctx: Context): PodWrites {
+  const { ds, nodes, now } = ctx.snapshot;
+  const m = manage({
+    ds,
+    nodes,
+    eligibility: ctx.eligibility,
+    eligibilityAt: ctx.eligibilityAt,
+    nodeToPods: ctx.nodeToPods,
+    hash: ctx.hash,
+    now,
+    surge: allowsSurge(ds),
+    backoff: ctx.snapshot.backoff,
+    backoffConfig: ctx.snapshot.backoffConfig ?? DEFAULT_BACKOFF,
+  });
+  const factory = makePodFactory(ds, ctx.hash);
+  const create = (node: string, reason: string, source: PodCreate['source']): PodCreate => ({
+    node,
+    revisionHash: ctx.hash,
+    source,
+    reason,
+    pod: factory(node),
+  });
+  const w: PodWrites = {
+    creates: m.creates.map((c) => create(c.node, c.reason, 'manage')),
+    deletes: [],
+    deletedPods: [],
+    events: m.events,
+    notes: m.notes,
+    backoffUpdates: m.backoffUpdates,
+    requeueAfterMs: m.requeueAfterMs,
+    rollingUpdateRan: false,
+    error: undefined,
+    statusPods: ctx.nodeToPods,
+  };
+  for (const d of m.deletes) addDelete(w, d.pod, d.node, d.reason, 'manage');
+  const manageWrites = w.creates.length + w.deletes.length;
+  const afterManage = ctx.harness
+    ? applyWrites(ctx.nodeToPods, w.creates, w.deletedPods)
+    : ctx.nodeToPods;
+  w.statusPods = afterManage;
+  const isRollingUpdate = (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+  // Live: the rolling update waits until manage's writes are observed (§4 step 7.2).
+  if (!isRollingUpdate || (!ctx.harness && manageWrites > 0)) return w;
+  try {
+    const ru = rollingUpdate({
+      ds,
+      nodes,
+      eligibility: ctx.eligibility,
+      nodeToPods: afterManage,
+      hash: ctx.hash,
+      now,
+    });
+    w.rollingUpdateRan = true;
+    const ruCreates = ru.createOnNodes.map((c) => create(c.node, c.reason, 'rollingUpdate'));
+    const firstRuDelete = w.deletes.length;
+    w.creates.push(...ruCreates);
+    for (const d of ru.deletePods) addDelete(w, d.pod, d.node, d.reason, d.source);
+    if (ru.requeueAt !== null)
+      w.requeueAfterMs = minDelay(w.requeueAfterMs, Math.max(1, ru.requeueAt - now));
+    if (ctx.harness)
+      w.statusPods = applyWrites(afterManage, ruCreates, w.deletedPods.slice(firstRuDelete));
+  } catch (e) {
+    w.error = `rolling update failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  return w;
+}
+
+/** The writes of a sync that only looks (expectations unsatisfied, §4 step 6). */
+function noPodWrites(ctx: Context): PodWrites {
+  return {
+    creates: [],
+    deletes: [],
+    deletedPods: [],
+    events: [],
+    notes: new Map(),
+    backoffUpdates: new Map(),
+    requeueAfterMs: null,
+    rollingUpdateRan: false,
+    error: undefined,
+    statusPods: ctx.nodeToPods,
+  };
+}
+
 /** Reconciles: claim, history, manage, rolling update, cleanup, status. Throws only on a selector that does not parse. */
 export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
   const { ds, nodes, now } = snapshot;
@@ -132,136 +274,41 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
   const podClaim = claimObjects(ds, selector, snapshot.pods, 'Pod');
   const revClaim = claimObjects(ds, selector, snapshot.revisions, 'ControllerRevision');
   const hist = constructHistory(ds, revClaim.claimed, podClaim.claimed);
-  const hash = hist.current.hash;
   const claimedPods = applyRelabels(podClaim.claimed, hist.relabelPods);
-
-  const checker = makeEligibilityChecker(ds);
-  const eligibility = new Map<string, Eligibility>();
-  const eligibilityAt: Eligibility[] = new Array<Eligibility>(nodes.length);
-  for (let i = 0; i < nodes.length; i++) {
-    const e = checker(nodes[i]!);
-    eligibilityAt[i] = e;
-    eligibility.set(nodes[i]!.metadata?.name ?? '', e);
-  }
-  const nodeToPods = buildNodeToDaemonPods(claimedPods, false);
-
-  const creates: PodCreate[] = [];
-  const deletes: PodDelete[] = [];
-  const deletedPods: Pod[] = [];
-  const events: PlanEvent[] = [];
-  let notes: ReadonlyMap<string, string> = new Map();
-  let backoffUpdates: Plan['backoffUpdates'] = new Map();
-  let requeueAfterMs: number | null = null;
-  let rollingUpdateRan = false;
-  let error: string | undefined;
-  let cleanup: string[] = [];
-  let statusPods = nodeToPods;
+  const ctx: Context = {
+    snapshot,
+    harness,
+    hash: hist.current.hash,
+    ...eligibilityOf(snapshot),
+    nodeToPods: buildNodeToDaemonPods(claimedPods, false),
+  };
   const satisfied = options.expectationsSatisfied ?? true;
-
-  if (satisfied) {
-    const m = manage({
-      ds,
-      nodes,
-      eligibility,
-      eligibilityAt,
-      nodeToPods,
-      hash,
-      now,
-      surge: allowsSurge(ds),
-      backoff: snapshot.backoff,
-      backoffConfig: snapshot.backoffConfig ?? DEFAULT_BACKOFF,
-    });
-    const factory = makePodFactory(ds, hash);
-    const ns = ds.metadata?.namespace ?? '';
-    const addDelete = (
-      pod: Pod,
-      node: string,
-      reason: string,
-      source: PodDelete['source'],
-    ): void => {
-      deletedPods.push(pod);
-      const meta = pod.metadata;
-      deletes.push({
-        namespace: meta?.namespace ?? ns,
-        name: meta?.name ?? '',
-        uid: meta?.uid ?? '',
-        node,
-        source,
-        reason,
-      });
-    };
-    for (const c of m.creates)
-      creates.push({
-        node: c.node,
-        revisionHash: hash,
-        source: 'manage',
-        reason: c.reason,
-        pod: factory(c.node),
-      });
-    for (const d of m.deletes) addDelete(d.pod, d.node, d.reason, 'manage');
-    events.push(...m.events);
-    notes = m.notes;
-    backoffUpdates = m.backoffUpdates;
-    requeueAfterMs = m.requeueAfterMs;
-
-    const manageCreates = creates.length;
-    const manageDeletes = deletes.length;
-    const afterManage = harness
-      ? applyWrites(nodeToPods, creates, deletes, deletedPods)
-      : nodeToPods;
-    statusPods = afterManage;
-    if (
-      (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate' &&
-      (harness || manageCreates + manageDeletes === 0)
-    ) {
-      try {
-        const ru = rollingUpdate({ ds, nodes, eligibility, nodeToPods: afterManage, hash, now });
-        rollingUpdateRan = true;
-        const ruCreates = ru.createOnNodes.map((c): PodCreate => ({
-          node: c.node,
-          revisionHash: hash,
-          source: 'rollingUpdate',
-          reason: c.reason,
-          pod: factory(c.node),
-        }));
-        creates.push(...ruCreates);
-        for (const d of ru.deletePods) addDelete(d.pod, d.node, d.reason, d.source);
-        if (ru.requeueAt !== null)
-          requeueAfterMs = minDelay(requeueAfterMs, Math.max(1, ru.requeueAt - now));
-        if (harness)
-          statusPods = applyWrites(
-            afterManage,
-            ruCreates,
-            deletes.slice(manageDeletes),
-            deletedPods.slice(manageDeletes),
-          );
-      } catch (e) {
-        error = `rolling update failed: ${e instanceof Error ? e.message : String(e)}`;
-      }
-    }
-    if (error === undefined) {
-      const gone = new Set(deletedPods);
-      const livePods =
-        harness && gone.size > 0 ? claimedPods.filter((p) => !gone.has(p)) : claimedPods;
-      cleanup = cleanupHistory(ds, hist.old, livePods);
-    }
+  const w = satisfied ? planPodWrites(ctx) : noPodWrites(ctx);
+  // §8.6: only after manage and the rolling update succeeded; the harness has observed its deletes.
+  let cleanup: string[] = [];
+  if (satisfied && w.error === undefined) {
+    const gone = new Set(w.deletedPods);
+    const livePods =
+      harness && gone.size > 0 ? claimedPods.filter((p) => !gone.has(p)) : claimedPods;
+    cleanup = cleanupHistory(ds, hist.old, livePods);
   }
-  if (!harness) statusPods = nodeToPods;
-
+  const statusPods = harness ? w.statusPods : ctx.nodeToPods;
   // When status reads the same map as the decisions, its per-node findings are shared.
-  const nodeState = statusPods === nodeToPods ? new Uint8Array(nodes.length) : undefined;
-  const status = computeStatus({
+  const nodeState = statusPods === ctx.nodeToPods ? new Uint8Array(nodes.length) : undefined;
+  const common = {
     ds,
     nodes,
-    eligibility,
-    eligibilityAt,
+    eligibility: ctx.eligibility,
+    eligibilityAt: ctx.eligibilityAt,
+    hash: ctx.hash,
+  };
+  const status = computeStatus({
+    ...common,
     nodeToPods: statusPods,
-    hash,
     now,
     updateObservedGen: satisfied,
     ...(nodeState ? { nodeState } : {}),
   });
-  requeueAfterMs = minDelay(requeueAfterMs, statusRequeueAfterMs(ds, status));
   const cleaned = new Set(cleanup);
   const history: HistoryPlan = {
     currentRevision: hist.current,
@@ -276,27 +323,23 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     dsKey: objectKey(ds),
     skip: null,
     nodes: buildNodeDecisions({
-      ds,
-      nodes,
-      eligibility,
-      eligibilityAt,
-      nodeToPods,
-      hash,
-      creates,
-      deletes,
-      notes,
+      ...common,
+      nodeToPods: ctx.nodeToPods,
+      creates: w.creates,
+      deletes: w.deletes,
+      notes: w.notes,
       ...(nodeState ? { nodeState } : {}),
     }),
     claims: [...podClaim.actions, ...revClaim.actions],
     history,
-    creates,
-    deletes,
+    creates: w.creates,
+    deletes: w.deletes,
     status,
     statusChanged: statusChanged(ds, status),
-    events,
-    requeueAfterMs,
-    backoffUpdates,
-    rollingUpdateRan,
-    ...(error === undefined ? {} : { error }),
+    events: w.events,
+    requeueAfterMs: minDelay(w.requeueAfterMs, statusRequeueAfterMs(ds, status)),
+    backoffUpdates: w.backoffUpdates,
+    rollingUpdateRan: w.rollingUpdateRan,
+    ...(w.error === undefined ? {} : { error: w.error }),
   };
 }
