@@ -12,7 +12,14 @@ import { join } from 'node:path';
 import { cachePaths, scriptDir } from './lib.js';
 
 /** The real-cluster test files, listed explicitly (npm test skips them without a cluster). */
-const testFiles = ['test/cluster/smoke.test.ts', 'test/cluster/conformance.test.ts'];
+const testFiles = [
+  'test/cluster/smoke.test.ts',
+  'test/cluster/conformance.test.ts',
+  'test/cluster/e2e-nodes.test.ts',
+  'test/cluster/e2e-rollout.test.ts',
+  'test/cluster/e2e-process.test.ts',
+  'test/cluster/e2e-takeover.test.ts',
+];
 const nodes = process.env.EVERYNODE_TEST_NODES ?? '3';
 
 const root = join(scriptDir, '..', '..');
