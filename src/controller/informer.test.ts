@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Pod } from '../api/types.js';
-import { GoneError, UnavailableError } from '../cluster/port.js';
+import { GoneError, UnavailableError, type Cluster } from '../cluster/port.js';
 import { MemoryCluster } from '../cluster/memory/index.js';
 import { ManualClock } from './manualclock.js';
 import {
@@ -265,4 +265,27 @@ test('trimPod keeps what the engine reads and drops the rest', () => {
   assert.deepEqual(t.spec?.tolerations, full.spec?.tolerations);
   assert.deepEqual(t.status, { phase: 'Running', conditions: full.status?.conditions });
   assert.equal(full.metadata?.managedFields?.length, 1, 'the input is not mutated');
+});
+
+test('informer: a watch that the server closes at once is not re-opened in a tight loop', async () => {
+  const clock = new ManualClock();
+  const cluster = new MemoryCluster({ clock });
+  let watches = 0;
+  const view = cluster.client('test');
+  const closing: Cluster = {
+    ...view,
+    watch: () => {
+      watches++;
+      return Promise.resolve({ stop() {}, done: Promise.resolve() });
+    },
+  };
+  const inf = new Informer<Pod>({ cluster: closing, kind: 'Pod', clock, random: () => 0 });
+  inf.start();
+  await inf.waitForSync();
+  await settle(cluster);
+  assert.equal(watches, 1, 'waits before re-opening');
+  clock.advance(800);
+  await settle(cluster);
+  assert.equal(watches, 2);
+  await inf.stop();
 });

@@ -147,9 +147,15 @@ export class Informer<T extends KubeObject> {
           await this.listAndReplace();
           needList = false;
         }
-        await this.watchOnce();
-        this.failures = 0;
+        const delivered = await this.watchOnce();
         gones = 0;
+        if (delivered === 0 && !this.stopped) {
+          // A watch that ended on its own without delivering anything: do not spin on a server
+          // that closes watches at once; wait as after a failure.
+          await this.sleep(this.nextDelay());
+        } else {
+          this.failures = 0;
+        }
       } catch (err) {
         if (this.stopped) break;
         if (err instanceof GoneError) {
@@ -233,12 +239,16 @@ export class Informer<T extends KubeObject> {
     }
   }
 
-  /** Runs one watch until it ends: resolves on stop or silence timeout, rejects on error. */
-  private async watchOnce(): Promise<void> {
+  /**
+   * Runs one watch until it ends: resolves on stop or silence timeout with the number of events
+   * delivered (a timeout counts as one), rejects on error.
+   */
+  private async watchOnce(): Promise<number> {
     const gen = ++this.generation;
     const timeoutMs = this.opts.watchTimeoutMs ?? DEFAULT_WATCH_TIMEOUT_MS;
     let timer: TimerHandle | undefined;
     let timedOut = false;
+    let delivered = 0;
     let w: Watch | undefined;
     const arm = (): void => {
       timer?.cancel();
@@ -260,6 +270,7 @@ export class Informer<T extends KubeObject> {
         },
         (ev) => {
           if (gen !== this.generation || this.stopped || timedOut) return;
+          delivered++;
           arm();
           this.handle(ev);
         },
@@ -268,6 +279,7 @@ export class Informer<T extends KubeObject> {
       this.current = w;
       if (this.stopped || timedOut) w.stop();
       await w.done;
+      return timedOut ? Math.max(1, delivered) : delivered;
     } finally {
       timer?.cancel();
       this.current = undefined;
