@@ -15,10 +15,25 @@ export class UsageError extends Error {
   }
 }
 
-/** Parses argv and runs the command, turning errors into a message and an exit code. */
-export async function runMain(program: Command, argv: readonly string[] = process.argv): Promise<void> {
+/**
+ * Makes commander throw instead of exiting, so runMain decides exit codes. Call it before adding
+ * subcommands: they inherit these settings only when created afterwards.
+ */
+export function prepareProgram(program: Command): void {
   program.exitOverride();
-  program.configureOutput({ outputError: (str, write) => write(str) });
+  program.configureOutput({
+    outputError: (str, write) => {
+      write(str);
+    },
+  });
+}
+
+/** Parses argv and runs the command, turning errors into a message and an exit code. */
+export async function runMain(
+  program: Command,
+  argv: readonly string[] = process.argv,
+): Promise<void> {
+  prepareProgram(program);
   try {
     await program.parseAsync([...argv]);
   } catch (err) {
@@ -34,7 +49,12 @@ function exitCodeFor(err: unknown): number {
   // commander's own errors (unknown option, --help, --version) already printed their message.
   if (typeof err === 'object' && err !== null && 'exitCode' in err && 'code' in err) {
     const code = (err as { exitCode: number; code: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return 0;
+    if (
+      code === 'commander.helpDisplayed' ||
+      code === 'commander.version' ||
+      code === 'commander.help'
+    )
+      return 0;
     return 2;
   }
   const msg = err instanceof Error ? err.message : String(err);
