@@ -32,7 +32,9 @@ function setup(
   nodes: Node[],
   tweak: (spec: TemplateSpec) => void = () => undefined,
 ): Harness {
-  const ds = dsWith(strategy, (d) => { tweak(d.spec!.template.spec!); });
+  const ds = dsWith(strategy, (d) => {
+    tweak(d.spec!.template.spec!);
+  });
   return new Harness({ ds, nodes });
 }
 
@@ -292,7 +294,9 @@ for (const strategy of BOTH_STRATEGIES) {
         ['node unschedulable without taint', () => undefined, true, true, unschedulable],
       ];
       for (const [label, tweak, run, cont, n] of rows) {
-        const ds = dsWith(strategy, (d) => { tweak(d.spec!.template.spec!); });
+        const ds = dsWith(strategy, (d) => {
+          tweak(d.spec!.template.spec!);
+        });
         const e = nodeShouldRunDaemonPod(n ?? node, ds);
         assert.deepEqual([e.shouldRun, e.shouldContinueRunning], [run, cont], label);
         assert.equal(e.reason === '', run && cont, label);
