@@ -107,7 +107,7 @@ test('bad scenario files: UsageError naming file, line and field', async () => {
       'bad-action.yaml',
       /^test\/sim\/fixtures\/bad-action\.yaml:6:13: timeline\[0\]\.action: unknown action "tiant" \(did you mean "taint"\?\)/,
     ],
-    ['bad-file-ref.yaml', /^test\/sim\/fixtures\/broken-daemonset\.yaml:\d+:\d+: /],
+    ['bad-file-ref.yaml', /^test\/sim\/fixtures\/broken-daemonset\.yaml:1: document has no kind/],
     [
       'invalid-daemonset.yaml',
       /^test\/sim\/fixtures\/invalid-daemonset\.yaml:\d+:\d+: objects\[0\].*maxSurge/,

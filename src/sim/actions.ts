@@ -48,6 +48,7 @@ export async function applyObjects(
   ctx: Pick<ActionContext, 'cluster' | 'journal'>,
   objects: readonly KubeObject[],
 ): Promise<void> {
+  const done: { created: string[]; updated: string[] } = { created: [], updated: [] };
   for (const obj of objects) {
     const kind = obj.kind as ResourceKind;
     const ns = obj.metadata?.namespace ?? '';
@@ -59,19 +60,22 @@ export async function applyObjects(
         metadata: { ...obj.metadata, resourceVersion: existing.metadata?.resourceVersion },
       };
       await ctx.cluster.update(kind, next);
-      ctx.journal.add(
-        'scenario',
-        `applied ${kind} ${keyOf(obj)} (updated)`,
-        kind === 'DaemonSet' ? keyOf(obj) : undefined,
-      );
+      done.updated.push(`${kind} ${keyOf(obj)}`);
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       await ctx.cluster.create(kind, structuredClone(obj));
-      ctx.journal.add(
-        'scenario',
-        `applied ${kind} ${keyOf(obj)} (created)`,
-        kind === 'DaemonSet' ? keyOf(obj) : undefined,
-      );
+      done.created.push(`${kind} ${keyOf(obj)}`);
+    }
+  }
+  for (const [how, list] of Object.entries(done)) {
+    const byKind = new Map<string, string[]>();
+    for (const entry of list) {
+      const [kind, key] = entry.split(' ') as [string, string];
+      byKind.set(kind, [...(byKind.get(kind) ?? []), key]);
+    }
+    for (const [kind, keys] of byKind) {
+      const what = keys.length === 1 ? kind : `${keys.length} ${kind}s:`;
+      ctx.journal.add('scenario', `${how} ${what} ${keys.join(', ')}`);
     }
   }
 }

@@ -189,7 +189,7 @@ export class Observer {
       } else {
         this.journal.add(
           'daemonset',
-          `${t.key}: converged again, ${view.available}/${view.desired} available`,
+          `${t.key}: converged, ${view.available}/${view.desired} available`,
           t.key,
         );
       }

@@ -82,7 +82,7 @@ export function pendingStatus(pod: Pod, nowMs: number, hostIP: string, podIP: st
 /** Running, containers started but not ready yet. */
 export function runningStatus(pod: Pod, nowMs: number): Status {
   return {
-    ...(structuredClone(pod.status ?? {}) as Status),
+    ...(pod.status as Status | undefined),
     phase: 'Running',
     conditions: withReady(pod, false, nowMs, 'ContainersNotReady'),
     containerStatuses: containers(pod, { running: { startedAt: formatTime(nowMs) } }, false),
@@ -94,7 +94,7 @@ export function readyStatus(pod: Pod, nowMs: number): Status {
   const startedAt =
     pod.status?.containerStatuses?.[0]?.state?.running?.startedAt ?? formatTime(nowMs);
   return {
-    ...(structuredClone(pod.status ?? {}) as Status),
+    ...(pod.status as Status | undefined),
     phase: 'Running',
     conditions: withReady(pod, true, nowMs),
     containerStatuses: containers(pod, { running: { startedAt } }, true),
@@ -104,7 +104,7 @@ export function readyStatus(pod: Pod, nowMs: number): Status {
 /** Not ready (the node went away, or the node lifecycle controller marked it), phase unchanged. */
 export function notReadyStatus(pod: Pod, nowMs: number, reason: string): Status {
   return {
-    ...(structuredClone(pod.status ?? {}) as Status),
+    ...(pod.status as Status | undefined),
     conditions: withReady(pod, false, nowMs, reason),
   };
 }
@@ -113,7 +113,7 @@ export function notReadyStatus(pod: Pod, nowMs: number, reason: string): Status 
 export function imagePullBackOffStatus(pod: Pod, nowMs: number): Status {
   const image = pod.spec?.containers[0]?.image ?? '';
   return {
-    ...(structuredClone(pod.status ?? {}) as Status),
+    ...(pod.status as Status | undefined),
     phase: 'Pending',
     conditions: withReady(pod, false, nowMs, 'ContainersNotReady'),
     containerStatuses: containers(
@@ -127,7 +127,7 @@ export function imagePullBackOffStatus(pod: Pod, nowMs: number): Status {
 /** A crash loop: Running phase, containers restarting, never Ready. */
 export function crashLoopStatus(pod: Pod, nowMs: number, restarts: number): Status {
   return {
-    ...(structuredClone(pod.status ?? {}) as Status),
+    ...(pod.status as Status | undefined),
     phase: 'Running',
     conditions: withReady(pod, false, nowMs, 'ContainersNotReady'),
     containerStatuses: containers(
@@ -143,7 +143,7 @@ export function crashLoopStatus(pod: Pod, nowMs: number, restarts: number): Stat
 export function failedStatus(pod: Pod, nowMs: number, message: string): Status {
   const now = formatTime(nowMs);
   return {
-    ...(structuredClone(pod.status ?? {}) as Status),
+    ...(pod.status as Status | undefined),
     phase: 'Failed',
     message,
     reason: 'Error',

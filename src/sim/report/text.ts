@@ -148,9 +148,11 @@ export function renderSummary(r: SimResult, opts: SummaryOptions): string {
       : failed === 0
         ? c.green(c.bold(`all ${r.checks.length} checks passed`))
         : c.red(c.bold(`${failed} of ${r.checks.length} checks failed`));
+  const about = r.scenario.description === '' ? [] : [c.dim(wrap(r.scenario.description, 100))];
   return [
     '',
     header,
+    ...about,
     '',
     ...dsTable(r, c),
     '',
@@ -166,4 +168,17 @@ export function renderSummary(r: SimResult, opts: SummaryOptions): string {
     verdict,
     '',
   ].join('\n');
+}
+
+function wrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line !== '' && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.join('\n');
 }

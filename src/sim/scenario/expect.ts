@@ -114,8 +114,8 @@ function parseCheck(r: Reader, key: (typeof CHECKS)[number], v: unknown, p: Path
       const daemonSet = optDs(r, m, p);
       const what =
         key === 'maxUnavailable'
-          ? `never more than ${atMost} pods unavailable during a rollout`
-          : `never more than ${atMost} pods on one node`;
+          ? `never more than ${atMost} pod${atMost === 1 ? '' : 's'} unavailable during a rollout`
+          : `never more than ${atMost} pod${atMost === 1 ? '' : 's'} on one node`;
       return { check: key, daemonSet, atMost, name: `${dsName(daemonSet)}: ${what}` };
     }
     case 'status': {
