@@ -1,0 +1,168 @@
+/**
+ * B3: five DaemonSets on 5k nodes, then node churn: 100 joins and 100 leaves per virtual second
+ * for 60 virtual seconds, in ticks of 100 ms (10 joins and 10 leaves each; leaves take the oldest
+ * nodes). Measures CPU per node event (the whole process, and the controller's share from an
+ * in-process CPU profile of the churn), syncs per node event, and the delay from a node's
+ * arrival to the creation of its pods, in virtual time and in wall time.
+ */
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+import { getTargetNodeName } from '../src/api/pod.js';
+import type { TimedAction } from '../src/sim/scenario/types.js';
+import { argValue } from './lib/child.js';
+import { atMost, cpuMs, info, isQuick, note, percentile, report } from './lib/common.js';
+import { allConverged, benchScenario, mark, runMeasured, type Mark } from './lib/sim.js';
+import { summarise, type CpuProfile } from './profile.js';
+
+const quick = isQuick();
+const nodes = Number(argValue('--nodes') ?? (quick ? 500 : 5000));
+const seconds = Number(argValue('--seconds') ?? (quick ? 5 : 60));
+const tickMs = Number(argValue('--tick') ?? 100);
+const perSecond = 100;
+const CHURN_AT_MS = 10_000;
+const perTick = (perSecond * tickMs) / 1000;
+const loc = { file: 'bench:b3', line: 1, col: 1, path: 'timeline' };
+
+const base = await benchScenario({
+  name: `b3-${nodes}`,
+  nodes,
+  objects: ['logs', 'metrics', 'network', 'storage', 'security'].map((name) => ({ name })),
+  timeLimit: `${CHURN_AT_MS / 1000 + seconds + 120}s`,
+});
+const timeline: TimedAction[] = [];
+let joined = 0;
+let left = 0;
+for (let t = 0; t < seconds * 1000; t += tickMs) {
+  const joins = Array.from({ length: perTick }, () => ({
+    name: `join-${String(++joined).padStart(6, '0')}`,
+    labels: { 'topology.kubernetes.io/zone': ['zone-a', 'zone-b', 'zone-c'][joined % 3]! },
+    taints: [],
+    pods: 110,
+    ready: true,
+  }));
+  timeline.push({ action: 'addNodes', nodes: joins, atMs: CHURN_AT_MS + t, loc });
+  const names = Array.from({ length: perTick }, () => base.nodes[left++]!.name);
+  timeline.push({ action: 'removeNodes', nodes: { names }, atMs: CHURN_AT_MS + t, loc });
+}
+const churnEndMs = CHURN_AT_MS + seconds * 1000;
+const scenario = { ...base, timeline };
+
+const arrival = new Map<string, { virtual: number; wall: number }>();
+const virtualDelays: number[] = [];
+const wallDelays: number[] = [];
+const session = new Session();
+let profile: CpuProfile | undefined;
+let churnEnd: Mark | undefined;
+let syncsAtStart = 0;
+let syncsAtEnd = 0;
+
+const { start, end, sim } = await runMeasured(
+  scenario,
+  CHURN_AT_MS,
+  (s) => s.offset >= churnEndMs && allConverged(s),
+  (s) => {
+    if (s.offset < CHURN_AT_MS) {
+      syncsAtStart = s.controllerSyncs;
+      return;
+    }
+    if (churnEnd === undefined && s.offset >= churnEndMs && allConverged(s)) {
+      churnEnd = mark(s.offset);
+      syncsAtEnd = s.controllerSyncs;
+      session.post('Profiler.stop', (err, r) => {
+        if (err === null) profile = r.profile as unknown as CpuProfile;
+      });
+    }
+  },
+  (s) => {
+    s.world.listen({
+      onNode: (c) => {
+        if (c.old === undefined && c.obj !== undefined && s.offset >= CHURN_AT_MS)
+          arrival.set(c.obj.metadata!.name!, { virtual: s.clock.now(), wall: performance.now() });
+      },
+      onPod: (c) => {
+        if (c.old !== undefined || c.obj === undefined) return;
+        const t = getTargetNodeName(c.obj);
+        const a = 'node' in t ? arrival.get(t.node) : undefined;
+        if (a === undefined) return;
+        virtualDelays.push(s.clock.now() - a.virtual);
+        wallDelays.push(performance.now() - a.wall);
+      },
+    });
+    // Profile the churn only: start just before the first churn instant fires.
+    s.clock.setTimeout(() => {
+      session.connect();
+      session.post('Profiler.enable');
+      session.post('Profiler.setSamplingInterval', { interval: 500 });
+      session.post('Profiler.start');
+    }, CHURN_AT_MS - 1);
+  },
+);
+if (end === undefined || churnEnd === undefined)
+  throw new Error('B3: never converged after the churn');
+const events = joined + left;
+const cpuTotal = churnEnd.cpuMs - start.cpuMs;
+let controllerShare = Number.NaN;
+let areas: Record<string, number> = {};
+if (profile !== undefined) {
+  const s = summarise(profile);
+  areas = Object.fromEntries([...s.byArea].map(([k, v]) => [k, Math.round(v)]));
+  const own = ['controller', 'engine', 'api'].reduce((a, k) => a + (s.byArea.get(k) ?? 0), 0);
+  const attributable = [
+    'controller',
+    'engine',
+    'api',
+    'sim',
+    'cluster/memory',
+    'cluster',
+    'bench',
+  ].reduce((a, k) => a + (s.byArea.get(k) ?? 0), 0);
+  controllerShare = own / attributable;
+  const file = argValue('--profile');
+  if (file !== undefined) writeFileSync(file, JSON.stringify(profile));
+}
+const controllerCpuPerEvent = (cpuTotal * controllerShare) / events;
+const syncs = syncsAtEnd - syncsAtStart;
+note(
+  `B3 ${nodes} nodes, ${events} node events: ${(cpuTotal / events).toFixed(3)} ms CPU per event (process), controller share ${(100 * controllerShare).toFixed(0)}%, ${syncs} syncs`,
+);
+report({
+  id: 'B3',
+  title: `five DaemonSets on ${nodes} nodes, ${perSecond} joins and ${perSecond} leaves per virtual second for ${seconds} s`,
+  quick,
+  figures: [
+    atMost('controller CPU per node event', controllerCpuPerEvent, 'ms', 0.2),
+    info(
+      'whole-process CPU per node event (controller + API server + simulator)',
+      cpuTotal / events,
+      'ms',
+    ),
+    atMost(
+      'controller CPU per virtual second of churn (< 1000 keeps up in real time)',
+      (cpuTotal * controllerShare) / seconds,
+      'ms',
+      1000,
+    ),
+    info('whole-process CPU per virtual second of churn', cpuTotal / seconds, 'ms'),
+    info('wall time for the churn', churnEnd.wallMs - start.wallMs, 'ms'),
+    info('syncs per node event', syncs / events, 'syncs'),
+    info('arrival to pod creation p50 (virtual)', percentile(virtualDelays, 50), 'ms'),
+    info('arrival to pod creation p99 (virtual)', percentile(virtualDelays, 99), 'ms'),
+    info('arrival to pod creation p50 (wall)', percentile(wallDelays, 50), 'ms'),
+    info('arrival to pod creation p99 (wall)', percentile(wallDelays, 99), 'ms'),
+    info('pods created for joined nodes', virtualDelays.length, 'pods'),
+  ],
+  details: {
+    nodes,
+    seconds,
+    tickMs,
+    joins: joined,
+    leaves: left,
+    syncs,
+    cpuMs: cpuTotal,
+    controllerShare,
+    profileSelfMsByArea: areas,
+    converged: sim.observer.allConverged(),
+    cpuAfterChurnToEnd: end.cpuMs - churnEnd.cpuMs,
+    cpuNow: cpuMs(),
+  },
+});

@@ -1,0 +1,129 @@
+/**
+ * Benchmark scenarios on the real simulator: scenario text is generated and parsed with the same
+ * parser `everynode sim` uses (so DaemonSets are defaulted and validated as users' are), and the
+ * Simulation runs the real DaemonSetController with its default options (2 workers, burst 250,
+ * slow start). A Stopwatch marks the wall and CPU time at chosen virtual instants.
+ */
+import { stringify } from 'yaml';
+import { Simulation, type SimResult } from '../../src/sim/runner.js';
+import { parseScenario } from '../../src/sim/scenario/parse.js';
+import type { Scenario } from '../../src/sim/scenario/types.js';
+import { cpuMs } from './common.js';
+
+/** One DaemonSet of a benchmark: its name and rolling-update parameters. */
+export interface BenchDaemonSet {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly maxUnavailable?: string | number;
+  readonly maxSurge?: string | number;
+  readonly image?: string;
+}
+
+/** A DaemonSet manifest as a user would write it (one container, a selector on `app`). */
+export function daemonSetManifest(d: BenchDaemonSet): Record<string, unknown> {
+  const ru: Record<string, unknown> = {};
+  if (d.maxUnavailable !== undefined) ru.maxUnavailable = d.maxUnavailable;
+  if (d.maxSurge !== undefined) ru.maxSurge = d.maxSurge;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: d.name, namespace: d.namespace ?? 'kube-system' },
+    spec: {
+      selector: { matchLabels: { app: d.name } },
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: ru },
+      template: {
+        metadata: { labels: { app: d.name } },
+        spec: {
+          tolerations: [{ operator: 'Exists' }],
+          containers: [
+            {
+              name: 'agent',
+              image: d.image ?? `example/${d.name}:1.0`,
+              resources: { requests: { cpu: '50m', memory: '64Mi' } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** What a benchmark scenario contains. */
+export interface ScenarioOptions {
+  readonly name: string;
+  readonly nodes: number;
+  /** DaemonSets present before the controller starts. */
+  readonly objects?: readonly BenchDaemonSet[];
+  /** Timeline entries as scenario YAML would have them ({at, action, ...}). */
+  readonly timeline?: readonly Record<string, unknown>[];
+  readonly timeLimit?: string;
+  /** Stop once everything converged (default true). */
+  readonly stopWhenConverged?: boolean;
+}
+
+/**
+ * A scenario whose kubelets make pods ready at once (no pull, startup or termination delay) and
+ * report on 1 s boundaries, like the simulator's default kubelet.
+ */
+export async function benchScenario(o: ScenarioOptions): Promise<Scenario> {
+  const doc = {
+    name: o.name,
+    seed: 42,
+    nodes: [{ prefix: 'node-', count: o.nodes, zones: ['zone-a', 'zone-b', 'zone-c'] }],
+    kubelet: { pullDelay: '0s', startupDelay: '0s', terminationDelay: '0s' },
+    objects: (o.objects ?? []).map(daemonSetManifest),
+    timeline: o.timeline ?? [],
+    stop: { converged: o.stopWhenConverged ?? true, timeLimit: o.timeLimit ?? '1h' },
+  };
+  return parseScenario(`bench:${o.name}`, stringify(doc), {
+    loadObjects: () => Promise.reject(new Error('benchmarks reference no files')),
+    resolvePath: (p) => p,
+  });
+}
+
+/** Wall and CPU readings at virtual instants. */
+export interface Mark {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly offsetMs: number;
+}
+
+/** Takes a reading now. */
+export function mark(offsetMs: number): Mark {
+  return { wallMs: performance.now(), cpuMs: cpuMs(), offsetMs };
+}
+
+/**
+ * Runs a simulation (after `setup`, which may register World listeners) and records two readings: the last instant before `startAtMs` (the state
+ * just before the measured action fires) and the first instant at or after it where `done`
+ * holds. Returns both with the run's result.
+ */
+export async function runMeasured(
+  scenario: Scenario,
+  startAtMs: number,
+  done: (sim: Simulation) => boolean,
+  onInstant?: (sim: Simulation) => void,
+  setup?: (sim: Simulation) => void,
+): Promise<{ result: SimResult; start: Mark; end: Mark | undefined; sim: Simulation }> {
+  let start: Mark | undefined;
+  let end: Mark | undefined;
+  const sim = new Simulation(scenario, {
+    onInstant: (s) => {
+      onInstant?.(s);
+      if (s.offset < startAtMs) {
+        start = mark(s.offset);
+        return;
+      }
+      if (end === undefined && done(s)) end = mark(s.offset);
+    },
+  });
+  setup?.(sim);
+  const result = await sim.run();
+  if (start === undefined) throw new Error('the simulation never reached the start instant');
+  return { result, start, end, sim };
+}
+
+/** Every DaemonSet converged (observer ground truth: one available newest pod per eligible node). */
+export function allConverged(sim: Simulation): boolean {
+  return sim.observer.tracks.size > 0 && sim.observer.allConverged();
+}

@@ -1,0 +1,76 @@
+/**
+ * Summarises a V8 .cpuprofile (from `node --cpu-prof` or the inspector): self time by area of the
+ * code (controller, engine, api, memory cluster, simulator, runtime) and the top functions by self
+ * time. Usage: node --import tsx bench/profile.ts <file.cpuprofile> [--top 25]
+ */
+import { readFileSync } from 'node:fs';
+import { argValue } from './lib/child.js';
+
+/** The parts of a .cpuprofile this summary reads. */
+export interface CpuProfile {
+  readonly nodes: readonly {
+    readonly id: number;
+    readonly callFrame: {
+      readonly functionName: string;
+      readonly url: string;
+      readonly lineNumber: number;
+    };
+  }[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+/** The area of the code a script URL belongs to. */
+export function areaOf(url: string, fn: string): string {
+  if (fn === '(garbage collector)') return 'gc';
+  if (fn === '(idle)') return 'idle';
+  if (fn === '(program)') return 'program';
+  const m = /\/src\/(controller|engine|api|cluster\/memory|cluster|sim)\//.exec(url);
+  if (m !== null) return m[1]!;
+  if (url.includes('/bench/')) return 'bench';
+  if (url.includes('node_modules')) return 'dependencies';
+  return 'node runtime';
+}
+
+/** Self time (ms) per area and per function. */
+export function summarise(p: CpuProfile): {
+  totalMs: number;
+  byArea: Map<string, number>;
+  byFunction: Map<string, number>;
+} {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const byArea = new Map<string, number>();
+  const byFunction = new Map<string, number>();
+  let totalMs = 0;
+  for (let i = 0; i < p.samples.length; i++) {
+    const n = byId.get(p.samples[i]!);
+    if (n === undefined) continue;
+    const ms = (p.timeDeltas[i] ?? 0) / 1000;
+    const { functionName, url, lineNumber } = n.callFrame;
+    const area = areaOf(url, functionName);
+    if (area === 'idle') continue;
+    totalMs += ms;
+    byArea.set(area, (byArea.get(area) ?? 0) + ms);
+    const short = url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
+    const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + ms);
+  }
+  return { totalMs, byArea, byFunction };
+}
+
+function main(): void {
+  const file = process.argv[2];
+  if (file === undefined) throw new Error('usage: bench/profile.ts <file.cpuprofile> [--top N]');
+  const top = Number(argValue('--top') ?? 25);
+  const s = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+  const pct = (v: number) => `${((100 * v) / s.totalMs).toFixed(1).padStart(5)}%`;
+  console.log(`busy ${s.totalMs.toFixed(0)} ms (idle excluded)\n\nby area (self time)`);
+  for (const [a, v] of [...s.byArea].sort((x, y) => y[1] - x[1]))
+    console.log(`  ${pct(v)}  ${v.toFixed(0).padStart(7)} ms  ${a}`);
+  console.log(`\ntop ${top} functions (self time)`);
+  for (const [f, v] of [...s.byFunction].sort((x, y) => y[1] - x[1]).slice(0, top))
+    console.log(`  ${pct(v)}  ${v.toFixed(0).padStart(7)} ms  ${f}`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop()!))
+  main();
