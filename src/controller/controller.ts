@@ -5,6 +5,9 @@
  * decides what a DaemonSet needs; that is the engine's job.
  */
 import type { Cluster, KubeObject, ResourceKind } from '../cluster/port.js';
+import { defaultDaemonSet } from '../api/defaults.js';
+import type { DaemonSet } from '../api/types.js';
+import { formatInvalid, validateDaemonSet } from '../api/validation.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { BackoffConfig, Plan, Snapshot } from '../engine/types.js';
 import { FailedPodBackoff, DEFAULT_BACKOFF } from './backoff.js';
@@ -95,6 +98,7 @@ export class DaemonSetController {
   private readonly executor: Executor;
   private readonly handlers: EventHandlers;
   private readonly inf: ControllerInformers;
+  private readonly prepared = new Map<string, { rv: string; source: DaemonSet; ds: DaemonSet }>();
   private workers: Promise<void>[] = [];
   private started = false;
   private counters = { syncErrors: 0, creates: 0, deletes: 0, statusWrites: 0 };
@@ -218,12 +222,14 @@ export class DaemonSetController {
    * not in the cache); rejects with the sync's error. Public so that tests can drive syncs.
    */
   async syncDaemonSet(key: string): Promise<Plan | undefined> {
-    const ds = this.inf.daemonSets.store.get(key);
-    if (ds === undefined) {
+    const cached = this.inf.daemonSets.store.get(key);
+    if (cached === undefined) {
       this.expectations.deleteExpectations(key);
       this.lastPlans.delete(key);
+      this.prepared.delete(key);
       return undefined;
     }
+    const ds = this.prepare(key, cached);
     const ns = ds.metadata?.namespace ?? '';
     const snapshot: Snapshot = {
       ds,
@@ -263,6 +269,30 @@ export class DaemonSetController {
     }
     if (r.error !== undefined) throw r.error;
     return plan;
+  }
+
+  /**
+   * A custom resource comes from kube-apiserver as the user sent it: no apps/v1 defaults and only
+   * the checks its schema can express. Default and validate it here (once per resourceVersion);
+   * an invalid one gets a Warning event naming the fields and is not retried until it changes.
+   * apps/v1 DaemonSets were defaulted and validated by the API server and are used as they are.
+   */
+  private prepare(key: string, cached: DaemonSet): DaemonSet {
+    if (this.dsKind === 'DaemonSet') return cached;
+    const rv = cached.metadata?.resourceVersion ?? '';
+    const hit = this.prepared.get(key);
+    if (hit !== undefined && hit.rv === rv && hit.source === cached) return hit.ds;
+    const ds = defaultDaemonSet(cached);
+    const errors = validateDaemonSet(ds);
+    if (errors.length > 0) {
+      const group = (cached.apiVersion ?? '').split('/')[0] ?? '';
+      const kind = `${cached.kind ?? 'DaemonSet'}${group === '' ? '' : `.${group}`}`;
+      const message = formatInvalid(kind, cached.metadata?.name ?? '', errors);
+      this.recorder.event(cached, 'Warning', 'FailedValidation', message);
+      throw new InvalidDaemonSetError(message);
+    }
+    this.prepared.set(key, { rv, source: cached, ds });
+    return ds;
   }
 
   private async runWorker(id: number): Promise<void> {
