@@ -5,6 +5,7 @@
  *   npm run bench                  full sizes (minutes on a 2-core machine)
  *   npm run bench -- --quick       reduced sizes, under a minute on a quiet machine
  *   npm run bench -- --only B1,B5  a subset
+ *   npm run bench -- --b3-seconds 10  a shorter churn for B3 (default 60 virtual seconds)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,7 @@ const only = (argValue('--only') ?? 'B1,B2,B3,B4,B5')
   .split(',')
   .map((s) => s.trim().toUpperCase())
   .filter((s) => s !== '');
+const b3Seconds = argValue('--b3-seconds');
 const BENCHES: Record<string, { script: string; nodeFlags?: string[] }> = {
   B1: { script: 'b1.ts' },
   B2: { script: 'b2.ts' },
@@ -49,7 +51,10 @@ for (const id of only) {
   try {
     r = await runChild<BenchResult>(join(here, b.script), {
       ...(b.nodeFlags === undefined ? {} : { nodeFlags: b.nodeFlags }),
-      args: quick ? ['--quick'] : [],
+      args: [
+        ...(quick ? ['--quick'] : []),
+        ...(id === 'B3' && b3Seconds !== undefined ? ['--seconds', b3Seconds] : []),
+      ],
     });
   } catch (err) {
     failures++;
@@ -58,7 +63,7 @@ for (const id of only) {
   }
   const record = {
     ...r,
-    command: `npm run bench -- --only ${id}${quick ? ' --quick' : ''}`,
+    command: `npm run bench -- --only ${id}${quick ? ' --quick' : ''}${id === 'B3' && b3Seconds !== undefined ? ` --b3-seconds ${b3Seconds}` : ''}`,
     date: new Date().toISOString(),
     commit,
     machine: machine(),
