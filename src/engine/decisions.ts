@@ -85,8 +85,13 @@ export function buildNodeDecisions(input: DecisionInput): NodeDecision[] {
     if (elig === undefined) continue;
     const pods = input.nodeToPods.get(name);
     let reason: string | undefined;
-    if (!elig.shouldRun) reason = elig.reason;
-    else {
+    if (!elig.shouldRun) {
+      // An ineligible node whose pod this plan removes anyway (the rolling update, say) must not
+      // read as if the pod stays.
+      const deleting = anyActions ? deleteReasons.get(name) : undefined;
+      reason =
+        deleting === undefined ? elig.reason : `${elig.reason}; deleting its pod: ${deleting}`;
+    } else {
       if (anyActions) {
         reason = createReasons.get(name) ?? deleteReasons.get(name) ?? input.notes.get(name);
       }
