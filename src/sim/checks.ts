@@ -169,7 +169,7 @@ export class CheckEvaluator {
       }
       case 'events': {
         let n = 0;
-        for (const e of this.world.events) {
+        for (const e of this.world.events.values()) {
           if (e.reason !== c.reason) continue;
           if (
             c.daemonSet !== undefined &&

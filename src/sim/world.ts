@@ -37,7 +37,9 @@ export class World {
   readonly pods = new Map<string, Pod>();
   readonly daemonSets = new Map<string, DaemonSet>();
   readonly revisions = new Map<string, ControllerRevision>();
-  readonly events: Event[] = [];
+  /** Every Event recorded during the run, by "namespace/name", latest version (aggregated counts);
+   * kept after the API server expires them, so the report and checks see the whole run. */
+  readonly events = new Map<string, Event>();
   /** Pod keys by spec.nodeName (bound pods only). */
   readonly podsByNode = new Map<string, Set<string>>();
   /** Pod keys by controller owner uid. */
@@ -70,7 +72,7 @@ export class World {
     });
     await this.follow<Event>('Event', (c) => {
       if (c.obj === undefined) return;
-      this.events.push(c.obj);
+      this.events.set(keyOf(c.obj), c.obj);
       for (const l of this.listeners) l.onEvent?.(c.obj);
     });
   }

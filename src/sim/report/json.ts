@@ -50,7 +50,7 @@ export function renderJson(r: SimResult): Record<string, unknown> {
     revision: rev.revision,
     hash: rev.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? null,
   }));
-  const events = world.events.map((e) => ({
+  const events = [...world.events.values()].map((e) => ({
     type: e.type,
     reason: e.reason,
     message: e.message,
