@@ -262,9 +262,37 @@ test('trimPod keeps what the engine reads and drops the rest', () => {
   assert.deepEqual(t.spec?.containers, [{ name: 'c', image: 'img' }]);
   assert.equal(t.spec?.volumes, undefined);
   assert.equal(t.spec?.nodeName, 'n1');
-  assert.deepEqual(t.spec?.tolerations, full.spec?.tolerations);
+  // Tolerations, affinity of a bound pod and conditions other than Ready are never read (B4).
+  assert.equal(t.spec?.tolerations, undefined);
   assert.deepEqual(t.status, { phase: 'Running', conditions: full.status?.conditions });
   assert.equal(full.metadata?.managedFields?.length, 1, 'the input is not mutated');
+});
+
+test('trimPod keeps the pin of an unbound pod and only the Ready condition', () => {
+  const affinity = {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['n1'] }] },
+        ],
+      },
+    },
+  };
+  const ready = { type: 'Ready', status: 'False', lastTransitionTime: '2026-01-01T00:00:10Z' };
+  const pod: Pod = {
+    metadata: { name: 'p', namespace: 'default' },
+    spec: { containers: [{ name: 'c' }], affinity, tolerations: [{ operator: 'Exists' }] },
+    status: {
+      phase: 'Pending',
+      startTime: '2026-01-01T00:00:00Z',
+      conditions: [{ type: 'PodScheduled', status: 'True' }, ready],
+    },
+  };
+  const t = trimPod(pod);
+  assert.deepEqual(t.spec, { containers: [{ name: 'c' }], affinity });
+  assert.deepEqual(t.status, { phase: 'Pending', conditions: [ready] });
+  const bound = trimPod({ ...pod, spec: { ...pod.spec!, nodeName: 'n1' } });
+  assert.deepEqual(bound.spec, { containers: [{ name: 'c' }], nodeName: 'n1' });
 });
 
 test('informer: a watch that the server closes at once is not re-opened in a tight loop', async () => {

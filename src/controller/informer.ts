@@ -337,10 +337,13 @@ export const podByNode: IndexFunc<Pod> = (p) => {
 };
 
 /**
- * Drops what the controller never reads from a pod before it is cached: managedFields, the
- * last-applied annotation, container details beyond name and image, volumes, and container
- * statuses. Kept: labels, annotations, ownerReferences, timestamps, nodeName, affinity,
- * tolerations, phase and conditions. The result is still a valid wire-form pod.
+ * Drops what the controller never reads from a pod before it is cached, so that 100k cached pods
+ * stay small (docs/benchmarks.md, B4): managedFields, the last-applied annotation, container
+ * details beyond name and image, volumes and every other spec field except nodeName (and the
+ * pinned affinity while the pod is unbound, which is how its target node is found), status
+ * fields other than phase, and conditions other than Ready (readiness and availability read only
+ * that one). Kept: metadata (labels, annotations, ownerReferences, timestamps), nodeName, phase
+ * and the Ready condition. The result is still a valid wire-form pod.
  */
 export function trimPod(pod: Pod): Pod {
   const { managedFields: _mf, ...metadata } = pod.metadata ?? {};
@@ -352,6 +355,8 @@ export function trimPod(pod: Pod): Pod {
   const spec = pod.spec;
   const slim = (cs: readonly { readonly name: string; readonly image?: string | undefined }[]) =>
     cs.map((c) => ({ name: c.name, ...(c.image === undefined ? {} : { image: c.image }) }));
+  const bound = (spec?.nodeName ?? '') !== '';
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
   const out: Pod = {
     ...(pod.apiVersion === undefined ? {} : { apiVersion: pod.apiVersion }),
     ...(pod.kind === undefined ? {} : { kind: pod.kind }),
@@ -361,14 +366,8 @@ export function trimPod(pod: Pod): Pod {
       : {
           spec: {
             containers: slim(spec.containers ?? []),
-            ...(spec.initContainers === undefined
-              ? {}
-              : { initContainers: slim(spec.initContainers) }),
-            ...(spec.nodeName === undefined ? {} : { nodeName: spec.nodeName }),
-            ...(spec.affinity === undefined ? {} : { affinity: spec.affinity }),
-            ...(spec.tolerations === undefined ? {} : { tolerations: spec.tolerations }),
-            ...(spec.nodeSelector === undefined ? {} : { nodeSelector: spec.nodeSelector }),
-            ...(spec.hostNetwork === undefined ? {} : { hostNetwork: spec.hostNetwork }),
+            ...(bound ? { nodeName: spec.nodeName } : {}),
+            ...(bound || spec.affinity === undefined ? {} : { affinity: spec.affinity }),
           },
         }),
     ...(pod.status === undefined
@@ -376,8 +375,7 @@ export function trimPod(pod: Pod): Pod {
       : {
           status: {
             ...(pod.status.phase === undefined ? {} : { phase: pod.status.phase }),
-            ...(pod.status.conditions === undefined ? {} : { conditions: pod.status.conditions }),
-            ...(pod.status.startTime === undefined ? {} : { startTime: pod.status.startTime }),
+            ...(ready === undefined ? {} : { conditions: [ready] }),
           },
         }),
   };
