@@ -82,7 +82,12 @@ export class Transport {
     const headers = { ...(opts.headers as Record<string, string>) };
     headers['User-Agent'] = this.userAgent;
     headers.Accept = 'application/json';
-    if (req.body !== undefined) headers['Content-Type'] = req.contentType ?? 'application/json';
+    if (req.body !== undefined) {
+      headers['Content-Type'] = req.contentType ?? 'application/json';
+      // An explicit length, not chunked encoding: after a chunked DELETE body kube-apiserver
+      // answered the next request on the same keep-alive connection with a bare 400.
+      headers['Content-Length'] = String(Buffer.byteLength(JSON.stringify(req.body)));
+    }
     opts.headers = headers;
     if (timeoutMs !== undefined) opts.timeout = timeoutMs;
     return opts;
