@@ -87,6 +87,10 @@ export async function startWatch<T extends KubeObject>(
     lines.on('close', () => {
       finish();
     });
+    // destroy() (from stop, or after an ERROR event) emits 'close' but not 'end'.
+    res.on('close', () => {
+      finish();
+    });
   });
   // Nobody may be awaiting done yet; keep an unobserved rejection from crashing the process.
   done.catch(() => undefined);
