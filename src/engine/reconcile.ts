@@ -22,6 +22,7 @@ import { rollingUpdate } from './rollingupdate.js';
 import { computeStatus, statusChanged, statusRequeueAfterMs } from './status.js';
 import type {
   HistoryPlan,
+  NodeDecision,
   Plan,
   PlanEvent,
   PodCreate,
@@ -326,17 +327,25 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     deleteRevisions: [...hist.deleteDuplicates, ...cleanup],
     oldRevisions: hist.old.filter((r) => !cleaned.has(r.metadata?.name ?? '')).map(toRef),
   };
-  return {
-    dsKey: objectKey(ds),
-    skip: null,
-    nodes: buildNodeDecisions({
+  // Per-node decisions are for `everynode plan` and inspection; a live sync never reads them, and
+  // building them was a sixth of a steady-state sync over 10k nodes (B5), so they are built on
+  // first read. Their inputs are final here and never change afterwards.
+  let decisions: NodeDecision[] | undefined;
+  const decide = (): NodeDecision[] =>
+    buildNodeDecisions({
       ...common,
       nodeToPods: ctx.nodeToPods,
       creates: w.creates,
       deletes: w.deletes,
       notes: w.notes,
       ...(nodeState ? { nodeState } : {}),
-    }),
+    });
+  return {
+    dsKey: objectKey(ds),
+    skip: null,
+    get nodes(): NodeDecision[] {
+      return (decisions ??= decide());
+    },
     claims: [...podClaim.actions, ...revClaim.actions],
     history,
     creates: w.creates,
