@@ -84,6 +84,11 @@ export async function startWatch<T extends KubeObject>(
     res.on('error', (e) => {
       finish(e);
     });
+    // readline re-emits its input's errors (ECONNRESET when the apiserver goes away); without a
+    // listener that is an unhandled 'error' event and the whole process dies.
+    lines.on('error', (e) => {
+      finish(e);
+    });
     lines.on('close', () => {
       finish();
     });
