@@ -68,7 +68,7 @@ describe('e2e: nodes, labels, taints, failed pods', { skip: skipReason }, () => 
           createNode(extra);
           await waitRolledOut(mode, ns, 'every', [...base, extra], 'registry.invalid/agent:1');
           deleteNode(extra);
-          await waitRolledOut(mode, ns, 'every', base, 'registry.invalid/agent:1');
+          await waitRolledOut(mode, ns, 'every', base, 'registry.invalid/agent:1', 90_000, [extra]);
         } finally {
           deleteNode(extra);
         }

@@ -86,7 +86,7 @@ describe('e2e: rolling updates, OnDelete, rollback', { skip: skipReason }, () =>
       });
 
       test('a rolling update with maxUnavailable=2 never has more than 2 nodes down', async () => {
-        const rec = new PodRecorder(ns, nodes);
+        const rec = new PodRecorder(ns, 'unavail', nodes);
         await rec.start();
         try {
           createDs(dsManifest(mode, ns, 'unavail', { maxUnavailable: 2, minReadySeconds: 1 }));
@@ -103,7 +103,7 @@ describe('e2e: rolling updates, OnDelete, rollback', { skip: skipReason }, () =>
       });
 
       test('a rolling update with maxSurge=1 keeps a ready pod on every node', async () => {
-        const rec = new PodRecorder(ns, nodes);
+        const rec = new PodRecorder(ns, 'surge', nodes);
         await rec.start();
         try {
           createDs(

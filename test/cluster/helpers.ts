@@ -200,7 +200,8 @@ export function nodeOf(p: Pod): string | undefined {
 
 /**
  * Waits until the DaemonSet runs one Ready pod of `image` on exactly `nodes` and its status says
- * so (observed generation current, every counter equal to the node count). Returns the pods.
+ * so (observed generation current, every counter equal to the node count). Pods on the `gone`
+ * (deleted) nodes are left out. Returns the pods.
  */
 export async function waitRolledOut(
   mode: Mode,
@@ -209,12 +210,14 @@ export async function waitRolledOut(
   nodes: readonly string[],
   image: string,
   timeoutMs = 90_000,
+  gone: readonly string[] = [],
 ): Promise<Pod[]> {
   let detail = '';
   return waitUntil(
     `${ns}/${name} runs ${image} on ${nodes.join(',')}`,
     async () => {
-      const pods = await livePods(ns, name);
+      // Pods of deleted nodes are kube-controller-manager's PodGC's to remove (after 40 s).
+      const pods = (await livePods(ns, name)).filter((p) => !gone.includes(nodeOf(p) ?? ''));
       const on = pods.map((p) => nodeOf(p) ?? '?').sort();
       const ds = await getDs(mode, ns, name);
       const s = ds.status;
@@ -293,7 +296,7 @@ interface Seen {
 }
 
 /**
- * Watches a namespace's pods and, after every event, counts per node the pods that are not
+ * Watches one DaemonSet's pods (label app=<name>) and, after every event, counts per node the pods that are not
  * terminating and the Ready ones, so that rollout invariants are checked at every step instead
  * of at a few samples: the most nodes ever without a Ready pod, the most pods ever on one node,
  * and every pod UID ever created.
@@ -310,16 +313,18 @@ export class PodRecorder {
 
   constructor(
     private readonly ns: string,
+    private readonly app: string,
     private readonly nodes: readonly string[],
   ) {}
 
   /** Lists, then watches from the list's version. */
   async start(): Promise<void> {
-    const l = await api().list<Pod>('Pod', { namespace: this.ns });
+    const labelSelector = `app=${this.app}`;
+    const l = await api().list<Pod>('Pod', { namespace: this.ns, labelSelector });
     for (const p of l.items) this.see(p, false);
     this.watch = await api().watch<Pod>(
       'Pod',
-      { namespace: this.ns, resourceVersion: l.resourceVersion },
+      { namespace: this.ns, labelSelector, resourceVersion: l.resourceVersion },
       (ev) => {
         if (ev.type === 'BOOKMARK') return;
         this.see(ev.object, ev.type === 'DELETED');
