@@ -165,24 +165,13 @@ export function desiredNodeCounts(
   return { budget: resolveBudget(input.ds, desired), emptyNodesAdded: added };
 }
 
-/**
- * Every node of the map plus every node that should run a pod and has none, in map order. The
- * result lists are put in node-name order at the end (byNode), which gives the same plan as
- * visiting nodes in that order, without sorting every node on every sync (B5: the sort of 10k
- * names was the largest part of a steady-state rolling update).
- */
+/** The map with an empty entry for every node that should run a pod and has none, in node order. */
 function nodeStates(input: RollingUpdateInput, emptyNodesAdded: readonly string[]): NodeState[] {
+  const entries = new Map<string, readonly Pod[]>(input.nodeToPods);
+  for (const name of emptyNodesAdded) entries.set(name, []);
   const generation = templateGenerationOf(input.ds);
-  const states: NodeState[] = [];
-  for (const [name, pods] of input.nodeToPods)
-    states.push(classify(name, pods, input.hash, generation));
-  for (const name of emptyNodesAdded) states.push(classify(name, [], input.hash, generation));
-  return states;
-}
-
-/** Sorts in place by node name (compareNodeNames); node names in one list are unique. */
-function byNode<T extends { readonly node: string }>(xs: T[]): T[] {
-  return xs.length > 1 ? xs.sort((a, b) => compareNodeNames(a.node, b.node)) : xs;
+  const names = [...entries.keys()].sort(compareNodeNames);
+  return names.map((n) => classify(n, entries.get(n) ?? [], input.hash, generation));
 }
 
 function maxUnavailableMode(run: Run, states: readonly NodeState[]): RollingUpdateResult {
@@ -211,10 +200,9 @@ function maxUnavailableMode(run: Run, states: readonly NodeState[]): RollingUpda
       }
     }
   }
-  byNode(deletes);
   // The count is order-independent (upstream's in-loop "budget used up" check only ever drops
   // candidates that the final count would not reach); only the choice among them is the policy's.
-  for (const c of run.choose('maxUnavailable', byNode(candidates), max - numUnavailable)) {
+  for (const c of run.choose('maxUnavailable', candidates, max - numUnavailable)) {
     deletes.push({
       pod: c.oldPod,
       node: c.node,
@@ -285,17 +273,15 @@ function surgeMode(run: Run, states: readonly NodeState[]): RollingUpdateResult 
   }
   // Remove pods from nodes the DaemonSet is leaving only while more are available than desired,
   // so that availability holds when constraints move (upstream keeps list order; ours is by name).
-  byNode(creates);
-  byNode(deletes);
   const deletable = numAvailable - desired;
-  for (const p of byNode(shouldNotRun).slice(0, Math.max(0, deletable))) {
+  for (const p of shouldNotRun.slice(0, Math.max(0, deletable))) {
     deletes.push({
       ...p,
       source: 'rollingUpdate',
       reason: `node no longer eligible and more pods available (${numAvailable}) than desired (${desired})`,
     });
   }
-  for (const c of run.choose('surge', byNode(candidates), maxSurge - numSurge)) {
+  for (const c of run.choose('surge', candidates, maxSurge - numSurge)) {
     creates.push({
       node: c.node,
       reason: `surge: new pod beside the available old pod (maxSurge ${maxSurge})`,
