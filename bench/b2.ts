@@ -105,8 +105,8 @@ async function main(): Promise<void> {
         ? atMost(`rolling update, ${label}, ${nodes} nodes`, d.wallMs, 'ms', 3000)
         : info(`rolling update, ${label}, ${nodes} nodes`, d.wallMs, 'ms'),
       info(`CPU, ${label}`, d.cpuMs, 'ms'),
-      info(`virtual duration, ${label}`, d.virtualMs, 'ms'),
-      info(`most nodes without an available pod, ${label}`, d.maxUnavailableSeen, 'nodes'),
+      info(`syncs, ${label}`, d.syncs, 'syncs'),
+      info(`controller writes, ${label}`, d.controllerWrites, 'writes'),
     );
   }
   report({

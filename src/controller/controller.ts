@@ -6,7 +6,7 @@
  */
 import type { Cluster, KubeObject, ResourceKind } from '../cluster/port.js';
 import { defaultDaemonSet } from '../api/defaults.js';
-import type { DaemonSet } from '../api/types.js';
+import type { DaemonSet, Pod } from '../api/types.js';
 import { formatInvalid, validateDaemonSet } from '../api/validation.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { BackoffConfig, Plan, Snapshot } from '../engine/types.js';
@@ -15,7 +15,12 @@ import type { Clock } from './clock.js';
 import { DEFAULT_BURST_REPLICAS, Executor } from './executor.js';
 import { ControllerExpectations } from './expectations.js';
 import { EventHandlers } from './handlers.js';
-import { INDEX_NAMESPACE, type ReflectorBackoff } from './informer.js';
+import {
+  INDEX_CONTROLLER_UID,
+  INDEX_NAMESPACE,
+  INDEX_ORPHAN_NAMESPACE,
+  type ReflectorBackoff,
+} from './informer.js';
 import {
   allInformers,
   cachesOf,
@@ -234,7 +239,7 @@ export class DaemonSetController {
     const snapshot: Snapshot = {
       ds,
       nodes: this.inf.nodes.store.list(),
-      pods: this.inf.pods.store.byIndex(INDEX_NAMESPACE, ns),
+      pods: this.claimablePods(ds),
       revisions: this.inf.revisions.store.byIndex(INDEX_NAMESPACE, ns),
       now: this.opts.clock.now(),
       backoff: this.backoff.snapshot(),
@@ -326,6 +331,17 @@ export class DaemonSetController {
         this.queue.done(key);
       }
     }
+  }
+
+  /**
+   * The pods a sync may claim: those this DaemonSet controls and the orphans of its namespace
+   * (claimObjects ignores pods another controller owns), from indexes instead of a namespace scan.
+   */
+  private claimablePods(ds: DaemonSet): Pod[] {
+    const store = this.inf.pods.store;
+    const owned = store.byIndex(INDEX_CONTROLLER_UID, ds.metadata?.uid ?? '');
+    const orphans = store.byIndex(INDEX_ORPHAN_NAMESPACE, ds.metadata?.namespace ?? '');
+    return orphans.length === 0 ? owned : owned.concat(orphans);
   }
 
   private lookup(

@@ -330,6 +330,17 @@ export const byControllerUID: IndexFunc<KubeObject> = (o) => {
   return ref === undefined ? [] : [ref.uid];
 };
 
+/** Index name of orphans (no controller reference) by namespace; see orphansByNamespace. */
+export const INDEX_ORPHAN_NAMESPACE = 'orphanNamespace';
+
+/**
+ * Index of objects without a controller reference, by namespace: with the controller-UID index it
+ * gives a sync every pod it may claim (its own and the orphans it may adopt) without scanning the
+ * namespace (B3: five DaemonSets in one namespace made each sync read every DaemonSet's pods).
+ */
+export const orphansByNamespace: IndexFunc<KubeObject> = (o) =>
+  getControllerOf(o) === undefined ? [o.metadata?.namespace ?? ''] : [];
+
 /** Index pods by target node: spec.nodeName, else the node the affinity pins them to. */
 export const podByNode: IndexFunc<Pod> = (p) => {
   const t = getTargetNodeName(p);
