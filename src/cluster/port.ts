@@ -116,7 +116,12 @@ export interface Cluster {
   update<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T>;
   /** Writes only status (the status subresource); spec and metadata changes are ignored. */
   updateStatus<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T>;
-  patch<T extends KubeObject>(kind: ResourceKind, namespace: string, name: string, patch: Patch): Promise<T>;
+  patch<T extends KubeObject>(
+    kind: ResourceKind,
+    namespace: string,
+    name: string,
+    patch: Patch,
+  ): Promise<T>;
   delete(kind: ResourceKind, namespace: string, name: string, opts?: DeleteOptions): Promise<void>;
 }
 
