@@ -14,6 +14,7 @@ import {
   node,
   pod,
   rejectsWith,
+  retryOnConflict,
   rvOf,
   withTarget,
   type MakeCluster,
@@ -181,16 +182,21 @@ export function crudTests(make: MakeCluster): void {
           listed.items.map((n) => n.metadata?.name),
           [name],
         );
+        // Each write reads the node afresh: a real cluster's controllers write new Nodes too.
         const cond = { type: 'Ready', status: 'True' };
-        const withStatus = await cluster.updateStatus<Node>('Node', {
-          ...got,
-          status: { conditions: [cond] },
-        });
+        const withStatus = await retryOnConflict(async () =>
+          cluster.updateStatus<Node>('Node', {
+            ...(await cluster.get<Node>('Node', '', name)),
+            status: { conditions: [cond] },
+          }),
+        );
         assert.equal(withStatus.status?.conditions?.[0]?.status, 'True');
-        const ignored = await cluster.update<Node>('Node', {
-          ...withStatus,
-          status: { conditions: [] },
-        });
+        const ignored = await retryOnConflict(async () =>
+          cluster.update<Node>('Node', {
+            ...(await cluster.get<Node>('Node', '', name)),
+            status: { conditions: [] },
+          }),
+        );
         assert.equal(ignored.status?.conditions?.[0]?.status, 'True');
       } finally {
         await cluster.delete('Node', '', name).catch(() => undefined);

@@ -89,6 +89,22 @@ export async function rejectsWith<E extends ClusterError>(
   assert.fail(`expected ${cls.name}, but the call succeeded`);
 }
 
+/**
+ * Runs a read-modify-write until it is not refused with Conflict (a few tries), as clients do for
+ * objects that others write too: on a real cluster kube-controller-manager annotates and taints
+ * every new Node (ttl, node-lifecycle) right after it is created.
+ */
+export async function retryOnConflict<R>(write: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof ClusterError && err.code === 409) || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
+}
+
 /** True when get says NotFound. */
 export async function isGone(
   c: Cluster,
@@ -106,6 +122,13 @@ export async function isGone(
 }
 
 const IMAGE = 'registry.k8s.io/pause:3.9';
+
+/**
+ * A scheduler name no scheduler serves: on a real cluster kube-scheduler would otherwise bind
+ * the suite's unbound pods (and kwok then run them), changing what the tests wrote. Adapters
+ * without a scheduler ignore it.
+ */
+export const UNSCHEDULED = 'everynode-conformance-unscheduled';
 
 /** A Lease: the simplest namespaced kind with optimistic concurrency. */
 export function lease(ns: string, name: string, holder = 'a'): Lease {
@@ -129,6 +152,7 @@ export function pod(
     metadata: { name, namespace: ns, labels: opts.labels ?? { app: 'conf' } },
     spec: {
       containers: [{ name: 'c', image: IMAGE }],
+      schedulerName: UNSCHEDULED,
       ...(opts.nodeName !== undefined ? { nodeName: opts.nodeName } : {}),
     },
   };
