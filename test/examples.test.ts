@@ -172,3 +172,20 @@ test('CLI: -o json prints one object with the documented keys', () => {
     [false],
   );
 });
+
+test('CLI: piped output has no colour codes even when CI is set; FORCE_COLOR=1 turns them on', () => {
+  // picocolors' own default colours whenever CI is set; the first CI run failed on exactly that.
+  const env: NodeJS.ProcessEnv = { ...process.env, EVERYNODE_FROM_SOURCE: '1', CI: 'true' };
+  delete env.NO_COLOR;
+  delete env.FORCE_COLOR;
+  const args = ['bin/everynode.js', 'sim', `${fixtures}/failing-check.yaml`];
+  const plain = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env });
+  assert.equal(plain.status, 1, plain.stderr);
+  assert.ok(!plain.stdout.includes('\u001b['), 'escape codes in piped output');
+  const forced = spawnSync(process.execPath, [...args, '--no-progress'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...env, FORCE_COLOR: '1' },
+  });
+  assert.ok(forced.stdout.includes('\u001b['), 'FORCE_COLOR=1 should colour');
+});

@@ -3,6 +3,7 @@
  * line, with `level`, `time`, `msg` and the bindings such as the DaemonSet key `ds`) unless a human
  * is reading a terminal, in which case pino-pretty formats them.
  */
+import { isTerminal } from './output.js';
 import { createRequire } from 'node:module';
 import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
 import type { Logger } from '../controller/logger.js';
@@ -62,7 +63,7 @@ function prettyStream(colorize: boolean): DestinationStream | undefined {
  * asks for it, or is unset and the destination is a terminal; JSON in every other case.
  */
 export function createLogger(opts: LoggingOptions = {}): { logger: Logger; flush: () => void } {
-  const tty = opts.tty ?? process.stdout.isTTY;
+  const tty = opts.tty ?? isTerminal(process.stdout);
   const wantPretty = opts.format === 'text' || (opts.format === undefined && tty);
   const dest =
     opts.destination ??

@@ -8,14 +8,28 @@ import { stringify } from 'yaml';
 /** The colour functions in use; each is the identity when colour is off. */
 export type Colors = ReturnType<typeof pc.createColors>;
 
-/** Colours for a stream: on only for a TTY, and off when NO_COLOR is set or FORCE_COLOR=0. */
-export function colorsFor(stream: { readonly isTTY?: boolean }): Colors {
+/**
+ * Whether to colour a stream: on only for a TTY (or when FORCE_COLOR asks), off when NO_COLOR is
+ * set or FORCE_COLOR=0. Decided here rather than by picocolors' default, which also turns colour
+ * on whenever a `CI` variable is set, and so wrote escape codes into piped output and log files.
+ */
+export function colorEnabled(stream: { readonly isTTY?: boolean }): boolean {
   const env = process.env;
-  const enabled =
+  return (
     env.NO_COLOR === undefined &&
     env.FORCE_COLOR !== '0' &&
-    (stream.isTTY === true || (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== ''));
-  return pc.createColors(enabled);
+    (isTerminal(stream) || (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== ''))
+  );
+}
+
+/** Whether a stream is a terminal. Node types `isTTY` as boolean, but a pipe leaves it undefined. */
+export function isTerminal(stream: { readonly isTTY?: boolean }): boolean {
+  return stream.isTTY === true;
+}
+
+/** Colours for a stream (see colorEnabled); each function is the identity when colour is off. */
+export function colorsFor(stream: { readonly isTTY?: boolean }): Colors {
+  return pc.createColors(colorEnabled(stream));
 }
 
 /** A cell: plain text, or text with a style applied after the column widths are measured. */

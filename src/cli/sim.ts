@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
+import { colorEnabled, isTerminal } from './output.js';
 import { loadObjects } from './load.js';
 import { parseScenario } from '../sim/scenario/parse.js';
 import { ScenarioError } from '../sim/scenario/source.js';
@@ -78,10 +79,12 @@ export async function runSim(file: string, flags: SimFlags): Promise<SimResult> 
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  const tty = process.stdout.isTTY;
+  // A terminal gets live progress, pacing and colour; a pipe or file gets plain text.
+  const tty = isTerminal(process.stdout);
+  const color = colorEnabled(process.stdout);
   const text = flags.output === 'text';
   const speed = speedFlag ?? (tty && text ? scenario.speed : 0);
-  const progress = text && flags.progress ? new Progress(process.stdout, tty) : undefined;
+  const progress = text && flags.progress ? new Progress(process.stdout, tty, color) : undefined;
   const sim = new Simulation(scenario, {
     ...(seed === undefined ? {} : { seed }),
     speed,
@@ -104,9 +107,7 @@ export async function runSim(file: string, flags: SimFlags): Promise<SimResult> 
     progress?.end();
   }
   process.stdout.write(
-    text
-      ? renderSummary(result, { color: tty })
-      : `${JSON.stringify(renderJson(result), null, 2)}\n`,
+    text ? renderSummary(result, { color }) : `${JSON.stringify(renderJson(result), null, 2)}\n`,
   );
   if (result.checks.some((c) => !c.passed)) process.exitCode = 1;
   return result;

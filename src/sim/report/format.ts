@@ -4,9 +4,12 @@ import pc from 'picocolors';
 /** A colour set that is either real or a no-op (for pipes and files). */
 export type Colors = ReturnType<typeof pc.createColors>;
 
-/** Colours on or off. */
+/**
+ * Colours on or off. Always an explicit boolean: picocolors' own default (used when the argument
+ * is undefined) turns colour on whenever a `CI` variable is set, even into a pipe.
+ */
 export function colors(enabled: boolean): Colors {
-  return pc.createColors(enabled);
+  return pc.createColors((enabled as boolean | undefined) === true);
 }
 
 // Visible width: strip ANSI colour codes before measuring.

@@ -41,8 +41,9 @@ export class Progress {
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly tty: boolean,
+    color: boolean = tty,
   ) {
-    this.c = colors(tty);
+    this.c = colors(color);
     this.log = tty ? createLogUpdate(out) : undefined;
   }
 
