@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -99,8 +99,11 @@ test('expectKind accepts both DaemonSet apiVersions and rejects others', () => {
   );
 });
 
-test('loadObjects reads files and "-" from the given stdin', async () => {
+test('loadObjects reads files and "-" from the given stdin', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'everynode-load-'));
+  t.after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const file = join(dir, 'n.yaml');
   writeFileSync(file, 'apiVersion: v1\nkind: Node\nmetadata: {name: a}\n');
   assert.equal((await loadObjects(file)).length, 1);

@@ -2,10 +2,10 @@
 // formats, and its errors on bad files (exit code 2, a message naming the file, no stack trace).
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return --
    the documents under test are parsed JSON and YAML; the assertions check their shape. */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -16,6 +16,10 @@ import type { PlanInput } from '../../src/cli/plan.js';
 const root = new URL('../..', import.meta.url).pathname;
 const ex = (f: string): string => join(root, 'examples', 'plan', f);
 const tmp = mkdtempSync(join(tmpdir(), 'everynode-plan-'));
+// Removed once every test in the file has finished, pass or fail.
+after(() => {
+  rmSync(tmp, { recursive: true, force: true });
+});
 const NOW = ['--now', '2026-11-28T21:00:00Z'];
 const ALL = [
   '--nodes',

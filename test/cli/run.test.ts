@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { DaemonSet, Pod } from '../../src/api/types.js';
 import { MemoryCluster } from '../../src/cluster/memory/index.js';
 import { UnavailableError, type Cluster } from '../../src/cluster/port.js';
@@ -242,6 +242,10 @@ function run(args: string[]): Spawned {
 
 describe('everynode run (spawned)', { concurrency: true }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'everynode-run-'));
+  // Removed after the suite's last test, pass or fail.
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
   const dsFile = join(dir, 'ds.yaml');
   writeFileSync(dsFile, JSON.stringify({ ...dsFoo(), apiVersion: CRD }));
 
