@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { copyJson, deepFreeze } from './names.js';
+
+/** JSON-like values with what a caller may leave in: undefined, NaN, Infinity, -0, Dates. */
+const loose = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small' },
+    fc.constant(null),
+    fc.constant(undefined),
+    fc.boolean(),
+    fc.string(),
+    fc.double(),
+    fc.constant(-0),
+    fc.integer(),
+    fc.date({ noInvalidDate: true }),
+    fc.array(tie('value')),
+    fc.dictionary(fc.oneof(fc.string(), fc.constant('__proto__')), tie('value')),
+  ),
+})).value;
+
+test('copyJson gives what a JSON round trip gives', () => {
+  fc.assert(
+    fc.property(loose, (v) => {
+      const viaJson: unknown = v === undefined ? undefined : JSON.parse(JSON.stringify(v));
+      assert.deepStrictEqual(copyJson(v), viaJson);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('copyJson shares what the memory cluster froze and copies everything else', () => {
+  const stored = deepFreeze({ labels: { app: 'a' }, containers: [{ name: 'c', image: 'i' }] });
+  const theirs = Object.freeze({ when: undefined, at: new Date(0) });
+  const input = { spec: stored, mine: { n: 1 }, theirs };
+  const out = copyJson(input);
+  assert.equal(out.spec, stored, 'a stored sub-tree is shared');
+  assert.notEqual(out.mine, input.mine, 'a caller object is copied');
+  assert.notEqual(out.theirs, theirs, 'an object the caller froze is copied');
+  assert.deepEqual(out.theirs, { at: '1970-01-01T00:00:00.000Z' });
+  input.mine.n = 2;
+  assert.equal(out.mine.n, 1);
+});
+
+test('copyJson of a stored object gives a new root the registry may write to', () => {
+  const stored = deepFreeze({ metadata: { name: 'x' }, spec: { a: 1 } });
+  const out = copyJson(stored) as { metadata: unknown; spec: unknown; status?: unknown };
+  assert.notEqual(out, stored);
+  assert.equal(out.spec, stored.spec);
+  out.status = {};
+  assert.deepEqual(Object.keys(out), ['metadata', 'spec', 'status']);
+});
+
+test('copyJson fails on a cycle or a BigInt as JSON.stringify does (TypeError)', () => {
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.throws(() => copyJson(cyclic), TypeError);
+  assert.throws(() => copyJson({ n: 1n }), TypeError);
+});
