@@ -1,5 +1,7 @@
 /**
- * `npm run cluster:up -- [--nodes N] [--upstream-daemonset-controller] [--no-api-limits]`
+ * `npm run cluster:up -- [--nodes N] [--upstream-daemonset-controller] [--no-api-limits]
+ *   [--kube-api-qps Q --kube-api-burst B] [--scheduler-api-qps Q --scheduler-api-burst B]
+ *   [--audit-policy FILE]`
  *
  * Starts a real control plane on 127.0.0.1 from the binaries build.sh put in the cache: etcd,
  * kube-apiserver, kube-controller-manager (built-in DaemonSet controller off unless
@@ -7,11 +9,14 @@
  * they are Ready and untainted and the default service account exists, and prints
  * `KUBECONFIG=<path>` as the last line on stdout. Progress goes to stderr. Refuses (exit 1) while
  * a cluster started by an earlier `up` is still running. See docs/real-cluster.md.
+ *
+ * The client-limit and audit options exist for the side-by-side benchmark
+ * (docs/dev/bench-cluster.md); left out, each component keeps its own defaults.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   type ClusterState,
@@ -37,8 +42,42 @@ const { values: args } = parseArgs({
     'upstream-daemonset-controller': { type: 'boolean', default: false },
     'no-api-limits': { type: 'boolean', default: false },
     timeout: { type: 'string', default: '180' },
+    // Client-side rate limits of kube-controller-manager and kube-scheduler; unset = their defaults
+    // (kcm 20/30, scheduler 50/100), so that nothing changes for callers that do not ask.
+    'kube-api-qps': { type: 'string' },
+    'kube-api-burst': { type: 'string' },
+    'scheduler-api-qps': { type: 'string' },
+    'scheduler-api-burst': { type: 'string' },
+    // An audit policy file: the apiserver then writes JSON audit events to logs/audit.log.
+    'audit-policy': { type: 'string' },
   },
 });
+/** `--flag=value` for each option given, nothing for those left out. */
+function passFlags(pairs: readonly (readonly [string, string | undefined])[]): string[] {
+  const out: string[] = [];
+  for (const [flag, value] of pairs) {
+    if (value === undefined) continue;
+    if (!(Number(value) > 0)) {
+      console.error(`${flag} must be a positive number, got ${value}`);
+      process.exit(2);
+    }
+    out.push(`${flag}=${value}`);
+  }
+  return out;
+}
+const kcmLimits = passFlags([
+  ['--kube-api-qps', args['kube-api-qps']],
+  ['--kube-api-burst', args['kube-api-burst']],
+]);
+const schedulerLimits = passFlags([
+  ['--kube-api-qps', args['scheduler-api-qps']],
+  ['--kube-api-burst', args['scheduler-api-burst']],
+]);
+const auditPolicy = args['audit-policy'] === undefined ? undefined : resolve(args['audit-policy']);
+if (auditPolicy !== undefined && !existsSync(auditPolicy)) {
+  console.error(`--audit-policy: no such file ${auditPolicy}`);
+  process.exit(2);
+}
 const nodeCount = Number(args.nodes);
 if (!Number.isInteger(nodeCount) || nodeCount < 0 || nodeCount > 5000) {
   console.error(`--nodes must be an integer from 0 to 5000, got ${args.nodes ?? ''}`);
@@ -225,6 +264,14 @@ try {
           '--enable-priority-and-fairness=false',
         ]
       : []),
+    ...(auditPolicy === undefined
+      ? []
+      : [
+          `--audit-policy-file=${auditPolicy}`,
+          `--audit-log-path=${join(logs, 'audit.log')}`,
+          '--audit-log-format=json',
+          '--audit-log-maxsize=0',
+        ]),
   ]);
   let lastReadyz = '';
   await waitFor(
@@ -259,11 +306,13 @@ try {
     args['upstream-daemonset-controller']
       ? '--controllers=*'
       : '--controllers=*,-daemonset-controller',
+    ...kcmLimits,
   ]);
   const scheduler = start('kube-scheduler', 'kube-scheduler', [
     ...kcmArgs(kubeconfig),
     `--secure-port=${ports.scheduler}`,
     `--cert-dir=${join(dir, 'pki', 'scheduler')}`,
+    ...schedulerLimits,
   ]);
   const kwok = start('kwok', 'kwok', [
     `--kubeconfig=${kubeconfig}`,

@@ -1,0 +1,155 @@
+/**
+ * What the side-by-side benchmark measures besides wall time: process CPU from /proc/<pid>/stat
+ * and API requests from kube-apiserver's audit log, attributed to a client by its user agent.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+let ticks: number | undefined;
+function clockTicks(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+/** CPU seconds (user + system) a live process has used; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command: state is field 3, utime 14 and stime 15 overall.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / clockTicks();
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of each named process at one instant. */
+export function sampleCpu(pids: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const s = cpuSeconds(pid);
+    if (s !== undefined) out[name] = s;
+  }
+  return out;
+}
+
+/** Per-process CPU seconds between two samples (processes present in both only). */
+export function cpuDelta(
+  from: Readonly<Record<string, number>>,
+  to: Readonly<Record<string, number>>,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, v] of Object.entries(to)) {
+    const f = from[name];
+    if (f !== undefined) out[name] = Math.round((v - f) * 100) / 100;
+  }
+  return out;
+}
+
+/**
+ * The audit policy: metadata of every request except Leases (kwok renews one per node every few
+ * seconds, and no DaemonSet controller touches them) and health probes. RequestReceived is left
+ * out so that a request logs once: at ResponseComplete, or at ResponseStarted for a watch.
+ */
+export const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    resources:
+      - group: coordination.k8s.io
+        resources: [leases]
+  - level: None
+    nonResourceURLs: ['/healthz*', '/readyz*', '/livez*']
+  - level: Metadata
+`;
+
+/** Writes the audit policy to `file` and returns the path. */
+export function writeAuditPolicy(file: string): string {
+  writeFileSync(file, AUDIT_POLICY);
+  return file;
+}
+
+/** Which client made a request, from its user agent. */
+export function actorOf(userAgent: string): string {
+  if (userAgent.startsWith('everynode-bench/')) return 'bench';
+  if (userAgent.startsWith('everynode/')) return 'everynode';
+  if (userAgent.includes('kube-controller-manager')) {
+    if (userAgent.endsWith('/daemon-set-controller')) return 'upstream-ds';
+    if (userAgent.endsWith('/shared-informers')) return 'kcm-shared-informers';
+    return 'kcm-other';
+  }
+  if (userAgent.includes('kube-scheduler')) return 'scheduler';
+  if (userAgent.startsWith('kwok')) return 'kwok';
+  return 'other';
+}
+
+/** Requests of one client in one window: the total and a count per "verb resource[/sub]". */
+export interface RequestCount {
+  total: number;
+  byVerb: Record<string, number>;
+}
+
+interface AuditEvent {
+  stage?: string;
+  verb?: string;
+  userAgent?: string;
+  requestReceivedTimestamp?: string;
+  requestURI?: string;
+  objectRef?: { resource?: string; subresource?: string };
+}
+
+/** A time window in epoch ms, [from, to). */
+export interface Window {
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Counts the audit log's requests per client in each window, by the time the apiserver received
+ * them. A watch counts once, when its response starts; every other request when it completes.
+ */
+export function countRequests(
+  auditLog: string,
+  windows: readonly Window[],
+): Record<string, RequestCount>[] {
+  const out = windows.map((): Record<string, RequestCount> => ({}));
+  let text: string;
+  try {
+    text = readFileSync(auditLog, 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    let ev: AuditEvent;
+    try {
+      ev = JSON.parse(line) as AuditEvent;
+    } catch {
+      continue;
+    }
+    const watch = ev.verb === 'watch';
+    if (watch ? ev.stage !== 'ResponseStarted' : ev.stage !== 'ResponseComplete') {
+      if (ev.stage !== 'Panic') continue;
+    }
+    const at = Date.parse(ev.requestReceivedTimestamp ?? '');
+    const actor = actorOf(ev.userAgent ?? '');
+    const r = ev.objectRef;
+    const what = r?.resource
+      ? `${ev.verb ?? '?'} ${r.resource}${r.subresource ? `/${r.subresource}` : ''}`
+      : `${ev.verb ?? '?'} ${ev.requestURI?.split('?')[0] ?? '?'}`;
+    windows.forEach((w, i) => {
+      if (at < w.from || at >= w.to) return;
+      const counts = (out[i]![actor] ??= { total: 0, byVerb: {} });
+      counts.total++;
+      counts.byVerb[what] = (counts.byVerb[what] ?? 0) + 1;
+    });
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+/**
+ * The side-by-side benchmark's figures: one run's raw results, the medians and ratios per set
+ * of client limits (R1–R5), and the table printed at the end.
+ */
+import Table from 'cli-table3';
+import type { Limits } from './cluster.js';
+import type { RequestCount } from './measure.js';
+
+/** One timed phase (R1 or R2) of one run. */
+export interface PhaseResult {
+  /** From the create (R1) or patch (R2) to the first poll that saw the rollout complete. */
+  readonly wallS: number;
+  /** CPU seconds per process over the same interval. */
+  readonly cpuS: Record<string, number>;
+  /** CPU seconds per process from the start to the end of the settle period after the phase. */
+  readonly cpuWithSettleS: Record<string, number>;
+  /** kube-controller-manager plus everynode (when it runs), over the timed interval. */
+  readonly controllerCpuS: number;
+  /** The DaemonSet controller's requests from the start to the end of the settle period. */
+  readonly requests: RequestCount;
+  /** The same, up to the moment the rollout was seen complete. */
+  readonly requestsUntilDone: number;
+  /** Every client's requests over the phase and its settle period. */
+  readonly allRequests: Record<string, RequestCount>;
+  readonly loadBefore: readonly number[];
+  readonly loadAfter: readonly number[];
+}
+
+/** One run: one side, one set of limits, on a fresh cluster. */
+export interface RunResult {
+  readonly id: string;
+  readonly side: 'upstream' | 'everynode';
+  readonly limits: Limits;
+  readonly index: number;
+  readonly nodes: number;
+  readonly startedAt: string;
+  readonly upS: number;
+  readonly loadAtStart: readonly number[];
+  readonly R1: PhaseResult;
+  readonly R2: PhaseResult;
+}
+
+/** One compared figure: each side's median and per-run values, and everynode / upstream. */
+export interface Row {
+  readonly id: string;
+  readonly figure: string;
+  readonly limits: string;
+  readonly upstream: { readonly median: number; readonly runs: readonly number[] };
+  readonly everynode: { readonly median: number; readonly runs: readonly number[] };
+  readonly ratio: number;
+  readonly target?: number;
+  readonly met?: boolean;
+}
+
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const r2 = (v: number): number => Math.round(v * 100) / 100;
+
+/** Medians and ratios of every figure, per set of limits, from the runs so far. */
+export function summarise(runs: readonly RunResult[]): Row[] {
+  const rows: Row[] = [];
+  const figures: {
+    id: string;
+    figure: string;
+    of: (r: RunResult) => number;
+    target?: number;
+    lifted?: string;
+  }[] = [
+    { id: 'R1', figure: 'create → all available (s)', of: (r) => r.R1.wallS, target: 1 },
+    {
+      id: 'R2',
+      figure: 'rolling update, maxUnavailable 10% (s)',
+      of: (r) => r.R2.wallS,
+      target: 1,
+    },
+    {
+      id: 'R3',
+      figure: 'DaemonSet controller API requests, R1 + R2',
+      of: (r) => r.R1.requests.total + r.R2.requests.total,
+      target: 1,
+    },
+    {
+      id: 'R4',
+      figure: 'CPU s, kcm (+ everynode), R1 + R2',
+      of: (r) => r.R1.controllerCpuS + r.R2.controllerCpuS,
+      target: 1.5,
+    },
+  ];
+  for (const limits of ['limited', 'lifted']) {
+    const of = (side: string): RunResult[] =>
+      runs.filter((r) => r.limits.name === limits && r.side === side);
+    const up = of('upstream');
+    const en = of('everynode');
+    if (up.length === 0 && en.length === 0) continue;
+    for (const f of figures) {
+      const u = up.map(f.of).map(r2);
+      const e = en.map(f.of).map(r2);
+      const ratio = Math.round((median(e) / median(u)) * 1000) / 1000;
+      // The targets hold at the equal default limits; lifted limits are R5, reported only.
+      const target = limits === 'limited' ? f.target : undefined;
+      rows.push({
+        id: limits === 'limited' ? f.id : `R5 (${f.id})`,
+        figure: f.figure,
+        limits,
+        upstream: { median: r2(median(u)), runs: u },
+        everynode: { median: r2(median(e)), runs: e },
+        ratio,
+        ...(target === undefined ? {} : { target, met: Number.isFinite(ratio) && ratio <= target }),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Prints the rows as a table: medians, per-run values, ratio, target. */
+export function printTable(rows: readonly Row[]): void {
+  const t = new Table({
+    head: [
+      'id',
+      'figure',
+      'limits',
+      'upstream median (runs)',
+      'everynode median (runs)',
+      'ratio',
+      'target',
+      'met',
+    ],
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) {
+    t.push([
+      r.id,
+      r.figure,
+      r.limits,
+      `${r.upstream.median} (${r.upstream.runs.join(', ')})`,
+      `${r.everynode.median} (${r.everynode.runs.join(', ')})`,
+      String(r.ratio),
+      r.target === undefined ? 'report' : `<= ${r.target}`,
+      r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+    ]);
+  }
+  console.log(t.toString());
+}

@@ -1,0 +1,281 @@
+/**
+ * `npm run bench:cluster`: everynode beside the upstream DaemonSet controller on a real control
+ * plane with kwok nodes (issue 6, R1–R5). See docs/dev/bench-cluster.md.
+ *
+ *   npm run bench:cluster                      1,000 nodes, 3 runs per side, limited and lifted
+ *   npm run bench:cluster -- --quick           100 nodes, 1 run per side
+ *   npm run bench:cluster -- --nodes 500 --runs 2 --limits limited --profile
+ *
+ * Each run is one side (upstream or everynode) at one set of client limits on a fresh cluster;
+ * sides alternate. Results go to bench/results/cluster.json (cluster-quick.json with --quick),
+ * rewritten after every run, and each run's raw figures to bench/results/cluster-run-<id>.json.
+ */
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gitCommit, machine } from '../lib/common.js';
+import { sleep } from '../../scripts/cluster/lib.js';
+import {
+  type BenchCluster,
+  type Everynode,
+  type Limits,
+  downCluster,
+  startEverynode,
+  stopEverynode,
+  upCluster,
+} from './cluster.js';
+import {
+  type RequestCount,
+  countRequests,
+  cpuDelta,
+  sampleCpu,
+  writeAuditPolicy,
+} from './measure.js';
+import { createDaemonSet, updateImage, waitRolledOut } from './phases.js';
+import { type PhaseResult, type RunResult, printTable, summarise } from './report.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    nodes: { type: 'string' },
+    runs: { type: 'string' },
+    limits: { type: 'string', default: 'limited,lifted' },
+    profile: { type: 'boolean', default: false },
+    dir: { type: 'string', default: '/tmp/everynode-bench-cluster' },
+    offset: { type: 'string', default: '200' },
+    settle: { type: 'string', default: '10' },
+  },
+});
+const nodes = Number(flags.nodes ?? (flags.quick ? 100 : 1000));
+const runs = Number(flags.runs ?? (flags.quick ? 1 : 3));
+const offset = Number(flags.offset);
+const settleMs = Number(flags.settle) * 1000;
+if (!Number.isInteger(nodes) || nodes < 1 || !Number.isInteger(runs) || runs < 1) {
+  console.error('--nodes and --runs must be positive integers');
+  process.exit(2);
+}
+const LIMITS: Record<string, Limits> = {
+  // kube-scheduler keeps its defaults (50/100) at the controllers' default limits.
+  limited: { name: 'limited', qps: 20, burst: 30 },
+  lifted: { name: 'lifted', qps: 1000, burst: 2000, schedulerQps: 1000, schedulerBurst: 2000 },
+};
+const limitSets = flags.limits.split(',').map((s) => {
+  const l = LIMITS[s.trim()];
+  if (!l) {
+    console.error(`--limits: unknown set ${s} (limited, lifted)`);
+    process.exit(2);
+  }
+  return l;
+});
+
+const dir = flags.dir;
+const work = `${dir}-work`;
+mkdirSync(work, { recursive: true });
+const auditPolicy = writeAuditPolicy(join(work, 'audit-policy.yaml'));
+const resultsDir = join(import.meta.dirname, '..', 'results');
+mkdirSync(resultsDir, { recursive: true });
+const resultFile = join(resultsDir, flags.quick ? 'cluster-quick.json' : 'cluster.json');
+const command = `npm run bench:cluster --${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
+const commit = gitCommit();
+const t0 = Date.now();
+const say = (msg: string): void => {
+  const s = Math.round((Date.now() - t0) / 1000);
+  const stamp = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  console.log(`[bench:cluster ${stamp}] ${msg}`);
+};
+const load = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
+
+let current: { cluster?: BenchCluster; everynode?: Everynode } = {};
+let stopping = false;
+async function cleanUp(): Promise<void> {
+  if (current.everynode) await stopEverynode(current.everynode);
+  await downCluster(dir, offset, () => undefined).catch(() => undefined);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    say(`${sig}: stopping the run and the cluster`);
+    void cleanUp().finally(() => process.exit(1));
+  });
+}
+
+/** Runs one timed phase and the settle after it; returns its figures (requests filled later). */
+async function phase(
+  name: 'R1' | 'R2',
+  label: string,
+  c: BenchCluster,
+  pids: Record<string, number>,
+  act: () => Promise<void>,
+): Promise<{
+  result: Omit<PhaseResult, 'requests' | 'requestsUntilDone' | 'allRequests'>;
+  from: number;
+  done: number;
+  to: number;
+}> {
+  const loadBefore = load();
+  const cpu0 = sampleCpu(pids);
+  const from = Date.now();
+  await act();
+  const timeoutMs = Math.max(600_000, nodes * 1500);
+  const done = await waitRolledOut(c, nodes, timeoutMs, (p) => {
+    say(
+      `${label} ${name}: ${p ? `updated ${p.updated}, available ${p.available} of ${p.desired} (generation ${p.observedGeneration}/${p.generation})` : 'no status yet'}`,
+    );
+  });
+  const cpu1 = sampleCpu(pids);
+  const wallS = (done - from) / 1000;
+  say(`${label} ${name}: done in ${wallS.toFixed(1)} s; settling ${settleMs / 1000} s`);
+  await sleep(settleMs);
+  const cpu2 = sampleCpu(pids);
+  const to = Date.now();
+  const cpuS = cpuDelta(cpu0, cpu1);
+  return {
+    result: {
+      wallS,
+      cpuS,
+      cpuWithSettleS: cpuDelta(cpu0, cpu2),
+      controllerCpuS:
+        Math.round(((cpuS['kube-controller-manager'] ?? 0) + (cpuS.everynode ?? 0)) * 100) / 100,
+      loadBefore,
+      loadAfter: load(),
+    },
+    from,
+    done,
+    to,
+  };
+}
+
+async function oneRun(
+  side: 'upstream' | 'everynode',
+  limits: Limits,
+  index: number,
+): Promise<RunResult> {
+  const id = `${side}-${limits.name}-${index}`;
+  const label = `[${id}]`;
+  const startedAt = new Date().toISOString();
+  const loadAtStart = load();
+  say(`${label} fresh cluster: ${nodes} nodes, load ${loadAtStart.join(' ')}`);
+  const upStart = Date.now();
+  const c = await upCluster({
+    dir,
+    offset,
+    nodes,
+    upstream: side === 'upstream',
+    limits,
+    auditPolicy,
+    progress: (l) => {
+      if (/cluster ready|created|failed|last lines/.test(l)) say(`${label} ${l}`);
+    },
+  });
+  current = { cluster: c };
+  const upS = (Date.now() - upStart) / 1000;
+  const pids: Record<string, number> = { ...c.pids };
+  const runLogs = join(work, 'logs', id);
+  mkdirSync(runLogs, { recursive: true });
+  if (side === 'everynode') {
+    const profDir = flags.profile ? join(work, 'profiles', id) : undefined;
+    const e = await startEverynode(c, limits, join(runLogs, 'everynode.log'), profDir);
+    current.everynode = e;
+    pids.everynode = e.pid;
+    say(`${label} everynode ready (pid ${e.pid})`);
+  }
+  say(`${label} cluster up in ${upS.toFixed(0)} s; waiting 5 s, then R1`);
+  await sleep(5000);
+  const r1 = await phase('R1', label, c, pids, () => createDaemonSet(c));
+  const r2 = await phase('R2', label, c, pids, () => updateImage(c));
+  if (current.everynode) {
+    await stopEverynode(current.everynode);
+    current.everynode = undefined;
+  }
+  const audit = join(dir, 'logs', 'audit.log');
+  const counts = countRequests(audit, [
+    { from: r1.from, to: r1.to },
+    { from: r2.from, to: r2.to },
+    { from: r1.from, to: r1.done + 1 },
+    { from: r2.from, to: r2.done + 1 },
+  ]);
+  const controller = side === 'upstream' ? 'upstream-ds' : 'everynode';
+  const empty: RequestCount = { total: 0, byVerb: {} };
+  const phases = [r1, r2].map((p, i) => ({
+    ...p.result,
+    requests: counts[i]![controller] ?? empty,
+    requestsUntilDone: counts[i + 2]![controller]?.total ?? 0,
+    allRequests: counts[i]!,
+  }));
+  cpSync(join(dir, 'logs'), runLogs, {
+    recursive: true,
+    filter: (src) => !src.endsWith('audit.log') && !src.endsWith('etcd.log'),
+  });
+  await downCluster(dir, offset, () => undefined);
+  current = {};
+  const result: RunResult = {
+    id,
+    side,
+    limits,
+    index,
+    nodes,
+    startedAt,
+    upS,
+    loadAtStart,
+    R1: phases[0]!,
+    R2: phases[1]!,
+  };
+  writeFileSync(join(resultsDir, `cluster-run-${id}.json`), JSON.stringify(result, null, 2) + '\n');
+  say(
+    `${label} R1 ${result.R1.wallS.toFixed(1)} s, R2 ${result.R2.wallS.toFixed(1)} s, ` +
+      `requests ${result.R1.requests.total}+${result.R2.requests.total}, ` +
+      `controller CPU ${result.R1.controllerCpuS}+${result.R2.controllerCpuS} s; logs in ${runLogs}`,
+  );
+  return result;
+}
+
+console.log(
+  `everynode bench:cluster · ${nodes} nodes · ${runs} run(s) per side · limits ${limitSets.map((l) => l.name).join(', ')} · commit ${commit}`,
+);
+const results: RunResult[] = [];
+const failures: { id: string; error: string }[] = [];
+function save(): void {
+  const summary = summarise(results);
+  writeFileSync(
+    resultFile,
+    JSON.stringify(
+      {
+        date: new Date(t0).toISOString(),
+        finished: new Date().toISOString(),
+        commit,
+        command,
+        machine: machine(),
+        nodes,
+        runsPerSide: runs,
+        limits: limitSets,
+        summary,
+        failures,
+        runs: results,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+}
+for (let i = 1; i <= runs; i++) {
+  for (const limits of limitSets) {
+    for (const side of ['upstream', 'everynode'] as const) {
+      try {
+        results.push(await oneRun(side, limits, i));
+      } catch (e) {
+        const error = e instanceof Error ? e.message : String(e);
+        failures.push({ id: `${side}-${limits.name}-${i}`, error });
+        say(`run ${side}-${limits.name}-${i} failed: ${error}`);
+        await cleanUp();
+        current = {};
+      }
+      save();
+    }
+  }
+}
+save();
+printTable(summarise(results));
+console.log(`results in ${resultFile}; per-run logs in ${join(work, 'logs')}`);
+process.exit(failures.length > 0 ? 1 : 0);
