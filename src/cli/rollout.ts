@@ -111,6 +111,18 @@ export async function controlledRevisions(
 }
 
 /**
+ * `<name> with revision #N<suffix>`, then `Pod Template:` and the DaemonSet's pod template as
+ * YAML indented by two spaces: what `rollout history --revision N` and `undo --dry-run` print.
+ */
+function templateText(t: RolloutTarget, revision: number, ds: DaemonSet, suffix: string): string {
+  const body = toYAMLText(ds.spec?.template ?? {})
+    .split('\n')
+    .map((l) => (l === '' ? l : `  ${l}`))
+    .join('\n');
+  return `${displayName(t)} with revision #${revision}${suffix}\nPod Template:\n${body.replace(/\n*$/, '\n')}`;
+}
+
+/**
  * `rollout history`: the REVISION / CHANGE-CAUSE table, or with a revision, that revision's pod
  * template as the DaemonSet would have it.
  */
@@ -120,12 +132,7 @@ export async function rolloutHistory(t: RolloutTarget, revision = 0): Promise<st
   if (revision > 0) {
     const rev = revisions.find((r) => r.revision === revision);
     if (rev === undefined) throw new RolloutError('unable to find the specified revision');
-    const template = applyRollbackPatch(ds, rev.data).spec?.template ?? {};
-    const body = toYAMLText(template)
-      .split('\n')
-      .map((l) => (l === '' ? l : `  ${l}`))
-      .join('\n');
-    return `${displayName(t)} with revision #${revision}\nPod Template:\n${body.replace(/\n*$/, '\n')}`;
+    return templateText(t, revision, applyRollbackPatch(ds, rev.data), '');
   }
   if (revisions.length === 0) return `${displayName(t)}\nNo rollout history found.\n`;
   return `${displayName(t)}\n${formatHistoryTable(historyTable(revisions))}\n`;
@@ -150,16 +157,37 @@ function undoPatch(t: RolloutTarget, ds: DaemonSet, data: unknown): Patch {
   };
 }
 
+/** Options of `rollout undo`. */
+export interface UndoOptions {
+  /**
+   * Read only: return the revision the undo would go back to and the pod template it would
+   * apply (as `history --revision N` prints it), and send no write.
+   */
+  readonly dryRun?: boolean;
+}
+
 /**
- * `rollout undo [--to-revision N]` (§8.7, scenario 87): patches the template back to revision N
- * (0 = the previous one) and returns kubectl's line; kubectl's errors are RolloutErrors.
+ * `rollout undo [--to-revision N] [--dry-run]` (§8.7, scenario 87): patches the template back to
+ * revision N (0 = the previous one) and returns kubectl's line; kubectl's errors are
+ * RolloutErrors, the same with dryRun, which writes nothing and returns the template instead.
  */
-export async function rolloutUndo(t: RolloutTarget, toRevision = 0): Promise<string> {
+export async function rolloutUndo(
+  t: RolloutTarget,
+  toRevision = 0,
+  opts: UndoOptions = {},
+): Promise<string> {
   const ds = await getDs(t);
   const revisions = await controlledRevisions(t.cluster, ds);
   const target = rollbackTarget(revisions, toRevision, ds);
   if (target.kind === 'error') throw new RolloutError(target.message);
-  if (target.kind === 'skipped') return `${displayName(t)} ${target.message}\n`;
+  const dryRun = opts.dryRun === true;
+  if (target.kind === 'skipped') {
+    return `${displayName(t)} ${target.message}${dryRun ? ' (dry run)' : ''}\n`;
+  }
+  if (dryRun) {
+    const applied = applyRollbackPatch(ds, target.patch);
+    return templateText(t, target.revision.revision, applied, ' (dry run)');
+  }
   await t.cluster.patch(kindOf(t), t.namespace, t.name, undoPatch(t, ds, target.patch));
   return `${displayName(t)} rolled back\n`;
 }
@@ -350,6 +378,31 @@ function intFlag(name: string, v: string | undefined): number {
   return n;
 }
 
+/**
+ * The name and dry-run mode of `rollout undo`: kubectl's --dry-run values none, client (also a
+ * bare --dry-run) and server (refused: it would need the API server's dry-run support). A value
+ * that is none of these while the name is missing is the name (`undo --dry-run foo`).
+ */
+export function undoArgs(
+  nameArg: string | undefined,
+  dryRunArg: string | undefined,
+): { name: string; dryRun: boolean } {
+  let mode = dryRunArg;
+  let name = nameArg;
+  if (mode !== undefined && !['none', 'client', 'server'].includes(mode)) {
+    if (name !== undefined) {
+      throw new UsageError(`--dry-run: expected none, client or server, got "${mode}"`);
+    }
+    name = mode;
+    mode = 'client';
+  }
+  if (name === undefined) throw new UsageError("missing required argument 'name'");
+  if (mode === 'server') {
+    throw new UsageError('--dry-run=server is not supported; use --dry-run=client');
+  }
+  return { name, dryRun: mode === 'client' };
+}
+
 /** Registers `everynode rollout` and its four subcommands. */
 export function registerRollout(program: Command): void {
   const rollout = program
@@ -390,15 +443,29 @@ export function registerRollout(program: Command): void {
         process.stdout.write(await rolloutHistory(t, revision));
       });
     });
-  common(rollout.command('undo').argument('<name>', 'the DaemonSet'))
+  // [name] and the usage line: commander lets an optional option value take the next word, so
+  // `undo --dry-run foo` arrives as dryRun "foo" and no name; undoArgs sorts that out.
+  common(rollout.command('undo').argument('[name]', 'the DaemonSet').usage('<name> [options]'))
     .description('roll the pod template back to a previous revision')
     .option('--to-revision <n>', 'the revision to roll back to; 0 is the previous one', '0')
-    .action(async (nameArg: string, f: CommonFlags & { toRevision: string }) => {
-      const to = intFlag('--to-revision', f.toRevision);
-      await withTarget(nameArg, f, async (t) => {
-        process.stdout.write(await rolloutUndo(t, to));
-      });
-    });
+    .addOption(
+      new Option(
+        '--dry-run [strategy]',
+        'client (or no value): print the revision and pod template it would apply, change nothing',
+      ).preset('client'),
+    )
+    .action(
+      async (
+        nameArg: string | undefined,
+        f: CommonFlags & { toRevision: string; dryRun?: string },
+      ) => {
+        const to = intFlag('--to-revision', f.toRevision);
+        const { name, dryRun } = undoArgs(nameArg, f.dryRun);
+        await withTarget(name, f, async (t) => {
+          process.stdout.write(await rolloutUndo(t, to, { dryRun }));
+        });
+      },
+    );
   common(rollout.command('restart').argument('<name>', 'the DaemonSet'))
     .description(
       'replace every pod by stamping the template with kubectl.kubernetes.io/restartedAt',

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Command } from 'commander';
 import type { ControllerRevision, DaemonSet, Mutable } from '../../src/api/types.js';
 import type { ResourceKind } from '../../src/cluster/port.js';
 import {
@@ -24,7 +25,9 @@ import {
   rolloutHistory,
   rolloutRestart,
   rolloutStatusWatch,
+  registerRollout,
   rolloutUndo,
+  undoArgs,
   type RolloutTarget,
 } from '../../src/cli/rollout.js';
 
@@ -157,6 +160,58 @@ for (const mode of MODES) {
       await w.h.controller.stop();
     });
 
+    test('scenario 87: undo --dry-run prints the target revision and template, writes nothing', async () => {
+      const w = await threeRevisions(mode);
+      const before = await w.get();
+      const revsBefore = await revisionsOf(w);
+      // The previous revision (2), in the form `history --revision 2` prints, marked as a dry run.
+      const out = await rolloutUndo(w.t, 0, { dryRun: true });
+      const history = await rolloutHistory(w.t, 2);
+      assert.equal(
+        out,
+        history.replace(/^(.*with revision #2)\n/, '$1 (dry run)\n'),
+        'the same text as history --revision 2',
+      );
+      assert.match(
+        out,
+        new RegExp(`^${displayName(w.t)} with revision #2 \\(dry run\\)\nPod Template:\n`),
+      );
+      assert.match(out, /image: foo\/bar:v2/);
+      assert.doesNotMatch(out, /foo\/bar:v3/);
+      // --to-revision picks that revision.
+      const one = await rolloutUndo(w.t, 1, { dryRun: true });
+      assert.match(one, /with revision #1 \(dry run\)\n/);
+      assert.match(one, /image: foo\/bar\n/);
+      // A revision the template already matches is skipped, as without --dry-run.
+      assert.equal(
+        await rolloutUndo(w.t, 3, { dryRun: true }),
+        `${displayName(w.t)} skipped rollback (current template already matches revision 3) (dry run)\n`,
+      );
+      // Errors exactly as without --dry-run.
+      await assert.rejects(rolloutUndo(w.t, 9, { dryRun: true }), (e: unknown) => {
+        assert.ok(e instanceof RolloutError);
+        assert.equal(e.message, 'unable to find specified revision 9 in history');
+        assert.equal(e.exitCode, 1);
+        return true;
+      });
+      // Nothing was written: the DaemonSet and its revisions are as they were, even after the
+      // controller has had time to act on a change.
+      await w.h.settle();
+      const after = await w.get();
+      assert.equal(after.metadata?.resourceVersion, before.metadata?.resourceVersion);
+      assert.equal(imageOf(after), 'foo/bar:v3');
+      assert.deepEqual(await revisionsOf(w), revsBefore);
+      await w.h.controller.stop();
+    });
+
+    test('scenario 87e: undo --dry-run with a single revision fails as undo does', async () => {
+      const w = await world(mode);
+      await assert.rejects(rolloutUndo(w.t, 0, { dryRun: true }), {
+        message: 'no last revision to roll back to',
+      });
+      await w.h.controller.stop();
+    });
+
     test('scenario 87e: undo with a single revision', async () => {
       const w = await world(mode);
       await assert.rejects(rolloutUndo(w.t), { message: 'no last revision to roll back to' });
@@ -257,4 +312,26 @@ test('names: kubectl-style type/name forms', () => {
   assert.equal(displayName({ resource: 'native', name: 'foo' }), 'daemonset.apps/foo');
   const ds = dsFoo() as Mutable<DaemonSet>;
   assert.equal(ds.metadata?.name, 'foo');
+});
+
+test('undo --dry-run flag forms: bare, =client, =none, =server, before the name', async () => {
+  assert.deepEqual(undoArgs('foo', undefined), { name: 'foo', dryRun: false });
+  assert.deepEqual(undoArgs('foo', 'client'), { name: 'foo', dryRun: true });
+  assert.deepEqual(undoArgs('foo', 'none'), { name: 'foo', dryRun: false });
+  // `undo --dry-run ds/foo`: commander hands the name over as the option's value.
+  assert.deepEqual(undoArgs(undefined, 'ds/foo'), { name: 'ds/foo', dryRun: true });
+  assert.throws(() => undoArgs('foo', 'server'), /--dry-run=server is not supported/);
+  assert.throws(() => undoArgs('foo', 'bar'), /--dry-run: expected none, client or server/);
+  assert.throws(() => undoArgs(undefined, undefined), /missing required argument 'name'/);
+  // Through commander: the flag's value reaches undoArgs (rejected before any cluster access).
+  const program = new Command().exitOverride();
+  registerRollout(program);
+  await assert.rejects(
+    program.parseAsync(['rollout', 'undo', 'foo', '--dry-run=server'], { from: 'user' }),
+    /--dry-run=server is not supported/,
+  );
+  await assert.rejects(
+    program.parseAsync(['rollout', 'undo', 'foo', '--dry-run', 'bad'], { from: 'user' }),
+    /--dry-run: expected none, client or server, got "bad"/,
+  );
 });
