@@ -23,6 +23,9 @@ import { keyOf, type Change, type World } from './world.js';
 
 type Stage = 'new' | 'pending' | 'running' | 'ready' | 'broken' | 'failed';
 
+/** Builds the status a kubelet writes from the pod as it stands. */
+type StatusBuild = (pod: Pod, nowMs: number) => NonNullable<Pod['status']>;
+
 interface PodRun {
   readonly uid: string;
   readonly node: string;
@@ -31,6 +34,9 @@ interface PodRun {
   scheduled: boolean;
   terminating: boolean;
   terminationScheduled: boolean;
+  /** What this kubelet's last status write returned: newer than the World's copy until the watch
+   * brings that write back, so the next write starts from it instead of meeting a Conflict. */
+  last: Pod | undefined;
 }
 
 /** Status writers per stage; a write returns the new status. */
@@ -60,9 +66,8 @@ export class Kubelets {
 
   /** Runs fn at the first sync-period boundary at or after now + delayMs (one clock timer per boundary). */
   private at(delayMs: number, fn: () => void): void {
-    const period = this.spec.syncPeriodMs;
     const now = this.clock.now();
-    const due = Math.ceil((now + delayMs) / period) * period;
+    const due = this.dueAt(delayMs);
     let bucket = this.buckets.get(due);
     if (bucket === undefined) {
       bucket = [];
@@ -94,6 +99,7 @@ export class Kubelets {
         scheduled: false,
         terminating: false,
         terminationScheduled: false,
+        last: undefined,
       };
       this.runs.set(key, run);
       if (run.stage === 'new' || run.stage === 'pending' || run.stage === 'running') this.step(key);
@@ -126,53 +132,80 @@ export class Kubelets {
     return n !== undefined && nodeHealth(n) === 'ready';
   }
 
-  /** Moves a pod one stage on (or parks it while its node is not Ready). */
+  /** The sync-period boundary at or after now + delayMs, where a step due after delayMs runs. */
+  private dueAt(delayMs: number): number {
+    const period = this.spec.syncPeriodMs;
+    return Math.ceil((this.clock.now() + delayMs) / period) * period;
+  }
+
+  /**
+   * Moves a pod on (or parks it while its node is not Ready). Stages whose delay ends within this
+   * same sync (zero delays on a period boundary) are taken together and reported in one status
+   * write, as a kubelet's status manager reports only where a pod ended up since its last sync.
+   */
   private step(key: string): void {
     const run = this.runs.get(key);
     const pod = this.world.pods.get(key);
     if (run === undefined || pod === undefined || run.terminating) return;
     run.scheduled = false;
     if (!this.healthy(run.node)) return;
-    const next = (delay: number): void => {
-      run.scheduled = true;
-      this.at(delay, () => {
-        this.step(key);
-      });
+    let build: StatusBuild | undefined;
+    const then = (b: StatusBuild): void => {
+      const before = build;
+      build = before === undefined ? b : (p, now) => b({ ...p, status: before(p, now) }, now);
     };
+    for (;;) {
+      const delay = this.advance(run, pod, then);
+      if (delay === undefined) break;
+      if (this.dueAt(delay) > this.clock.now()) {
+        run.scheduled = true;
+        this.at(delay, () => {
+          this.step(key);
+        });
+        break;
+      }
+    }
+    if (build !== undefined) this.write(key, build);
+  }
+
+  /**
+   * Takes one stage transition: hands its status builder to `then` and returns the delay before
+   * the next transition, or undefined when the pod rests where it is.
+   */
+  private advance(run: PodRun, pod: Pod, then: (b: StatusBuild) => void): number | undefined {
     switch (run.stage) {
       case 'new': {
         run.stage = 'pending';
         const hostIP = this.world.nodes.get(run.node)?.status?.addresses?.[0]?.address ?? '';
         const n = this.podIPSeq++;
         const podIP = `10.${64 + ((n >> 16) & 63)}.${(n >> 8) & 255}.${n & 255}`;
-        this.write(key, (p, now) => pendingStatus(p, now, hostIP, podIP));
-        next(sample(this.spec.pullDelay, this.rng));
-        return;
+        then((p, now) => pendingStatus(p, now, hostIP, podIP));
+        return sample(this.spec.pullDelay, this.rng);
       }
       case 'pending': {
         const failure = this.failureFor(pod);
         if (failure === 'imagePullBackOff') {
           run.stage = 'broken';
-          this.write(key, (p, now) => imagePullBackOffStatus(p, now));
+          then((p, now) => imagePullBackOffStatus(p, now));
         } else if (failure === 'crashLoop') {
           run.stage = 'broken';
-          this.write(key, (p, now) => crashLoopStatus(p, now, 1));
+          then((p, now) => crashLoopStatus(p, now, 1));
         } else if (failure === 'fail') {
           run.stage = 'failed';
-          this.write(key, (p, now) => failedStatus(p, now, 'container exited with code 1'));
+          then((p, now) => failedStatus(p, now, 'container exited with code 1'));
         } else {
           run.stage = 'running';
-          this.write(key, (p, now) => runningStatus(p, now));
-          next(sample(this.spec.startupDelay, this.rng));
+          then((p, now) => runningStatus(p, now));
+          return sample(this.spec.startupDelay, this.rng);
         }
-        return;
+        return undefined;
       }
       case 'running':
         run.stage = 'ready';
-        this.write(key, (p, now) => readyStatus(p, now));
-        return;
+        then((p, now) => readyStatus(p, now));
+        return undefined;
       default:
-        return;
+        return undefined;
     }
   }
 
@@ -257,14 +290,36 @@ export class Kubelets {
     return true;
   }
 
-  /** Writes a pod's status from the freshest cached copy; retries on a conflict with a fresh read. */
-  private write(key: string, build: (pod: Pod, nowMs: number) => NonNullable<Pod['status']>): void {
+  /**
+   * The newest copy of a pod this kubelet knows: the World's, or what its own last write returned
+   * when the watch has not brought that write back yet. The memory cluster's resourceVersions
+   * come from one increasing counter, so the larger one is the newer copy.
+   */
+  private latest(key: string): Pod | undefined {
+    const cached = this.world.pods.get(key);
+    const mine = this.runs.get(key)?.last;
+    if (cached === undefined || mine === undefined || mine.metadata?.uid !== cached.metadata?.uid)
+      return cached;
+    const rv = (p: Pod): number => Number(p.metadata?.resourceVersion ?? 0);
+    return rv(mine) > rv(cached) ? mine : cached;
+  }
+
+  /**
+   * Writes a pod's status from the newest copy it knows (see latest); on a conflict (another
+   * writer got in between, e.g. the node lifecycle) it reads the pod again and retries.
+   */
+  private write(key: string, build: StatusBuild): void {
     this.work.run(async () => {
-      let pod = this.world.pods.get(key);
+      let pod = this.latest(key);
       for (let attempt = 0; pod !== undefined && attempt < 3; attempt++) {
         try {
-          await this.cluster.updateStatus('Pod', { ...pod, status: build(pod, this.clock.now()) });
+          const written = await this.cluster.updateStatus<Pod>('Pod', {
+            ...pod,
+            status: build(pod, this.clock.now()),
+          });
           this.statusWrites++;
+          const run = this.runs.get(key);
+          if (run !== undefined && run.uid === written.metadata?.uid) run.last = written;
           return;
         } catch (err) {
           if (err instanceof NotFoundError) return;
