@@ -31,6 +31,9 @@ const r = spawnSync(
   {
     cwd: root,
     stdio: 'inherit',
+    // Every controller in the suite checks each incremental sync against the full reconcile
+    // (DaemonSetController verifySync); a test that sets the variable itself keeps its value.
+    env: { EVERYNODE_VERIFY_SYNC: '1', ...process.env },
   },
 );
 process.exit(r.status ?? 1);

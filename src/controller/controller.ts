@@ -30,6 +30,8 @@ import {
   type ControllerInformers,
 } from './caches.js';
 import { nullLogger, type Logger } from './logger.js';
+import { IncrementalPlanner } from './fastplan.js';
+import { comparePlans, SyncVerificationError, syncPathCounts } from './plancompare.js';
 import { EventRecorder } from './recorder.js';
 import { noopQueueMetrics, WorkQueue, type WorkQueueMetrics } from './workqueue.js';
 
@@ -65,6 +67,19 @@ export interface DaemonSetControllerOptions {
   readonly watchTimeoutMs?: number;
   /** Called after every sync with its duration on the Clock and its error (reconcile metrics). */
   readonly onSync?: (key: string, durationMs: number, error: Error | undefined) => void;
+  /**
+   * Plan from per-DaemonSet state kept between syncs when that provably equals the full
+   * reconcile (fastplan.ts); default true unless the environment sets EVERYNODE_INCREMENTAL_SYNC=0
+   * (to measure against the full sync in the benchmarks). False runs reconcile() over a full
+   * snapshot every time.
+   */
+  readonly incrementalSync?: boolean;
+  /**
+   * Also run the full reconcile on every incremental sync and fail the sync with a
+   * SyncVerificationError naming the DaemonSet and the first difference; default on when the
+   * environment sets EVERYNODE_VERIFY_SYNC=1 (the test suite does).
+   */
+  readonly verifySync?: boolean;
 }
 
 /** Counters for metrics and tests. */
@@ -104,6 +119,8 @@ export class DaemonSetController {
   private readonly handlers: EventHandlers;
   private readonly inf: ControllerInformers;
   private readonly prepared = new Map<string, { rv: string; source: DaemonSet; ds: DaemonSet }>();
+  private readonly incremental: IncrementalPlanner | undefined;
+  private readonly verify: boolean;
   private workers: Promise<void>[] = [];
   private started = false;
   private counters = { syncErrors: 0, creates: 0, deletes: 0, statusWrites: 0 };
@@ -155,6 +172,15 @@ export class DaemonSetController {
       dsKind: this.dsKind,
     });
     wireHandlers(this.inf, this.handlers);
+    this.incremental =
+      (opts.incrementalSync ?? process.env['EVERYNODE_INCREMENTAL_SYNC'] !== '0')
+        ? new IncrementalPlanner({
+            nodes: this.inf.nodes.store,
+            pods: this.inf.pods.store,
+            revisions: this.inf.revisions.store,
+          })
+        : undefined;
+    this.verify = opts.verifySync ?? process.env['EVERYNODE_VERIFY_SYNC'] === '1';
   }
 
   /** The caches, read-only: DaemonSets, pods (trimmed), nodes, revisions. */
@@ -232,30 +258,37 @@ export class DaemonSetController {
       this.expectations.deleteExpectations(key);
       this.lastPlans.delete(key);
       this.prepared.delete(key);
+      this.incremental?.forget(key);
       return undefined;
     }
     const ds = this.prepare(key, cached);
-    const ns = ds.metadata?.namespace ?? '';
-    const snapshot: Snapshot = {
+    const satisfied = this.expectations.satisfiedExpectations(key);
+    const now = this.opts.clock.now();
+    // The snapshot is built only when the full reconcile runs: reading every node and pod is
+    // what the incremental sync saves.
+    const snapshot = (): Snapshot => ({
       ds,
       nodes: this.inf.nodes.store.list(),
       pods: this.claimablePods(ds),
-      revisions: this.inf.revisions.store.byIndex(INDEX_NAMESPACE, ns),
-      now: this.opts.clock.now(),
+      revisions: this.inf.revisions.store.byIndex(INDEX_NAMESPACE, ds.metadata?.namespace ?? ''),
+      now,
       backoff: this.backoff.snapshot(),
       backoffConfig: this.backoff.config,
-    };
-    const satisfied = this.expectations.satisfiedExpectations(key);
-    let plan: Plan;
-    try {
-      plan = reconcile(snapshot, { mode: 'live', expectationsSatisfied: satisfied });
-    } catch (err) {
-      // The engine rejects what no retry can fix (a malformed spec that slipped past validation):
-      // say so on the DaemonSet and wait for it to change, which enqueues it again.
-      const message = err instanceof Error ? err.message : String(err);
-      this.recorder.event(ds, 'Warning', 'FailedReconcile', `Cannot reconcile: ${message}`);
-      throw new InvalidDaemonSetError(`reconcile ${key}: ${message}`, { cause: err });
-    }
+    });
+    const full = (): Plan => this.reconcileFull(key, ds, snapshot(), satisfied);
+    let plan = this.incremental?.plan(key, ds, now, satisfied, () => full().nodes);
+    if (plan === undefined) {
+      syncPathCounts.full++;
+      plan = full();
+    } else if (this.verify) {
+      syncPathCounts.incremental++;
+      syncPathCounts.verified++;
+      const diff = comparePlans(plan, full());
+      if (diff !== undefined)
+        throw new SyncVerificationError(
+          `incremental sync of ${key} differs from the full reconcile at ${diff}`,
+        );
+    } else syncPathCounts.incremental++;
     this.lastPlans.set(key, plan);
     const r = await this.executor.execute({ key, ds, plan, expectationsSatisfied: satisfied });
     this.counters.creates += r.createCalls;
@@ -274,6 +307,19 @@ export class DaemonSetController {
     }
     if (r.error !== undefined) throw r.error;
     return plan;
+  }
+
+  /** reconcile() over a full snapshot; an engine rejection becomes an InvalidDaemonSetError. */
+  private reconcileFull(key: string, ds: DaemonSet, snapshot: Snapshot, satisfied: boolean): Plan {
+    try {
+      return reconcile(snapshot, { mode: 'live', expectationsSatisfied: satisfied });
+    } catch (err) {
+      // The engine rejects what no retry can fix (a malformed spec that slipped past validation):
+      // say so on the DaemonSet and wait for it to change, which enqueues it again.
+      const message = err instanceof Error ? err.message : String(err);
+      this.recorder.event(ds, 'Warning', 'FailedReconcile', `Cannot reconcile: ${message}`);
+      throw new InvalidDaemonSetError(`reconcile ${key}: ${message}`, { cause: err });
+    }
   }
 
   /**
@@ -312,6 +358,13 @@ export class DaemonSetController {
       } catch (err) {
         failure = err instanceof Error ? err : new Error(String(err));
         this.counters.syncErrors++;
+        // A verification failure is a bug in the incremental sync, not a condition to retry
+        // through: raise it outside the worker so that the test (or process) running it fails.
+        if (err instanceof SyncVerificationError) {
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
         if (err instanceof InvalidDaemonSetError) {
           this.log.error(
             { ds: key, worker: id, err: String(err) },

@@ -27,12 +27,33 @@ export interface ReadonlyStore<T extends KubeObject> {
   byIndex(name: string, value: string): T[];
   /** The number of stored objects. */
   size(): number;
+  /** The position after the last write; pass it to changesSince later to learn what changed. */
+  changeSeq(): number;
+  /**
+   * Keys written (upserted or removed) since seq, oldest first, repeats included; undefined when
+   * the log no longer reaches back that far (the caller must then read everything again).
+   */
+  changesSince(seq: number): readonly string[] | undefined;
+  /** A number that orders keys as list() does (insertion order); undefined for an absent key. */
+  ordinal(key: string): number | undefined;
 }
+
+/** Log entries kept beyond twice the store's size before the oldest half is dropped. */
+const LOG_SLACK = 4096;
 
 /** An indexed store; writes keep every index consistent with the stored objects. */
 export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   private readonly items = new Map<string, T>();
   private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /**
+   * Written keys, so an incremental consumer (the controller's per-DaemonSet sync state) reads
+   * only what changed since its last look instead of every object. log[i] has seq logBase + i.
+   */
+  private log: string[] = [];
+  private logBase = 0;
+  /** Insertion ordinals: a Map iterates in insertion order and an update keeps the position. */
+  private readonly ords = new Map<string, number>();
+  private nextOrd = 0;
 
   constructor(private readonly indexers: Readonly<Record<string, IndexFunc<T>>> = {}) {
     for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
@@ -54,6 +75,30 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     return this.items.size;
   }
 
+  changeSeq(): number {
+    return this.logBase + this.log.length;
+  }
+
+  changesSince(seq: number): readonly string[] | undefined {
+    if (seq < this.logBase || seq > this.changeSeq()) return undefined;
+    return this.log.slice(seq - this.logBase);
+  }
+
+  ordinal(key: string): number | undefined {
+    return this.ords.get(key);
+  }
+
+  private logWrite(key: string): void {
+    this.log.push(key);
+    // Bounded: a consumer that fell this far behind reads everything again, which costs no more
+    // than replaying a log longer than the store.
+    if (this.log.length > 2 * this.items.size + LOG_SLACK) {
+      const drop = this.log.length >> 1;
+      this.log = this.log.slice(drop);
+      this.logBase += drop;
+    }
+  }
+
   byIndex(name: string, value: string): T[] {
     const keys = this.indices.get(name)?.get(value);
     if (keys === undefined) return [];
@@ -70,8 +115,10 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     const key = storeKey(obj);
     const old = this.items.get(key);
     if (old !== undefined) this.unindex(key, old);
+    else this.ords.set(key, this.nextOrd++);
     this.items.set(key, obj);
     this.index(key, obj);
+    this.logWrite(key);
     return old;
   }
 
@@ -81,6 +128,8 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     if (old === undefined) return undefined;
     this.unindex(key, old);
     this.items.delete(key);
+    this.ords.delete(key);
+    this.logWrite(key);
     return old;
   }
 

@@ -1,0 +1,269 @@
+/**
+ * The incremental sync: the Plan that reconcile(fullSnapshot, { mode: 'live' }) would return,
+ * built from per-DaemonSet state kept between syncs (syncstate.ts) in time proportional to what
+ * changed. It answers only in the cases it can prove equal to the full reconcile and returns
+ * undefined otherwise, and the controller then runs reconcile() as before. reconcile() stays the
+ * reference: verification mode (verifySync) runs both on every sync and compares them.
+ */
+import { isEmptyLabelSelector, labelSelectorAsSelector, type Selector } from '../api/labels.js';
+import { templateGenerationOf } from '../api/pod.js';
+import {
+  CONTROLLER_REVISION_HASH_LABEL,
+  objectKey,
+  type ControllerRevision,
+  type DaemonSet,
+  type DaemonSetStatus,
+  type Mutable,
+  type Node,
+  type Pod,
+} from '../api/types.js';
+import { resolveBudget } from '../engine/budget.js';
+import { claimObjects } from '../engine/claim.js';
+import { makeEligibilityChecker } from '../engine/eligibility.js';
+import { constructHistory } from '../engine/history.js';
+import { makePodFactory } from '../engine/podfactory.js';
+import { statusChanged, statusRequeueAfterMs } from '../engine/status.js';
+import type { NodeDecision, Plan, PodCreate, RevisionRef } from '../engine/types.js';
+import { INDEX_NAMESPACE, INDEX_ORPHAN_NAMESPACE } from './informer.js';
+import type { ReadonlyStore } from './store.js';
+import { DaemonSetSyncState } from './syncstate.js';
+
+/** The caches the incremental sync reads. */
+export interface FastPlanCaches {
+  readonly nodes: ReadonlyStore<Node>;
+  readonly pods: ReadonlyStore<Pod>;
+  readonly revisions: ReadonlyStore<ControllerRevision>;
+}
+
+/** History when it needs no write: the current revision exists once, nothing to clean up. */
+interface QuietHistory {
+  readonly current: RevisionRef;
+  readonly old: readonly RevisionRef[];
+}
+
+/** What is kept per DaemonSet key. */
+interface Kept {
+  /** The DaemonSet object last seen; a status write replaces it without changing the shape. */
+  ds: DaemonSet;
+  /** Everything of the DaemonSet that per-node results depend on, as JSON. */
+  shapeKey: string;
+  selector: Selector;
+  /** History, keyed on the revision cache's write position (undefined: not quiet). */
+  historySeq: number;
+  history: QuietHistory | undefined;
+  state: DaemonSetSyncState | undefined;
+}
+
+const CREATE_REASON = 'no daemon pod on an eligible node';
+
+function toRef(r: ControllerRevision): RevisionRef {
+  const name = r.metadata?.name ?? '';
+  return {
+    name,
+    revision: r.revision,
+    hash: r.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? name,
+  };
+}
+
+const minDelay = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.min(a, b);
+
+/** Builds live-mode Plans incrementally; one instance per controller. */
+export class IncrementalPlanner {
+  private readonly kept = new Map<string, Kept>();
+
+  constructor(private readonly caches: FastPlanCaches) {}
+
+  /** Drops what is kept for key (the DaemonSet is gone). */
+  forget(key: string): void {
+    this.kept.delete(key);
+  }
+
+  /**
+   * The Plan reconcile() would return for ds now, or undefined when this sync needs the full
+   * reconcile. `decisions` gives the per-node decisions when someone reads them (never a live
+   * sync; they come from a full reconcile at that moment).
+   */
+  plan(
+    key: string,
+    ds: DaemonSet,
+    now: number,
+    satisfied: boolean,
+    decisions: () => readonly NodeDecision[],
+  ): Plan | undefined {
+    // Selecting all and being deleted are early exits of reconcile that cost nothing there; an
+    // unparsable selector must raise reconcile's own error.
+    if (isEmptyLabelSelector(ds.spec?.selector) || ds.metadata?.deletionTimestamp) return undefined;
+    const k = this.keep(key, ds);
+    if (k === undefined) return undefined;
+    const h = this.history(k, ds);
+    if (h === undefined) return undefined;
+    const state = this.stateFor(k, ds, h.current.hash);
+    state.advance(now);
+    // Duplicates, terminating, failed or old-revision pods, pods on ineligible nodes: manage or
+    // the rolling update has per-node work whose order and budget depend on other nodes.
+    if (state.complex.size > 0) return undefined;
+    // Owned pods the selector no longer matches are released by the full claim.
+    if (state.mismatched.size > 0) return undefined;
+    if (this.adoptsOrphans(ds, k.selector)) return undefined;
+
+    let creates: PodCreate[] = [];
+    let rollingUpdateRan = false;
+    let ruRequeue: number | null = null;
+    if (satisfied) {
+      creates = this.creates(ds, h.current.hash, state.missing);
+      const isRollingUpdate =
+        (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+      // Live mode: the rolling update runs only when manage planned no writes (§4 step 7.2).
+      if (isRollingUpdate && creates.length === 0) {
+        try {
+          resolveBudget(ds, state.totals.desired);
+        } catch {
+          // A malformed budget is the full reconcile's to report (plan.error).
+          return undefined;
+        }
+        // Every pod is on the current revision and alone on its node: the update deletes and
+        // creates nothing, and only waits for Ready pods to become available.
+        rollingUpdateRan = true;
+        let at: number | null = null;
+        for (const p of state.pendingPods()) at = minDelay(at, state.requeueAtOf(p, now));
+        if (at !== null) ruRequeue = Math.max(1, at - now);
+      }
+    }
+    const t = state.totals;
+    const status = structuredClone(ds.status ?? {}) as Mutable<DaemonSetStatus>;
+    Object.assign(status, {
+      desiredNumberScheduled: t.desired,
+      currentNumberScheduled: t.current,
+      numberMisscheduled: t.misscheduled,
+      numberReady: t.ready,
+      numberAvailable: t.available,
+      numberUnavailable: t.desired - t.available,
+      updatedNumberScheduled: t.updated,
+    });
+    if (satisfied) status.observedGeneration = ds.metadata?.generation ?? 0;
+    let nodes: readonly NodeDecision[] | undefined;
+    return {
+      dsKey: objectKey(ds),
+      skip: null,
+      get nodes(): readonly NodeDecision[] {
+        return (nodes ??= decisions());
+      },
+      claims: [],
+      history: {
+        currentRevision: h.current,
+        createRevision: null,
+        updateRevisions: [],
+        labelRevisions: [],
+        relabelPods: [],
+        deleteRevisions: [],
+        oldRevisions: h.old,
+      },
+      creates,
+      deletes: [],
+      status,
+      statusChanged: statusChanged(ds, status),
+      events: [],
+      requeueAfterMs: minDelay(ruRequeue, statusRequeueAfterMs(ds, status)),
+      backoffUpdates: new Map(),
+      rollingUpdateRan,
+    };
+  }
+
+  /** The kept entry for key, refreshed for ds; undefined when the selector does not parse. */
+  private keep(key: string, ds: DaemonSet): Kept | undefined {
+    let k = this.kept.get(key);
+    if (k !== undefined && k.ds === ds) return k;
+    const m = ds.metadata;
+    // Status and resourceVersion change on every status write and matter to no per-node result.
+    const shapeKey = JSON.stringify([m?.uid, m?.namespace, m?.name, m?.annotations, ds.spec]);
+    if (k !== undefined && k.shapeKey === shapeKey) {
+      k.ds = ds;
+      return k;
+    }
+    let selector: Selector;
+    try {
+      selector = labelSelectorAsSelector(ds.spec?.selector);
+    } catch {
+      return undefined;
+    }
+    k = { ds, shapeKey, selector, historySeq: -1, history: undefined, state: undefined };
+    this.kept.set(key, k);
+    return k;
+  }
+
+  /**
+   * History as reconcile computes it, when it plans no write: claims nothing, exactly one current
+   * revision (no create, dedup, rollback raise or label repair) and no more old revisions than
+   * the limit (so cleanup, which reads the pods, deletes none). Cached until a revision changes.
+   */
+  private history(k: Kept, ds: DaemonSet): QuietHistory | undefined {
+    const seq = this.caches.revisions.changeSeq();
+    if (k.historySeq === seq) return k.history;
+    k.historySeq = seq;
+    k.history = undefined;
+    const revs = this.caches.revisions.byIndex(INDEX_NAMESPACE, ds.metadata?.namespace ?? '');
+    const claim = claimObjects(ds, k.selector, revs, 'ControllerRevision');
+    if (claim.actions.length > 0) return undefined;
+    // The pods matter to constructHistory only for a dedup, which is not quiet anyway.
+    const h = constructHistory(ds, claim.claimed, []);
+    const quiet =
+      h.createRevision === null &&
+      h.updateRevisions.length === 0 &&
+      h.labelRevisions.length === 0 &&
+      h.relabelPods.length === 0 &&
+      h.deleteDuplicates.length === 0 &&
+      h.old.length <= (ds.spec?.revisionHistoryLimit ?? 10);
+    if (quiet) k.history = { current: h.current, old: h.old.map(toRef) };
+    return k.history;
+  }
+
+  private stateFor(k: Kept, ds: DaemonSet, hash: string): DaemonSetSyncState {
+    if (k.state !== undefined && k.state.shape.hash === hash) return k.state;
+    k.state = new DaemonSetSyncState(
+      {
+        uid: ds.metadata?.uid ?? '',
+        checker: makeEligibilityChecker(ds),
+        selector: k.selector,
+        hash,
+        generation: templateGenerationOf(ds),
+        minReadySeconds: ds.spec?.minReadySeconds ?? 0,
+      },
+      this.caches.nodes,
+      this.caches.pods,
+    );
+    return k.state;
+  }
+
+  /** True when the full claim would adopt an orphan of the namespace. */
+  private adoptsOrphans(ds: DaemonSet, selector: Selector): boolean {
+    if (selector.empty || selector.nothing) return false;
+    const ns = ds.metadata?.namespace ?? '';
+    for (const pod of this.caches.pods.byIndex(INDEX_ORPHAN_NAMESPACE, ns)) {
+      const meta = pod.metadata;
+      if (meta?.deletionTimestamp || (meta?.namespace ?? '') !== ns) continue;
+      if (selector.matches(meta?.labels)) return true;
+    }
+    return false;
+  }
+
+  /** Manage's creates on empty eligible nodes, in node-list order; bodies built on first read. */
+  private creates(ds: DaemonSet, hash: string, missing: ReadonlySet<string>): PodCreate[] {
+    if (missing.size === 0) return [];
+    const nodes = this.caches.nodes;
+    const names = [...missing].sort((a, b) => (nodes.ordinal(a) ?? 0) - (nodes.ordinal(b) ?? 0));
+    const factory = makePodFactory(ds, hash);
+    return names.map((node) => {
+      let pod: Pod | undefined;
+      return {
+        node,
+        revisionHash: hash,
+        source: 'manage',
+        reason: CREATE_REASON,
+        get pod(): Pod {
+          return (pod ??= factory(node));
+        },
+      };
+    });
+  }
+}

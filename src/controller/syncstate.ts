@@ -1,0 +1,304 @@
+/**
+ * Per-DaemonSet state kept between syncs, so that a sync costs what changed since the last one
+ * rather than the size of the cluster (issue 6, B3 and B5). It mirrors, node by node, what the
+ * full reconcile derives from a snapshot: the claimed pods mapped to each node, each node's
+ * eligibility, the node's share of the status counters, and whether the node is "simple" (its
+ * outcome in manage and the rolling update is known without looking at any other node).
+ *
+ * It learns what changed from the stores' change logs (Store.changesSince), so it needs no hook in
+ * the event handlers and cannot miss a write the caches saw. It never decides anything a full
+ * reconcile would not: fastplan.ts builds a Plan from it only when every node is simple, and
+ * falls back to reconcile() otherwise; verification mode compares the two on every sync.
+ */
+import { getControllerOf, getTargetNodeName, isPodAvailable, isPodReady } from '../api/pod.js';
+import { isPodTerminal, isPodUpdated, podReadySince } from '../api/pod.js';
+import type { Selector } from '../api/labels.js';
+import type { Node, Pod } from '../api/types.js';
+import type { Eligibility, EligibilityChecker } from '../engine/eligibility.js';
+import { INDEX_CONTROLLER_UID } from './informer.js';
+import type { ReadonlyStore } from './store.js';
+
+/** What a node's state depends on besides the node and its pods; a change means a rebuild. */
+export interface SyncShape {
+  readonly uid: string;
+  readonly checker: EligibilityChecker;
+  readonly selector: Selector;
+  /** The current revision's hash and the template generation (IsPodUpdated). */
+  readonly hash: string;
+  readonly generation: string | undefined;
+  readonly minReadySeconds: number;
+}
+
+/** The status counters of §9.1 without numberUnavailable (which is desired − available). */
+export interface Counters {
+  desired: number;
+  current: number;
+  misscheduled: number;
+  ready: number;
+  available: number;
+  updated: number;
+}
+
+/** One node name's state: the node (absent when it left but pods still map to it) and its pods. */
+interface Entry {
+  node: Node | undefined;
+  elig: Eligibility | undefined;
+  /** Claimed pods targeting this node, terminal pods being deleted included (filtered on use). */
+  pods: Pod[];
+  /** This node's share of the counters, as last computed. */
+  c: Counters;
+  /** The one pod the rolling update would wait on becoming available, when Ready but not yet. */
+  pending: Pod | undefined;
+}
+
+const zero = (): Counters => ({
+  desired: 0,
+  current: 0,
+  misscheduled: 0,
+  ready: 0,
+  available: 0,
+  updated: 0,
+});
+
+function addInto(into: Counters, c: Counters, sign: 1 | -1): void {
+  into.desired += sign * c.desired;
+  into.current += sign * c.current;
+  into.misscheduled += sign * c.misscheduled;
+  into.ready += sign * c.ready;
+  into.available += sign * c.available;
+  into.updated += sign * c.updated;
+}
+
+/** The node a claimed pod maps to in the node→pods map (nodeName, else the pinned affinity). */
+function targetNode(pod: Pod): string | undefined {
+  const bound = pod.spec?.nodeName ?? '';
+  if (bound !== '') return bound;
+  const t = getTargetNodeName(pod);
+  return 'node' in t ? t.node : undefined;
+}
+
+/** Incrementally maintained node→pods map, eligibility and status counters of one DaemonSet. */
+export class DaemonSetSyncState {
+  readonly totals: Counters = zero();
+  /** Node names that should run a pod and have none: manage creates there, in node order. */
+  readonly missing = new Set<string>();
+  /** Node names whose outcome needs the full reconcile (see classify). */
+  readonly complex = new Set<string>();
+  /** Owned pods the selector no longer matches: the full reconcile releases them. */
+  readonly mismatched = new Set<string>();
+  /** Node names whose pod is Ready but not yet available (minReadySeconds): time changes them. */
+  readonly pending = new Set<string>();
+  private readonly entries = new Map<string, Entry>();
+  /** Claimed pods by store key, with the node they were filed under. */
+  private readonly pods = new Map<string, { pod: Pod; node: string | undefined }>();
+  private nodeSeq = 0;
+  private podSeq = 0;
+  private lastNow = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly shape: SyncShape,
+    private readonly nodes: ReadonlyStore<Node>,
+    private readonly podStore: ReadonlyStore<Pod>,
+  ) {
+    this.rebuild();
+  }
+
+  /** Reads every node and owned pod; used at creation and when a change log was truncated. */
+  private rebuild(): void {
+    this.entries.clear();
+    this.pods.clear();
+    this.missing.clear();
+    this.complex.clear();
+    this.mismatched.clear();
+    this.pending.clear();
+    Object.assign(this.totals, zero());
+    this.nodeSeq = this.nodes.changeSeq();
+    this.podSeq = this.podStore.changeSeq();
+    const dirty = new Set<string>();
+    for (const key of this.nodes.keys()) dirty.add(key);
+    for (const pod of this.podStore.byIndex(INDEX_CONTROLLER_UID, this.shape.uid)) {
+      const node = this.file(pod);
+      if (node !== undefined) dirty.add(node);
+    }
+    for (const name of dirty) this.recompute(name, this.lastNow);
+  }
+
+  /** Files an owned pod under its node (or as mismatched); returns the node it affects. */
+  private file(pod: Pod): string | undefined {
+    const meta = pod.metadata;
+    const key = `${meta?.namespace ?? ''}/${meta?.name ?? ''}`;
+    if (!this.shape.selector.matches(meta?.labels)) {
+      this.mismatched.add(key);
+      this.pods.set(key, { pod, node: undefined });
+      return undefined;
+    }
+    const node = targetNode(pod);
+    this.pods.set(key, { pod, node });
+    if (node === undefined) return undefined;
+    let e = this.entries.get(node);
+    if (e === undefined) {
+      e = { node: undefined, elig: undefined, pods: [], c: zero(), pending: undefined };
+      this.entries.set(node, e);
+    }
+    e.pods.push(pod);
+    return node;
+  }
+
+  /** Removes a filed pod; returns the node it affected. */
+  private unfile(key: string): string | undefined {
+    const had = this.pods.get(key);
+    if (had === undefined) return undefined;
+    this.pods.delete(key);
+    this.mismatched.delete(key);
+    if (had.node === undefined) return undefined;
+    const e = this.entries.get(had.node);
+    if (e !== undefined) e.pods = e.pods.filter((p) => p !== had.pod);
+    return had.node;
+  }
+
+  /**
+   * Catches up with the caches at time now: applies the node and pod writes since the last call,
+   * and re-evaluates the nodes whose result depends on time. Cost: O(writes since then + pending).
+   */
+  advance(now: number): void {
+    const nodeChanges = this.nodes.changesSince(this.nodeSeq);
+    const podChanges = this.podStore.changesSince(this.podSeq);
+    if (nodeChanges === undefined || podChanges === undefined) {
+      this.lastNow = now;
+      this.rebuild();
+      return;
+    }
+    this.nodeSeq = this.nodes.changeSeq();
+    this.podSeq = this.podStore.changeSeq();
+    const dirty = new Set<string>(nodeChanges);
+    for (const key of podChanges) {
+      const had = this.pods.get(key);
+      const cur = this.podStore.get(key);
+      if (had !== undefined && had.pod === cur) continue;
+      const before = this.unfile(key);
+      if (before !== undefined) dirty.add(before);
+      // The pod log covers every DaemonSet's pods: only those this one controls are claimed here
+      // (orphans are looked at by the caller on every sync; another controller's are ignored).
+      if (cur === undefined || getControllerOf(cur)?.uid !== this.shape.uid) continue;
+      const after = this.file(cur);
+      if (after !== undefined) dirty.add(after);
+    }
+    // minReadySeconds: a Ready pod becomes available with time alone.
+    if (now !== this.lastNow) for (const name of this.pending) dirty.add(name);
+    this.lastNow = now;
+    for (const name of dirty) this.recompute(name, now);
+  }
+
+  /** The pods the rolling update would wait on (Ready, not yet available), for its requeue. */
+  pendingPods(): Pod[] {
+    const out: Pod[] = [];
+    for (const name of this.pending) {
+      const p = this.entries.get(name)?.pending;
+      if (p !== undefined) out.push(p);
+    }
+    return out;
+  }
+
+  /** Recomputes one node name's eligibility, class and counters, replacing its old share. */
+  private recompute(name: string, now: number): void {
+    let e = this.entries.get(name);
+    const node = this.nodes.get(name);
+    if (e === undefined) {
+      if (node === undefined) return;
+      e = { node: undefined, elig: undefined, pods: [], c: zero(), pending: undefined };
+      this.entries.set(name, e);
+    }
+    // The store replaces a node object on every update, so identity says "unchanged".
+    if (node === undefined) e.elig = undefined;
+    else if (e.node !== node || e.elig === undefined) e.elig = this.shape.checker(node);
+    e.node = node;
+    addInto(this.totals, e.c, -1);
+    this.missing.delete(name);
+    this.complex.delete(name);
+    this.pending.delete(name);
+    e.pending = undefined;
+    e.c = zero();
+    if (node === undefined && e.pods.length === 0) {
+      this.entries.delete(name);
+      return;
+    }
+    this.classify(name, e, now);
+    addInto(this.totals, e.c, 1);
+    if (e.pending !== undefined) this.pending.add(name);
+  }
+
+  /**
+   * A node is simple when the full reconcile's manage and rolling update provably do nothing
+   * there beyond a create on an eligible empty node, given that every pod is on the current
+   * revision: (1) an existing node with no pods; (2) an existing node whose eligibility lets a
+   * pod continue and that holds exactly one pod, not terminating, not terminal, updated; (3) a
+   * node that left, whose pods are all bound (the pod GC's, not manage's) or terminating, and
+   * whose live pods are all updated. Anything else (duplicates, terminating or failed pods,
+   * old-revision pods, pods on ineligible nodes) is complex and sends the sync to reconcile().
+   */
+  private classify(name: string, e: Entry, now: number): void {
+    const { hash, generation, minReadySeconds } = this.shape;
+    // The node→pods map leaves out terminal pods that are being deleted (§7).
+    const pods = e.pods.filter((p) => !(p.metadata?.deletionTimestamp && isPodTerminal(p)));
+    if (e.elig === undefined) {
+      let live: Pod | undefined;
+      let liveCount = 0;
+      for (const p of pods) {
+        const deleting = Boolean(p.metadata?.deletionTimestamp);
+        if (!deleting && !p.spec?.nodeName) return void this.complex.add(name);
+        if (deleting) continue;
+        if (!isPodUpdated(p, hash, generation)) return void this.complex.add(name);
+        live = p;
+        liveCount++;
+      }
+      if (liveCount === 1) e.pending = this.waitsOn(live!, now);
+      return;
+    }
+    const elig = e.elig;
+    if (pods.length === 0) {
+      if (elig.shouldRun) {
+        e.c.desired = 1;
+        this.missing.add(name);
+      }
+      return;
+    }
+    const p = pods[0]!;
+    if (
+      !elig.shouldContinueRunning ||
+      pods.length > 1 ||
+      p.metadata?.deletionTimestamp ||
+      isPodTerminal(p) ||
+      !isPodUpdated(p, hash, generation)
+    ) {
+      this.complex.add(name);
+      return;
+    }
+    if (!elig.shouldRun) {
+      e.c.misscheduled = 1;
+    } else {
+      e.c.desired = 1;
+      e.c.current = 1;
+      e.c.updated = 1;
+      if (isPodReady(p)) {
+        e.c.ready = 1;
+        if (minReadySeconds <= 0 || isPodAvailable(p, minReadySeconds, now)) e.c.available = 1;
+      }
+    }
+    e.pending = this.waitsOn(p, now);
+  }
+
+  /** The pod when it is Ready but not available yet (it changes with time alone), else undefined. */
+  private waitsOn(p: Pod, now: number): Pod | undefined {
+    const min = this.shape.minReadySeconds;
+    if (min <= 0 || !isPodReady(p) || isPodAvailable(p, min, now)) return undefined;
+    return p;
+  }
+
+  /** When the rolling update would requeue for pod p (rollingupdate.ts newPodAvailable). */
+  requeueAtOf(p: Pod, now: number): number | null {
+    const since = podReadySince(p);
+    if (since === undefined) return null;
+    const at = since + this.shape.minReadySeconds * 1000 + 1;
+    return at > now ? at : null;
+  }
+}
