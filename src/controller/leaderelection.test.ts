@@ -2,13 +2,14 @@
  * Two LeaderElectors on one memory cluster and a manual clock: one leads; a leader that dies
  * (every call fails, as for a crashed or partitioned pod) is replaced within the lease duration,
  * and never while it may still act; a leader that stops releases the Lease for an immediate
- * takeover.
+ * takeover; and skew between the replicas' clocks changes none of that.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Lease } from '../api/types.js';
 import { MemoryCluster } from '../cluster/memory/index.js';
 import { UnavailableError, type Cluster } from '../cluster/port.js';
+import type { Clock } from './clock.js';
 import { LeaderElector } from './leaderelection.js';
 import { ManualClock } from './manualclock.js';
 
@@ -46,7 +47,16 @@ interface Candidate {
   readonly log: string[];
 }
 
-function setup(): {
+/** The shared virtual time read through a clock that is `offsetMs` ahead (timers unchanged). */
+function skewed(clock: ManualClock, offsetMs: number): Clock {
+  return {
+    now: () => clock.now() + offsetMs,
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+  };
+}
+
+/** Two candidates on one cluster; skewMs sets how far each one's clock is ahead of true time. */
+function setup(skewMs: { a?: number; b?: number } = {}): {
   clock: ManualClock;
   cluster: MemoryCluster;
   a: Candidate;
@@ -56,12 +66,12 @@ function setup(): {
 } {
   const clock = new ManualClock();
   const cluster = new MemoryCluster({ clock });
-  const candidate = (identity: string): Candidate => {
+  const candidate = (identity: string, offsetMs = 0): Candidate => {
     const { view, kill } = killable(cluster.client(identity));
     const log: string[] = [];
     const elector = new LeaderElector({
       cluster: view,
-      clock,
+      clock: skewed(clock, offsetMs),
       namespace: 'everynode-system',
       name: 'everynode-controller',
       identity,
@@ -73,8 +83,8 @@ function setup(): {
     });
     return { elector, kill, log };
   };
-  const a = candidate('replica-a');
-  const b = candidate('replica-b');
+  const a = candidate('replica-a', skewMs.a);
+  const b = candidate('replica-b', skewMs.b);
   const settle = async () => {
     for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   };
@@ -122,8 +132,11 @@ test('a dead leader is replaced within the lease duration, after it stopped acti
   }
   assert.ok(takeover !== undefined, 'the standby never took over');
   assert.ok(stepDown !== undefined && stepDown < takeover, 'the old leader still acted');
-  // The Lease expires LEASE_MS after the last renewal; the standby notices on its next retry.
-  assert.ok(takeover - lastRenew <= LEASE_MS + RETRY_MS, `took ${takeover - lastRenew} ms`);
+  // The standby sees the last renewal on its next retry (up to RETRY_MS late), counts LEASE_MS
+  // from then on its own clock, and notices expiry on the retry after that: never before
+  // LEASE_MS, at most two retry periods later.
+  assert.ok(takeover - lastRenew >= LEASE_MS, `took over early: ${takeover - lastRenew} ms`);
+  assert.ok(takeover - lastRenew <= LEASE_MS + 2 * RETRY_MS, `took ${takeover - lastRenew} ms`);
   assert.deepEqual(a.log, ['started', 'stopped']);
   assert.deepEqual(b.log, ['started']);
   await b.elector.stop();
@@ -147,5 +160,54 @@ test('a leader that stops releases the Lease; the standby takes over on its next
   const lease = await cluster.get<Lease>('Lease', 'everynode-system', 'everynode-controller');
   assert.equal(lease.spec?.holderIdentity, 'replica-b');
   assert.equal(lease.spec?.leaseTransitions, 1);
+  await b.elector.stop();
+});
+
+test('a follower whose clock is ahead by more than the lease duration does not take a renewed Lease', async () => {
+  // renewTime is written with the leader's clock; b's clock reads 4 lease durations later, so
+  // comparing renewTime with it would call every renewal long expired.
+  const { a, b, step, cluster } = setup({ b: 4 * LEASE_MS });
+  a.elector.start();
+  await step(0);
+  b.elector.start();
+  // Many lease durations of renewals; step() also checks there is never a second leader.
+  for (let t = 0; t < 5 * LEASE_MS; t += 500) await step(500);
+  assert.ok(a.elector.isLeader());
+  assert.ok(!b.elector.isLeader());
+  assert.deepEqual(a.log, ['started']);
+  assert.deepEqual(b.log, []);
+  const lease = await cluster.get<Lease>('Lease', 'everynode-system', 'everynode-controller');
+  assert.equal(lease.spec?.holderIdentity, 'replica-a');
+  assert.equal(lease.spec?.leaseTransitions, 0);
+  // It still takes over once the leader really stops renewing, a lease duration (on its own
+  // clock) after the last renewal, which came at most one retry period before the kill.
+  a.kill();
+  let waited = 0;
+  while (!b.elector.isLeader()) {
+    await step(500);
+    waited += 500;
+    assert.ok(waited <= LEASE_MS + 2 * RETRY_MS, 'the standby never took over');
+  }
+  assert.ok(waited >= LEASE_MS - RETRY_MS, `took over after ${waited} ms`);
+  assert.deepEqual(a.log, ['started', 'stopped']);
+  await b.elector.stop();
+});
+
+test("a follower whose clock is behind the leader's takes over a dead leader's Lease in time", async () => {
+  // The leader's renewTime lies a minute in b's future: a deadline computed from it would keep b
+  // waiting a minute longer than the lease duration.
+  const { a, b, step, clock } = setup({ a: 4 * LEASE_MS });
+  a.elector.start();
+  await step(0);
+  b.elector.start();
+  await step(RETRY_MS);
+  assert.ok(a.elector.isLeader());
+  const lastRenew = clock.now();
+  a.kill();
+  while (!b.elector.isLeader()) {
+    await step(500);
+    assert.ok(clock.now() - lastRenew <= LEASE_MS + 2 * RETRY_MS, 'the standby waited too long');
+  }
+  assert.ok(clock.now() - lastRenew >= LEASE_MS, 'the standby took over early');
   await b.elector.stop();
 });

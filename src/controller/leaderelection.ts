@@ -1,8 +1,17 @@
 /**
  * Leader election on a coordination.k8s.io/v1 Lease through the Cluster port, with client-go's
- * timing model: a holder renews every retryPeriod; a candidate takes over a Lease whose
- * renewTime + leaseDurationSeconds has passed; a leader that cannot renew within renewDeadline
- * steps down. Optimistic concurrency (resourceVersion) makes two candidates never both win.
+ * timing model: a holder renews every retryPeriod; a candidate takes over a held Lease only once
+ * leaseDurationSeconds have passed on its own clock since it last saw the Lease's record change;
+ * a leader that cannot renew within renewDeadline steps down. Optimistic concurrency
+ * (resourceVersion) makes two candidates never both win.
+ *
+ * Why the observed time and not renewTime: renewTime was written with the leader's clock, and
+ * comparing it with our own would let a replica whose clock runs ahead take a Lease the leader
+ * still renews. Only local durations are compared, so skew between replicas does not matter
+ * (a difference in clock rate still does; renewDeadline < leaseDuration leaves room for it).
+ * As in client-go, a candidate that has just started counts from its first look, so it waits a
+ * full lease duration even for a Lease whose holder died long ago (a released one it takes at
+ * once).
  */
 import { type Cluster, ConflictError, NotFoundError, AlreadyExistsError } from '../cluster/port.js';
 import type { Lease } from '../api/types.js';
@@ -30,12 +39,27 @@ function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+/** The Lease fields of client-go's leader-election record, as one comparable string. */
+function recordKey(spec: NonNullable<Lease['spec']>): string {
+  return JSON.stringify([
+    spec.holderIdentity ?? '',
+    spec.leaseDurationSeconds ?? 0,
+    spec.acquireTime ?? '',
+    spec.renewTime ?? '',
+    spec.leaseTransitions ?? 0,
+  ]);
+}
+
 /** Campaigns for a Lease and keeps it; calls back when leadership starts and stops. */
 export class LeaderElector {
   private leading = false;
   private stopped = false;
   private timer: TimerHandle | null = null;
   private lastRenewMs = 0;
+  /** The Lease record last seen or written (recordKey), and when, on our clock. */
+  private observedRecord: string | undefined;
+  private observedAtMs = 0;
+  private observedDurationMs = 0;
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
@@ -145,6 +169,7 @@ export class LeaderElector {
           metadata: { namespace, name },
           spec,
         });
+        this.observe(spec, now);
         return true;
       } catch (e) {
         if (e instanceof AlreadyExistsError) return false;
@@ -152,10 +177,11 @@ export class LeaderElector {
       }
     }
     const cur = lease.spec ?? {};
+    this.observe(cur, now);
     const holder = cur.holderIdentity ?? '';
-    const renewMs = cur.renewTime ? Date.parse(cur.renewTime) : 0;
-    const durMs = (cur.leaseDurationSeconds ?? 0) * 1000;
-    const expired = holder === '' || renewMs + durMs < now;
+    // Held until leaseDurationSeconds have passed on our clock since the record last changed;
+    // renewTime itself is never compared with our clock (it was written with the holder's).
+    const expired = holder === '' || this.observedAtMs + this.observedDurationMs <= now;
     if (holder !== identity && !expired) return false;
     const next =
       holder === identity
@@ -163,10 +189,24 @@ export class LeaderElector {
         : { ...spec, leaseTransitions: (cur.leaseTransitions ?? 0) + 1 };
     try {
       await cluster.update<Lease>('Lease', { ...lease, spec: next });
+      this.observe(next, now);
       return true;
     } catch (err) {
       if (err instanceof ConflictError) return false;
       throw err;
     }
+  }
+
+  /**
+   * Notes the Lease record read or written at `now` (our clock). The observed time moves only
+   * when the record differs from the last one seen: a holder that stopped renewing leaves the
+   * record unchanged, so its Lease expires leaseDurationSeconds after we first saw that record.
+   */
+  private observe(spec: NonNullable<Lease['spec']>, now: number): void {
+    const key = recordKey(spec);
+    if (key === this.observedRecord) return;
+    this.observedRecord = key;
+    this.observedAtMs = now;
+    this.observedDurationMs = (spec.leaseDurationSeconds ?? 0) * 1000;
   }
 }
