@@ -107,6 +107,10 @@ export async function upCluster(opts: {
       ...(l.schedulerBurst === undefined
         ? []
         : ['--scheduler-api-burst', String(l.schedulerBurst)]),
+      // kwok cannot renew 1,000 Leases in time on a loaded machine; without this the
+      // node-lifecycle controller marks nodes and their pods NotReady in the middle of a phase.
+      '--node-monitor-grace-period',
+      '1h',
       '--audit-policy',
       opts.auditPolicy,
       '--timeout',

@@ -5,6 +5,7 @@
  *   npm run bench:cluster                      1,000 nodes, 3 runs per side, limited and lifted
  *   npm run bench:cluster -- --quick           100 nodes, 1 run per side
  *   npm run bench:cluster -- --nodes 500 --runs 2 --limits limited --profile
+ *   npm run bench:cluster -- --sides everynode --runs 1 --limits limited --profile  (diagnosis)
  *
  * Each run is one side (upstream or everynode) at one set of client limits on a fresh cluster;
  * sides alternate. Results go to bench/results/cluster.json (cluster-quick.json with --quick),
@@ -41,6 +42,7 @@ const { values: flags } = parseArgs({
     nodes: { type: 'string' },
     runs: { type: 'string' },
     limits: { type: 'string', default: 'limited,lifted' },
+    sides: { type: 'string', default: 'upstream,everynode' },
     profile: { type: 'boolean', default: false },
     dir: { type: 'string', default: '/tmp/everynode-bench-cluster' },
     offset: { type: 'string', default: '200' },
@@ -69,6 +71,11 @@ const limitSets = flags.limits.split(',').map((s) => {
   return l;
 });
 
+const sides = flags.sides.split(',').map((s) => s.trim());
+if (sides.length === 0 || sides.some((s) => s !== 'upstream' && s !== 'everynode')) {
+  console.error('--sides: upstream, everynode or both');
+  process.exit(2);
+}
 const dir = flags.dir;
 const work = `${dir}-work`;
 mkdirSync(work, { recursive: true });
@@ -261,7 +268,7 @@ function save(): void {
 }
 for (let i = 1; i <= runs; i++) {
   for (const limits of limitSets) {
-    for (const side of ['upstream', 'everynode'] as const) {
+    for (const side of sides as ('upstream' | 'everynode')[]) {
       try {
         results.push(await oneRun(side, limits, i));
       } catch (e) {

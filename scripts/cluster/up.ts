@@ -1,7 +1,7 @@
 /**
  * `npm run cluster:up -- [--nodes N] [--upstream-daemonset-controller] [--no-api-limits]
  *   [--kube-api-qps Q --kube-api-burst B] [--scheduler-api-qps Q --scheduler-api-burst B]
- *   [--audit-policy FILE]`
+ *   [--node-monitor-grace-period D] [--audit-policy FILE]`
  *
  * Starts a real control plane on 127.0.0.1 from the binaries build.sh put in the cache: etcd,
  * kube-apiserver, kube-controller-manager (built-in DaemonSet controller off unless
@@ -48,6 +48,10 @@ const { values: args } = parseArgs({
     'kube-api-burst': { type: 'string' },
     'scheduler-api-qps': { type: 'string' },
     'scheduler-api-burst': { type: 'string' },
+    // kube-controller-manager's --node-monitor-grace-period (default 50s). kwok renews each
+    // node's Lease with 4 workers; with 1,000 nodes on a loaded machine it falls behind, and the
+    // node-lifecycle controller then marks nodes and their pods NotReady mid-benchmark.
+    'node-monitor-grace-period': { type: 'string' },
     // An audit policy file: the apiserver then writes JSON audit events to logs/audit.log.
     'audit-policy': { type: 'string' },
   },
@@ -307,6 +311,9 @@ try {
       ? '--controllers=*'
       : '--controllers=*,-daemonset-controller',
     ...kcmLimits,
+    ...(args['node-monitor-grace-period'] === undefined
+      ? []
+      : [`--node-monitor-grace-period=${args['node-monitor-grace-period']}`]),
   ]);
   const scheduler = start('kube-scheduler', 'kube-scheduler', [
     ...kcmArgs(kubeconfig),
