@@ -266,8 +266,10 @@ function save(): void {
     ) + '\n',
   );
 }
-for (let i = 1; i <= runs; i++) {
-  for (const limits of limitSets) {
+// All runs at one set of limits before the next, so that a run cut short still has complete
+// pairs at the equal default limits (R1–R4); within a set the sides alternate.
+for (const limits of limitSets) {
+  for (let i = 1; i <= runs; i++) {
     for (const side of sides as ('upstream' | 'everynode')[]) {
       try {
         results.push(await oneRun(side, limits, i));
