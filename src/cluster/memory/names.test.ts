@@ -30,22 +30,31 @@ test('copyJson gives what a JSON round trip gives', () => {
   );
 });
 
-test('copyJson shares what the memory cluster froze and copies everything else', () => {
-  const stored = deepFreeze({ labels: { app: 'a' }, containers: [{ name: 'c', image: 'i' }] });
+test('copyJson shares the stored sub-trees the value still holds and copies everything else', () => {
+  const stored = deepFreeze({
+    spec: { labels: { app: 'a' }, containers: [{ name: 'c', image: 'i' }] },
+    other: { n: 1 },
+  });
   const theirs = Object.freeze({ when: undefined, at: new Date(0) });
-  const input = { spec: stored, mine: { n: 1 }, theirs };
-  const out = copyJson(input);
-  assert.equal(out.spec, stored, 'a stored sub-tree is shared');
+  const input = { spec: stored.spec, other: stored.spec, mine: { n: 1 }, theirs };
+  const out = copyJson(input, stored);
+  assert.equal(out.spec, stored.spec, 'the same sub-tree at the same place is shared');
+  assert.notEqual(out.other, stored.spec, 'a stored sub-tree moved elsewhere is copied');
+  assert.deepEqual(out.other, stored.spec);
   assert.notEqual(out.mine, input.mine, 'a caller object is copied');
   assert.notEqual(out.theirs, theirs, 'an object the caller froze is copied');
   assert.deepEqual(out.theirs, { at: '1970-01-01T00:00:00.000Z' });
   input.mine.n = 2;
   assert.equal(out.mine.n, 1);
+  const changed = { spec: { ...stored.spec, containers: [{ name: 'c', image: 'j' }] } };
+  const next = copyJson(changed, stored);
+  assert.equal(next.spec.labels, stored.spec.labels, 'unchanged siblings of a change are shared');
+  assert.notEqual(next.spec.containers, stored.spec.containers);
 });
 
-test('copyJson of a stored object gives a new root the registry may write to', () => {
+test('copyJson of the stored object itself gives a new root the registry may write to', () => {
   const stored = deepFreeze({ metadata: { name: 'x' }, spec: { a: 1 } });
-  const out = copyJson(stored) as { metadata: unknown; spec: unknown; status?: unknown };
+  const out = copyJson(stored, stored) as { metadata: unknown; spec: unknown; status?: unknown };
   assert.notEqual(out, stored);
   assert.equal(out.spec, stored.spec);
   out.status = {};

@@ -40,28 +40,20 @@ export function randomUid(random: () => number): string {
 }
 
 /**
- * Every object the memory cluster froze itself. Such an object is plain JSON data (it was copied
- * in by copyJson or built by the registry) and can never change, so an input may share it instead
- * of copying it. An object a caller froze is not in here: it may hold what JSON would drop or
- * convert (undefined, a Date), so it is copied like any other input.
- */
-const frozenByUs = new WeakSet<object>();
-
-/**
  * Freezes a value and everything reachable from it. Already-frozen parts are skipped, so objects
- * that share frozen sub-trees with older versions cost only their new parts.
+ * that share frozen sub-trees with older versions cost only their new parts. Only the memory
+ * cluster's own objects are frozen when they get here: copyJson copies whatever a caller passed.
  */
 export function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   for (const v of Object.values(value)) deepFreeze(v);
-  frozenByUs.add(value);
   return Object.freeze(value);
 }
 
 /** Deeper than any wire object; a cycle gets here instead of overflowing the stack. */
 const MAX_DEPTH = 512;
 
-function copyValue(v: unknown, depth: number): unknown {
+function copyValue(v: unknown, base: unknown, depth: number): unknown {
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -78,22 +70,31 @@ function copyValue(v: unknown, depth: number): unknown {
       return undefined;
   }
   if (v === null) return null;
-  if (frozenByUs.has(v)) return v;
+  // The very sub-tree of the stored object: frozen plain data already, shared as is.
+  if (v === base) return v;
   if (depth > MAX_DEPTH) throw new TypeError('the value is cyclic or nested too deeply');
   const toJSON = (v as { toJSON?: unknown }).toJSON;
-  if (typeof toJSON === 'function') return copyValue(toJSON.call(v), depth + 1);
+  if (typeof toJSON === 'function') return copyValue(toJSON.call(v), undefined, depth + 1);
+  const b =
+    base !== null && typeof base === 'object' ? (base as Record<string, unknown>) : undefined;
   if (Array.isArray(v)) {
+    const bb = Array.isArray(b) ? (b as unknown[]) : undefined;
     const out = new Array<unknown>(v.length);
     for (let i = 0; i < v.length; i++) {
-      const x = copyValue(v[i], depth + 1);
+      const x = copyValue(v[i], bb?.[i], depth + 1);
       out[i] = x === undefined ? null : x;
     }
     return out;
   }
   const src = v as Record<string, unknown>;
+  const bo = b !== undefined && !Array.isArray(b) ? b : undefined;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(src)) {
-    const x = copyValue(src[k], depth + 1);
+    const x = copyValue(
+      src[k],
+      bo === undefined || !Object.hasOwn(bo, k) ? undefined : bo[k],
+      depth + 1,
+    );
     if (x === undefined) continue;
     // A plain assignment of "__proto__" would set the prototype; JSON.parse makes it a key.
     if (k === '__proto__')
@@ -111,14 +112,16 @@ function copyValue(v: unknown, depth: number): unknown {
 /**
  * A deep copy of a wire-format (JSON) value with JSON's rules (undefined-valued keys dropped,
  * toJSON honoured, non-finite numbers as null), built by hand instead of a JSON round trip (which
- * was a seventh of the simulator's time). Sub-trees the memory cluster froze itself are shared,
- * not copied: a write built from a stored object (a status update, a patch) copies only its new
- * parts. The result itself is always a new object or array, so the caller may set its fields.
+ * was a seventh of the simulator's time). `stored` is the stored object the value replaces, if
+ * any: where the value holds the very same sub-tree (the same reference, at the same place), that
+ * frozen sub-tree is shared instead of copied, so a write built from a stored object (a status
+ * update, a patch) copies only its new parts. Anything else a caller passed is copied, frozen or
+ * not. The result itself is always a new object or array, so the caller may set its fields.
  */
-export function copyJson<T>(value: T): T {
+export function copyJson<T>(value: T, stored?: unknown): T {
   if (value === undefined) return value;
-  // The registry sets fields on the copy it gets, so a shared root is copied one level.
-  if (value !== null && typeof value === 'object' && frozenByUs.has(value))
+  // The registry sets fields on the copy it gets, so a root shared with the store is copied one level.
+  if (value !== null && typeof value === 'object' && value === stored)
     return (Array.isArray(value) ? [...value] : { ...value }) as T;
-  return copyValue(value, 0) as T;
+  return copyValue(value, stored, 0) as T;
 }

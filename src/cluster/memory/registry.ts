@@ -195,11 +195,11 @@ export class Registry {
       const s = (input as { status?: unknown }).status;
       next = { ...(prev as Mut), metadata: { ...pm } };
       if (s === undefined) delete next.status;
-      else next.status = copyJson(s);
+      else next.status = copyJson(s, (prev as { status?: unknown }).status);
       const errs = st.validateStatusUpdate(next, prev);
       if (errs.length > 0) throw invalid(st, name, errs);
     } else {
-      next = copyJson(input) as Mut;
+      next = copyJson(input, prev) as Mut;
       this.checkKind(kind, next);
       next.apiVersion ??= prev.apiVersion;
       next.kind ??= prev.kind;
