@@ -50,9 +50,16 @@ async function one(nodes: number): Promise<SizeResult> {
     ],
   });
   let statsAtStart: ApiCallStats | undefined;
-  const { start, end, sim } = await runMeasured(scenario, APPLY_AT_MS, allConverged, (s) => {
-    if (s.offset < APPLY_AT_MS) statsAtStart = s.memory.stats('controller');
-  });
+  const { start, end, sim } = await runMeasured(
+    scenario,
+    APPLY_AT_MS,
+    allConverged,
+    (s) => {
+      if (s.offset < APPLY_AT_MS) statsAtStart = s.memory.stats('controller');
+    },
+    undefined,
+    argValue('--profile'),
+  );
   if (end === undefined) throw new Error(`b1 ${nodes}: never converged`);
   const after = sim.memory.stats('controller');
   const ev = after.byKind.Event ?? {};

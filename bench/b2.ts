@@ -60,6 +60,8 @@ async function one(mode: 'unavailable' | 'surge', nodes: number): Promise<ModeRe
         writesAtStart = s.memory.stats('controller').writes;
       }
     },
+    undefined,
+    argValue('--profile'),
   );
   if (end === undefined) throw new Error(`b2 ${mode}: never converged`);
   const rollout = sim.observer.tracks.get('kube-system/agent')?.rollouts.at(-1);

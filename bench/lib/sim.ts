@@ -9,6 +9,7 @@ import { Simulation, type SimResult } from '../../src/sim/runner.js';
 import { parseScenario } from '../../src/sim/scenario/parse.js';
 import type { Scenario } from '../../src/sim/scenario/types.js';
 import { cpuMs } from './common.js';
+import { startProfile, type RunningProfile } from './profiler.js';
 
 /** One DaemonSet of a benchmark: its name and rolling-update parameters. */
 export interface BenchDaemonSet {
@@ -96,7 +97,8 @@ export function mark(offsetMs: number): Mark {
 /**
  * Runs a simulation (after `setup`, which may register World listeners) and records two readings: the last instant before `startAtMs` (the state
  * just before the measured action fires) and the first instant at or after it where `done`
- * holds. Returns both with the run's result.
+ * holds. Returns both with the run's result. With `profileFile`, a CPU profile of the measured
+ * section (from the first instant before `startAtMs` to the end reading) is written there.
  */
 export async function runMeasured(
   scenario: Scenario,
@@ -104,21 +106,31 @@ export async function runMeasured(
   done: (sim: Simulation) => boolean,
   onInstant?: (sim: Simulation) => void,
   setup?: (sim: Simulation) => void,
+  profileFile?: string,
 ): Promise<{ result: SimResult; start: Mark; end: Mark | undefined; sim: Simulation }> {
   let start: Mark | undefined;
   let end: Mark | undefined;
+  // The profiler is started and stopped asynchronously; the simulation goes on meanwhile, which
+  // only adds a turn or two of the instants around the measured section.
+  let profiling: Promise<RunningProfile> | undefined;
+  let stopped: Promise<unknown> | undefined;
   const sim = new Simulation(scenario, {
     onInstant: (s) => {
       onInstant?.(s);
       if (s.offset < startAtMs) {
+        if (profileFile !== undefined) profiling ??= startProfile(profileFile);
         start = mark(s.offset);
         return;
       }
-      if (end === undefined && done(s)) end = mark(s.offset);
+      if (end === undefined && done(s)) {
+        end = mark(s.offset);
+        stopped = profiling?.then((p) => p.stop());
+      }
     },
   });
   setup?.(sim);
   const result = await sim.run();
+  await (stopped ?? profiling?.then((p) => p.stop()));
   if (start === undefined) throw new Error('the simulation never reached the start instant');
   return { result, start, end, sim };
 }

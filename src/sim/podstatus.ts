@@ -1,7 +1,23 @@
 /** Pod status as a kubelet writes it: phases, conditions and container states (pure builders). */
 import type { Pod, PodCondition } from '../api/types.js';
-import { formatTime } from '../api/types.js';
+import { formatTime as formatTimeNow } from '../api/types.js';
 import type { Mutable } from '../api/types.js';
+
+let lastSecond = NaN;
+let lastStamp = '';
+
+/**
+ * formatTime, remembering the last second: thousands of pods get their status in the same
+ * virtual second, and building the text through a Date each time was a visible part of a run.
+ */
+function formatTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastStamp = formatTimeNow(ms);
+    lastSecond = second;
+  }
+  return lastStamp;
+}
 
 type Status = Mutable<NonNullable<Pod['status']>>;
 type ContainerStatus = NonNullable<Status['containerStatuses']>[number];

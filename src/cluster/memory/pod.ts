@@ -39,11 +39,15 @@ function withMutableFieldsFrom(next: PodSpecLike, prev: PodSpecLike): PodSpecLik
   if (!prev.nodeName) out.nodeName = prev.nodeName;
   out.activeDeadlineSeconds = prev.activeDeadlineSeconds;
   out.tolerations = prev.tolerations;
+  // Lists whose images did not change are kept as they are, so that a list shared with the stored
+  // pod (a binding, any update built from the stored object) compares by identity.
   const images = (
     list: PodSpecLike['containers'],
     old: PodSpecLike['containers'],
   ): PodSpecLike['containers'] =>
-    list?.map((c, i) => (old?.[i] !== undefined ? { ...c, image: old[i].image } : c));
+    list === undefined || list.every((c, i) => old?.[i] === undefined || c.image === old[i].image)
+      ? list
+      : list.map((c, i) => (old?.[i] !== undefined ? { ...c, image: old[i].image } : c));
   out.containers = images(next.containers, prev.containers);
   out.initContainers = images(next.initContainers, prev.initContainers);
   return out;
