@@ -222,4 +222,48 @@ export function crudTests(make: MakeCluster): void {
         InvalidError,
       );
     }));
+
+  test('an update built from a returned object stores what was sent; earlier results stay as they were', () =>
+    withTarget(make, async ({ cluster, namespace }) => {
+      const created = await cluster.create<Pod>('Pod', pod(namespace, 'reuse'));
+      const container = created.spec!.containers[0]!;
+      const updated = await cluster.update<Pod>('Pod', {
+        ...created,
+        metadata: { ...created.metadata, labels: { ...created.metadata?.labels, extra: 'x' } },
+        spec: {
+          ...created.spec!,
+          containers: [{ ...container, image: 'registry.k8s.io/pause:3.10' }],
+          // Left undefined, as a client may: it is not part of what is sent.
+          activeDeadlineSeconds: undefined,
+        },
+      });
+      assert.equal(updated.spec?.containers[0]?.image, 'registry.k8s.io/pause:3.10');
+      assert.equal(updated.spec?.containers[0]?.name, container.name);
+      assert.equal(updated.metadata?.labels?.extra, 'x');
+      assert.equal(updated.spec?.schedulerName, created.spec?.schedulerName);
+      assert.ok(!('activeDeadlineSeconds' in (updated.spec ?? {})));
+      assert.equal(
+        created.spec?.containers[0]?.image,
+        container.image,
+        'the first result is unchanged',
+      );
+      assert.equal(created.metadata?.labels?.extra, undefined);
+      const got = await cluster.get<Pod>('Pod', namespace, 'reuse');
+      assert.equal(got.spec?.containers[0]?.image, 'registry.k8s.io/pause:3.10');
+      const statusBefore = JSON.stringify(got.status);
+      const withStatus = await cluster.updateStatus<Pod>('Pod', {
+        ...got,
+        status: {
+          ...got.status,
+          conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }],
+        },
+      });
+      assert.equal(withStatus.status?.conditions?.[0]?.reason, 'Unschedulable');
+      assert.equal(withStatus.status?.phase, got.status?.phase);
+      assert.equal(
+        JSON.stringify(got.status),
+        statusBefore,
+        'the object it was built from is unchanged',
+      );
+    }));
 }
