@@ -15,6 +15,7 @@ export interface CpuProfile {
       readonly url: string;
       readonly lineNumber: number;
     };
+    readonly children?: readonly number[];
   }[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
@@ -32,13 +33,30 @@ export function areaOf(url: string, fn: string): string {
   return 'node runtime';
 }
 
-/** Self time (ms) per area and per function. */
+/**
+ * Self time (ms) per area and per function. src/api holds helpers every layer calls (the
+ * simulator's observer reads pod readiness through them as much as the controller does), so
+ * their time is also given by the area of the nearest caller outside src/api: byCaller maps
+ * "api:<area>" (e.g. "api:sim", "api:controller") to ms.
+ */
 export function summarise(p: CpuProfile): {
   totalMs: number;
   byArea: Map<string, number>;
   byFunction: Map<string, number>;
+  byCaller: Map<string, number>;
 } {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const callerArea = (id: number): string => {
+    for (let a = parent.get(id); a !== undefined; a = parent.get(a)) {
+      const f = byId.get(a)!.callFrame;
+      const area = areaOf(f.url, f.functionName);
+      if (area !== 'api' && area !== 'node runtime' && area !== 'dependencies') return area;
+    }
+    return 'unknown';
+  };
+  const byCaller = new Map<string, number>();
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let totalMs = 0;
@@ -51,11 +69,15 @@ export function summarise(p: CpuProfile): {
     if (area === 'idle') continue;
     totalMs += ms;
     byArea.set(area, (byArea.get(area) ?? 0) + ms);
+    if (area === 'api') {
+      const k = `api:${callerArea(n.id)}`;
+      byCaller.set(k, (byCaller.get(k) ?? 0) + ms);
+    }
     const short = url.replace(/^.*\/(src|bench|node_modules)\//, '$1/');
     const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + ms);
   }
-  return { totalMs, byArea, byFunction };
+  return { totalMs, byArea, byFunction, byCaller };
 }
 
 function main(): void {
@@ -66,6 +88,9 @@ function main(): void {
   const pct = (v: number) => `${((100 * v) / s.totalMs).toFixed(1).padStart(5)}%`;
   console.log(`busy ${s.totalMs.toFixed(0)} ms (idle excluded)\n\nby area (self time)`);
   for (const [a, v] of [...s.byArea].sort((x, y) => y[1] - x[1]))
+    console.log(`  ${pct(v)}  ${v.toFixed(0).padStart(7)} ms  ${a}`);
+  console.log(`\nsrc/api self time by caller`);
+  for (const [a, v] of [...s.byCaller].sort((x, y) => y[1] - x[1]))
     console.log(`  ${pct(v)}  ${v.toFixed(0).padStart(7)} ms  ${a}`);
   console.log(`\ntop ${top} functions (self time)`);
   for (const [f, v] of [...s.byFunction].sort((x, y) => y[1] - x[1]).slice(0, top))
