@@ -237,7 +237,10 @@ export class Registry {
    * object whose deletion is complete is removed instead.
    */
   commitUpdate(kind: ResourceKind, next: Mut, prev: KubeObject): KubeObject {
-    next.metadata = { ...next.metadata, resourceVersion: prev.metadata?.resourceVersion };
+    // Compared with the stored version's resourceVersion, so only a real change counts as one.
+    if (next.metadata !== undefined && !Object.isFrozen(next.metadata))
+      next.metadata.resourceVersion = prev.metadata?.resourceVersion;
+    else next.metadata = { ...next.metadata, resourceVersion: prev.metadata?.resourceVersion };
     if (deepEqual(next, prev)) return prev;
     if (deletionComplete(next)) return this.store.remove(kind, prev, next);
     return this.store.update(kind, next, prev);

@@ -204,7 +204,10 @@ export class ObjectStore {
     prev: KubeObject | undefined,
   ): KubeObject {
     const rv = ++this.rvCounter;
-    obj.metadata = { ...obj.metadata, resourceVersion: String(rv) };
+    // The registry hands over a metadata object of its own; only a shared (frozen) one is copied.
+    if (obj.metadata !== undefined && !Object.isFrozen(obj.metadata))
+      obj.metadata.resourceVersion = String(rv);
+    else obj.metadata = { ...obj.metadata, resourceVersion: String(rv) };
     const frozen = deepFreeze(obj) as KubeObject;
     const st = this.state(kind);
     const ns = frozen.metadata?.namespace ?? '';
