@@ -204,7 +204,7 @@ export async function startEverynode(
 ): Promise<Everynode> {
   mkdirSync(dirname(log), { recursive: true });
   const metricsPort = 28080 + c.offset;
-  const fd = openSync(log, 'a');
+  const fd = openSync(log, 'w');
   const child = spawn(
     process.execPath,
     [
