@@ -74,6 +74,8 @@ export function makeInformers(o: InformerSetOptions): ControllerInformers {
       ...ns,
       kind: 'Pod',
       transform: trimPod,
+      // The incremental sync reads the writes to one DaemonSet's pods since its last sync.
+      logIndex: INDEX_CONTROLLER_UID,
       indexers: {
         [INDEX_NAMESPACE]: byNamespace,
         [INDEX_NODE]: podByNode,

@@ -63,6 +63,8 @@ export interface InformerOptions<T extends KubeObject> {
   /** Applied to every object before it is cached or handed to handlers (e.g. trimPod). */
   readonly transform?: (obj: T) => T;
   readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
+  /** An index whose values get their own change logs in the store (Store.indexChangesSince). */
+  readonly logIndex?: string;
   readonly watchTimeoutMs?: number;
   readonly backoff?: ReflectorBackoff;
 }
@@ -98,7 +100,7 @@ export class Informer<T extends KubeObject> {
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
     this.log = (opts.logger ?? nullLogger).child({ informer: opts.kind });
-    this.store = new Store<T>(opts.indexers ?? {});
+    this.store = new Store<T>(opts.indexers ?? {}, opts.logIndex);
   }
 
   /** Registers handlers; register before start() so that the initial adds are seen. */

@@ -36,6 +36,13 @@ export interface ReadonlyStore<T extends KubeObject> {
   changesSince(seq: number): readonly string[] | undefined;
   /** A number that orders keys as list() does (insertion order); undefined for an absent key. */
   ordinal(key: string): number | undefined;
+  /** changeSeq for the keys filed under value in the logged index (the whole store without one). */
+  indexChangeSeq(value: string): number;
+  /**
+   * Like changesSince, for keys that were or became filed under value in the logged index (a
+   * superset: every key written, when the store logs no index).
+   */
+  indexChangesSince(value: string, seq: number): readonly string[] | undefined;
 }
 
 /** Log entries kept beyond twice the store's size before the oldest half is dropped. */
@@ -53,9 +60,15 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   private logBase = 0;
   /** Insertion ordinals: a Map iterates in insertion order and an update keeps the position. */
   private readonly ords = new Map<string, number>();
+  /** Per-value logs of the logged index: a DaemonSet reads its own pods' writes, not everyone's. */
+  private readonly valueLogs = new Map<string, { log: string[]; base: number }>();
   private nextOrd = 0;
 
-  constructor(private readonly indexers: Readonly<Record<string, IndexFunc<T>>> = {}) {
+  /** logIndex: the index (one of indexers) whose values get their own change logs. */
+  constructor(
+    private readonly indexers: Readonly<Record<string, IndexFunc<T>>> = {},
+    private readonly logIndex?: string,
+  ) {
     for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
   }
 
@@ -86,6 +99,35 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
 
   ordinal(key: string): number | undefined {
     return this.ords.get(key);
+  }
+
+  indexChangeSeq(value: string): number {
+    if (this.logIndex === undefined) return this.changeSeq();
+    const l = this.valueLogs.get(value);
+    return l === undefined ? 0 : l.base + l.log.length;
+  }
+
+  indexChangesSince(value: string, seq: number): readonly string[] | undefined {
+    if (this.logIndex === undefined) return this.changesSince(seq);
+    const l = this.valueLogs.get(value);
+    if (l === undefined) return seq === 0 ? [] : undefined;
+    if (seq < l.base || seq > l.base + l.log.length) return undefined;
+    return l.log.slice(seq - l.base);
+  }
+
+  private logValue(value: string, key: string): void {
+    let l = this.valueLogs.get(value);
+    if (l === undefined) {
+      l = { log: [], base: 0 };
+      this.valueLogs.set(value, l);
+    }
+    l.log.push(key);
+    const size = this.indices.get(this.logIndex!)?.get(value)?.size ?? 0;
+    if (l.log.length > 2 * size + LOG_SLACK) {
+      const drop = l.log.length >> 1;
+      l.log = l.log.slice(drop);
+      l.base += drop;
+    }
   }
 
   private logWrite(key: string): void {
@@ -136,7 +178,9 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   private index(key: string, obj: T): void {
     for (const [name, fn] of Object.entries(this.indexers)) {
       const idx = this.indices.get(name)!;
+      const logged = name === this.logIndex;
       for (const v of fn(obj)) {
+        if (logged) this.logValue(v, key);
         let set = idx.get(v);
         if (set === undefined) {
           set = new Set();
@@ -150,7 +194,9 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   private unindex(key: string, obj: T): void {
     for (const [name, fn] of Object.entries(this.indexers)) {
       const idx = this.indices.get(name)!;
+      const logged = name === this.logIndex;
       for (const v of fn(obj)) {
+        if (logged) this.logValue(v, key);
         const set = idx.get(v);
         if (set === undefined) continue;
         set.delete(key);

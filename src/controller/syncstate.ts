@@ -45,11 +45,18 @@ interface Entry {
   elig: Eligibility | undefined;
   /** Claimed pods targeting this node, terminal pods being deleted included (filtered on use). */
   pods: Pod[];
-  /** This node's share of the counters, as last computed. */
-  c: Counters;
+  /** This node's share of the counters, as last computed: C_* bits (each counter is 0 or 1). */
+  c: number;
   /** The one pod the rolling update would wait on becoming available, when Ready but not yet. */
   pending: Pod | undefined;
 }
+
+const C_DESIRED = 1;
+const C_CURRENT = 2;
+const C_MISSCHEDULED = 4;
+const C_READY = 8;
+const C_AVAILABLE = 16;
+const C_UPDATED = 32;
 
 const zero = (): Counters => ({
   desired: 0,
@@ -60,13 +67,14 @@ const zero = (): Counters => ({
   updated: 0,
 });
 
-function addInto(into: Counters, c: Counters, sign: 1 | -1): void {
-  into.desired += sign * c.desired;
-  into.current += sign * c.current;
-  into.misscheduled += sign * c.misscheduled;
-  into.ready += sign * c.ready;
-  into.available += sign * c.available;
-  into.updated += sign * c.updated;
+function addInto(into: Counters, c: number, sign: 1 | -1): void {
+  if (c === 0) return;
+  if (c & C_DESIRED) into.desired += sign;
+  if (c & C_CURRENT) into.current += sign;
+  if (c & C_MISSCHEDULED) into.misscheduled += sign;
+  if (c & C_READY) into.ready += sign;
+  if (c & C_AVAILABLE) into.available += sign;
+  if (c & C_UPDATED) into.updated += sign;
 }
 
 /** The node a claimed pod maps to in the node→pods map (nodeName, else the pinned affinity). */
@@ -113,7 +121,7 @@ export class DaemonSetSyncState {
     this.pending.clear();
     Object.assign(this.totals, zero());
     this.nodeSeq = this.nodes.changeSeq();
-    this.podSeq = this.podStore.changeSeq();
+    this.podSeq = this.podStore.indexChangeSeq(this.shape.uid);
     const dirty = new Set<string>();
     for (const key of this.nodes.keys()) dirty.add(key);
     for (const pod of this.podStore.byIndex(INDEX_CONTROLLER_UID, this.shape.uid)) {
@@ -137,7 +145,7 @@ export class DaemonSetSyncState {
     if (node === undefined) return undefined;
     let e = this.entries.get(node);
     if (e === undefined) {
-      e = { node: undefined, elig: undefined, pods: [], c: zero(), pending: undefined };
+      e = { node: undefined, elig: undefined, pods: [], c: 0, pending: undefined };
       this.entries.set(node, e);
     }
     e.pods.push(pod);
@@ -162,14 +170,16 @@ export class DaemonSetSyncState {
    */
   advance(now: number): void {
     const nodeChanges = this.nodes.changesSince(this.nodeSeq);
-    const podChanges = this.podStore.changesSince(this.podSeq);
-    if (nodeChanges === undefined || podChanges === undefined) {
+    const podChanges = this.podStore.indexChangesSince(this.shape.uid, this.podSeq);
+    // A clock that went back could make an available pod unavailable again, which the pending
+    // set does not track: read everything again (rare; wall clocks only).
+    if (nodeChanges === undefined || podChanges === undefined || now < this.lastNow) {
       this.lastNow = now;
       this.rebuild();
       return;
     }
     this.nodeSeq = this.nodes.changeSeq();
-    this.podSeq = this.podStore.changeSeq();
+    this.podSeq = this.podStore.indexChangeSeq(this.shape.uid);
     const dirty = new Set<string>(nodeChanges);
     for (const key of podChanges) {
       const had = this.pods.get(key);
@@ -177,8 +187,9 @@ export class DaemonSetSyncState {
       if (had !== undefined && had.pod === cur) continue;
       const before = this.unfile(key);
       if (before !== undefined) dirty.add(before);
-      // The pod log covers every DaemonSet's pods: only those this one controls are claimed here
-      // (orphans are looked at by the caller on every sync; another controller's are ignored).
+      // The log holds the pods this DaemonSet controls or controlled (or every pod, for a store
+      // without the per-owner log): only those it controls now are claimed here (orphans are
+      // looked at by the caller on every sync; another controller's are ignored).
       if (cur === undefined || getControllerOf(cur)?.uid !== this.shape.uid) continue;
       const after = this.file(cur);
       if (after !== undefined) dirty.add(after);
@@ -205,7 +216,7 @@ export class DaemonSetSyncState {
     const node = this.nodes.get(name);
     if (e === undefined) {
       if (node === undefined) return;
-      e = { node: undefined, elig: undefined, pods: [], c: zero(), pending: undefined };
+      e = { node: undefined, elig: undefined, pods: [], c: 0, pending: undefined };
       this.entries.set(name, e);
     }
     // The store replaces a node object on every update, so identity says "unchanged".
@@ -217,7 +228,7 @@ export class DaemonSetSyncState {
     this.complex.delete(name);
     this.pending.delete(name);
     e.pending = undefined;
-    e.c = zero();
+    e.c = 0;
     if (node === undefined && e.pods.length === 0) {
       this.entries.delete(name);
       return;
@@ -257,7 +268,7 @@ export class DaemonSetSyncState {
     const elig = e.elig;
     if (pods.length === 0) {
       if (elig.shouldRun) {
-        e.c.desired = 1;
+        e.c = C_DESIRED;
         this.missing.add(name);
       }
       return;
@@ -274,14 +285,12 @@ export class DaemonSetSyncState {
       return;
     }
     if (!elig.shouldRun) {
-      e.c.misscheduled = 1;
+      e.c = C_MISSCHEDULED;
     } else {
-      e.c.desired = 1;
-      e.c.current = 1;
-      e.c.updated = 1;
+      e.c = C_DESIRED | C_CURRENT | C_UPDATED;
       if (isPodReady(p)) {
-        e.c.ready = 1;
-        if (minReadySeconds <= 0 || isPodAvailable(p, minReadySeconds, now)) e.c.available = 1;
+        e.c |= C_READY;
+        if (minReadySeconds <= 0 || isPodAvailable(p, minReadySeconds, now)) e.c |= C_AVAILABLE;
       }
     }
     e.pending = this.waitsOn(p, now);

@@ -126,11 +126,15 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 /** Caches as the controller keeps them, written directly, and the DaemonSet as stored. */
 class World {
   readonly nodes = new Store<Node>();
-  readonly pods = new Store<Pod>({
-    [INDEX_NAMESPACE]: byNamespace,
-    [INDEX_CONTROLLER_UID]: byControllerUID,
-    [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,
-  });
+  // As the controller's pod cache: per-owner change logs (caches.ts).
+  readonly pods = new Store<Pod>(
+    {
+      [INDEX_NAMESPACE]: byNamespace,
+      [INDEX_CONTROLLER_UID]: byControllerUID,
+      [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,
+    },
+    INDEX_CONTROLLER_UID,
+  );
   readonly revisions = new Store<ControllerRevision>({
     [INDEX_NAMESPACE]: byNamespace,
     [INDEX_CONTROLLER_UID]: byControllerUID,
