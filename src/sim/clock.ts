@@ -95,7 +95,7 @@ export class VirtualClock implements Clock {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      this.swap(i, p);
       i = p;
     }
   }
@@ -113,8 +113,16 @@ export class VirtualClock implements Clock {
       if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
       if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
       if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      this.swap(i, m);
       i = m;
     }
+  }
+
+  /** Swaps two heap entries (a temporary, not a destructuring pair: this runs per timer set). */
+  private swap(i: number, j: number): void {
+    const h = this.heap;
+    const t = h[i]!;
+    h[i] = h[j]!;
+    h[j] = t;
   }
 }

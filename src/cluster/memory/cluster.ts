@@ -230,14 +230,21 @@ export class MemoryCluster implements Cluster {
     fn: () => R,
   ): Promise<R> {
     const entry = this.calls.record(client, verb, kind);
-    const ctx = {
-      verb,
-      kind,
-      client,
-      namespace: where.namespace ?? '',
-      name: where.name ?? '',
-      ...(where.object !== undefined ? { object: where.object } : {}),
-    };
+    // A fault rule's view of the call is built only when a rule is installed: most runs have none.
+    const check = (when: 'before' | 'after'): ClusterError | undefined =>
+      this.faults.active
+        ? this.faults.check(
+            {
+              verb,
+              kind,
+              client,
+              namespace: where.namespace ?? '',
+              name: where.name ?? '',
+              ...(where.object !== undefined ? { object: where.object } : {}),
+            },
+            when,
+          )
+        : undefined;
     try {
       if (!KINDS.includes(kind))
         throw new TerminalError(
@@ -245,10 +252,10 @@ export class MemoryCluster implements Cluster {
           404,
           'NotFound',
         );
-      const before = this.faults.check(ctx, 'before');
+      const before = check('before');
       if (before !== undefined) throw before;
       const result = fn();
-      const after = this.faults.check(ctx, 'after');
+      const after = check('after');
       if (after !== undefined) throw after;
       return await Promise.resolve(result);
     } catch (err) {

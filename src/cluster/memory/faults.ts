@@ -115,6 +115,11 @@ export class FaultInjector {
     };
   }
 
+  /** True when a rule is installed (the cluster builds a call's context only then). */
+  get active(): boolean {
+    return this.rules.length > 0;
+  }
+
   /** The error a call gets at this point, if any. */
   check(ctx: FaultContext, when: 'before' | 'after'): ClusterError | undefined {
     for (const r of this.rules) {
