@@ -9,7 +9,7 @@
  *
  * Each run is one side (upstream or everynode) at one set of client limits on a fresh cluster;
  * sides alternate. Results go to bench/results/cluster.json (cluster-quick.json with --quick),
- * rewritten after every run, and each run's raw figures to bench/results/cluster-run-<id>.json.
+ * rewritten after every run, and each run's raw figures to bench/results/cluster[-quick]-run-<id>.json.
  */
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -82,7 +82,8 @@ mkdirSync(work, { recursive: true });
 const auditPolicy = writeAuditPolicy(join(work, 'audit-policy.yaml'));
 const resultsDir = join(import.meta.dirname, '..', 'results');
 mkdirSync(resultsDir, { recursive: true });
-const resultFile = join(resultsDir, flags.quick ? 'cluster-quick.json' : 'cluster.json');
+const resultBase = flags.quick ? 'cluster-quick' : 'cluster';
+const resultFile = join(resultsDir, `${resultBase}.json`);
 const command = `npm run bench:cluster --${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
 const commit = gitCommit();
 const t0 = Date.now();
@@ -229,7 +230,10 @@ async function oneRun(
     R1: phases[0]!,
     R2: phases[1]!,
   };
-  writeFileSync(join(resultsDir, `cluster-run-${id}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(
+    join(resultsDir, `${resultBase}-run-${id}.json`),
+    JSON.stringify(result, null, 2) + '\n',
+  );
   say(
     `${label} R1 ${result.R1.wallS.toFixed(1)} s, R2 ${result.R2.wallS.toFixed(1)} s, ` +
       `requests ${result.R1.requests.total}+${result.R2.requests.total}, ` +
