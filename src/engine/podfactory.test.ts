@@ -84,15 +84,28 @@ test('no hash label for an empty hash; no generation label without a parseable a
   });
 });
 
-test('each pod from a factory is an independent copy', () => {
+test('pods from a factory are frozen: a write throws, and no pod can change another', () => {
   const make = makePodFactory(ds(), 'h');
   const a = make('a') as Mutable<ReturnType<typeof make>>;
   const b = make('b');
-  a.metadata!.labels!.app = 'changed';
-  a.spec!.tolerations!.pop();
+  assert.throws(() => {
+    a.metadata!.labels!.app = 'changed';
+  }, TypeError);
+  assert.throws(() => a.spec!.tolerations!.pop(), TypeError);
+  assert.throws(() => {
+    a.spec!.affinity = {};
+  }, TypeError);
   assert.equal(b.metadata?.labels?.app, 'a');
   assert.equal(b.spec?.tolerations?.length, 6);
-  assert.equal(make('c').spec?.tolerations?.length, 6);
+  // Each pod has its own pin; a deep copy is free to change.
+  const pinned = (p: typeof b) =>
+    p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+      ?.nodeSelectorTerms[0]?.matchFields?.[0]?.values;
+  assert.deepEqual(pinned(a), ['a']);
+  assert.deepEqual(pinned(b), ['b']);
+  const copy = structuredClone(b) as Mutable<typeof b>;
+  copy.metadata!.labels!.app = 'changed';
+  assert.equal(make('c').metadata?.labels?.app, 'a');
 });
 
 test('generateName is "<name>-" unless that prefix would be invalid', () => {
