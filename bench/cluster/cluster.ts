@@ -3,8 +3,16 @@
  * scripts (scripts/cluster/up.ts and down.ts) in the benchmark's own state directory and port
  * offset, talk to its apiserver as the admin, and start or stop the everynode process.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { execSync, spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -183,6 +191,25 @@ export function api(
   });
 }
 
+/**
+ * A copy of the committed tree at `commit` (git archive) in `dir`, with the repository's
+ * node_modules linked in, so that everynode runs the same code in every run while others edit
+ * the working tree. Reused when it exists; returns its root.
+ */
+export function snapshot(commit: string, dir: string): string {
+  const root = join(dir, `everynode-${commit.slice(0, 12)}`);
+  if (!existsSync(join(root, 'bin', 'everynode.js'))) {
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    execSync(`git archive ${commit} | tar -x -C ${JSON.stringify(root)}`, { cwd: repo });
+    symlinkSync(join(repo, 'node_modules'), join(root, 'node_modules'));
+  }
+  return root;
+}
+
+/** The repository root (the working tree). */
+export const repoRoot = repo;
+
 /** The everynode process the benchmark started. */
 export interface Everynode {
   readonly pid: number;
@@ -200,6 +227,7 @@ export async function startEverynode(
   c: BenchCluster,
   limits: Limits,
   log: string,
+  root: string,
   cpuProfDir?: string,
 ): Promise<Everynode> {
   mkdirSync(dirname(log), { recursive: true });
@@ -209,7 +237,7 @@ export async function startEverynode(
     process.execPath,
     [
       ...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]),
-      join(repo, 'bin', 'everynode.js'),
+      join(root, 'bin', 'everynode.js'),
       'run',
       '--resource',
       'native',
@@ -224,7 +252,7 @@ export async function startEverynode(
       '--log-format',
       'json',
     ],
-    { cwd: repo, stdio: ['ignore', fd, fd] },
+    { cwd: root, stdio: ['ignore', fd, fd] },
   );
   closeSync(fd);
   if (child.pid === undefined) throw new Error('could not start everynode');

@@ -11,7 +11,8 @@
  * sides alternate. Results go to bench/results/cluster.json (cluster-quick.json with --quick),
  * rewritten after every run, and each run's raw figures to bench/results/cluster[-quick]-run-<id>.json.
  */
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,8 @@ import {
   type Everynode,
   type Limits,
   downCluster,
+  repoRoot,
+  snapshot,
   startEverynode,
   stopEverynode,
   upCluster,
@@ -47,6 +50,14 @@ const { values: flags } = parseArgs({
     dir: { type: 'string', default: '/tmp/everynode-bench-cluster' },
     offset: { type: 'string', default: '200' },
     settle: { type: 'string', default: '10' },
+    // everynode runs from a git-archive snapshot of this commit (default HEAD), so that every
+    // run tests the same code while others edit the tree; --everynode-tree runs the tree as is.
+    'everynode-commit': { type: 'string', default: 'HEAD' },
+    'everynode-tree': { type: 'boolean', default: false },
+    // Results file base name in bench/results (default cluster, or cluster-quick).
+    out: { type: 'string' },
+    // Runs of an earlier result file to include in the summary (e.g. one side measured earlier).
+    merge: { type: 'string' },
   },
 });
 const nodes = Number(flags.nodes ?? (flags.quick ? 100 : 1000));
@@ -82,7 +93,15 @@ mkdirSync(work, { recursive: true });
 const auditPolicy = writeAuditPolicy(join(work, 'audit-policy.yaml'));
 const resultsDir = join(import.meta.dirname, '..', 'results');
 mkdirSync(resultsDir, { recursive: true });
-const resultBase = flags.quick ? 'cluster-quick' : 'cluster';
+const resultBase = flags.out ?? (flags.quick ? 'cluster-quick' : 'cluster');
+const everynodeCommit = execFileSync('git', ['rev-parse', flags['everynode-commit']], {
+  cwd: repoRoot,
+  encoding: 'utf8',
+}).trim();
+const everynodeRoot = flags['everynode-tree'] ? repoRoot : snapshot(everynodeCommit, work);
+const everynodeSource = flags['everynode-tree']
+  ? `working tree ${gitCommit()}`
+  : `snapshot of ${everynodeCommit}`;
 const resultFile = join(resultsDir, `${resultBase}.json`);
 const command = `npm run bench:cluster --${process.argv.slice(2).length ? ' ' + process.argv.slice(2).join(' ') : ''}`;
 const commit = gitCommit();
@@ -184,7 +203,13 @@ async function oneRun(
   mkdirSync(runLogs, { recursive: true });
   if (side === 'everynode') {
     const profDir = flags.profile ? join(work, 'profiles', id) : undefined;
-    const e = await startEverynode(c, limits, join(runLogs, 'everynode.log'), profDir);
+    const e = await startEverynode(
+      c,
+      limits,
+      join(runLogs, 'everynode.log'),
+      everynodeRoot,
+      profDir,
+    );
     current.everynode = e;
     pids.everynode = e.pid;
     say(`${label} everynode ready (pid ${e.pid})`);
@@ -243,12 +268,19 @@ async function oneRun(
 }
 
 console.log(
-  `everynode bench:cluster · ${nodes} nodes · ${runs} run(s) per side · limits ${limitSets.map((l) => l.name).join(', ')} · commit ${commit}`,
+  `everynode bench:cluster · ${nodes} nodes · ${runs} run(s) per side · limits ${limitSets.map((l) => l.name).join(', ')} · commit ${commit} · everynode from ${everynodeSource}`,
 );
+const merged: { file: string; runs: RunResult[] } | undefined =
+  flags.merge === undefined
+    ? undefined
+    : {
+        file: flags.merge,
+        runs: (JSON.parse(readFileSync(flags.merge, 'utf8')) as { runs: RunResult[] }).runs,
+      };
 const results: RunResult[] = [];
 const failures: { id: string; error: string }[] = [];
 function save(): void {
-  const summary = summarise(results);
+  const summary = summarise([...(merged?.runs ?? []), ...results]);
   writeFileSync(
     resultFile,
     JSON.stringify(
@@ -256,7 +288,11 @@ function save(): void {
         date: new Date(t0).toISOString(),
         finished: new Date().toISOString(),
         commit,
+        everynode: everynodeSource,
         command,
+        ...(merged === undefined
+          ? {}
+          : { merged: { file: merged.file, runs: merged.runs.map((r) => r.id) } }),
         machine: machine(),
         nodes,
         runsPerSide: runs,
@@ -289,6 +325,6 @@ for (const limits of limitSets) {
   }
 }
 save();
-printTable(summarise(results));
+printTable(summarise([...(merged?.runs ?? []), ...results]));
 console.log(`results in ${resultFile}; per-run logs in ${join(work, 'logs')}`);
 process.exit(failures.length > 0 ? 1 : 0);
