@@ -149,13 +149,9 @@ export class Kubelets {
     if (run === undefined || pod === undefined || run.terminating) return;
     run.scheduled = false;
     if (!this.healthy(run.node)) return;
-    let build: StatusBuild | undefined;
-    const then = (b: StatusBuild): void => {
-      const before = build;
-      build = before === undefined ? b : (p, now) => b({ ...p, status: before(p, now) }, now);
-    };
+    const builds: StatusBuild[] = [];
     for (;;) {
-      const delay = this.advance(run, pod, then);
+      const delay = this.advance(run, pod, builds);
       if (delay === undefined) break;
       if (this.dueAt(delay) > this.clock.now()) {
         run.scheduled = true;
@@ -165,44 +161,51 @@ export class Kubelets {
         break;
       }
     }
-    if (build !== undefined) this.write(key, build);
+    if (builds.length === 1) this.write(key, builds[0]!);
+    else if (builds.length > 1)
+      this.write(key, (p, now) => {
+        // Each stage's status is built on the one before, as if it had been written.
+        let status = builds[0]!(p, now);
+        for (let i = 1; i < builds.length; i++) status = builds[i]!({ ...p, status }, now);
+        return status;
+      });
   }
 
   /**
-   * Takes one stage transition: hands its status builder to `then` and returns the delay before
+   * Takes one stage transition: adds its status builder to `builds` and returns the delay before
    * the next transition, or undefined when the pod rests where it is.
    */
-  private advance(run: PodRun, pod: Pod, then: (b: StatusBuild) => void): number | undefined {
+  private advance(run: PodRun, pod: Pod, builds: StatusBuild[]): number | undefined {
     switch (run.stage) {
       case 'new': {
         run.stage = 'pending';
         const hostIP = this.world.nodes.get(run.node)?.status?.addresses?.[0]?.address ?? '';
         const n = this.podIPSeq++;
         const podIP = `10.${64 + ((n >> 16) & 63)}.${(n >> 8) & 255}.${n & 255}`;
-        then((p, now) => pendingStatus(p, now, hostIP, podIP));
+        builds.push((p, now) => pendingStatus(p, now, hostIP, podIP));
         return sample(this.spec.pullDelay, this.rng);
       }
       case 'pending': {
         const failure = this.failureFor(pod);
         if (failure === 'imagePullBackOff') {
           run.stage = 'broken';
-          then((p, now) => imagePullBackOffStatus(p, now));
+          builds.push((p, now) => imagePullBackOffStatus(p, now));
         } else if (failure === 'crashLoop') {
           run.stage = 'broken';
-          then((p, now) => crashLoopStatus(p, now, 1));
+          builds.push((p, now) => crashLoopStatus(p, now, 1));
         } else if (failure === 'fail') {
           run.stage = 'failed';
-          then((p, now) => failedStatus(p, now, 'container exited with code 1'));
+          builds.push((p, now) => failedStatus(p, now, 'container exited with code 1'));
         } else {
           run.stage = 'running';
-          then((p, now) => runningStatus(p, now));
+          builds.push((p, now) => runningStatus(p, now));
           return sample(this.spec.startupDelay, this.rng);
         }
         return undefined;
       }
       case 'running':
         run.stage = 'ready';
-        then((p, now) => readyStatus(p, now));
+        builds.push((p, now) => readyStatus(p, now));
         return undefined;
       default:
         return undefined;
@@ -300,8 +303,7 @@ export class Kubelets {
     const mine = this.runs.get(key)?.last;
     if (cached === undefined || mine === undefined || mine.metadata?.uid !== cached.metadata?.uid)
       return cached;
-    const rv = (p: Pod): number => Number(p.metadata?.resourceVersion ?? 0);
-    return rv(mine) > rv(cached) ? mine : cached;
+    return versionOf(mine) > versionOf(cached) ? mine : cached;
   }
 
   /**
@@ -331,6 +333,11 @@ export class Kubelets {
       }
     });
   }
+}
+
+/** A memory-cluster resourceVersion as a number (they come from one increasing counter). */
+function versionOf(p: Pod): number {
+  return Number(p.metadata?.resourceVersion ?? 0);
 }
 
 /** Where a pod that the kubelet has not seen before stands (pods applied with a status keep it). */

@@ -230,21 +230,6 @@ export class MemoryCluster implements Cluster {
     fn: () => R,
   ): Promise<R> {
     const entry = this.calls.record(client, verb, kind);
-    // A fault rule's view of the call is built only when a rule is installed: most runs have none.
-    const check = (when: 'before' | 'after'): ClusterError | undefined =>
-      this.faults.active
-        ? this.faults.check(
-            {
-              verb,
-              kind,
-              client,
-              namespace: where.namespace ?? '',
-              name: where.name ?? '',
-              ...(where.object !== undefined ? { object: where.object } : {}),
-            },
-            when,
-          )
-        : undefined;
     try {
       if (!KINDS.includes(kind))
         throw new TerminalError(
@@ -252,16 +237,36 @@ export class MemoryCluster implements Cluster {
           404,
           'NotFound',
         );
-      const before = check('before');
+      const before = this.faultFor(client, verb, kind, where, 'before');
       if (before !== undefined) throw before;
       const result = fn();
-      const after = check('after');
+      const after = this.faultFor(client, verb, kind, where, 'after');
       if (after !== undefined) throw after;
       return await Promise.resolve(result);
     } catch (err) {
       entry.failed++;
       throw internalError(err);
     }
+  }
+
+  /** The injected error for a call, if any; its context is built only when a rule is installed. */
+  private faultFor(
+    client: string,
+    verb: Verb,
+    kind: ResourceKind,
+    where: { namespace?: string | undefined; name?: string | undefined; object?: KubeObject },
+    when: 'before' | 'after',
+  ): ClusterError | undefined {
+    if (!this.faults.active) return undefined;
+    const ctx = {
+      verb,
+      kind,
+      client,
+      namespace: where.namespace ?? '',
+      name: where.name ?? '',
+      ...(where.object !== undefined ? { object: where.object } : {}),
+    };
+    return this.faults.check(ctx, when);
   }
 
   private doList<T extends KubeObject>(

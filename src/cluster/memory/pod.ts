@@ -59,7 +59,11 @@ function validatePodUpdate(next: Mut, prev: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const oldTolerations = b.tolerations ?? [];
   const newTolerations = a.tolerations ?? [];
-  if (!oldTolerations.every((t) => newTolerations.some((u) => deepEqual(t, u)))) {
+  // The same list (an update built from the stored pod, a binding) needs no pairwise comparison.
+  if (
+    newTolerations !== oldTolerations &&
+    !oldTolerations.every((t) => newTolerations.some((u) => deepEqual(t, u)))
+  ) {
     errs.push(
       fieldError(
         'Forbidden',
