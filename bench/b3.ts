@@ -13,6 +13,7 @@ import { argValue } from './lib/child.js';
 import { atMost, cpuMs, info, isQuick, note, percentile, report } from './lib/common.js';
 import { allConverged, benchScenario, mark, runMeasured, type Mark } from './lib/sim.js';
 import { summarise, type CpuProfile } from './profile.js';
+import { syncPathCounts } from '../src/controller/plancompare.js';
 
 const quick = isQuick();
 const nodes = Number(argValue('--nodes') ?? (quick ? 500 : 5000));
@@ -55,6 +56,9 @@ let profile: CpuProfile | undefined;
 let churnEnd: Mark | undefined;
 let syncsAtStart = 0;
 let syncsAtEnd = 0;
+// Syncs planned by the incremental path and by the full reconcile (src/controller/fastplan.ts).
+let pathsAtStart = { ...syncPathCounts };
+let pathsAtEnd = { ...syncPathCounts };
 
 const { start, end, sim } = await runMeasured(
   scenario,
@@ -63,11 +67,13 @@ const { start, end, sim } = await runMeasured(
   (s) => {
     if (s.offset < CHURN_AT_MS) {
       syncsAtStart = s.controllerSyncs;
+      pathsAtStart = { ...syncPathCounts };
       return;
     }
     if (churnEnd === undefined && s.offset >= churnEndMs && allConverged(s)) {
       churnEnd = mark(s.offset);
       syncsAtEnd = s.controllerSyncs;
+      pathsAtEnd = { ...syncPathCounts };
       session.post('Profiler.stop', (err, r) => {
         if (err === null) profile = r.profile as unknown as CpuProfile;
       });
@@ -151,6 +157,12 @@ report({
     info('whole-process CPU per virtual second of churn', cpuTotal / seconds, 'ms'),
     info('wall time for the churn', churnEnd.wallMs - start.wallMs, 'ms'),
     info('syncs per node event', syncs / events, 'syncs'),
+    info(
+      'syncs planned incrementally (the rest ran the full reconcile)',
+      pathsAtEnd.incremental - pathsAtStart.incremental,
+      'syncs',
+    ),
+    info('syncs that ran the full reconcile', pathsAtEnd.full - pathsAtStart.full, 'syncs'),
     info('arrival to pod creation p50 (virtual)', percentile(virtualDelays, 50), 'ms'),
     info('arrival to pod creation p99 (virtual)', percentile(virtualDelays, 99), 'ms'),
     info('arrival to pod creation p50 (wall)', percentile(wallDelays, 50), 'ms'),

@@ -131,7 +131,9 @@ export class IncrementalPlanner {
       }
     }
     const t = state.totals;
-    const status = structuredClone(ds.status ?? {}) as Mutable<DaemonSetStatus>;
+    // A shallow copy: the conditions and collisionCount are carried over as they are and never
+    // changed here (computeStatus deep-copies; the executor writes a copy either way).
+    const status = { ...(ds.status ?? {}) } as Mutable<DaemonSetStatus>;
     Object.assign(status, {
       desiredNumberScheduled: t.desired,
       currentNumberScheduled: t.current,
