@@ -46,7 +46,9 @@ export function randomUid(random: () => number): string {
  */
 export function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  for (const v of Object.values(value)) deepFreeze(v);
+  // Indexed and for-in loops: no array of values per object (this runs on every stored write).
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
+  else for (const k in value) deepFreeze((value as Record<string, unknown>)[k]);
   return Object.freeze(value);
 }
 
@@ -89,7 +91,9 @@ function copyValue(v: unknown, base: unknown, depth: number): unknown {
   const src = v as Record<string, unknown>;
   const bo = b !== undefined && !Array.isArray(b) ? b : undefined;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(src)) {
+  for (const k in src) {
+    // JSON takes own keys only.
+    if (!Object.hasOwn(src, k)) continue;
     const x = copyValue(
       src[k],
       bo === undefined || !Object.hasOwn(bo, k) ? undefined : bo[k],
