@@ -4,7 +4,7 @@ import type { DaemonSet } from '../api/types.js';
 import { MemoryCluster } from '../cluster/memory/index.js';
 import { UnavailableError } from '../cluster/port.js';
 import { ManualClock } from './manualclock.js';
-import { EVENT_AGGREGATION_WINDOW_MS, EVENT_SOURCE_COMPONENT, EventRecorder } from './recorder.js';
+import { EVENT_SOURCE_COMPONENT, EventRecorder } from './recorder.js';
 
 interface EventObj {
   metadata?: { name?: string };
@@ -48,23 +48,47 @@ test('recorder: writes an Event on the DaemonSet and aggregates repeats with cou
   assert.equal(r.pending(), 0);
 });
 
-test('recorder: a repeat after the window, or of a deleted Event, starts a new Event', async () => {
+test('recorder: a repeat of a deleted Event writes it again under its name with its count', async () => {
   const clock = new ManualClock();
   const cluster = new MemoryCluster({ clock });
   const r = new EventRecorder({ cluster, clock });
   r.event(ds, 'Normal', 'X', 'm');
   await r.flush();
-  clock.advance(EVENT_AGGREGATION_WINDOW_MS + 1);
-  r.event(ds, 'Normal', 'X', 'm');
-  await r.flush();
   let events = (await cluster.list<EventObj>('Event')).items;
-  assert.equal(events.length, 2);
-  await cluster.delete('Event', 'default', events[1]!.metadata!.name!);
+  assert.equal(events.length, 1);
+  const name = events[0]!.metadata!.name!;
+  await cluster.delete('Event', 'default', name);
   r.event(ds, 'Normal', 'X', 'm');
   await r.flush();
   events = (await cluster.list<EventObj>('Event')).items;
-  assert.equal(events.length, 2);
-  assert.ok(events.every((e) => e.count === 1));
+  assert.equal(events.length, 1);
+  assert.equal(events[0]!.metadata!.name, name);
+  assert.equal(events[0]!.count, 2);
+});
+
+test('recorder: 1,000 SuccessfulCreate events on one DaemonSet write what upstream writes: 10 creates, 15 patches', async () => {
+  const clock = new ManualClock();
+  const cluster = new MemoryCluster({ clock });
+  const r = new EventRecorder({ cluster, clock });
+  for (let i = 0; i < 1000; i++) r.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: foo-${i}`);
+  await r.flush();
+  const writes = cluster.stats().byKind.Event;
+  assert.equal(writes?.create, 10);
+  assert.equal(writes?.patch, 15);
+  const events = (await cluster.list<EventObj & { message?: string }>('Event')).items;
+  const combined = events.filter((e) => e.message?.startsWith('(combined from similar events)'));
+  assert.equal(combined.length, 1);
+  // Counted at every occurrence, even the dropped ones; the last write carried the 16th.
+  assert.equal(combined[0]!.count, 16);
+  assert.equal(r.counts().get('SuccessfulCreate'), 1000);
+  // Five minutes later one more write is allowed, and it carries the true count.
+  clock.advance(300_000);
+  r.event(ds, 'Normal', 'SuccessfulCreate', 'Created pod: foo-1000');
+  await r.flush();
+  const after = (await cluster.list<EventObj & { message?: string }>('Event')).items;
+  const agg = after.find((e) => e.message?.startsWith('(combined from similar events)'));
+  assert.equal(agg?.count, 992);
+  assert.equal(agg?.message, '(combined from similar events): Created pod: foo-1000');
 });
 
 test('recorder: a failing write is logged, never thrown', async () => {
@@ -75,4 +99,26 @@ test('recorder: a failing write is logged, never thrown', async () => {
   r.event(ds, 'Warning', 'Y', 'm');
   await r.flush();
   assert.equal(r.pending(), 0);
+});
+
+test('recorder: the spam budget is per object; an aggregation record resets after 10 minutes', async () => {
+  const clock = new ManualClock();
+  const cluster = new MemoryCluster({ clock });
+  const r = new EventRecorder({ cluster, clock });
+  const other: DaemonSet = { ...ds, metadata: { name: 'bar', namespace: 'default', uid: 'u-2' } };
+  for (let i = 0; i < 30; i++) {
+    r.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: foo-${i}`);
+    r.event(other, 'Normal', 'SuccessfulDelete', `Deleted pod: bar-${i}`);
+  }
+  await r.flush();
+  const ev = cluster.stats().byKind.Event;
+  assert.equal((ev?.create ?? 0) + (ev?.patch ?? 0), 50);
+  // 50 minutes on, the bucket holds 10 tokens again and the aggregation record has lapsed: nine
+  // new messages are written as they are.
+  clock.advance(50 * 60_000);
+  for (let i = 0; i < 9; i++) r.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: foo-x${i}`);
+  await r.flush();
+  const events = (await cluster.list<EventObj & { message?: string }>('Event')).items;
+  const fresh = events.filter((e) => e.message?.startsWith('Deleted pod: foo-x'));
+  assert.equal(fresh.length, 9);
 });

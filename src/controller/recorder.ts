@@ -1,33 +1,25 @@
 /**
  * The event recorder: Kubernetes Events on a DaemonSet, written through the port with source
- * component `daemonset-controller`, and logged. A repeat of the same (type, reason, message) on
- * the same object within the aggregation window bumps `count` on the existing Event with a patch
- * instead of creating a new one. Writing events is best-effort: failures are logged, never thrown.
+ * component `daemonset-controller`, and logged. Before a write, events go through client-go's
+ * correlation (eventcorrelator.ts): repeats bump `count` on the existing Event with a patch,
+ * similar events past ten are combined, and each object may write 25 events and then one per five
+ * minutes. Every event is logged and counted, written or not. Writing events is best-effort:
+ * failures are logged, never thrown.
  */
 import type { DaemonSet } from '../api/types.js';
 import { formatTime } from '../api/types.js';
 import { NotFoundError } from '../cluster/port.js';
 import type { Cluster, KubeObject } from '../cluster/port.js';
 import type { Clock } from './clock.js';
+import { EventCorrelator } from './eventcorrelator.js';
 import { nullLogger, type Logger } from './logger.js';
 
 /** The component name upstream's DaemonSet controller reports events under. */
 export const EVENT_SOURCE_COMPONENT = 'daemonset-controller';
-/** Repeats within this window are aggregated onto one Event. */
-export const EVENT_AGGREGATION_WINDOW_MS = 10 * 60 * 1000;
-const MAX_TRACKED = 4096;
 
 /** Records events about a DaemonSet. */
 export interface EventSink {
   event(ds: DaemonSet, type: 'Normal' | 'Warning', reason: string, message: string): void;
-}
-
-interface Tracked {
-  name: string;
-  namespace: string;
-  count: number;
-  lastMs: number;
-  firstTimestamp: string;
 }
 
 /** Options of an EventRecorder. */
@@ -42,7 +34,7 @@ export interface EventRecorderOptions {
 /** An EventSink that writes Event objects through the port; tracks its in-flight writes. */
 export class EventRecorder implements EventSink {
   private readonly log: Logger;
-  private readonly tracked = new Map<string, Tracked>();
+  private readonly correlator = new EventCorrelator();
   private readonly inflight = new Set<Promise<void>>();
   private readonly reasons = new Map<string, number>();
   private seq = 0;
@@ -53,19 +45,18 @@ export class EventRecorder implements EventSink {
 
   event(ds: DaemonSet, type: 'Normal' | 'Warning', reason: string, message: string): void {
     const meta = ds.metadata ?? {};
-    const key = `${meta.uid ?? ''}|${type}|${reason}|${message}`;
     this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
     const logObj = { ds: `${meta.namespace ?? ''}/${meta.name ?? ''}`, type, reason };
     if (type === 'Warning') this.log.warn(logObj, message);
     else this.log.info(logObj, message);
-    const p = this.write(ds, key, type, reason, message).catch((err: unknown) => {
+    const p = this.write(ds, type, reason, message).catch((err: unknown) => {
       this.log.warn({ ...logObj, err: String(err) }, 'could not write event');
     });
     this.inflight.add(p);
     void p.finally(() => this.inflight.delete(p));
   }
 
-  /** How many events of each reason were recorded (written or not). */
+  /** How many events of each reason were recorded (written, combined or dropped). */
   counts(): ReadonlyMap<string, number> {
     return this.reasons;
   }
@@ -82,66 +73,72 @@ export class EventRecorder implements EventSink {
 
   private async write(
     ds: DaemonSet,
-    key: string,
     type: 'Normal' | 'Warning',
     reason: string,
     message: string,
   ): Promise<void> {
     const now = this.opts.clock.now();
     const ts = formatTime(now);
-    const prior = this.tracked.get(key);
-    if (prior !== undefined && now - prior.lastMs <= EVENT_AGGREGATION_WINDOW_MS) {
-      prior.count++;
-      prior.lastMs = now;
+    const meta = ds.metadata ?? {};
+    const namespace = meta.namespace ?? 'default';
+    const involvedObject = {
+      apiVersion: ds.apiVersion ?? 'apps/v1',
+      kind: ds.kind ?? 'DaemonSet',
+      name: meta.name,
+      namespace,
+      uid: meta.uid,
+    };
+    const object = [
+      involvedObject.kind,
+      namespace,
+      meta.name ?? '',
+      meta.uid ?? '',
+      involvedObject.apiVersion,
+    ].join('\u0000');
+    const c = this.correlator.correlate(
+      { object, type, reason, message },
+      now,
+      ts,
+      this.newName(ds, now),
+      namespace,
+    );
+    if (c.action === 'skip') return;
+    if (c.action === 'patch') {
       try {
-        await this.opts.cluster.patch('Event', prior.namespace, prior.name, {
+        await this.opts.cluster.patch('Event', c.namespace, c.name, {
           type: 'merge',
-          body: { count: prior.count, lastTimestamp: ts },
+          body: { count: c.count, lastTimestamp: ts, message: c.message },
         });
         return;
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
-        // The Event expired or was deleted: start a new one below.
+        // The Event expired or was deleted: write it again under its name with its count, as
+        // client-go does, so later repeats keep patching it.
       }
     }
-    const meta = ds.metadata ?? {};
-    const namespace = meta.namespace ?? 'default';
-    // Upstream names events "<object>.<hex nanoseconds>"; the sequence keeps names unique on a
-    // virtual clock where many events share one instant.
-    const name = `${meta.name ?? 'unknown'}.${(now * 1000 + (this.seq++ % 1000)).toString(16)}`;
     const ev: KubeObject & Record<string, unknown> = {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name, namespace },
-      involvedObject: {
-        apiVersion: ds.apiVersion ?? 'apps/v1',
-        kind: ds.kind ?? 'DaemonSet',
-        name: meta.name,
-        namespace,
-        uid: meta.uid,
-        resourceVersion: meta.resourceVersion,
-      },
+      metadata: { name: c.name, namespace },
+      involvedObject: { ...involvedObject, resourceVersion: meta.resourceVersion },
       reason,
-      message,
+      message: c.message,
       type,
-      count: 1,
-      firstTimestamp: ts,
+      count: c.action === 'patch' ? c.count : 1,
+      firstTimestamp: c.action === 'patch' ? c.firstTimestamp : ts,
       lastTimestamp: ts,
       source: { component: EVENT_SOURCE_COMPONENT },
       reportingComponent: EVENT_SOURCE_COMPONENT,
       reportingInstance: this.opts.instance ?? EVENT_SOURCE_COMPONENT,
     };
-    this.remember(key, { name, namespace, count: 1, lastMs: now, firstTimestamp: ts });
     await this.opts.cluster.create('Event', ev);
   }
 
-  private remember(key: string, t: Tracked): void {
-    this.tracked.delete(key);
-    this.tracked.set(key, t);
-    // Map iteration order is insertion order, so the first key is the least recently used.
-    if (this.tracked.size > MAX_TRACKED) {
-      const oldest = this.tracked.keys().next().value;
-      if (oldest !== undefined) this.tracked.delete(oldest);
-    }
+  /**
+   * Upstream names events "<object>.<hex nanoseconds>"; the sequence keeps names unique on a
+   * virtual clock where many events share one instant.
+   */
+  private newName(ds: DaemonSet, now: number): string {
+    return `${ds.metadata?.name ?? 'unknown'}.${(now * 1000 + (this.seq++ % 1000)).toString(16)}`;
   }
 }
