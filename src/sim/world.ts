@@ -142,12 +142,13 @@ export class World {
     const key = keyOf((c.obj ?? c.old)!);
     const oldNode = c.old?.spec?.nodeName;
     const newNode = c.obj?.spec?.nodeName;
+    // Most changes (status writes) move a pod neither between nodes nor owners: no index work.
     if (oldNode && oldNode !== newNode) this.podsByNode.get(oldNode)?.delete(key);
-    if (newNode) index(this.podsByNode, newNode, key);
+    if (newNode && newNode !== oldNode) index(this.podsByNode, newNode, key);
     const oldOwner = c.old === undefined ? undefined : controllerUid(c.old);
     const newOwner = c.obj === undefined ? undefined : controllerUid(c.obj);
     if (oldOwner && oldOwner !== newOwner) this.podsByOwner.get(oldOwner)?.delete(key);
-    if (newOwner) index(this.podsByOwner, newOwner, key);
+    if (newOwner && newOwner !== oldOwner) index(this.podsByOwner, newOwner, key);
     if (c.obj === undefined) this.pods.delete(key);
     else this.pods.set(key, c.obj);
     for (const l of this.listeners) l.onPod?.(c);

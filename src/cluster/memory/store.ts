@@ -230,14 +230,15 @@ export class ObjectStore {
   ): void {
     const meta = obj.metadata ?? {};
     const ref: ObjectRef = { kind, namespace: meta.namespace ?? '', name: meta.name ?? '' };
-    const key = refKey(kind, ref.namespace, ref.name);
+    // An object keeps its uid and place for life: only its first and last write touch the index.
     if (meta.uid !== undefined) {
       if (removed) this.uids.delete(meta.uid);
-      else this.uids.set(meta.uid, ref);
+      else if (prev?.metadata?.uid !== meta.uid) this.uids.set(meta.uid, ref);
     }
     const before = prev?.metadata?.ownerReferences ?? [];
     const after = removed ? [] : (meta.ownerReferences ?? []);
     if (before === after || sameOwnerUids(before, after)) return;
+    const key = refKey(kind, ref.namespace, ref.name);
     for (const o of before) {
       const m = this.dependents.get(o.uid);
       m?.delete(key);
