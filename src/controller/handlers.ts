@@ -7,7 +7,7 @@ import { labelSelectorAsSelector } from '../api/labels.js';
 import { getControllerOf, isPodReady } from '../api/pod.js';
 import type { ControllerRevision, DaemonSet, Node, OwnerReference, Pod } from '../api/types.js';
 import type { KubeObject } from '../cluster/port.js';
-import { nodeShouldRunDaemonPod } from '../engine/eligibility.js';
+import { makeEligibilityChecker, type EligibilityChecker } from '../engine/eligibility.js';
 import type { ControllerExpectations } from './expectations.js';
 import { isTombstone, type DeletedFinalStateUnknown, INDEX_NAMESPACE } from './informer.js';
 import type { Logger } from './logger.js';
@@ -44,6 +44,8 @@ function sameMap(
 
 /** The §3 handlers for DaemonSets, pods, nodes and ControllerRevisions. */
 export class EventHandlers {
+  private readonly checkers = new WeakMap<DaemonSet, EligibilityChecker>();
+
   constructor(private readonly ctx: HandlerContext) {}
 
   /** Owner resolution: Kind, then the name in the lister, then the UID; any mismatch means none. */
@@ -183,7 +185,14 @@ export class EventHandlers {
     ds: DaemonSet,
   ): { shouldRun: boolean; shouldContinueRunning: boolean } | undefined {
     try {
-      return nodeShouldRunDaemonPod(node, ds);
+      // One checker per DaemonSet object (the cache replaces it on every change): building it
+      // merges the tolerations and reads the selector, and node events run it for every DaemonSet.
+      let check = this.checkers.get(ds);
+      if (check === undefined) {
+        check = makeEligibilityChecker(ds);
+        this.checkers.set(ds, check);
+      }
+      return check(node);
     } catch (err) {
       this.ctx.logger.debug(
         { ds: storeKey(ds), node: node.metadata?.name, err: String(err) },
