@@ -91,3 +91,12 @@ test('copyJson shares deep-frozen plain JSON and copies anything that is not', (
     assert.deepEqual(copied, JSON.parse(JSON.stringify(bad)) as unknown);
   }
 });
+
+test('copyJson never hands back a frozen root, shared or sealed', () => {
+  const sealedRoot = deepFreeze({ metadata: { name: 'x' }, spec: { a: 1 } });
+  for (const out of [copyJson(sealedRoot), copyJson(sealedRoot, sealedRoot)]) {
+    assert.notEqual(out, sealedRoot);
+    assert.equal(Object.isFrozen(out), false);
+    assert.equal(out.spec, sealedRoot.spec);
+  }
+});

@@ -101,7 +101,8 @@ function isSealedJson(v: object, depth: number): boolean {
   return true;
 }
 
-function copyValue(v: unknown, base: unknown, depth: number): unknown {
+/** Copies v; with `share` (everywhere but the root) a sub-tree that may be shared is returned as is. */
+function copyValue(v: unknown, base: unknown, depth: number, share = true): unknown {
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -118,10 +119,12 @@ function copyValue(v: unknown, base: unknown, depth: number): unknown {
       return undefined;
   }
   if (v === null) return null;
-  // The very sub-tree of the stored object: frozen plain data already, shared as is.
-  if (v === base) return v;
-  // A caller's frozen plain data (the engine's pod bodies share their template's parts).
-  if (Object.isFrozen(v) && isSealedJson(v, depth)) return v;
+  if (share) {
+    // The very sub-tree of the stored object: frozen plain data already, shared as is.
+    if (v === base) return v;
+    // A caller's frozen plain data (the engine's pod bodies share their template's parts).
+    if (Object.isFrozen(v) && isSealedJson(v, depth)) return v;
+  }
   if (depth > MAX_DEPTH) throw new TypeError('the value is cyclic or nested too deeply');
   const toJSON = (v as { toJSON?: unknown }).toJSON;
   if (typeof toJSON === 'function') return copyValue(toJSON.call(v), undefined, depth + 1);
@@ -173,8 +176,6 @@ function copyValue(v: unknown, base: unknown, depth: number): unknown {
  */
 export function copyJson<T>(value: T, stored?: unknown): T {
   if (value === undefined) return value;
-  // The registry sets fields on the copy it gets, so a root shared with the store is copied one level.
-  if (value !== null && typeof value === 'object' && value === stored)
-    return (Array.isArray(value) ? [...value] : { ...value }) as T;
-  return copyValue(value, stored, 0) as T;
+  // The registry sets fields on the copy it gets, so the root itself is never shared.
+  return copyValue(value, stored, 0, false) as T;
 }
