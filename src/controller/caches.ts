@@ -74,8 +74,9 @@ export function makeInformers(o: InformerSetOptions): ControllerInformers {
       ...ns,
       kind: 'Pod',
       transform: trimPod,
-      // The incremental sync reads the writes to one DaemonSet's pods since its last sync.
-      logIndex: INDEX_CONTROLLER_UID,
+      // The incremental sync reads the writes to one DaemonSet's pods since its last sync; it needs
+      // neither a log of every pod write nor pod ordinals (nodes keep both).
+      store: { logIndex: INDEX_CONTROLLER_UID, log: false, ordinals: false },
       indexers: {
         [INDEX_NAMESPACE]: byNamespace,
         [INDEX_NODE]: podByNode,

@@ -34,7 +34,7 @@ function converged(n: number) {
       [INDEX_CONTROLLER_UID]: byControllerUID,
       [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,
     },
-    INDEX_CONTROLLER_UID,
+    { logIndex: INDEX_CONTROLLER_UID, log: false, ordinals: false },
   );
   const revisions = new Store<ControllerRevision>({
     [INDEX_NAMESPACE]: byNamespace,

@@ -254,8 +254,13 @@ export class IncrementalPlanner {
     if (missing.size === 0) return [];
     const nodes = this.caches.nodes;
     let names: string[];
-    if (missing.size * Math.log2(missing.size + 1) > nodes.size()) {
-      // Most nodes lack a pod (a new DaemonSet, B1): one pass in list order beats sorting.
+    const [first] = missing;
+    if (
+      missing.size * Math.log2(missing.size + 1) > nodes.size() ||
+      nodes.ordinal(first!) === undefined
+    ) {
+      // Most nodes lack a pod (a new DaemonSet, B1): one pass in list order beats sorting (and
+      // is the only way in a store without ordinals).
       names = nodes.keys().filter((n) => missing.has(n));
     } else {
       // A few joined nodes (B3): sort them by their place in the node list.

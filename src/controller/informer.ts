@@ -11,7 +11,7 @@ import { GoneError } from '../cluster/port.js';
 import type { Cluster, KubeObject, ResourceKind, Watch, WatchEvent } from '../cluster/port.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { nullLogger, type Logger } from './logger.js';
-import { Store, storeKey, type IndexFunc } from './store.js';
+import { Store, storeKey, type IndexFunc, type StoreOptions } from './store.js';
 
 /** A delete the informer inferred from a relist: the last state it knew of the object. */
 export interface DeletedFinalStateUnknown<T> {
@@ -63,8 +63,8 @@ export interface InformerOptions<T extends KubeObject> {
   /** Applied to every object before it is cached or handed to handlers (e.g. trimPod). */
   readonly transform?: (obj: T) => T;
   readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
-  /** An index whose values get their own change logs in the store (Store.indexChangesSince). */
-  readonly logIndex?: string;
+  /** What the store keeps besides objects and indexes: change logs, ordinals (StoreOptions). */
+  readonly store?: StoreOptions;
   readonly watchTimeoutMs?: number;
   readonly backoff?: ReflectorBackoff;
 }
@@ -100,7 +100,7 @@ export class Informer<T extends KubeObject> {
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
     this.log = (opts.logger ?? nullLogger).child({ informer: opts.kind });
-    this.store = new Store<T>(opts.indexers ?? {}, opts.logIndex);
+    this.store = new Store<T>(opts.indexers ?? {}, opts.store);
   }
 
   /** Registers handlers; register before start() so that the initial adds are seen. */

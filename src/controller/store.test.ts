@@ -50,7 +50,12 @@ test('store: changesSince lists the keys written since a position, and says when
 });
 
 test('store: the logged index keeps a change log per value, old and new owners both see a move', () => {
-  const s = new Store<Pod>({ [INDEX_CONTROLLER_UID]: byControllerUID }, INDEX_CONTROLLER_UID);
+  const s = new Store<Pod>(
+    { [INDEX_CONTROLLER_UID]: byControllerUID },
+    { logIndex: INDEX_CONTROLLER_UID, log: false, ordinals: false },
+  );
+  assert.equal(s.changesSince(0), undefined);
+  assert.equal(s.ordinal('ns/p1'), undefined);
   const u1 = s.indexChangeSeq('u1');
   const u2 = s.indexChangeSeq('u2');
   s.upsert(pod('p1', 'u1'));

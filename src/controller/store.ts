@@ -31,10 +31,13 @@ export interface ReadonlyStore<T extends KubeObject> {
   changeSeq(): number;
   /**
    * Keys written (upserted or removed) since seq, oldest first, repeats included; undefined when
-   * the log no longer reaches back that far (the caller must then read everything again).
+   * the log no longer reaches back that far or the store keeps none (read everything again).
    */
   changesSince(seq: number): readonly string[] | undefined;
-  /** A number that orders keys as list() does (insertion order); undefined for an absent key. */
+  /**
+   * A number that orders keys as list() does (insertion order); undefined for an absent key or
+   * in a store that keeps no ordinals.
+   */
   ordinal(key: string): number | undefined;
   /** changeSeq for the keys filed under value in the logged index (the whole store without one). */
   indexChangeSeq(value: string): number;
@@ -43,6 +46,16 @@ export interface ReadonlyStore<T extends KubeObject> {
    * superset: every key written, when the store logs no index).
    */
   indexChangesSince(value: string, seq: number): readonly string[] | undefined;
+}
+
+/** What a store keeps beyond its objects and indexes. */
+export interface StoreOptions {
+  /** Keep a log of written keys for changesSince; default true. */
+  readonly log?: boolean;
+  /** Keep insertion ordinals for ordinal(); default true. */
+  readonly ordinals?: boolean;
+  /** An index (one of the indexers) whose values get their own change logs. */
+  readonly logIndex?: string | undefined;
 }
 
 /** Log entries kept beyond twice the store's size before the oldest half is dropped. */
@@ -64,11 +77,20 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   private readonly valueLogs = new Map<string, { log: string[]; base: number }>();
   private nextOrd = 0;
 
-  /** logIndex: the index (one of indexers) whose values get their own change logs. */
+  private writes = 0;
+  private readonly keepLog: boolean;
+  private readonly keepOrdinals: boolean;
+  private readonly logIndex: string | undefined;
+
   constructor(
     private readonly indexers: Readonly<Record<string, IndexFunc<T>>> = {},
-    private readonly logIndex?: string,
+    opts: StoreOptions = {},
   ) {
+    // The pod cache keeps only the per-owner logs: a global log and ordinals would cost memory
+    // per cached pod (B4) that nothing reads.
+    this.keepLog = opts.log ?? true;
+    this.keepOrdinals = opts.ordinals ?? true;
+    this.logIndex = opts.logIndex;
     for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
   }
 
@@ -89,11 +111,11 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   }
 
   changeSeq(): number {
-    return this.logBase + this.log.length;
+    return this.writes;
   }
 
   changesSince(seq: number): readonly string[] | undefined {
-    if (seq < this.logBase || seq > this.changeSeq()) return undefined;
+    if (!this.keepLog || seq < this.logBase || seq > this.writes) return undefined;
     return this.log.slice(seq - this.logBase);
   }
 
@@ -131,6 +153,8 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   }
 
   private logWrite(key: string): void {
+    this.writes++;
+    if (!this.keepLog) return;
     this.log.push(key);
     // Bounded: a consumer that fell this far behind reads everything again, which costs no more
     // than replaying a log longer than the store.
@@ -157,7 +181,7 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     const key = storeKey(obj);
     const old = this.items.get(key);
     if (old !== undefined) this.unindex(key, old);
-    else this.ords.set(key, this.nextOrd++);
+    else if (this.keepOrdinals) this.ords.set(key, this.nextOrd++);
     this.items.set(key, obj);
     this.index(key, obj);
     this.logWrite(key);

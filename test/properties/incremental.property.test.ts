@@ -133,7 +133,7 @@ class World {
       [INDEX_CONTROLLER_UID]: byControllerUID,
       [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,
     },
-    INDEX_CONTROLLER_UID,
+    { logIndex: INDEX_CONTROLLER_UID, log: false, ordinals: false },
   );
   readonly revisions = new Store<ControllerRevision>({
     [INDEX_NAMESPACE]: byNamespace,
