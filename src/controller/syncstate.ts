@@ -5,8 +5,9 @@
  * eligibility, the node's share of the status counters, and whether the node is "simple" (its
  * outcome in manage and the rolling update is known without looking at any other node).
  *
- * It learns what changed from the stores' change logs (Store.changesSince), so it needs no hook in
- * the event handlers and cannot miss a write the caches saw. It never decides anything a full
+ * It learns what changed from the stores' change logs (the node store's log, the pod store's log
+ * for this DaemonSet's UID), so it needs no hook in the event handlers and cannot miss a write
+ * the caches saw; a log that no longer reaches back rebuilds it. It never decides anything a full
  * reconcile would not: fastplan.ts builds a Plan from it only when every node is simple, and
  * falls back to reconcile() otherwise; verification mode compares the two on every sync.
  */
