@@ -39,7 +39,8 @@ test('copyJson shares the stored sub-trees the value still holds and copies ever
   const input = { spec: stored.spec, other: stored.spec, mine: { n: 1 }, theirs };
   const out = copyJson(input, stored);
   assert.equal(out.spec, stored.spec, 'the same sub-tree at the same place is shared');
-  assert.equal(out.other, stored.spec, 'frozen plain JSON moved elsewhere is shared too');
+  assert.notEqual(out.other, stored.spec, 'a stored sub-tree moved elsewhere is copied');
+  assert.deepEqual(out.other, stored.spec);
   assert.notEqual(out.mine, input.mine, 'a caller object is copied');
   assert.notEqual(out.theirs, theirs, 'a frozen object holding what JSON changes is copied');
   assert.deepEqual(out.theirs, { at: '1970-01-01T00:00:00.000Z' });
@@ -67,36 +68,11 @@ test('copyJson fails on a cycle or a BigInt as JSON.stringify does (TypeError)',
   assert.throws(() => copyJson({ n: 1n }), TypeError);
 });
 
-test('copyJson shares deep-frozen plain JSON and copies anything that is not', () => {
-  const sealedPart = deepFreeze({ containers: [{ name: 'c', image: 'i', ports: [80] }], n: null });
-  const out = copyJson({ spec: sealedPart });
-  assert.equal(out.spec, sealedPart);
-  const halfFrozen = Object.freeze({ inner: { a: 1 } });
-  assert.notEqual(copyJson({ x: halfFrozen }).x, halfFrozen, 'a mutable child: copied');
-  for (const bad of [
-    Object.freeze({ a: undefined }),
-    Object.freeze({ a: NaN }),
-    Object.freeze({ a: -0 }),
-    Object.freeze([undefined]),
-    Object.freeze({ toJSON: () => 1 }),
-    Object.freeze(Object.defineProperty({}, 'a', { get: () => 1, enumerable: true })),
-    Object.freeze(
-      new (class Thing {
-        a = 1;
-      })(),
-    ),
-  ]) {
-    const copied = copyJson({ bad }).bad as unknown;
-    assert.notEqual(copied, bad);
-    assert.deepEqual(copied, JSON.parse(JSON.stringify(bad)) as unknown);
-  }
-});
-
-test('copyJson never hands back a frozen root, shared or sealed', () => {
-  const sealedRoot = deepFreeze({ metadata: { name: 'x' }, spec: { a: 1 } });
-  for (const out of [copyJson(sealedRoot), copyJson(sealedRoot, sealedRoot)]) {
-    assert.notEqual(out, sealedRoot);
+test('copyJson never hands back a frozen root', () => {
+  const frozenRoot = deepFreeze({ metadata: { name: 'x' }, spec: { a: 1 } });
+  for (const out of [copyJson(frozenRoot), copyJson(frozenRoot, frozenRoot)]) {
+    assert.notEqual(out, frozenRoot);
     assert.equal(Object.isFrozen(out), false);
-    assert.equal(out.spec, sealedRoot.spec);
+    assert.deepEqual(out, frozenRoot);
   }
 });

@@ -42,8 +42,7 @@ export function randomUid(random: () => number): string {
 /**
  * Freezes a value and everything reachable from it. Already-frozen parts are skipped, so objects
  * that share frozen sub-trees with older versions cost only their new parts. Only the memory
- * cluster's own objects, or frozen plain JSON that copyJson checked (isSealedJson), are frozen
- * when they get here: copyJson copies anything else a caller passed.
+ * cluster's own objects are frozen when they get here: copyJson copies whatever a caller passed.
  */
 export function deepFreeze<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
@@ -55,51 +54,6 @@ export function deepFreeze<T>(value: T): T {
 
 /** Deeper than any wire object; a cycle gets here instead of overflowing the stack. */
 const MAX_DEPTH = 512;
-
-/**
- * Frozen objects already found to be sealed JSON (see isSealedJson). Only the roots a caller
- * passed in frozen are remembered here, e.g. the template parts every pod body of a revision
- * shares, so the set stays small.
- */
-const sealed = new WeakSet<object>();
-
-function isSealedValue(x: unknown, depth: number): boolean {
-  switch (typeof x) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(x) && !Object.is(x, -0);
-    case 'object':
-      return x === null || isSealedJson(x, depth + 1);
-    default:
-      return false;
-  }
-}
-
-/**
- * True when v and everything under it is frozen, plain (arrays and Object prototypes, data
- * properties only) and holds only what JSON keeps unchanged (strings, booleans, finite numbers
- * other than -0, null). Such a value can never change and its JSON copy would be equal to it in
- * every way but identity, so the store may share it instead of copying it.
- */
-function isSealedJson(v: object, depth: number): boolean {
-  if (sealed.has(v)) return true;
-  if (depth > MAX_DEPTH || !Object.isFrozen(v)) return false;
-  if (Array.isArray(v)) {
-    if (Object.getPrototypeOf(v) !== Array.prototype) return false;
-    for (let i = 0; i < v.length; i++) if (!isSealedValue(v[i], depth)) return false;
-  } else {
-    const proto: unknown = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return false;
-    for (const k of Object.keys(v)) {
-      const d = Object.getOwnPropertyDescriptor(v, k)!;
-      if (k === '__proto__' || !('value' in d) || !isSealedValue(d.value, depth)) return false;
-    }
-  }
-  sealed.add(v);
-  return true;
-}
 
 /** Copies v; with `share` (everywhere but the root) a sub-tree that may be shared is returned as is. */
 function copyValue(v: unknown, base: unknown, depth: number, share = true): unknown {
@@ -122,8 +76,6 @@ function copyValue(v: unknown, base: unknown, depth: number, share = true): unkn
   if (share) {
     // The very sub-tree of the stored object: frozen plain data already, shared as is.
     if (v === base) return v;
-    // A caller's frozen plain data (the engine's pod bodies share their template's parts).
-    if (Object.isFrozen(v) && isSealedJson(v, depth)) return v;
   }
   if (depth > MAX_DEPTH) throw new TypeError('the value is cyclic or nested too deeply');
   const toJSON = (v as { toJSON?: unknown }).toJSON;
@@ -170,9 +122,9 @@ function copyValue(v: unknown, base: unknown, depth: number, share = true): unkn
  * was a seventh of the simulator's time). `stored` is the stored object the value replaces, if
  * any: where the value holds the very same sub-tree (the same reference, at the same place), that
  * frozen sub-tree is shared instead of copied, so a write built from a stored object (a status
- * update, a patch) copies only its new parts. A caller's deep-frozen plain JSON is shared too
- * (isSealedJson); anything else is copied. The result itself is always a new object or array, so
- * the caller may set its fields.
+ * update, a patch) copies only its new parts. Anything else a caller passed is copied, frozen or
+ * not: sharing a caller's deep-frozen plain JSON was tried and cost more to check than to copy.
+ * The result itself is always a new object or array, so the caller may set its fields.
  */
 export function copyJson<T>(value: T, stored?: unknown): T {
   if (value === undefined) return value;
