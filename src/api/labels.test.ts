@@ -228,9 +228,25 @@ const selectorArb = fc.record({
     ),
 });
 
+// Upstream's selector lexer reads `in` and `notin` as keywords wherever they stand, so a label key
+// spelled that way has no string form (labels.Parse("in=x") fails in Go too); the round trip is a
+// property of every other key.
+const usesKeyword = (s: {
+  matchLabels: Record<string, string>;
+  matchExpressions: { key: string }[];
+}) =>
+  ['in', 'notin'].some((k) => k in s.matchLabels || s.matchExpressions.some((e) => e.key === k));
+
+test('keys spelled like the keywords in and notin do not parse, as upstream', () => {
+  assert.throws(() => parseSelector('in=x'), /found "in" at position 0/);
+  assert.throws(() => parseSelector('!notin'), /found "notin" at position 1/);
+  assert.equal(String(parseSelector('a in (in)')), 'a in (in)');
+});
+
 test('property: the string form round-trips through parseSelector', () => {
   fc.assert(
     fc.property(selectorArb, labelsArb, (selector, labels) => {
+      fc.pre(!usesKeyword(selector));
       const sel = labelSelectorAsSelector(selector);
       const reparsed = parseSelector(String(sel));
       assert.equal(String(reparsed), String(sel));
