@@ -12,7 +12,7 @@
  * rewritten after every run, and each run's raw figures to bench/results/cluster[-quick]-run-<id>.json.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -90,6 +90,31 @@ if (sides.length === 0 || sides.some((s) => s !== 'upstream' && s !== 'everynode
 const dir = flags.dir;
 const work = `${dir}-work`;
 mkdirSync(work, { recursive: true });
+// Each run starts by stopping whatever cluster the state directory holds, so a second benchmark
+// on the same directory would kill the first one's cluster: refuse while another one runs.
+const lock = join(work, 'bench.pid');
+if (existsSync(lock)) {
+  const other = Number(readFileSync(lock, 'utf8'));
+  let alive = false;
+  try {
+    process.kill(other, 0);
+    alive = other !== process.pid;
+  } catch {
+    alive = false;
+  }
+  if (alive) {
+    console.error(`another bench:cluster (pid ${other}) uses ${dir}; use --dir and --offset`);
+    process.exit(1);
+  }
+}
+writeFileSync(lock, String(process.pid));
+process.on('exit', () => {
+  try {
+    if (readFileSync(lock, 'utf8') === String(process.pid)) rmSync(lock);
+  } catch {
+    // already gone
+  }
+});
 const auditPolicy = writeAuditPolicy(join(work, 'audit-policy.yaml'));
 const resultsDir = join(import.meta.dirname, '..', 'results');
 mkdirSync(resultsDir, { recursive: true });
@@ -299,7 +324,8 @@ function save(): void {
         limits: limitSets,
         summary,
         failures,
-        runs: results,
+        // Merged runs first, so that this file alone holds every run its summary is made of.
+        runs: [...(merged?.runs ?? []), ...results],
       },
       null,
       2,
