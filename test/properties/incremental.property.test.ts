@@ -421,5 +421,8 @@ test('incremental sync: after every random step its plan equals the full reconci
   // in the states it must get right: creates, misscheduled pods, pods waiting on minReadySeconds.
   const counts = JSON.stringify({ incremental, fallbacks, ...seen });
   assert.ok(incremental > 1000 && fallbacks > 100, counts);
-  for (const [what, n] of Object.entries(seen)) assert.ok(n >= 20, `${what}: ${counts}`);
+  // Seeds are random: over 150 runs misscheduled states came up 12 to 82 times (the rarest), so
+  // the floor is 5, low enough never to fail by chance and high enough to catch a generator that
+  // stopped reaching the state.
+  for (const [what, n] of Object.entries(seen)) assert.ok(n >= 5, `${what}: ${counts}`);
 });
