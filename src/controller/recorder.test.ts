@@ -122,3 +122,19 @@ test('recorder: the spam budget is per object; an aggregation record resets afte
   const fresh = events.filter((e) => e.message?.startsWith('Deleted pod: foo-x'));
   assert.equal(fresh.length, 9);
 });
+
+test('recorder: event names stay unique for thousands of events in one instant', async () => {
+  const clock = new ManualClock();
+  const cluster = new MemoryCluster({ clock });
+  const r = new EventRecorder({ cluster, clock });
+  // One DaemonSet name, many objects (uids): each gets its own spam budget, all share the instant.
+  for (let i = 0; i < 1500; i++)
+    r.event({ ...ds, metadata: { ...ds.metadata, uid: `u-${i}` } }, 'Normal', 'R', 'm');
+  await r.flush();
+  const stats = cluster.stats();
+  assert.equal(stats.byKind.Event?.create, 1500);
+  assert.equal(stats.failed, 0);
+  const names = (await cluster.list<EventObj>('Event')).items.map((e) => e.metadata?.name);
+  assert.equal(new Set(names).size, 1500);
+  assert.match(names[0] ?? '', /^foo\.[0-9a-f]+$/);
+});

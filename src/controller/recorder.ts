@@ -135,10 +135,13 @@ export class EventRecorder implements EventSink {
   }
 
   /**
-   * Upstream names events "<object>.<hex nanoseconds>"; the sequence keeps names unique on a
-   * virtual clock where many events share one instant.
+   * Upstream names events "<object>.<hex nanoseconds>". The clock has milliseconds, so a sequence
+   * fills the sub-millisecond digits: unique for up to a million events in one instant of a
+   * virtual clock (a thousand was too few: 5k pods' events collided). BigInt because milliseconds
+   * times a million is past 2^53.
    */
   private newName(ds: DaemonSet, now: number): string {
-    return `${ds.metadata?.name ?? 'unknown'}.${(now * 1000 + (this.seq++ % 1000)).toString(16)}`;
+    const nanos = BigInt(Math.floor(now)) * 1_000_000n + BigInt(this.seq++ % 1_000_000);
+    return `${ds.metadata?.name ?? 'unknown'}.${nanos.toString(16)}`;
   }
 }
