@@ -4,10 +4,13 @@
  * kubelet make them), so nothing is shared with an in-process API server. Measured with
  * --expose-gc: heapUsed after a full GC, before and after the caches fill. Three measurements:
  * the pod informer alone with the controller's trimPod and indexes, the same without trimming,
- * and the whole controller (nodes, DaemonSets, revisions, pods, handlers) per cached pod.
+ * and the whole controller (nodes, DaemonSets, revisions, pods, handlers) per cached pod, before
+ * any sync and after one sync of every DaemonSet (the target figure: a running controller also
+ * keeps the incremental sync state of syncstate.ts, and the difference is that state's share).
  */
 import type { Pod } from '../src/api/types.js';
 import { DaemonSetController } from '../src/controller/controller.js';
+import { syncPathCounts } from '../src/controller/plancompare.js';
 import {
   byControllerUID,
   byNamespace,
@@ -66,13 +69,43 @@ note(`B4 pod cache (untrimmed): ${Math.round(untrimmed.bytes / untrimmed.pods)} 
 const h0 = heap();
 const controller = new DaemonSetController({ cluster: wire, clock, workers: 0 });
 await controller.start();
+const beforeSync = heap() - h0;
+// The controller as it runs: every DaemonSet synced once, which builds the incremental sync state
+// (syncstate.ts) it keeps between syncs. The wire pods are converged (one ready pod per node on
+// the current revision), so a sync plans no pod writes; its status write is accepted and dropped.
+const paths0 = { ...syncPathCounts };
+const syncErrors: string[] = [];
+for (const key of wire.daemonSetKeys()) {
+  try {
+    const plan = await controller.syncDaemonSet(key);
+    if (plan === undefined) syncErrors.push(`${key}: not in the cache`);
+    else if (plan.creates.length + plan.deletes.length > 0)
+      syncErrors.push(
+        `${key}: planned ${plan.creates.length} creates, ${plan.deletes.length} deletes`,
+      );
+  } catch (err) {
+    syncErrors.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+const incrementalSyncs = syncPathCounts.incremental - paths0.incremental;
+const fullSyncs = syncPathCounts.full - paths0.full;
+if (syncErrors.length > 0) throw new Error(`B4 syncs failed: ${syncErrors.join('; ')}`);
+// Without the incremental path no sync state is kept and the figure would say nothing.
+if (incrementalSyncs !== daemonSets)
+  throw new Error(`B4: ${incrementalSyncs} of ${daemonSets} syncs took the incremental path`);
 const whole = heap() - h0;
+const syncState = whole - beforeSync;
 const stats = controller.stats();
 await controller.stop();
 const pods = stats.cached.pods;
+const perNodePerDs = syncState / (stats.cached.nodes * daemonSets);
 note(
-  `B4 whole controller: ${Math.round(whole / pods)} B per cached pod (${pods} pods, ${stats.cached.nodes} nodes)`,
+  `B4 whole controller before any sync: ${Math.round(beforeSync / pods)} B per cached pod (${pods} pods, ${stats.cached.nodes} nodes)`,
 );
+note(
+  `B4 whole controller after ${incrementalSyncs + fullSyncs} syncs (${incrementalSyncs} incremental, ${fullSyncs} full): ${Math.round(whole / pods)} B per cached pod; sync state ${Math.round(syncState / pods)} B per pod, ${Math.round(perNodePerDs)} B per node per DaemonSet`,
+);
+note(`B4 writes dropped by the wire port: ${JSON.stringify(Object.fromEntries(wire.writes))}`);
 
 report({
   id: 'B4',
@@ -80,15 +113,19 @@ report({
   quick: isQuick(),
   figures: [
     atMost(
-      'whole controller heap per cached pod (nodes, indexes and all)',
+      'whole controller heap per cached pod, every DaemonSet synced once (caches and sync state)',
       whole / pods,
       'B',
       2048,
     ),
+    info('whole controller heap per cached pod before any sync', beforeSync / pods, 'B'),
+    info('sync state per pod (heap after the syncs − before)', syncState / pods, 'B'),
+    info('sync state per node per DaemonSet', perNodePerDs, 'B'),
     info('pod cache per pod (trimPod, 3 indexes)', trimmed.bytes / trimmed.pods, 'B'),
     info('pod cache per pod without trimming', untrimmed.bytes / untrimmed.pods, 'B'),
     info('pod JSON on the wire', wire.podWireBytes(), 'B'),
-    info('whole controller heap', whole / 2 ** 20, 'MiB'),
+    info('whole controller heap after the syncs', whole / 2 ** 20, 'MiB'),
+    info('whole controller heap before any sync', beforeSync / 2 ** 20, 'MiB'),
   ],
   details: {
     nodes,
@@ -96,6 +133,13 @@ report({
     pods,
     cachedNodes: stats.cached.nodes,
     wholeBytes: whole,
+    beforeSyncBytes: beforeSync,
+    syncStateBytes: syncState,
+    syncs: incrementalSyncs + fullSyncs,
+    incrementalSyncs,
+    fullSyncs,
+    statusWrites: stats.statusWrites,
+    droppedWrites: Object.fromEntries(wire.writes),
     trimmed,
     untrimmed,
   },

@@ -2,8 +2,9 @@
  * A read-only Cluster port that serves generated objects as a real API server would send them:
  * every list parses fresh JSON (nothing is shared with the server or between lists), pods carry
  * what kube-apiserver and the kubelet add (defaults, the service-account volume, managedFields,
- * container statuses). Only list and watch are served; watches stay open and silent. B4 uses it
- * to measure what the controller's caches cost, without an in-process API server sharing memory.
+ * container statuses). Only list and watch are served; watches stay open and silent, and writes are
+ * accepted and dropped (counted in `writes`). B4 uses it to measure what the controller's caches
+ * and sync state cost, without an in-process API server sharing memory.
  */
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- generated wire objects are assembled field by field, as JSON; the informer that reads them is what is measured */
 import type { ControllerRevision, DaemonSet, Node, Pod } from '../../src/api/types.js';
@@ -221,6 +222,11 @@ export class WireCluster implements Cluster {
     return p;
   }
 
+  /** The namespace/name keys of the DaemonSets, as the controller's queue names them. */
+  daemonSetKeys(): string[] {
+    return this.dss.map((d) => `${d.metadata?.namespace ?? ''}/${d.metadata?.name ?? ''}`);
+  }
+
   /** The JSON size of one pod as the server sends it. */
   podWireBytes(): number {
     return Buffer.byteLength(JSON.stringify(this.pod(0, 0)));
@@ -250,22 +256,37 @@ export class WireCluster implements Cluster {
     });
   }
 
+  /** Writes accepted and dropped so far, by verb and kind (B4 checks that a sync planned none). */
+  readonly writes = new Map<string, number>();
+
+  private drop(verb: string, kind: ResourceKind): void {
+    const k = `${verb} ${kind}`;
+    this.writes.set(k, (this.writes.get(k) ?? 0) + 1);
+  }
+
   get(): Promise<never> {
     return Promise.reject(new Error('WireCluster serves list and watch only'));
   }
-  create(): Promise<never> {
-    return this.get();
+  // Writes succeed and change nothing (the watches stay silent), so that a sync can run to its
+  // end; the server's answer is the object as sent.
+  create<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
+    this.drop('create', kind);
+    return Promise.resolve(obj);
   }
-  update(): Promise<never> {
-    return this.get();
+  update<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
+    this.drop('update', kind);
+    return Promise.resolve(obj);
   }
-  updateStatus(): Promise<never> {
-    return this.get();
+  updateStatus<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
+    this.drop('updateStatus', kind);
+    return Promise.resolve(obj);
   }
-  patch(): Promise<never> {
-    return this.get();
+  patch(kind: ResourceKind): Promise<never> {
+    this.drop('patch', kind);
+    return Promise.reject(new Error('WireCluster drops patches and cannot answer them'));
   }
-  delete(): Promise<never> {
-    return this.get();
+  delete(kind: ResourceKind): Promise<void> {
+    this.drop('delete', kind);
+    return Promise.resolve();
   }
 }
