@@ -33,6 +33,9 @@ const base = await benchScenario({
 const timeline: TimedAction[] = [];
 let joined = 0;
 let left = 0;
+// Oldest first: the base nodes, then the joined ones (a churn longer than nodes / 100 virtual
+// seconds, e.g. the target's 60 s on 5k nodes, runs out of base nodes).
+const oldest = base.nodes.map((n) => n.name);
 for (let t = 0; t < seconds * 1000; t += tickMs) {
   const joins = Array.from({ length: perTick }, () => ({
     name: `join-${String(++joined).padStart(6, '0')}`,
@@ -42,7 +45,8 @@ for (let t = 0; t < seconds * 1000; t += tickMs) {
     ready: true,
   }));
   timeline.push({ action: 'addNodes', nodes: joins, atMs: CHURN_AT_MS + t, loc });
-  const names = Array.from({ length: perTick }, () => base.nodes[left++]!.name);
+  for (const j of joins) oldest.push(j.name);
+  const names = Array.from({ length: perTick }, () => oldest[left++]!);
   timeline.push({ action: 'removeNodes', nodes: { names }, atMs: CHURN_AT_MS + t, loc });
 }
 const churnEndMs = CHURN_AT_MS + seconds * 1000;

@@ -295,6 +295,69 @@ test('trimPod keeps the pin of an unbound pod and only the Ready condition', () 
   assert.deepEqual(bound.spec, { containers: [{ name: 'c' }], nodeName: 'n1' });
 });
 
+test('trimPod with the previous version shares its unchanged parts and reads the same values', () => {
+  const v1: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: 'p',
+      namespace: 'default',
+      resourceVersion: '1',
+      labels: { a: 'b' },
+      annotations: { keep: 'me' },
+      managedFields: [{ manager: 'kubelet' }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'foo', uid: 'u', controller: true },
+      ],
+    },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'img', args: ['x'] }] },
+    status: {
+      phase: 'Pending',
+      conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: 't0' }],
+    },
+  };
+  // A new version as it comes off the wire: equal values in fresh objects.
+  const v2: Pod = structuredClone({
+    ...v1,
+    metadata: { ...v1.metadata, resourceVersion: '2' },
+    status: { ...v1.status, phase: 'Running' },
+  });
+  const prev = trimPod(v1);
+  const t = trimPod(v2, prev);
+  assert.deepEqual(t, trimPod(v2), 'the same values as without prev');
+  assert.equal(t.metadata?.labels, prev.metadata?.labels);
+  assert.equal(t.metadata?.annotations, prev.metadata?.annotations);
+  assert.equal(t.metadata?.ownerReferences, prev.metadata?.ownerReferences);
+  assert.equal(t.spec, prev.spec);
+  assert.equal(t.status?.conditions?.[0], prev.status?.conditions?.[0]);
+  assert.equal(t.metadata?.resourceVersion, '2');
+  assert.equal(t.status?.phase, 'Running');
+  // Changed values are not shared.
+  const v3: Pod = structuredClone({
+    ...v2,
+    metadata: { ...v2.metadata, labels: { a: 'c' }, ownerReferences: [] },
+    spec: { ...v2.spec!, containers: [{ name: 'c', image: 'img2' }] },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  const t3 = trimPod(v3, t);
+  assert.deepEqual(t3, trimPod(v3));
+  assert.notEqual(t3.spec, t.spec);
+  assert.deepEqual(t3.status, {
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'True' }],
+  });
+  // A label removed, a label added with the same count, a condition gone: never shared wrongly.
+  const v4: Pod = structuredClone({
+    ...v3,
+    metadata: { ...v3.metadata, labels: { z: 'c' } },
+    status: { phase: 'Running' },
+  });
+  const t4 = trimPod(v4, t3);
+  assert.deepEqual(t4, trimPod(v4));
+  assert.deepEqual(t4.metadata?.labels, { z: 'c' });
+  assert.equal(t4.status?.conditions, undefined);
+});
+
 test('informer: a watch that the server closes at once is not re-opened in a tight loop', async () => {
   const clock = new ManualClock();
   const cluster = new MemoryCluster({ clock });

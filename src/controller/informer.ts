@@ -13,6 +13,8 @@ import type { Clock, TimerHandle } from './clock.js';
 import { nullLogger, type Logger } from './logger.js';
 import { Store, storeKey, type IndexFunc, type StoreOptions } from './store.js';
 
+export { trimPod } from './trim.js';
+
 /** A delete the informer inferred from a relist: the last state it knew of the object. */
 export interface DeletedFinalStateUnknown<T> {
   readonly tombstone: true;
@@ -60,8 +62,11 @@ export interface InformerOptions<T extends KubeObject> {
   readonly random?: () => number;
   /** Limit to one namespace; absent or '' means all. */
   readonly namespace?: string;
-  /** Applied to every object before it is cached or handed to handlers (e.g. trimPod). */
-  readonly transform?: (obj: T) => T;
+  /**
+   * Applied to every object before it is cached or handed to handlers (e.g. trimPod); prev is the
+   * cached version of the same object, if any, whose unchanged parts the result may share.
+   */
+  readonly transform?: (obj: T, prev?: T) => T;
   readonly indexers?: Readonly<Record<string, IndexFunc<T>>>;
   /** What the store keeps besides objects and indexes: change logs, ordinals (StoreOptions). */
   readonly store?: StoreOptions;
@@ -199,10 +204,6 @@ export class Informer<T extends KubeObject> {
     });
   }
 
-  private transform(obj: T): T {
-    return this.opts.transform === undefined ? obj : this.opts.transform(obj);
-  }
-
   /** Lists, then makes the store equal to the list, announcing the difference. */
   private async listAndReplace(): Promise<void> {
     this.listing = true;
@@ -216,19 +217,22 @@ export class Informer<T extends KubeObject> {
       this.stats.lists++;
       const fresh = new Map<string, T>();
       for (const item of list.items) {
-        const obj = this.transform(item);
+        const obj =
+          this.opts.transform === undefined
+            ? item
+            : this.opts.transform(item, this.store.get(storeKey(item)));
         fresh.set(storeKey(obj), obj);
       }
       for (const key of this.store.keys()) {
         if (fresh.has(key)) continue;
         const old = this.store.remove(key)!;
-        this.emit((h) => h.onDelete?.({ tombstone: true, key, obj: old }));
+        this.emitDelete({ tombstone: true, key, obj: old });
       }
       for (const obj of fresh.values()) {
         const old = this.store.upsert(obj);
-        if (old === undefined) this.emit((h) => h.onAdd?.(obj));
+        if (old === undefined) this.emitAdd(obj);
         else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
-          this.emit((h) => h.onUpdate?.(old, obj));
+          this.emitUpdate(old, obj);
         }
       }
       this.resourceVersion = list.resourceVersion;
@@ -252,15 +256,23 @@ export class Informer<T extends KubeObject> {
     let timedOut = false;
     let delivered = 0;
     let w: Watch | undefined;
-    const arm = (): void => {
-      timer?.cancel();
-      timer = this.opts.clock.setTimeout(() => {
+    const clock = this.opts.clock;
+    // The timer is not re-armed per event (a timer per watch event cost B3): each event records
+    // its time, and the timer, when it fires, waits out whatever silence is still owed.
+    let lastEvent = clock.now();
+    const arm = (ms: number): void => {
+      timer = clock.setTimeout(() => {
+        const silent = clock.now() - lastEvent;
+        if (silent < timeoutMs) {
+          arm(timeoutMs - silent);
+          return;
+        }
         timedOut = true;
         this.log.info({ timeoutMs }, 'watch silent for too long; restarting');
         w?.stop();
-      }, timeoutMs);
+      }, ms);
     };
-    arm();
+    arm(timeoutMs);
     try {
       const ns = this.opts.namespace ?? '';
       w = await this.opts.cluster.watch<T>(
@@ -273,7 +285,7 @@ export class Informer<T extends KubeObject> {
         (ev) => {
           if (gen !== this.generation || this.stopped || timedOut) return;
           delivered++;
-          arm();
+          lastEvent = clock.now();
           this.handle(ev);
         },
       );
@@ -294,27 +306,55 @@ export class Informer<T extends KubeObject> {
       this.resourceVersion = ev.resourceVersion;
       return;
     }
-    const obj = this.transform(ev.object);
+    const obj =
+      this.opts.transform === undefined
+        ? ev.object
+        : this.opts.transform(ev.object, this.store.get(storeKey(ev.object)));
     const rv = obj.metadata?.resourceVersion;
     if (rv !== undefined && rv !== '') this.resourceVersion = rv;
     if (ev.type === 'DELETED') {
       this.store.remove(storeKey(obj));
-      this.emit((h) => h.onDelete?.(obj));
+      this.emitDelete(obj);
       return;
     }
     const old = this.store.upsert(obj);
-    if (old === undefined) this.emit((h) => h.onAdd?.(obj));
-    else this.emit((h) => h.onUpdate?.(old, obj));
+    if (old === undefined) this.emitAdd(obj);
+    else this.emitUpdate(old, obj);
   }
 
-  private emit(call: (h: InformerHandlers<T>) => void): void {
+  // One method per kind rather than a closure per event: these run for every watch event (B3).
+  private emitAdd(obj: T): void {
     for (const h of this.handlers) {
       try {
-        call(h);
+        h.onAdd?.(obj);
       } catch (err) {
-        this.log.error({ err: String(err) }, 'event handler threw');
+        this.handlerThrew(err);
       }
     }
+  }
+
+  private emitUpdate(old: T, obj: T): void {
+    for (const h of this.handlers) {
+      try {
+        h.onUpdate?.(old, obj);
+      } catch (err) {
+        this.handlerThrew(err);
+      }
+    }
+  }
+
+  private emitDelete(obj: T | DeletedFinalStateUnknown<T>): void {
+    for (const h of this.handlers) {
+      try {
+        h.onDelete?.(obj);
+      } catch (err) {
+        this.handlerThrew(err);
+      }
+    }
+  }
+
+  private handlerThrew(err: unknown): void {
+    this.log.error({ err: String(err) }, 'event handler threw');
   }
 }
 
@@ -348,49 +388,3 @@ export const podByNode: IndexFunc<Pod> = (p) => {
   const t = getTargetNodeName(p);
   return 'node' in t ? [t.node] : [];
 };
-
-/**
- * Drops what the controller never reads from a pod before it is cached, so that 100k cached pods
- * stay small (docs/benchmarks.md, B4): managedFields, the last-applied annotation, container
- * details beyond name and image, volumes and every other spec field except nodeName (and the
- * pinned affinity while the pod is unbound, which is how its target node is found), status
- * fields other than phase, and conditions other than Ready (readiness and availability read only
- * that one). Kept: metadata (labels, annotations, ownerReferences, timestamps), nodeName, phase
- * and the Ready condition. The result is still a valid wire-form pod.
- */
-export function trimPod(pod: Pod): Pod {
-  const { managedFields: _mf, ...metadata } = pod.metadata ?? {};
-  const annotations = metadata.annotations;
-  if (annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined) {
-    const { ['kubectl.kubernetes.io/last-applied-configuration']: _la, ...rest } = annotations;
-    metadata.annotations = rest;
-  }
-  const spec = pod.spec;
-  const slim = (cs: readonly { readonly name: string; readonly image?: string | undefined }[]) =>
-    cs.map((c) => ({ name: c.name, ...(c.image === undefined ? {} : { image: c.image }) }));
-  const bound = (spec?.nodeName ?? '') !== '';
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-  const out: Pod = {
-    ...(pod.apiVersion === undefined ? {} : { apiVersion: pod.apiVersion }),
-    ...(pod.kind === undefined ? {} : { kind: pod.kind }),
-    metadata,
-    ...(spec === undefined
-      ? {}
-      : {
-          spec: {
-            containers: slim(spec.containers ?? []),
-            ...(bound ? { nodeName: spec.nodeName } : {}),
-            ...(bound || spec.affinity === undefined ? {} : { affinity: spec.affinity }),
-          },
-        }),
-    ...(pod.status === undefined
-      ? {}
-      : {
-          status: {
-            ...(pod.status.phase === undefined ? {} : { phase: pod.status.phase }),
-            ...(ready === undefined ? {} : { conditions: [ready] }),
-          },
-        }),
-  };
-  return out;
-}

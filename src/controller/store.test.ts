@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Node, Pod } from '../api/types.js';
+import type { KubeObject } from '../cluster/port.js';
 import { byControllerUID, INDEX_CONTROLLER_UID } from './informer.js';
 import { Store } from './store.js';
 
@@ -71,4 +72,41 @@ test('store: the logged index keeps a change log per value, old and new owners b
   plain.upsert(pod('x', 'u1'));
   plain.upsert(pod('y', 'u2'));
   assert.deepEqual(plain.indexChangesSince('u1', 0), ['ns/x', 'ns/y']);
+});
+
+test('store: an update that changes no indexed value keeps the indexes and logs the write once', () => {
+  const s = new Store<KubeObject>(
+    {
+      owner: (o) => [(o.metadata?.labels ?? {})['owner'] ?? ''],
+      node: (o) => [(o.metadata?.labels ?? {})['node'] ?? ''],
+    },
+    { logIndex: 'owner' },
+  );
+  const mk = (name: string, owner: string, nodeName: string, rv: string): KubeObject => ({
+    metadata: { name, namespace: 'ns', resourceVersion: rv, labels: { owner, node: nodeName } },
+  });
+  s.upsert(mk('p1', 'u1', 'n1', '1'));
+  s.upsert(mk('p2', 'u1', 'n1', '1'));
+  const seq = s.indexChangeSeq('u1');
+  s.upsert(mk('p1', 'u1', 'n1', '2'));
+  assert.deepEqual(s.indexChangesSince('u1', seq), ['ns/p1']);
+  assert.deepEqual(
+    s.byIndex('node', 'n1').map((o) => o.metadata?.resourceVersion),
+    ['2', '1'],
+    'the index reads the new object',
+  );
+  // A changed value still moves the key, and both owners' logs see it.
+  const u2 = s.indexChangeSeq('u2');
+  const u1 = s.indexChangeSeq('u1');
+  s.upsert(mk('p1', 'u2', 'n2', '3'));
+  assert.deepEqual(s.indexChangesSince('u1', u1), ['ns/p1']);
+  assert.deepEqual(s.indexChangesSince('u2', u2), ['ns/p1']);
+  assert.deepEqual(
+    s.byIndex('node', 'n1').map((o) => o.metadata?.name),
+    ['p2'],
+  );
+  assert.deepEqual(
+    s.byIndex('node', 'n2').map((o) => o.metadata?.name),
+    ['p1'],
+  );
 });

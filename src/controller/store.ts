@@ -76,6 +76,12 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   /** Per-value logs of the logged index: a DaemonSet reads its own pods' writes, not everyone's. */
   private readonly valueLogs = new Map<string, { log: string[]; base: number }>();
   private nextOrd = 0;
+  /** The indexers with their maps, resolved once: writes run per watch event (B3). */
+  private readonly indexList: {
+    readonly fn: IndexFunc<T>;
+    readonly idx: Map<string, Set<string>>;
+    readonly logged: boolean;
+  }[] = [];
 
   private writes = 0;
   private readonly keepLog: boolean;
@@ -91,7 +97,11 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     this.keepLog = opts.log ?? true;
     this.keepOrdinals = opts.ordinals ?? true;
     this.logIndex = opts.logIndex;
-    for (const name of Object.keys(indexers)) this.indices.set(name, new Map());
+    for (const [name, fn] of Object.entries(indexers)) {
+      const idx = new Map<string, Set<string>>();
+      this.indices.set(name, idx);
+      this.indexList.push({ fn, idx, logged: name === this.logIndex });
+    }
   }
 
   get(key: string): T | undefined {
@@ -180,10 +190,10 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   upsert(obj: T): T | undefined {
     const key = storeKey(obj);
     const old = this.items.get(key);
-    if (old !== undefined) this.unindex(key, old);
-    else if (this.keepOrdinals) this.ords.set(key, this.nextOrd++);
+    if (old === undefined && this.keepOrdinals) this.ords.set(key, this.nextOrd++);
     this.items.set(key, obj);
-    this.index(key, obj);
+    if (old === undefined) this.index(key, obj);
+    else this.reindex(key, old, obj);
     this.logWrite(key);
     return old;
   }
@@ -200,32 +210,56 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
   }
 
   private index(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const idx = this.indices.get(name)!;
-      const logged = name === this.logIndex;
-      for (const v of fn(obj)) {
-        if (logged) this.logValue(v, key);
-        let set = idx.get(v);
-        if (set === undefined) {
-          set = new Set();
-          idx.set(v, set);
-        }
-        set.add(key);
-      }
+    for (const { fn, idx, logged } of this.indexList) {
+      for (const v of fn(obj)) this.add(idx, logged, v, key);
     }
   }
 
   private unindex(key: string, obj: T): void {
-    for (const [name, fn] of Object.entries(this.indexers)) {
-      const idx = this.indices.get(name)!;
-      const logged = name === this.logIndex;
-      for (const v of fn(obj)) {
-        if (logged) this.logValue(v, key);
-        const set = idx.get(v);
-        if (set === undefined) continue;
-        set.delete(key);
-        if (set.size === 0) idx.delete(v);
-      }
+    for (const { fn, idx, logged } of this.indexList) {
+      for (const v of fn(obj)) this.drop(idx, logged, v, key);
     }
   }
+
+  /**
+   * Moves key from old's index values to cur's. Most updates (a pod's status) change no indexed
+   * value; then the sets are left alone (B3: four pod indexes per pod event) and the logged
+   * index still records the write once per value, which is all changesSince promises.
+   */
+  private reindex(key: string, old: T, cur: T): void {
+    for (const { fn, idx, logged } of this.indexList) {
+      const was = fn(old);
+      const now = fn(cur);
+      if (sameValues(was, now)) {
+        if (logged) for (const v of now) this.logValue(v, key);
+        continue;
+      }
+      for (const v of was) this.drop(idx, logged, v, key);
+      for (const v of now) this.add(idx, logged, v, key);
+    }
+  }
+
+  private add(idx: Map<string, Set<string>>, logged: boolean, v: string, key: string): void {
+    if (logged) this.logValue(v, key);
+    let set = idx.get(v);
+    if (set === undefined) {
+      set = new Set();
+      idx.set(v, set);
+    }
+    set.add(key);
+  }
+
+  private drop(idx: Map<string, Set<string>>, logged: boolean, v: string, key: string): void {
+    if (logged) this.logValue(v, key);
+    const set = idx.get(v);
+    if (set === undefined) return;
+    set.delete(key);
+    if (set.size === 0) idx.delete(v);
+  }
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

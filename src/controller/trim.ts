@@ -1,0 +1,149 @@
+/**
+ * The pod trimming the controller's pod informer applies before caching (B4), sharing unchanged
+ * parts with the previously cached version of the same pod (B3).
+ */
+import type { Pod } from '../api/types.js';
+
+/**
+ * Drops what the controller never reads from a pod before it is cached, so that 100k cached pods
+ * stay small (docs/benchmarks.md, B4): managedFields, the last-applied annotation, container
+ * details beyond name and image, volumes and every other spec field except nodeName (and the
+ * pinned affinity while the pod is unbound, which is how its target node is found), status
+ * fields other than phase, and conditions other than Ready (readiness and availability read only
+ * that one). Kept: metadata (labels, annotations, ownerReferences, timestamps), nodeName, phase
+ * and the Ready condition. The result is still a valid wire-form pod.
+ *
+ * With prev (the cached trimmed version of the same pod) the result shares prev's labels,
+ * annotations, owner references, containers, Ready condition, spec and status wherever they are
+ * equal by value: the controller reads the same values, and a status update of a pod allocates
+ * and retains almost nothing new (B3: every pod version the informer receives is trimmed).
+ */
+export function trimPod(pod: Pod, prev?: Pod): Pod {
+  // A for-in copy rather than rest destructuring: cheaper in V8, and this runs per pod event.
+  const src = (pod.metadata ?? {}) as Readonly<Record<string, unknown>>;
+  const copy: Record<string, unknown> = {};
+  for (const k in src) if (k !== 'managedFields') copy[k] = src[k];
+  const metadata = copy as { -readonly [K in keyof PodMeta]: PodMeta[K] };
+  const annotations = metadata.annotations;
+  if (annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined) {
+    const { ['kubectl.kubernetes.io/last-applied-configuration']: _la, ...rest } = annotations;
+    metadata.annotations = rest;
+  }
+  const pm = prev?.metadata;
+  if (pm !== undefined) {
+    if (metadata.labels !== undefined && sameStrings(metadata.labels, pm.labels)) {
+      metadata.labels = pm.labels!;
+    }
+    if (metadata.annotations !== undefined && sameStrings(metadata.annotations, pm.annotations)) {
+      metadata.annotations = pm.annotations!;
+    }
+    if (
+      metadata.ownerReferences !== undefined &&
+      sameList(metadata.ownerReferences, pm.ownerReferences, sameFlat)
+    ) {
+      metadata.ownerReferences = pm.ownerReferences!;
+    }
+  }
+  const spec = pod.spec;
+  const bound = (spec?.nodeName ?? '') !== '';
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  // Assigned in the wire order (apiVersion, kind, metadata, spec, status), without spreads.
+  const out: { -readonly [K in keyof Pod]: Pod[K] } = {};
+  if (pod.apiVersion !== undefined) out.apiVersion = pod.apiVersion;
+  if (pod.kind !== undefined) out.kind = pod.kind;
+  out.metadata = metadata;
+  if (spec !== undefined) out.spec = trimSpec(spec, bound, prev?.spec);
+  if (pod.status !== undefined) out.status = trimStatus(pod.status.phase, ready, prev?.status);
+  return out;
+}
+
+type PodMeta = NonNullable<Pod['metadata']>;
+
+type PodSpec = NonNullable<Pod['spec']>;
+type PodStatus = NonNullable<Pod['status']>;
+type Condition = NonNullable<PodStatus['conditions']>[number];
+type SlimContainer = { readonly name: string; readonly image?: string };
+
+function trimSpec(spec: PodSpec, bound: boolean, prev: PodSpec | undefined): PodSpec {
+  const cs = spec.containers ?? [];
+  const same =
+    prev !== undefined &&
+    sameList(cs, prev.containers, (a, b) => a.name === b.name && a.image === b.image) &&
+    prev.containers.every((c) => Object.keys(c).length === (c.image === undefined ? 1 : 2));
+  const containers: SlimContainer[] = same
+    ? (prev.containers as SlimContainer[])
+    : cs.map((c) => ({ name: c.name, ...(c.image === undefined ? {} : { image: c.image }) }));
+  const affinity = bound ? undefined : spec.affinity;
+  if (
+    same &&
+    affinity === undefined &&
+    prev.affinity === undefined &&
+    (bound ? prev.nodeName === spec.nodeName : prev.nodeName === undefined)
+  ) {
+    return prev;
+  }
+  return {
+    containers,
+    ...(bound ? { nodeName: spec.nodeName } : {}),
+    ...(affinity === undefined ? {} : { affinity }),
+  };
+}
+
+function trimStatus(
+  phase: PodStatus['phase'],
+  ready: Condition | undefined,
+  prev: PodStatus | undefined,
+): PodStatus {
+  const prevReady = prev?.conditions?.[0];
+  const sameReady =
+    ready === undefined
+      ? prev?.conditions === undefined
+      : prevReady !== undefined && sameFlat(ready, prevReady);
+  if (prev !== undefined && sameReady && prev.phase === phase) return prev;
+  return {
+    ...(phase === undefined ? {} : { phase }),
+    ...(ready === undefined
+      ? {}
+      : { conditions: [sameReady && prevReady !== undefined ? prevReady : ready] }),
+  };
+}
+
+/** Equal string maps (labels, annotations). */
+function sameStrings(
+  a: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>> | undefined,
+): boolean {
+  if (a === b) return true;
+  if (b === undefined) return false;
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  return n === Object.keys(b).length;
+}
+
+/** Equal objects whose own values are all primitives (owner references, conditions). */
+function sameFlat(a: object, b: object): boolean {
+  if (a === b) return true;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ra) {
+    const v = ra[k];
+    if (v !== null && typeof v === 'object') return false;
+    if (v !== rb[k] || !(k in rb)) return false;
+    n++;
+  }
+  return n === Object.keys(rb).length;
+}
+
+function sameList<A, B>(
+  a: readonly A[],
+  b: readonly B[] | undefined,
+  eq: (x: A, y: B) => boolean,
+): boolean {
+  if (b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!eq(a[i]!, b[i]!)) return false;
+  return true;
+}
