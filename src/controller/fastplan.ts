@@ -8,7 +8,6 @@
 import { isEmptyLabelSelector, labelSelectorAsSelector, type Selector } from '../api/labels.js';
 import { templateGenerationOf } from '../api/pod.js';
 import {
-  CONTROLLER_REVISION_HASH_LABEL,
   objectKey,
   type ControllerRevision,
   type DaemonSet,
@@ -21,7 +20,9 @@ import { resolveBudget } from '../engine/budget.js';
 import { claimObjects } from '../engine/claim.js';
 import { makeEligibilityChecker } from '../engine/eligibility.js';
 import { constructHistory } from '../engine/history.js';
+import { MISSING_POD_REASON } from '../engine/manage.js';
 import { makePodFactory } from '../engine/podfactory.js';
+import { minDelay, toRef } from '../engine/reconcile.js';
 import { statusChanged, statusRequeueAfterMs } from '../engine/status.js';
 import type { NodeDecision, Plan, PodCreate, RevisionRef } from '../engine/types.js';
 import { INDEX_NAMESPACE, INDEX_ORPHAN_NAMESPACE } from './informer.js';
@@ -53,20 +54,6 @@ interface Kept {
   history: QuietHistory | undefined;
   state: DaemonSetSyncState | undefined;
 }
-
-const CREATE_REASON = 'no daemon pod on an eligible node';
-
-function toRef(r: ControllerRevision): RevisionRef {
-  const name = r.metadata?.name ?? '';
-  return {
-    name,
-    revision: r.revision,
-    hash: r.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? name,
-  };
-}
-
-const minDelay = (a: number | null, b: number | null): number | null =>
-  a === null ? b : b === null ? a : Math.min(a, b);
 
 /** Builds live-mode Plans incrementally; one instance per controller. */
 export class IncrementalPlanner {
@@ -275,7 +262,7 @@ export class IncrementalPlanner {
         node,
         revisionHash: hash,
         source: 'manage',
-        reason: CREATE_REASON,
+        reason: MISSING_POD_REASON,
         get pod(): Pod {
           return (pod ??= factory(node));
         },

@@ -14,6 +14,9 @@ import type { Eligibility } from './eligibility.js';
 import type { NodePodsMap } from './nodepods.js';
 import type { BackoffConfig, BackoffEntry, BackoffState, PlanEvent } from './types.js';
 
+/** The reason manage gives for creating a pod on an eligible node that has none. */
+export const MISSING_POD_REASON = 'no daemon pod on an eligible node';
+
 /** Production failed-pod backoff: 1 s initial, 15 min maximum (§5.6). */
 export const DEFAULT_BACKOFF: BackoffConfig = Object.freeze({
   initialMs: 1000,
@@ -157,7 +160,7 @@ function podsShouldBeOnNode(
 ): void {
   const { result } = pass;
   if (pods === undefined || pods.length === 0) {
-    if (elig.shouldRun) result.creates.push({ node, reason: 'no daemon pod on an eligible node' });
+    if (elig.shouldRun) result.creates.push({ node, reason: MISSING_POD_REASON });
     return;
   }
   if (!elig.shouldContinueRunning) {

@@ -109,7 +109,8 @@ function applyWrites(
   return next;
 }
 
-function toRef(r: ControllerRevision): RevisionRef {
+/** A revision as a Plan names it: name, number, and its hash label (the name when unlabelled). */
+export function toRef(r: ControllerRevision): RevisionRef {
   const name = r.metadata?.name ?? '';
   return {
     name,
@@ -118,7 +119,8 @@ function toRef(r: ControllerRevision): RevisionRef {
   };
 }
 
-const minDelay = (a: number | null, b: number | null): number | null =>
+/** The sooner of two requeue delays, null meaning none. */
+export const minDelay = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.min(a, b);
 
 /** What the steps of one reconcile share once claims, history and eligibility are known. */
