@@ -51,6 +51,27 @@ export interface InformerSetOptions {
   readonly watchTimeoutMs?: number | undefined;
 }
 
+/**
+ * How the controller's pod cache is indexed and logged; exported so that tests which write a
+ * cache directly (the incremental sync's) build exactly the one the controller runs.
+ */
+export const POD_CACHE = {
+  indexers: {
+    [INDEX_NAMESPACE]: byNamespace,
+    [INDEX_NODE]: podByNode,
+    [INDEX_CONTROLLER_UID]: byControllerUID,
+    [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,
+  },
+  // The incremental sync reads the writes to one DaemonSet's pods since its last sync; it needs
+  // neither a log of every pod write nor pod ordinals (nodes keep both).
+  store: { logIndex: INDEX_CONTROLLER_UID, log: false, ordinals: false },
+} as const;
+
+/** How the controller's ControllerRevision cache is indexed (see POD_CACHE). */
+export const REVISION_CACHE = {
+  indexers: { [INDEX_NAMESPACE]: byNamespace, [INDEX_CONTROLLER_UID]: byControllerUID },
+} as const;
+
 /** Builds the four informers (not started). Nodes are always watched cluster-wide. */
 export function makeInformers(o: InformerSetOptions): ControllerInformers {
   const common = {
@@ -74,22 +95,14 @@ export function makeInformers(o: InformerSetOptions): ControllerInformers {
       ...ns,
       kind: 'Pod',
       transform: trimPod,
-      // The incremental sync reads the writes to one DaemonSet's pods since its last sync; it needs
-      // neither a log of every pod write nor pod ordinals (nodes keep both).
-      store: { logIndex: INDEX_CONTROLLER_UID, log: false, ordinals: false },
-      indexers: {
-        [INDEX_NAMESPACE]: byNamespace,
-        [INDEX_NODE]: podByNode,
-        [INDEX_CONTROLLER_UID]: byControllerUID,
-        [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,
-      },
+      ...POD_CACHE,
     }),
     nodes: new Informer<Node>({ ...common, kind: 'Node' }),
     revisions: new Informer<ControllerRevision>({
       ...common,
       ...ns,
       kind: 'ControllerRevision',
-      indexers: { [INDEX_NAMESPACE]: byNamespace, [INDEX_CONTROLLER_UID]: byControllerUID },
+      ...REVISION_CACHE,
     }),
   };
 }

@@ -13,33 +13,17 @@ import { makePodFactory } from '../engine/podfactory.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { Plan } from '../engine/types.js';
 import { dsWith, newNode, sec } from '../../test/harness/fixtures.js';
+import { POD_CACHE, REVISION_CACHE } from './caches.js';
 import { IncrementalPlanner } from './fastplan.js';
-import {
-  byControllerUID,
-  byNamespace,
-  INDEX_CONTROLLER_UID,
-  INDEX_NAMESPACE,
-  INDEX_ORPHAN_NAMESPACE,
-  orphansByNamespace,
-} from './informer.js';
+import { INDEX_CONTROLLER_UID, INDEX_NAMESPACE } from './informer.js';
 import { comparePlans } from './plancompare.js';
 import { Store } from './store.js';
 
 /** Caches with a converged DaemonSet: n nodes, one Ready pod of the current revision on each. */
 function converged(n: number) {
   const nodes = new Store<Node>();
-  const pods = new Store<Pod>(
-    {
-      [INDEX_NAMESPACE]: byNamespace,
-      [INDEX_CONTROLLER_UID]: byControllerUID,
-      [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,
-    },
-    { logIndex: INDEX_CONTROLLER_UID, log: false, ordinals: false },
-  );
-  const revisions = new Store<ControllerRevision>({
-    [INDEX_NAMESPACE]: byNamespace,
-    [INDEX_CONTROLLER_UID]: byControllerUID,
-  });
+  const pods = new Store<Pod>(POD_CACHE.indexers, POD_CACHE.store);
+  const revisions = new Store<ControllerRevision>(REVISION_CACHE.indexers);
   const ds: DaemonSet = dsWith({ type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 });
   const rev = newRevision(ds, 1);
   revisions.upsert(rev);

@@ -18,14 +18,12 @@ import {
   type Pod,
   type Taint,
 } from '../../src/api/types.js';
+import { POD_CACHE, REVISION_CACHE } from '../../src/controller/caches.js';
 import { IncrementalPlanner } from '../../src/controller/fastplan.js';
 import {
-  byControllerUID,
-  byNamespace,
   INDEX_CONTROLLER_UID,
   INDEX_NAMESPACE,
   INDEX_ORPHAN_NAMESPACE,
-  orphansByNamespace,
 } from '../../src/controller/informer.js';
 import { comparePlans } from '../../src/controller/plancompare.js';
 import { Store, storeKey } from '../../src/controller/store.js';
@@ -126,19 +124,9 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 /** Caches as the controller keeps them, written directly, and the DaemonSet as stored. */
 class World {
   readonly nodes = new Store<Node>();
-  // As the controller's pod cache: per-owner change logs (caches.ts).
-  readonly pods = new Store<Pod>(
-    {
-      [INDEX_NAMESPACE]: byNamespace,
-      [INDEX_CONTROLLER_UID]: byControllerUID,
-      [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,
-    },
-    { logIndex: INDEX_CONTROLLER_UID, log: false, ordinals: false },
-  );
-  readonly revisions = new Store<ControllerRevision>({
-    [INDEX_NAMESPACE]: byNamespace,
-    [INDEX_CONTROLLER_UID]: byControllerUID,
-  });
+  // Exactly the controller's pod cache: per-owner change logs (caches.ts).
+  readonly pods = new Store<Pod>(POD_CACHE.indexers, POD_CACHE.store);
+  readonly revisions = new Store<ControllerRevision>(REVISION_CACHE.indexers);
   readonly planner = new IncrementalPlanner(this);
   ds: DaemonSet = dsWith({ type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 });
   now = sec(100);
