@@ -14,7 +14,9 @@ function isObject(v: unknown): v is JsonObject {
 }
 
 function clone<T>(v: T): T {
-  return v === undefined ? v : structuredClone(v);
+  // Strings, numbers, booleans and null are immutable: only objects and arrays need a copy (a
+  // structuredClone of a string was a visible part of every binding patch).
+  return v === null || typeof v !== 'object' ? v : structuredClone(v);
 }
 
 /** RFC 7386: objects merge key by key, null deletes, anything else (arrays too) replaces. */

@@ -5,7 +5,14 @@
  */
 import { fieldError, type FieldError } from '../../api/validation.js';
 import type { KubeObject } from '../port.js';
-import { deepEqual, keepStatus, validateName, type KindStrategy, type Mut } from './strategy.js';
+import {
+  deepEqual,
+  isEmptyValue,
+  keepStatus,
+  validateName,
+  type KindStrategy,
+  type Mut,
+} from './strategy.js';
 
 type PodSpecLike = {
   nodeName?: string;
@@ -32,25 +39,55 @@ function validateContainers(obj: Mut): FieldError[] {
   return errs;
 }
 
-/** The spec with every field an update may change set to the old value, for comparison. */
-function withMutableFieldsFrom(next: PodSpecLike, prev: PodSpecLike): PodSpecLike {
-  const out: PodSpecLike = { ...next };
-  // The memory cluster lets the simulated scheduler bind with a patch; kube uses pods/binding.
-  if (!prev.nodeName) out.nodeName = prev.nodeName;
-  out.activeDeadlineSeconds = prev.activeDeadlineSeconds;
-  out.tolerations = prev.tolerations;
-  // Lists whose images did not change are kept as they are, so that a list shared with the stored
-  // pod (a binding, any update built from the stored object) compares by identity.
-  const images = (
-    list: PodSpecLike['containers'],
-    old: PodSpecLike['containers'],
-  ): PodSpecLike['containers'] =>
-    list === undefined || list.every((c, i) => old?.[i] === undefined || c.image === old[i].image)
-      ? list
-      : list.map((c, i) => (old?.[i] !== undefined ? { ...c, image: old[i].image } : c));
-  out.containers = images(next.containers, prev.containers);
-  out.initContainers = images(next.initContainers, prev.initContainers);
-  return out;
+/** Semantic equality of one field: absent, null, [] and {} are alike (deepEqual's rule for keys). */
+function sameField(x: unknown, y: unknown): boolean {
+  return isEmptyValue(x) ? isEmptyValue(y) : !isEmptyValue(y) && deepEqual(x, y);
+}
+
+/** True when two container lists are equal once each image of `list` is read as `old`'s. */
+function sameButImages(list: PodSpecLike['containers'], old: PodSpecLike['containers']): boolean {
+  // The same list (a binding, any update built from the stored pod) compares by identity.
+  if (list === old) return true;
+  if (list === undefined || old === undefined || list.length !== old.length)
+    return sameField(list, old);
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]!;
+    const o = old[i]!;
+    if (c === o) continue;
+    if (c.image === o.image ? !deepEqual(c, o) : !deepEqual({ ...c, image: o.image }, o))
+      return false;
+  }
+  return true;
+}
+
+/** Spec fields an update may change (nodeName only while the stored pod is unbound). */
+function isMutableField(k: string, unbound: boolean): boolean {
+  return (
+    k === 'activeDeadlineSeconds' ||
+    k === 'tolerations' ||
+    k === 'containers' ||
+    k === 'initContainers' ||
+    // The memory cluster lets the simulated scheduler bind with a patch; kube uses pods/binding.
+    (k === 'nodeName' && unbound)
+  );
+}
+
+/**
+ * True when the spec differs from the stored one only in fields an update may change: a binding
+ * of an unbound pod, activeDeadlineSeconds, tolerations and container images. Compared key by
+ * key (no copy of the spec per update) with the registry's semantic equality.
+ */
+function onlyMutableFieldsChanged(next: PodSpecLike, prev: PodSpecLike): boolean {
+  const a = next as Record<string, unknown>;
+  const b = prev as Record<string, unknown>;
+  const unbound = !prev.nodeName;
+  for (const k in a) if (!isMutableField(k, unbound) && !sameField(a[k], b[k])) return false;
+  for (const k in b)
+    if (!isMutableField(k, unbound) && !Object.hasOwn(a, k) && !isEmptyValue(b[k])) return false;
+  return (
+    sameButImages(next.containers, prev.containers) &&
+    sameButImages(next.initContainers, prev.initContainers)
+  );
 }
 
 function validatePodUpdate(next: Mut, prev: KubeObject): FieldError[] {
@@ -86,7 +123,7 @@ function validatePodUpdate(next: Mut, prev: KubeObject): FieldError[] {
       );
     }
   }
-  if (!deepEqual(withMutableFieldsFrom(a, b), b)) {
+  if (!onlyMutableFieldsChanged(a, b)) {
     errs.push(
       fieldError(
         'Forbidden',

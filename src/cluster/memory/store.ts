@@ -49,6 +49,8 @@ function sameOwnerUids(
   return a.length === b.length && a.every((o, i) => o.uid === b[i]!.uid);
 }
 
+const NO_OWNERS: readonly { readonly uid: string }[] = [];
+
 function refKey(kind: ResourceKind, ns: string, name: string): string {
   return `${kind}\u0000${ns}\u0000${name}`;
 }
@@ -229,25 +231,33 @@ export class ObjectStore {
     removed: boolean,
   ): void {
     const meta = obj.metadata ?? {};
-    const ref: ObjectRef = { kind, namespace: meta.namespace ?? '', name: meta.name ?? '' };
+    const uid = meta.uid;
     // An object keeps its uid and place for life: only its first and last write touch the index.
-    if (meta.uid !== undefined) {
-      if (removed) this.uids.delete(meta.uid);
-      else if (prev?.metadata?.uid !== meta.uid) this.uids.set(meta.uid, ref);
+    if (uid !== undefined) {
+      if (removed) this.uids.delete(uid);
+      else if (prev?.metadata?.uid !== uid) this.uids.set(uid, this.refOf(kind, meta));
     }
-    const before = prev?.metadata?.ownerReferences ?? [];
-    const after = removed ? [] : (meta.ownerReferences ?? []);
+    const before = prev?.metadata?.ownerReferences ?? NO_OWNERS;
+    const after = removed ? NO_OWNERS : (meta.ownerReferences ?? NO_OWNERS);
     if (before === after || sameOwnerUids(before, after)) return;
-    const key = refKey(kind, ref.namespace, ref.name);
+    // The dependent's uid (its hash already computed for the uid index) names it in the owner's
+    // map; an object without one (never the registry's) falls back to its place.
+    const key = uid ?? refKey(kind, meta.namespace ?? '', meta.name ?? '');
     for (const o of before) {
       const m = this.dependents.get(o.uid);
       m?.delete(key);
       if (m?.size === 0) this.dependents.delete(o.uid);
     }
+    if (after.length === 0) return;
+    const ref = this.refOf(kind, meta);
     for (const o of after) {
       let m = this.dependents.get(o.uid);
       if (m === undefined) this.dependents.set(o.uid, (m = new Map<string, ObjectRef>()));
       m.set(key, ref);
     }
+  }
+
+  private refOf(kind: ResourceKind, meta: NonNullable<KubeObject['metadata']>): ObjectRef {
+    return { kind, namespace: meta.namespace ?? '', name: meta.name ?? '' };
   }
 }

@@ -40,7 +40,7 @@ export function validateName(obj: Mut): FieldError[] {
 }
 
 /** True for the values kube's semantic equality treats as absent: nil, empty lists, empty maps. */
-function isEmptyValue(v: unknown): boolean {
+export function isEmptyValue(v: unknown): boolean {
   if (v === undefined || v === null) return true;
   if (Array.isArray(v)) return v.length === 0;
   if (typeof v !== 'object') return false;
