@@ -10,7 +10,16 @@ import { writeFileSync } from 'node:fs';
 import { getTargetNodeName } from '../src/api/pod.js';
 import type { TimedAction } from '../src/sim/scenario/types.js';
 import { argValue } from './lib/child.js';
-import { atMost, cpuMs, info, isQuick, note, percentile, report } from './lib/common.js';
+import {
+  atMost,
+  cpuMs,
+  info,
+  isQuick,
+  note,
+  percentile,
+  report,
+  type Figure,
+} from './lib/common.js';
 import { allConverged, benchScenario, mark, runMeasured, type Mark } from './lib/sim.js';
 import { summarise, type CpuProfile } from './profile.js';
 import { syncPathCounts } from '../src/controller/plancompare.js';
@@ -52,140 +61,210 @@ for (let t = 0; t < seconds * 1000; t += tickMs) {
 const churnEndMs = CHURN_AT_MS + seconds * 1000;
 const scenario = { ...base, timeline };
 
-const arrival = new Map<string, { virtual: number; wall: number }>();
-const virtualDelays: number[] = [];
-const wallDelays: number[] = [];
-const session = new Session();
-let profile: CpuProfile | undefined;
-let churnEnd: Mark | undefined;
-let syncsAtStart = 0;
-let syncsAtEnd = 0;
-// Syncs planned by the incremental path and by the full reconcile (src/controller/fastplan.ts).
-let pathsAtStart = { ...syncPathCounts };
-let pathsAtEnd = { ...syncPathCounts };
-
-const { start, end, sim } = await runMeasured(
-  scenario,
-  CHURN_AT_MS,
-  (s) => s.offset >= churnEndMs && allConverged(s),
-  (s) => {
-    if (s.offset < CHURN_AT_MS) {
-      syncsAtStart = s.controllerSyncs;
-      pathsAtStart = { ...syncPathCounts };
-      return;
-    }
-    if (churnEnd === undefined && s.offset >= churnEndMs && allConverged(s)) {
-      churnEnd = mark(s.offset);
-      syncsAtEnd = s.controllerSyncs;
-      pathsAtEnd = { ...syncPathCounts };
-      session.post('Profiler.stop', (err, r) => {
-        if (err === null) profile = r.profile as unknown as CpuProfile;
-      });
-    }
-  },
-  (s) => {
-    s.world.listen({
-      onNode: (c) => {
-        if (c.old === undefined && c.obj !== undefined && s.offset >= CHURN_AT_MS)
-          arrival.set(c.obj.metadata!.name!, { virtual: s.clock.now(), wall: performance.now() });
-      },
-      onPod: (c) => {
-        if (c.old !== undefined || c.obj === undefined) return;
-        const t = getTargetNodeName(c.obj);
-        const a = 'node' in t ? arrival.get(t.node) : undefined;
-        if (a === undefined) return;
-        virtualDelays.push(s.clock.now() - a.virtual);
-        wallDelays.push(performance.now() - a.wall);
-      },
-    });
-    // Profile the churn only: start just before the first churn instant fires.
-    s.clock.setTimeout(() => {
-      session.connect();
-      session.post('Profiler.enable');
-      session.post('Profiler.setSamplingInterval', { interval: 500 });
-      session.post('Profiler.start');
-    }, CHURN_AT_MS - 1);
-  },
-);
-if (end === undefined || churnEnd === undefined)
-  throw new Error('B3: never converged after the churn');
-const events = joined + left;
-const cpuTotal = churnEnd.cpuMs - start.cpuMs;
-let controllerShare = Number.NaN;
-let areas: Record<string, number> = {};
-let apiByCaller: Record<string, number> = {};
-if (profile !== undefined) {
-  const s = summarise(profile);
-  areas = Object.fromEntries([...s.byArea].map(([k, v]) => [k, Math.round(v)]));
-  // src/api time counts as the controller's only when the controller or the engine called it:
-  // the simulator's observer reads pod readiness through the same helpers (most of src/api here).
-  const own =
-    ['controller', 'engine'].reduce((a, k) => a + (s.byArea.get(k) ?? 0), 0) +
-    ['api:controller', 'api:engine'].reduce((a, k) => a + (s.byCaller.get(k) ?? 0), 0);
-  const attributable = [
-    'controller',
-    'engine',
-    'api',
-    'sim',
-    'cluster/memory',
-    'cluster',
-    'bench',
-  ].reduce((a, k) => a + (s.byArea.get(k) ?? 0), 0);
-  apiByCaller = Object.fromEntries([...s.byCaller].map(([k, v]) => [k, Math.round(v)]));
-  controllerShare = own / attributable;
-  const file = argValue('--profile');
-  if (file !== undefined) writeFileSync(file, JSON.stringify(profile));
+/** What one churn run measured. */
+interface Run {
+  readonly cpuTotal: number;
+  readonly controllerShare: number;
+  readonly controllerCpuPerEvent: number;
+  readonly syncs: number;
+  readonly incremental: number;
+  readonly full: number;
+  readonly virtualDelays: readonly number[];
+  readonly wallDelays: readonly number[];
+  readonly wallMs: number;
+  readonly areas: Record<string, number>;
+  readonly apiByCaller: Record<string, number>;
+  readonly converged: boolean;
+  readonly cpuAfterChurnToEnd: number;
 }
-const controllerCpuPerEvent = (cpuTotal * controllerShare) / events;
-const syncs = syncsAtEnd - syncsAtStart;
-note(
-  `B3 ${nodes} nodes, ${events} node events: ${(cpuTotal / events).toFixed(3)} ms CPU per event (process), controller share ${(100 * controllerShare).toFixed(0)}%, ${syncs} syncs`,
-);
-report({
-  id: 'B3',
-  title: `five DaemonSets on ${nodes} nodes, ${perSecond} joins and ${perSecond} leaves per virtual second for ${seconds} s`,
-  quick,
-  figures: [
-    atMost('controller CPU per node event', controllerCpuPerEvent, 'ms', 0.2),
+
+/**
+ * One churn with the controller's node-event delay at delayMs (0: upstream's timing), through
+ * EVERYNODE_NODE_EVENT_DELAY_MS since the scenario format has no such controller setting yet.
+ * With profileFile, the churn's CPU profile is written there.
+ */
+async function churn(delayMs: number, profileFile: string | undefined): Promise<Run> {
+  const before = process.env['EVERYNODE_NODE_EVENT_DELAY_MS'];
+  process.env['EVERYNODE_NODE_EVENT_DELAY_MS'] = String(delayMs);
+  try {
+    return await measure(profileFile);
+  } finally {
+    if (before === undefined) delete process.env['EVERYNODE_NODE_EVENT_DELAY_MS'];
+    else process.env['EVERYNODE_NODE_EVENT_DELAY_MS'] = before;
+  }
+}
+
+async function measure(profileFile: string | undefined): Promise<Run> {
+  const arrival = new Map<string, { virtual: number; wall: number }>();
+  const virtualDelays: number[] = [];
+  const wallDelays: number[] = [];
+  const session = new Session();
+  let profile: CpuProfile | undefined;
+  let churnEnd: Mark | undefined;
+  let syncsAtStart = 0;
+  let syncsAtEnd = 0;
+  // Syncs planned by the incremental path and by the full reconcile (src/controller/fastplan.ts).
+  let pathsAtStart = { ...syncPathCounts };
+  let pathsAtEnd = { ...syncPathCounts };
+
+  const { start, end, sim } = await runMeasured(
+    scenario,
+    CHURN_AT_MS,
+    (s) => s.offset >= churnEndMs && allConverged(s),
+    (s) => {
+      if (s.offset < CHURN_AT_MS) {
+        syncsAtStart = s.controllerSyncs;
+        pathsAtStart = { ...syncPathCounts };
+        return;
+      }
+      if (churnEnd === undefined && s.offset >= churnEndMs && allConverged(s)) {
+        churnEnd = mark(s.offset);
+        syncsAtEnd = s.controllerSyncs;
+        pathsAtEnd = { ...syncPathCounts };
+        session.post('Profiler.stop', (err, r) => {
+          if (err === null) profile = r.profile as unknown as CpuProfile;
+        });
+      }
+    },
+    (s) => {
+      s.world.listen({
+        onNode: (c) => {
+          if (c.old === undefined && c.obj !== undefined && s.offset >= CHURN_AT_MS)
+            arrival.set(c.obj.metadata!.name!, { virtual: s.clock.now(), wall: performance.now() });
+        },
+        onPod: (c) => {
+          if (c.old !== undefined || c.obj === undefined) return;
+          const t = getTargetNodeName(c.obj);
+          const a = 'node' in t ? arrival.get(t.node) : undefined;
+          if (a === undefined) return;
+          virtualDelays.push(s.clock.now() - a.virtual);
+          wallDelays.push(performance.now() - a.wall);
+        },
+      });
+      // Profile the churn only: start just before the first churn instant fires.
+      s.clock.setTimeout(() => {
+        session.connect();
+        session.post('Profiler.enable');
+        session.post('Profiler.setSamplingInterval', { interval: 500 });
+        session.post('Profiler.start');
+      }, CHURN_AT_MS - 1);
+    },
+  );
+  if (end === undefined || churnEnd === undefined)
+    throw new Error('B3: never converged after the churn');
+  const events = joined + left;
+  const cpuTotal = churnEnd.cpuMs - start.cpuMs;
+  let controllerShare = Number.NaN;
+  let areas: Record<string, number> = {};
+  let apiByCaller: Record<string, number> = {};
+  if (profile !== undefined) {
+    const s = summarise(profile);
+    areas = Object.fromEntries([...s.byArea].map(([k, v]) => [k, Math.round(v)]));
+    // src/api time counts as the controller's only when the controller or the engine called it:
+    // the simulator's observer reads pod readiness through the same helpers (most of src/api here).
+    const own =
+      ['controller', 'engine'].reduce((a, k) => a + (s.byArea.get(k) ?? 0), 0) +
+      ['api:controller', 'api:engine'].reduce((a, k) => a + (s.byCaller.get(k) ?? 0), 0);
+    const attributable = [
+      'controller',
+      'engine',
+      'api',
+      'sim',
+      'cluster/memory',
+      'cluster',
+      'bench',
+    ].reduce((a, k) => a + (s.byArea.get(k) ?? 0), 0);
+    apiByCaller = Object.fromEntries([...s.byCaller].map(([k, v]) => [k, Math.round(v)]));
+    controllerShare = own / attributable;
+    if (profileFile !== undefined) writeFileSync(profileFile, JSON.stringify(profile));
+  }
+  const controllerCpuPerEvent = (cpuTotal * controllerShare) / events;
+  session.disconnect();
+  return {
+    cpuTotal,
+    controllerShare,
+    controllerCpuPerEvent,
+    syncs: syncsAtEnd - syncsAtStart,
+    incremental: pathsAtEnd.incremental - pathsAtStart.incremental,
+    full: pathsAtEnd.full - pathsAtStart.full,
+    virtualDelays,
+    wallDelays,
+    wallMs: churnEnd.wallMs - start.wallMs,
+    areas,
+    apiByCaller,
+    converged: sim.observer.allConverged(),
+    cpuAfterChurnToEnd: end.cpuMs - churnEnd.cpuMs,
+  };
+}
+
+const events = joined + left;
+const delayMs = Number(argValue('--node-event-delay') ?? 1000);
+const profileFile = argValue('--profile');
+const runs: [string, Run][] = [['default', await churn(0, profileFile)]];
+if (delayMs > 0) {
+  const file = profileFile === undefined ? undefined : `${profileFile}.delay`;
+  runs.push([`node-event delay ${delayMs} ms`, await churn(delayMs, file)]);
+}
+for (const [name, r] of runs)
+  note(
+    `B3 ${name}, ${nodes} nodes, ${events} node events: ${(r.cpuTotal / events).toFixed(3)} ms CPU per event (process), controller share ${(100 * r.controllerShare).toFixed(0)}%, ${r.syncs} syncs`,
+  );
+
+/** The figures of one run; `suffix` names the variant after the first. */
+function figures(r: Run, suffix: string): Figure[] {
+  return [
+    atMost(`controller CPU per node event${suffix}`, r.controllerCpuPerEvent, 'ms', 0.2),
     info(
-      'whole-process CPU per node event (controller + API server + simulator)',
-      cpuTotal / events,
+      `whole-process CPU per node event (controller + API server + simulator)${suffix}`,
+      r.cpuTotal / events,
       'ms',
     ),
     atMost(
-      'controller CPU per virtual second of churn (< 1000 keeps up in real time)',
-      (cpuTotal * controllerShare) / seconds,
+      `controller CPU per virtual second of churn (< 1000 keeps up in real time)${suffix}`,
+      (r.cpuTotal * r.controllerShare) / seconds,
       'ms',
       1000,
     ),
-    info('whole-process CPU per virtual second of churn', cpuTotal / seconds, 'ms'),
-    info('wall time for the churn', churnEnd.wallMs - start.wallMs, 'ms'),
-    info('syncs per node event', syncs / events, 'syncs'),
+    info(`whole-process CPU per virtual second of churn${suffix}`, r.cpuTotal / seconds, 'ms'),
+    info(`wall time for the churn${suffix}`, r.wallMs, 'ms'),
+    info(`syncs per node event${suffix}`, r.syncs / events, 'syncs'),
     info(
-      'syncs planned incrementally (the rest ran the full reconcile)',
-      pathsAtEnd.incremental - pathsAtStart.incremental,
+      `syncs planned incrementally (the rest ran the full reconcile)${suffix}`,
+      r.incremental,
       'syncs',
     ),
-    info('syncs that ran the full reconcile', pathsAtEnd.full - pathsAtStart.full, 'syncs'),
-    info('arrival to pod creation p50 (virtual)', percentile(virtualDelays, 50), 'ms'),
-    info('arrival to pod creation p99 (virtual)', percentile(virtualDelays, 99), 'ms'),
-    info('arrival to pod creation p50 (wall)', percentile(wallDelays, 50), 'ms'),
-    info('arrival to pod creation p99 (wall)', percentile(wallDelays, 99), 'ms'),
-    info('pods created for joined nodes', virtualDelays.length, 'pods'),
-  ],
+    info(`syncs that ran the full reconcile${suffix}`, r.full, 'syncs'),
+    info(`arrival to pod creation p50 (virtual)${suffix}`, percentile(r.virtualDelays, 50), 'ms'),
+    info(`arrival to pod creation p99 (virtual)${suffix}`, percentile(r.virtualDelays, 99), 'ms'),
+    info(`arrival to pod creation p50 (wall)${suffix}`, percentile(r.wallDelays, 50), 'ms'),
+    info(`arrival to pod creation p99 (wall)${suffix}`, percentile(r.wallDelays, 99), 'ms'),
+    info(`pods created for joined nodes${suffix}`, r.virtualDelays.length, 'pods'),
+  ];
+}
+
+const details = (r: Run): Record<string, unknown> => ({
+  syncs: r.syncs,
+  cpuMs: r.cpuTotal,
+  controllerShare: r.controllerShare,
+  profileSelfMsByArea: r.areas,
+  profileApiSelfMsByCaller: r.apiByCaller,
+  converged: r.converged,
+  cpuAfterChurnToEnd: r.cpuAfterChurnToEnd,
+});
+report({
+  id: 'B3',
+  title: `five DaemonSets on ${nodes} nodes, ${perSecond} joins and ${perSecond} leaves per virtual second for ${seconds} s${delayMs > 0 ? `; then again with the node-event delay at ${delayMs} ms` : ''}`,
+  quick,
+  figures: runs.flatMap(([name], i) => figures(runs[i]![1], i === 0 ? '' : ` (${name})`)),
   details: {
     nodes,
     seconds,
     tickMs,
     joins: joined,
     leaves: left,
-    syncs,
-    cpuMs: cpuTotal,
-    controllerShare,
-    profileSelfMsByArea: areas,
-    profileApiSelfMsByCaller: apiByCaller,
-    converged: sim.observer.allConverged(),
-    cpuAfterChurnToEnd: end.cpuMs - churnEnd.cpuMs,
+    nodeEventDelayMs: delayMs,
+    ...details(runs[0]![1]),
+    ...(runs[1] === undefined ? {} : { withNodeEventDelay: details(runs[1][1]) }),
     cpuNow: cpuMs(),
   },
 });

@@ -34,6 +34,8 @@ export interface ControllerProcessOptions {
   /** Watch one namespace only; undefined or '' watches all. */
   readonly namespace?: string | undefined;
   readonly workers: number;
+  /** The controller's nodeEventDelayMs (coalesced node-driven syncs); default 0. */
+  readonly nodeEventDelayMs?: number | undefined;
   /** Campaign for the Lease first and run the controller only while leading. */
   readonly leaderElection?: LeaderElectionSettings | undefined;
   readonly metrics?: ControllerMetrics | undefined;
@@ -149,6 +151,9 @@ export class ControllerProcess implements HealthSource {
       logger: this.log,
       workers: this.opts.workers,
       dsKind: this.opts.dsKind,
+      ...(this.opts.nodeEventDelayMs !== undefined && {
+        nodeEventDelayMs: this.opts.nodeEventDelayMs,
+      }),
       ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
       ...(m
         ? {

@@ -44,6 +44,7 @@ export interface RunFlags {
   readonly filename?: string[];
   readonly exitAfterConverged?: boolean;
   readonly runFor?: string;
+  readonly nodeEventDelay?: string;
 }
 
 /** The port kind DaemonSets are read as under --resource. */
@@ -183,6 +184,10 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
   const leaseDurationMs = parseDuration('--lease-duration', flags.leaseDuration);
   const runForMs =
     flags.runFor === undefined ? undefined : parseDuration('--run-for', flags.runFor);
+  const nodeEventDelayMs =
+    flags.nodeEventDelay === undefined
+      ? undefined
+      : parseDuration('--node-event-delay', flags.nodeEventDelay);
   if (flags.metricsAddr !== '0') parseAddr(flags.metricsAddr);
   const { logger, flush } = createLogger({ format: flags.logFormat, level: flags.logLevel });
   const dsKind = dsKindFor(flags.resource);
@@ -197,6 +202,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
     dsKind,
     namespace: flags.namespace,
     workers,
+    ...(nodeEventDelayMs !== undefined && { nodeEventDelayMs }),
     metrics,
     leaderElection: flags.leaderElect
       ? {
@@ -331,6 +337,11 @@ export function registerRun(program: Command): void {
     )
     .option('--exit-after-converged', 'with --embedded: exit 0 once every DaemonSet has rolled out')
     .option('--run-for <d>', 'exit 0 after this long (e.g. 30s), as after SIGTERM')
+    .option(
+      '--node-event-delay <d>',
+      'sync DaemonSets this long (e.g. 1s) after the first of a burst of node joins, leaves or ' +
+        'label/taint changes, once per burst, instead of at once (default 0: at once, as upstream)',
+    )
     .addHelpText('after', EXAMPLES)
     .exitOverride()
     .action(async (flags: RunFlags) => {

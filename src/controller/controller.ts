@@ -4,23 +4,17 @@
  * the caches, ask the pure engine for a Plan, and let the Executor carry it out. Nothing here
  * decides what a DaemonSet needs; that is the engine's job.
  */
-import type { Cluster, KubeObject, ResourceKind } from '../cluster/port.js';
+import type { KubeObject, ResourceKind } from '../cluster/port.js';
 import { defaultDaemonSet } from '../api/defaults.js';
 import type { DaemonSet, Pod } from '../api/types.js';
 import { formatInvalid, validateDaemonSet } from '../api/validation.js';
 import { reconcile } from '../engine/reconcile.js';
-import type { BackoffConfig, Plan, Snapshot } from '../engine/types.js';
+import type { Plan, Snapshot } from '../engine/types.js';
 import { FailedPodBackoff, DEFAULT_BACKOFF } from './backoff.js';
-import type { Clock } from './clock.js';
 import { DEFAULT_BURST_REPLICAS, Executor } from './executor.js';
 import { ControllerExpectations } from './expectations.js';
 import { EventHandlers } from './handlers.js';
-import {
-  INDEX_CONTROLLER_UID,
-  INDEX_NAMESPACE,
-  INDEX_ORPHAN_NAMESPACE,
-  type ReflectorBackoff,
-} from './informer.js';
+import { INDEX_CONTROLLER_UID, INDEX_NAMESPACE, INDEX_ORPHAN_NAMESPACE } from './informer.js';
 import {
   allInformers,
   cachesOf,
@@ -33,73 +27,18 @@ import { nullLogger, type Logger } from './logger.js';
 import { IncrementalPlanner } from './fastplan.js';
 import { comparePlans, SyncVerificationError, syncPathCounts } from './plancompare.js';
 import { EventRecorder } from './recorder.js';
-import { noopQueueMetrics, WorkQueue, type WorkQueueMetrics } from './workqueue.js';
+import { noopQueueMetrics, WorkQueue } from './workqueue.js';
+import {
+  nodeEventDelayOf,
+  type ControllerStats,
+  type DaemonSetControllerOptions,
+} from './controlleroptions.js';
+
+export type { ControllerStats, DaemonSetControllerOptions } from './controlleroptions.js';
 
 /** The engine cannot reconcile this DaemonSet as it is; retrying before it changes is pointless. */
 export class InvalidDaemonSetError extends Error {
   override name = 'InvalidDaemonSetError';
-}
-
-/** Options of a DaemonSetController. */
-export interface DaemonSetControllerOptions {
-  readonly cluster: Cluster;
-  readonly clock: Clock;
-  readonly logger?: Logger;
-  /**
-   * Concurrent syncs (different keys); default 2, like --concurrent-daemonset-syncs. 0 starts no
-   * workers: keys are queued but only syncDaemonSet() calls (tests) run syncs.
-   */
-  readonly workers?: number;
-  /** Most creates (and deletes) per sync; default 250. */
-  readonly burstReplicas?: number;
-  /** Watch only this namespace (DaemonSets, pods, revisions); nodes are always cluster-wide. */
-  readonly namespace?: string;
-  /** The kind DaemonSets are read and written as; default 'DaemonSet'. */
-  readonly dsKind?: ResourceKind;
-  /** Randomness for reflector jitter; default Math.random. */
-  readonly random?: () => number;
-  /** Failed-pod backoff; default 1 s to 15 min. */
-  readonly backoff?: BackoffConfig;
-  /** Work-queue metric hooks. */
-  readonly queueMetrics?: WorkQueueMetrics;
-  /** Reflector restart backoff and silent-watch timeout. */
-  readonly reflectorBackoff?: ReflectorBackoff;
-  readonly watchTimeoutMs?: number;
-  /** Called after every sync with its duration on the Clock and its error (reconcile metrics). */
-  readonly onSync?: (key: string, durationMs: number, error: Error | undefined) => void;
-  /**
-   * Plan from per-DaemonSet state kept between syncs when that provably equals the full
-   * reconcile (fastplan.ts); default true unless the environment sets EVERYNODE_INCREMENTAL_SYNC=0
-   * (to measure against the full sync in the benchmarks). False runs reconcile() over a full
-   * snapshot every time.
-   */
-  readonly incrementalSync?: boolean;
-  /**
-   * Also run the full reconcile on every incremental sync and fail the sync with a
-   * SyncVerificationError naming the DaemonSet and the first difference; default on when the
-   * environment sets EVERYNODE_VERIFY_SYNC=1 (the test suite does).
-   */
-  readonly verifySync?: boolean;
-}
-
-/** Counters for metrics and tests. */
-export interface ControllerStats {
-  readonly syncs: number;
-  readonly syncErrors: number;
-  readonly queueDepth: number;
-  readonly inFlight: number;
-  readonly delayed: number;
-  readonly creates: number;
-  readonly deletes: number;
-  readonly statusWrites: number;
-  readonly expectations: number;
-  readonly backoffEntries: number;
-  readonly cached: {
-    readonly nodes: number;
-    readonly pods: number;
-    readonly daemonSets: number;
-    readonly revisions: number;
-  };
 }
 
 /** A DaemonSet controller over one Cluster; start() it, stop() it, ask isIdle(). */
@@ -150,6 +89,8 @@ export class DaemonSetController {
       reflectorBackoff: opts.reflectorBackoff,
       watchTimeoutMs: opts.watchTimeoutMs,
     });
+    const nodeDelay = nodeEventDelayOf(opts);
+    const nodes = this.inf.nodes.store;
     this.handlers = new EventHandlers({
       dsStore: this.inf.daemonSets.store,
       expectations: this.expectations,
@@ -160,6 +101,12 @@ export class DaemonSetController {
         this.queue.addAfter(k, ms);
       },
       logger: this.log,
+      ...(nodeDelay > 0 && {
+        enqueueForNode: (k: string) => {
+          this.queue.addCoalesced(k, nodeDelay);
+        },
+        hasNode: (name: string) => nodes.get(name) !== undefined,
+      }),
     });
     this.executor = new Executor({
       cluster: opts.cluster,

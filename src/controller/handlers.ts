@@ -20,6 +20,13 @@ export interface HandlerContext {
   readonly enqueue: (key: string) => void;
   readonly enqueueAfter: (key: string, ms: number) => void;
   readonly logger: Logger;
+  /**
+   * Queues a key because of a node event (the node-event delay, controller option
+   * nodeEventDelayMs); absent, node events queue at once through enqueue, as upstream does.
+   */
+  readonly enqueueForNode?: (key: string) => void;
+  /** Whether the node cache holds this node; read only when enqueueForNode is given. */
+  readonly hasNode?: (name: string) => boolean;
 }
 
 type MaybeTombstone<T> = T | DeletedFinalStateUnknown<T>;
@@ -46,7 +53,11 @@ function sameMap(
 export class EventHandlers {
   private readonly checkers = new WeakMap<DaemonSet, EligibilityChecker>();
 
-  constructor(private readonly ctx: HandlerContext) {}
+  private readonly enqueueForNode: (key: string) => void;
+
+  constructor(private readonly ctx: HandlerContext) {
+    this.enqueueForNode = ctx.enqueueForNode ?? ctx.enqueue;
+  }
 
   /** Owner resolution: Kind, then the name in the lister, then the UID; any mismatch means none. */
   resolveControllerRef(namespace: string, ref: OwnerReference): DaemonSet | undefined {
@@ -156,14 +167,19 @@ export class EventHandlers {
     if (ds === undefined) return;
     const key = storeKey(ds);
     this.ctx.expectations.deletionObserved(key);
-    this.ctx.enqueue(key);
+    // A pod deleted because its node left (the pod GC) is part of that node event: with the
+    // node-event delay it is coalesced like the node's own events.
+    const nodeName = pod.spec?.nodeName;
+    if (this.ctx.hasNode !== undefined && nodeName && !this.ctx.hasNode(nodeName))
+      this.enqueueForNode(key);
+    else this.ctx.enqueue(key);
   }
 
   // Nodes.
 
   addNode(node: Node): void {
     for (const ds of this.ctx.dsStore.list()) {
-      if (this.eligibility(node, ds)?.shouldRun === true) this.ctx.enqueue(storeKey(ds));
+      if (this.eligibility(node, ds)?.shouldRun === true) this.enqueueForNode(storeKey(ds));
     }
   }
 
@@ -175,7 +191,7 @@ export class EventHandlers {
       const a = this.eligibility(old, ds);
       const b = this.eligibility(cur, ds);
       if (a?.shouldRun !== b?.shouldRun || a?.shouldContinueRunning !== b?.shouldContinueRunning) {
-        this.ctx.enqueue(storeKey(ds));
+        this.enqueueForNode(storeKey(ds));
       }
     }
   }

@@ -169,3 +169,59 @@ test('workqueue: the overall bucket (10 qps, burst 100) bounds retries across ke
   rl.forget('k0');
   assert.equal(rl.retries('k0'), 0);
 });
+
+test('workqueue: coalesced adds fold into one add after the first call, the window does not slide', async () => {
+  const clock = new ManualClock();
+  const q = new WorkQueue({ clock });
+  q.addCoalesced('a', 1000);
+  clock.advance(600);
+  q.addCoalesced('a', 1000);
+  assert.equal(q.len(), 0);
+  assert.equal(q.delayedCount(), 1);
+  clock.advance(400);
+  assert.equal(q.len(), 1, 'due 1000 ms after the first call, not the last');
+  assert.equal(await q.get(), 'a');
+  q.done('a');
+  clock.advance(5000);
+  assert.equal(q.len(), 0, 'one add for the burst');
+  q.addCoalesced('b', 0);
+  assert.equal(q.len(), 1, 'no delay: added at once');
+});
+
+test('workqueue: a coalesced add is dropped when the key is queued or handed to a worker meanwhile', async () => {
+  const clock = new ManualClock();
+  const q = new WorkQueue({ clock });
+  q.add('a');
+  q.addCoalesced('a', 1000);
+  assert.equal(q.delayedCount(), 0, 'already waiting for a worker: that sync reads the caches');
+  assert.equal(await q.get(), 'a');
+  q.addCoalesced('a', 1000);
+  assert.equal(q.delayedCount(), 1, 'in flight: its sync may have read the caches already');
+  q.done('a');
+  q.add('a');
+  assert.equal(await q.get(), 'a');
+  assert.equal(q.delayedCount(), 0, 'the sync handed out after the call covers it');
+  q.done('a');
+  clock.advance(2000);
+  assert.equal(q.len(), 0);
+});
+
+test('workqueue: coalesced adds leave timed requeues alone and end at shutdown', async () => {
+  const clock = new ManualClock();
+  const q = new WorkQueue({ clock });
+  q.addAfter('a', 3000);
+  q.addCoalesced('a', 1000);
+  clock.advance(1000);
+  assert.equal(await q.get(), 'a');
+  q.done('a');
+  assert.equal(q.delayedCount(), 1, 'the timed requeue is still pending');
+  clock.advance(2000);
+  assert.equal(q.len(), 1);
+  assert.equal(await q.get(), 'a');
+  q.done('a');
+  q.addCoalesced('b', 1000);
+  await q.shutDownWithDrain();
+  assert.equal(q.delayedCount(), 0);
+  clock.advance(1000);
+  assert.equal(q.len(), 0);
+});

@@ -153,6 +153,7 @@ export class WorkQueue {
     string,
     { readonly readyAt: number; readonly timer: TimerHandle }
   >();
+  private readonly coalescing = new Map<string, TimerHandle>();
   private shuttingDown = false;
   private drained: (() => void) | undefined;
 
@@ -196,6 +197,33 @@ export class WorkQueue {
       this.add(key);
     }, ms);
     this.delayed.set(key, { readyAt, timer });
+  }
+
+  /**
+   * Adds key ms after the first of a burst of calls; calls while one is pending fold into it, and
+   * the window does not slide, so a steady stream still yields one add per ms. A key already
+   * waiting for a worker, or handed to one meanwhile, needs no add: that sync reads the caches
+   * after the calls. Separate from addAfter, whose timed requeues must not be dropped this way.
+   */
+  addCoalesced(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
+    if (this.coalescing.has(key)) {
+      this.metrics.add();
+      return;
+    }
+    if (this.dirty.has(key) && !this.processing.has(key)) {
+      this.metrics.add();
+      return;
+    }
+    const timer = this.clock.setTimeout(() => {
+      this.coalescing.delete(key);
+      this.add(key);
+    }, ms);
+    this.coalescing.set(key, timer);
   }
 
   /** Adds key after its per-key backoff delay (a failed sync). */
@@ -246,9 +274,9 @@ export class WorkQueue {
     return this.processing.size;
   }
 
-  /** Keys with a pending delayed add. */
+  /** Keys with a pending delayed add (timed or coalesced; a key with both counts twice). */
   delayedCount(): number {
-    return this.delayed.size;
+    return this.delayed.size + this.coalescing.size;
   }
 
   /** True once shutdown has begun. */
@@ -264,6 +292,8 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const d of this.delayed.values()) d.timer.cancel();
     this.delayed.clear();
+    for (const t of this.coalescing.values()) t.cancel();
+    this.coalescing.clear();
     this.queue.length = 0;
     this.metrics.depth(0);
     for (const w of this.waiters.splice(0)) w(undefined);
@@ -283,6 +313,11 @@ export class WorkQueue {
   private take(): string {
     const key = this.queue.shift()!;
     this.metrics.depth(this.queue.length);
+    const coalesced = this.coalescing.get(key);
+    if (coalesced !== undefined) {
+      coalesced.cancel();
+      this.coalescing.delete(key);
+    }
     this.processing.add(key);
     this.dirty.delete(key);
     const now = this.clock.now();

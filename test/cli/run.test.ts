@@ -18,7 +18,14 @@ import { nullLogger } from '../../src/controller/logger.js';
 import { bindAll, dsFoo, kubeletStep, node } from '../../src/controller/testing.js';
 import { buildApp } from '../../src/server/http.js';
 import { ControllerMetrics } from '../../src/server/metrics.js';
-import { allConverged, dsKindFor, parseDuration } from '../../src/cli/run.js';
+import {
+  allConverged,
+  dsKindFor,
+  parseDuration,
+  runCommand,
+  type RunFlags,
+} from '../../src/cli/run.js';
+import { UsageError } from '../../src/cli/errors.js';
 import { ControllerProcess } from '../../src/cli/run-process.js';
 
 const CRD = 'apps.everynode.dev/v1alpha1';
@@ -177,6 +184,28 @@ test('flags: durations, resource kinds, convergence', () => {
   assert.equal(allConverged([]), false);
 });
 
+test('--node-event-delay: a bad duration is a usage error before anything starts', async () => {
+  const flags = {
+    resource: 'crd',
+    workers: '2',
+    qps: '20',
+    burst: '30',
+    leaseDuration: '15s',
+    metricsAddr: '0',
+    logLevel: 'error',
+    embeddedSpeed: '1',
+  } satisfies RunFlags;
+  for (const bad of ['soon', '-1s', '1d', ''])
+    await assert.rejects(
+      runCommand({ ...flags, nodeEventDelay: bad }),
+      (err: unknown) =>
+        err instanceof UsageError &&
+        err.exitCode === 2 &&
+        /^--node-event-delay: expected a duration/.test(err.message),
+      bad,
+    );
+});
+
 // ---- the command, spawned -------------------------------------------------------------------
 
 const MAIN = join(import.meta.dirname, '../../src/cli/main.ts');
@@ -308,6 +337,25 @@ describe('everynode run (spawned)', { concurrency: true }, () => {
     );
     const became = p.lines.find((l) => l.msg === 'became leader');
     assert.match(String(became?.identity), /^test-pod_/);
+  });
+
+  test('--node-event-delay: accepted by --embedded, rejected when it is not a duration', async () => {
+    const ok = run([
+      '--embedded',
+      '--embedded-nodes',
+      '3',
+      '-f',
+      dsFile,
+      '--node-event-delay',
+      '200ms',
+      '--exit-after-converged',
+      '--metrics-addr',
+      '0',
+    ]);
+    assert.equal(await ok.exit, 0, ok.stderr());
+    const bad = run(['--embedded', '--node-event-delay', 'soon', '--metrics-addr', '0']);
+    assert.equal(await bad.exit, 2);
+    assert.match(bad.stderr(), /--node-event-delay: expected a duration such as 30s or 5m/);
   });
 
   test('an unreachable API server: one clear line naming the URL, exit 1, no stack trace', async () => {
