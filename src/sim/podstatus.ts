@@ -23,7 +23,22 @@ type Status = Mutable<NonNullable<Pod['status']>>;
 type ContainerStatus = NonNullable<Status['containerStatuses']>[number];
 type ContainerState = NonNullable<ContainerStatus['state']>;
 
-/** Sets a condition, keeping lastTransitionTime when the status does not change. */
+/** A condition of the given type and status, keeping lastTransitionTime when the status does not change. */
+function condition(
+  old: PodCondition | undefined,
+  type: string,
+  status: 'True' | 'False',
+  now: string,
+  reason?: string,
+): PodCondition {
+  const lastTransitionTime =
+    old !== undefined && old.status === status ? old.lastTransitionTime : now;
+  return reason === undefined
+    ? { type, status, lastTransitionTime }
+    : { type, status, lastTransitionTime, reason };
+}
+
+/** Sets a condition (see condition), moving it to the end of the list. */
 function setCondition(
   conds: PodCondition[],
   type: string,
@@ -31,25 +46,45 @@ function setCondition(
   now: string,
   reason?: string,
 ): PodCondition[] {
-  const old = conds.find((c) => c.type === type);
-  const next: PodCondition = {
-    type,
-    status,
-    lastTransitionTime: old !== undefined && old.status === status ? old.lastTransitionTime : now,
-    ...(reason === undefined ? {} : { reason }),
-  };
-  return [...conds.filter((c) => c.type !== type), next];
+  const out: PodCondition[] = [];
+  let old: PodCondition | undefined;
+  for (const c of conds) {
+    if (c.type !== type) out.push(c);
+    else old ??= c;
+  }
+  out.push(condition(old, type, status, now, reason));
+  return out;
 }
 
-const ORDER = [
-  'PodReadyToStartContainers',
-  'Initialized',
-  'Ready',
-  'ContainersReady',
-  'PodScheduled',
-];
-const ordered = (c: PodCondition[]): PodCondition[] =>
-  [...c].sort((a, b) => ORDER.indexOf(a.type) - ORDER.indexOf(b.type));
+/** Where kube lists a condition type; unknown types first, as a stable sort by this rank puts them. */
+function rank(type: string): number {
+  switch (type) {
+    case 'PodReadyToStartContainers':
+      return 0;
+    case 'Initialized':
+      return 1;
+    case 'Ready':
+      return 2;
+    case 'ContainersReady':
+      return 3;
+    case 'PodScheduled':
+      return 4;
+    default:
+      return -1;
+  }
+}
+
+/**
+ * The conditions in kube's order (a stable sort by rank), built by one pass per rank instead of a
+ * sort with a comparator: these lists have a handful of entries and this runs for every status a
+ * simulated kubelet builds.
+ */
+function ordered(c: readonly PodCondition[]): PodCondition[] {
+  const out: PodCondition[] = [];
+  for (let r = -1; r <= 4 && out.length < c.length; r++)
+    for (const x of c) if (rank(x.type) === r) out.push(x);
+  return out;
+}
 
 function containers(
   pod: Pod,
@@ -71,10 +106,20 @@ function containers(
 /** The pod's status with its Ready and ContainersReady conditions set as given. */
 function withReady(pod: Pod, ready: boolean, nowMs: number, reason?: string): PodCondition[] {
   const now = formatTime(nowMs);
-  let c = [...(pod.status?.conditions ?? [])];
-  c = setCondition(c, 'ContainersReady', ready ? 'True' : 'False', now, ready ? undefined : reason);
-  c = setCondition(c, 'Ready', ready ? 'True' : 'False', now, ready ? undefined : reason);
-  return ordered(c);
+  const status = ready ? 'True' : 'False';
+  const why = ready ? undefined : reason;
+  // As setCondition twice (ContainersReady, then Ready) and a sort, in one pass.
+  const rest: PodCondition[] = [];
+  let oldContainers: PodCondition | undefined;
+  let oldReady: PodCondition | undefined;
+  for (const c of pod.status?.conditions ?? []) {
+    if (c.type === 'ContainersReady') oldContainers ??= c;
+    else if (c.type === 'Ready') oldReady ??= c;
+    else rest.push(c);
+  }
+  rest.push(condition(oldContainers, 'ContainersReady', status, now, why));
+  rest.push(condition(oldReady, 'Ready', status, now, why));
+  return ordered(rest);
 }
 
 /** Pending: accepted by the kubelet, containers being created. */

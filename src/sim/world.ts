@@ -58,21 +58,28 @@ export class World {
 
   /** Lists and watches every kind; resolves once the initial lists are in. */
   async start(): Promise<void> {
-    await this.follow<Node>('Node', (c) => {
-      this.applyNode(c);
+    // Each kind's own map is the watch's cache of what it last saw (no second map per kind):
+    // the apply functions below keep it exactly as the watch delivers.
+    await this.follow<Node>('Node', this.nodes, (c, k) => {
+      this.applyNode(c, k);
     });
-    await this.follow<Pod>('Pod', (c) => {
-      this.applyPod(c);
+    await this.follow<Pod>('Pod', this.pods, (c, k) => {
+      this.applyPod(c, k);
     });
-    await this.follow<DaemonSet>('DaemonSet', (c) => {
-      this.applyMap(this.daemonSets, c, 'onDaemonSet');
+    await this.follow<DaemonSet>('DaemonSet', this.daemonSets, (c, k) => {
+      this.applyMap(this.daemonSets, c, k, 'onDaemonSet');
     });
-    await this.follow<ControllerRevision>('ControllerRevision', (c) => {
-      this.applyMap(this.revisions, c, 'onRevision');
+    await this.follow<ControllerRevision>('ControllerRevision', this.revisions, (c, k) => {
+      this.applyMap(this.revisions, c, k, 'onRevision');
     });
-    await this.follow<Event>('Event', (c) => {
-      if (c.obj === undefined) return;
-      this.events.set(keyOf(c.obj), c.obj);
+    // Events are kept after they are deleted, so their watch keeps a cache of its own.
+    await this.follow<Event>('Event', new Map<string, Event>(), (c, k, cache) => {
+      if (c.obj === undefined) {
+        cache.delete(k);
+        return;
+      }
+      cache.set(k, c.obj);
+      this.events.set(k, c.obj);
       for (const l of this.listeners) l.onEvent?.(c.obj);
     });
   }
@@ -102,53 +109,53 @@ export class World {
       : [...keys].map((k) => this.pods.get(k)!).filter((p) => p !== undefined);
   }
 
+  /**
+   * Lists a kind, then watches it from the list's version. `cache` holds what the watch last saw
+   * by key; `apply` must keep it so (set on add and update, delete on delete), which is how the
+   * previous version of a changed object is found.
+   */
   private async follow<T extends KubeObject>(
     kind: ResourceKind,
-    apply: (c: Change<T>) => void,
+    cache: Map<string, T>,
+    apply: (c: Change<T>, key: string, cache: Map<string, T>) => void,
   ): Promise<void> {
     const list = await this.cluster.list<T>(kind);
-    const cache = new Map<string, T>();
-    for (const o of list.items) {
-      cache.set(keyOf(o), o);
-      apply({ old: undefined, obj: o });
-    }
+    for (const o of list.items) apply({ old: undefined, obj: o }, keyOf(o), cache);
     const onEvent = (e: WatchEvent<T>): void => {
       if (e.type === 'BOOKMARK') return;
       const k = keyOf(e.object);
       const old = cache.get(k);
-      if (e.type === 'DELETED') {
-        cache.delete(k);
-        apply({ old: old ?? e.object, obj: undefined });
-      } else {
-        cache.set(k, e.object);
-        apply({ old, obj: e.object });
-      }
+      if (e.type === 'DELETED') apply({ old: old ?? e.object, obj: undefined }, k, cache);
+      else apply({ old, obj: e.object }, k, cache);
     };
     this.watches.push(
       await this.cluster.watch<T>(kind, { resourceVersion: list.resourceVersion }, onEvent),
     );
   }
 
-  private applyNode(c: Change<Node>): void {
+  private applyNode(c: Change<Node>, name: string): void {
     this.version++;
-    const obj = c.obj ?? c.old!;
-    if (c.obj === undefined) this.nodes.delete(obj.metadata!.name!);
-    else this.nodes.set(obj.metadata!.name!, c.obj);
+    if (c.obj === undefined) this.nodes.delete(name);
+    else this.nodes.set(name, c.obj);
     for (const l of this.listeners) l.onNode?.(c);
   }
 
-  private applyPod(c: Change<Pod>): void {
+  private applyPod(c: Change<Pod>, key: string): void {
     this.version++;
-    const key = keyOf((c.obj ?? c.old)!);
     const oldNode = c.old?.spec?.nodeName;
     const newNode = c.obj?.spec?.nodeName;
     // Most changes (status writes) move a pod neither between nodes nor owners: no index work.
     if (oldNode && oldNode !== newNode) this.podsByNode.get(oldNode)?.delete(key);
     if (newNode && newNode !== oldNode) index(this.podsByNode, newNode, key);
-    const oldOwner = c.old === undefined ? undefined : controllerUid(c.old);
-    const newOwner = c.obj === undefined ? undefined : controllerUid(c.obj);
-    if (oldOwner && oldOwner !== newOwner) this.podsByOwner.get(oldOwner)?.delete(key);
-    if (newOwner && newOwner !== oldOwner) index(this.podsByOwner, newOwner, key);
+    // Owner references of a pod are shared between its versions unless a write changed them.
+    const oldRefs = c.old?.metadata?.ownerReferences;
+    const newRefs = c.obj?.metadata?.ownerReferences;
+    if (c.old === undefined || c.obj === undefined || oldRefs !== newRefs) {
+      const oldOwner = c.old === undefined ? undefined : controllerUid(c.old);
+      const newOwner = c.obj === undefined ? undefined : controllerUid(c.obj);
+      if (oldOwner && oldOwner !== newOwner) this.podsByOwner.get(oldOwner)?.delete(key);
+      if (newOwner && newOwner !== oldOwner) index(this.podsByOwner, newOwner, key);
+    }
     if (c.obj === undefined) this.pods.delete(key);
     else this.pods.set(key, c.obj);
     for (const l of this.listeners) l.onPod?.(c);
@@ -157,10 +164,10 @@ export class World {
   private applyMap<T extends KubeObject>(
     map: Map<string, T>,
     c: Change<T>,
+    key: string,
     hook: 'onDaemonSet' | 'onRevision',
   ): void {
     this.version++;
-    const key = keyOf((c.obj ?? c.old)!);
     if (c.obj === undefined) map.delete(key);
     else map.set(key, c.obj);
     for (const l of this.listeners) (l[hook] as ((c: Change<T>) => void) | undefined)?.(c);
