@@ -102,7 +102,8 @@ interface AuditEvent {
   userAgent?: string;
   requestReceivedTimestamp?: string;
   requestURI?: string;
-  objectRef?: { resource?: string; subresource?: string };
+  objectRef?: { resource?: string; subresource?: string; name?: string; resourceVersion?: string };
+  responseStatus?: { code?: number };
 }
 
 /** A time window in epoch ms, [from, to). */
@@ -152,4 +153,44 @@ export function countRequests(
     });
   }
   return out;
+}
+
+/**
+ * One line per completed request of `actor` (JSON: received time, verb, resource, name, the
+ * resourceVersion the client sent, response code), in the order received, so that a run's
+ * sequence of writes can be read after the cluster (and its audit log) is gone.
+ */
+export function requestTrace(auditLog: string, actor: string): string {
+  let text: string;
+  try {
+    text = readFileSync(auditLog, 'utf8');
+  } catch {
+    return '';
+  }
+  const rows: { at: string; line: string }[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || !line.includes('"ResponseComplete"')) continue;
+    let ev: AuditEvent;
+    try {
+      ev = JSON.parse(line) as AuditEvent;
+    } catch {
+      continue;
+    }
+    if (ev.stage !== 'ResponseComplete' || actorOf(ev.userAgent ?? '') !== actor) continue;
+    const r = ev.objectRef;
+    const at = ev.requestReceivedTimestamp ?? '';
+    rows.push({
+      at,
+      line: JSON.stringify({
+        at,
+        verb: ev.verb,
+        resource: `${r?.resource ?? ev.requestURI?.split('?')[0] ?? '?'}${r?.subresource ? `/${r.subresource}` : ''}`,
+        name: r?.name,
+        rv: r?.resourceVersion,
+        code: ev.responseStatus?.code,
+      }),
+    });
+  }
+  rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return rows.map((r) => r.line + '\n').join('');
 }

@@ -33,6 +33,7 @@ import {
   type RequestCount,
   countRequests,
   cpuDelta,
+  requestTrace,
   sampleCpu,
   writeAuditPolicy,
 } from './measure.js';
@@ -262,6 +263,8 @@ async function oneRun(
     requestsUntilDone: counts[i + 2]![controller]?.total ?? 0,
     allRequests: counts[i]!,
   }));
+  // The controller's own requests in order (the audit log itself is too large to keep).
+  writeFileSync(join(runLogs, 'controller-requests.jsonl'), requestTrace(audit, controller));
   cpSync(join(dir, 'logs'), runLogs, {
     recursive: true,
     filter: (src) => !src.endsWith('audit.log') && !src.endsWith('etcd.log'),

@@ -4,6 +4,13 @@
  * the burst cap under expectations, deletes in parallel (§5.4), revision cleanup, then the status
  * write with one retry after a fresh GET (§9.2). Errors follow scenario 40: a sync error wins over
  * a status error, which is then only logged.
+ *
+ * The status write starts from the cached DaemonSet, as upstream's does, except when the cache
+ * still shows the very object our last successful status write replaced: the watch event of that
+ * write has not arrived yet (the next sync often starts first, woken by pod events). Writing from
+ * the cached object then could only meet a Conflict and cost a GET and a second write; instead the
+ * write starts from the object that write returned, and is left out when it would not change what
+ * the API server holds. What the server ends up holding is the same either way.
  */
 import { getControllerOf } from '../api/pod.js';
 import type { DaemonSet, DaemonSetStatus, Mutable } from '../api/types.js';
@@ -11,6 +18,7 @@ import { CONTROLLER_REVISION_HASH_LABEL } from '../api/types.js';
 import { AlreadyExistsError, InvalidError, NotFoundError } from '../cluster/port.js';
 import type { Cluster, JsonPatchOp, KubeObject, ResourceKind } from '../cluster/port.js';
 import { collisionDecision } from '../engine/history.js';
+import { statusChanged } from '../engine/status.js';
 import type { ClaimAction, Plan } from '../engine/types.js';
 import type { ControllerRevision } from '../api/types.js';
 import type { FailedPodBackoff } from './backoff.js';
@@ -72,11 +80,24 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** Carries out Plans; one instance serves every DaemonSet and keeps no per-sync state. */
+/** Our last successful status write of one DaemonSet: what it replaced and what it returned. */
+interface WrittenStatus {
+  /** metadata.resourceVersion of the object the write replaced (as the cache showed it). */
+  readonly replaced: string;
+  /** The object the API server returned. */
+  readonly result: DaemonSet;
+}
+
+/**
+ * Carries out Plans; one instance serves every DaemonSet. Between syncs it keeps only the object
+ * each DaemonSet's last status write returned, until the cache has caught up with it.
+ */
 export class Executor {
   private readonly log: Logger;
   private readonly dsKind: ResourceKind;
   private readonly burst: number;
+  /** Per DaemonSet key, until the cache shows something other than what the write replaced. */
+  private readonly written = new Map<string, WrittenStatus>();
 
   constructor(private readonly opts: ExecutorOptions) {
     this.log = (opts.logger ?? nullLogger).child({ component: 'executor' });
@@ -84,9 +105,16 @@ export class Executor {
     this.burst = opts.burstReplicas ?? DEFAULT_BURST_REPLICAS;
   }
 
+  /** Drops what is kept for key (its DaemonSet is gone from the cache). */
+  forget(key: string): void {
+    this.written.delete(key);
+  }
+
   /** Executes the plan; never throws (every failure is in the result). */
   async execute(input: ExecutionInput): Promise<ExecutionResult> {
     const { ds, plan } = input;
+    const last = this.written.get(input.key);
+    if (last !== undefined && !this.cacheBehind(ds, last)) this.written.delete(input.key);
     const result = {
       error: undefined,
       statusError: undefined,
@@ -141,8 +169,14 @@ export class Executor {
     let statusError: Error | undefined;
     let statusWritten = false;
     if (plan.statusChanged) {
-      statusError = await this.storeStatus(ds, plan.status);
-      statusWritten = statusError === undefined;
+      const stored = await this.storeStatus(
+        input.key,
+        ds,
+        plan.status,
+        input.expectationsSatisfied && plan.skip === null,
+      );
+      statusError = stored.error;
+      statusWritten = stored.written;
       if (statusError !== undefined && syncError !== undefined) {
         this.log.warn(
           { ds: input.key, err: String(statusError) },
@@ -341,16 +375,51 @@ export class Executor {
     });
   }
 
-  /** storeDaemonSetStatus (§9.2): UpdateStatus; on failure one fresh GET and one more try. */
-  private async storeStatus(ds: DaemonSet, status: DaemonSetStatus): Promise<Error | undefined> {
-    let toUpdate = structuredClone(ds) as Mutable<DaemonSet>;
-    toUpdate.status = structuredClone(status) as Mutable<DaemonSetStatus>;
+  /** True when ds is the object our last status write replaced: the cache has not caught up. */
+  private cacheBehind(ds: DaemonSet, last: WrittenStatus): boolean {
+    const rv = ds.metadata?.resourceVersion;
+    return (
+      rv !== undefined && rv === last.replaced && ds.metadata?.uid === last.result.metadata?.uid
+    );
+  }
+
+  /**
+   * storeDaemonSetStatus (§9.2): UpdateStatus; on failure one fresh GET and one more try. The
+   * first try starts from the cached object, or from our last write's result while the cache is
+   * behind it (then nothing is sent when that result already holds this status). With
+   * updateObservedGen false, observedGeneration stays what the object written over holds.
+   */
+  private async storeStatus(
+    key: string,
+    ds: DaemonSet,
+    status: DaemonSetStatus,
+    updateObservedGen: boolean,
+  ): Promise<{ error: Error | undefined; written: boolean }> {
+    const last = this.written.get(key);
+    const generation = ds.metadata?.generation ?? 0;
+    let toUpdate: Mutable<DaemonSet>;
+    if (last !== undefined && this.cacheBehind(ds, last)) {
+      // Judged as upstream judges the cached object, against the generation the sync saw.
+      const held: DaemonSet = {
+        ...last.result,
+        metadata: { ...last.result.metadata, generation },
+      };
+      if (!statusChanged(held, status)) return { error: undefined, written: false };
+      toUpdate = withCounters(last.result, status, updateObservedGen ? generation : undefined);
+    } else {
+      toUpdate = structuredClone(ds) as Mutable<DaemonSet>;
+      toUpdate.status = structuredClone(status) as Mutable<DaemonSetStatus>;
+    }
+    const replaced = ds.metadata?.resourceVersion ?? '';
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.opts.cluster.updateStatus(this.dsKind, toUpdate);
-        return undefined;
+        const result = await this.opts.cluster.updateStatus(this.dsKind, toUpdate);
+        if (result?.metadata?.resourceVersion !== undefined)
+          this.written.set(key, { replaced, result });
+        else this.written.delete(key);
+        return { error: undefined, written: true };
       } catch (err) {
-        if (attempt >= STATUS_UPDATE_RETRIES) return asError(err);
+        if (attempt >= STATUS_UPDATE_RETRIES) return { error: asError(err), written: false };
         this.log.debug({ err: String(err) }, 'status update failed; retrying with a fresh read');
       }
       try {
@@ -359,9 +428,9 @@ export class Executor {
           ds.metadata?.namespace ?? '',
           ds.metadata?.name ?? '',
         );
-        toUpdate = withCounters(fresh, status);
+        toUpdate = withCounters(fresh, status, updateObservedGen ? generation : undefined);
       } catch (err) {
-        return asError(err);
+        return { error: asError(err), written: false };
       }
     }
   }
@@ -375,8 +444,16 @@ export class Executor {
   }
 }
 
-/** The fresh object with the fields a sync may change (§11) set from status; the rest kept. */
-function withCounters(fresh: DaemonSet, status: DaemonSetStatus): Mutable<DaemonSet> {
+/**
+ * The fresh object with the fields a sync may change (§11) set from status; the rest kept.
+ * observedGeneration is set to `observedGeneration` when given, else kept as fresh holds it
+ * (upstream's retry with updateObservedGen false).
+ */
+function withCounters(
+  fresh: DaemonSet,
+  status: DaemonSetStatus,
+  observedGeneration: number | undefined,
+): Mutable<DaemonSet> {
   const out = structuredClone(fresh) as Mutable<DaemonSet>;
   const s = { ...(out.status ?? {}) } as Mutable<DaemonSetStatus>;
   s.currentNumberScheduled = status.currentNumberScheduled;
@@ -386,7 +463,7 @@ function withCounters(fresh: DaemonSet, status: DaemonSetStatus): Mutable<Daemon
   s.updatedNumberScheduled = status.updatedNumberScheduled;
   s.numberAvailable = status.numberAvailable;
   s.numberUnavailable = status.numberUnavailable;
-  if (status.observedGeneration !== undefined) s.observedGeneration = status.observedGeneration;
+  if (observedGeneration !== undefined) s.observedGeneration = observedGeneration;
   out.status = s;
   return out;
 }
