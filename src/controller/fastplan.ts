@@ -16,15 +16,16 @@ import {
   type Node,
   type Pod,
 } from '../api/types.js';
-import { resolveBudget } from '../engine/budget.js';
+import { allowsSurge, resolveBudget } from '../engine/budget.js';
 import { claimObjects } from '../engine/claim.js';
 import { makeEligibilityChecker } from '../engine/eligibility.js';
 import { constructHistory } from '../engine/history.js';
-import { MISSING_POD_REASON } from '../engine/manage.js';
+import { DEFAULT_BACKOFF, manage, MISSING_POD_REASON } from '../engine/manage.js';
 import { makePodFactory } from '../engine/podfactory.js';
 import { minDelay, toRef } from '../engine/reconcile.js';
 import { statusChanged, statusRequeueAfterMs } from '../engine/status.js';
-import type { NodeDecision, Plan, PodCreate, RevisionRef } from '../engine/types.js';
+import type { NodeDecision, Plan, PodCreate, PodDelete, RevisionRef } from '../engine/types.js';
+import { planRollout } from './fastrollout.js';
 import { INDEX_NAMESPACE, INDEX_ORPHAN_NAMESPACE } from './informer.js';
 import type { ReadonlyStore } from './store.js';
 import { DaemonSetSyncState } from './syncstate.js';
@@ -87,34 +88,46 @@ export class IncrementalPlanner {
     if (h === undefined) return undefined;
     const state = this.stateFor(k, ds, h.current.hash);
     state.advance(now);
-    // Duplicates, terminating, failed or old-revision pods, pods on ineligible nodes: manage or
-    // the rolling update has per-node work whose order and budget depend on other nodes.
+    // Duplicates, failed pods, pods on ineligible nodes, old pods on nodes that left (see
+    // DaemonSetSyncState.classify): manage or the rolling update acts there in ways not kept.
     if (state.complex.size > 0) return undefined;
     // Owned pods the selector no longer matches are released by the full claim.
     if (state.mismatched.size > 0) return undefined;
     if (this.adoptsOrphans(ds, k.selector)) return undefined;
 
     let creates: PodCreate[] = [];
+    let deletes: PodDelete[] = [];
     let rollingUpdateRan = false;
     let ruRequeue: number | null = null;
     if (satisfied) {
-      creates = this.creates(ds, h.current.hash, state.missing);
+      const factory = makePodFactory(ds, h.current.hash);
+      creates = this.inNodeOrder(state.missing).map((node) =>
+        createOf(factory, node, h.current.hash, MISSING_POD_REASON, 'manage'),
+      );
+      const md = this.manageDeletes(ds, state, h.current.hash, now);
+      if (md === undefined) return undefined;
+      deletes = md;
       const isRollingUpdate =
         (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
       // Live mode: the rolling update runs only when manage planned no writes (§4 step 7.2).
-      if (isRollingUpdate && creates.length === 0) {
+      if (isRollingUpdate && creates.length === 0 && deletes.length === 0) {
+        let budget;
         try {
-          resolveBudget(ds, state.totals.desired);
+          budget = resolveBudget(ds, state.totals.desired);
         } catch {
           // A malformed budget is the full reconcile's to report (plan.error).
           return undefined;
         }
-        // Every pod is on the current revision and alone on its node: the update deletes and
-        // creates nothing, and only waits for Ready pods to become available.
+        // Manage's mode and the rolling update's must agree for the node classes to hold.
+        if (budget.maxSurge > 0 !== state.shape.surge) return undefined;
+        const ru = planRollout(state, budget, now);
+        if (ru === undefined) return undefined;
         rollingUpdateRan = true;
-        let at: number | null = null;
-        for (const p of state.pendingPods()) at = minDelay(at, state.requeueAtOf(p, now));
-        if (at !== null) ruRequeue = Math.max(1, at - now);
+        creates = ru.creates.map((c) =>
+          createOf(factory, c.node, h.current.hash, c.reason, 'rollingUpdate'),
+        );
+        deletes = ru.deletes;
+        ruRequeue = ru.requeueAfterMs;
       }
     }
     const t = state.totals;
@@ -149,7 +162,7 @@ export class IncrementalPlanner {
         oldRevisions: h.old,
       },
       creates,
-      deletes: [],
+      deletes,
       status,
       statusChanged: statusChanged(ds, status),
       events: [],
@@ -217,6 +230,7 @@ export class IncrementalPlanner {
         hash,
         generation: templateGenerationOf(ds),
         minReadySeconds: ds.spec?.minReadySeconds ?? 0,
+        surge: allowsSurge(ds),
       },
       this.caches.nodes,
       this.caches.pods,
@@ -236,37 +250,80 @@ export class IncrementalPlanner {
     return false;
   }
 
-  /** Manage's creates on empty eligible nodes, in node-list order; bodies built on first read. */
-  private creates(ds: DaemonSet, hash: string, missing: ReadonlySet<string>): PodCreate[] {
-    if (missing.size === 0) return [];
-    const nodes = this.caches.nodes;
-    let names: string[];
-    const [first] = missing;
-    if (
-      missing.size * Math.log2(missing.size + 1) > nodes.size() ||
-      nodes.ordinal(first!) === undefined
-    ) {
-      // Most nodes lack a pod (a new DaemonSet, B1): one pass in list order beats sorting (and
-      // is the only way in a store without ordinals).
-      names = nodes.keys().filter((n) => missing.has(n));
-    } else {
-      // A few joined nodes (B3): sort them by their place in the node list.
-      const ords = new Map<string, number>();
-      for (const n of missing) ords.set(n, nodes.ordinal(n) ?? 0);
-      names = [...missing].sort((a, b) => ords.get(a)! - ords.get(b)!);
-    }
-    const factory = makePodFactory(ds, hash);
-    return names.map((node) => {
-      let pod: Pod | undefined;
-      return {
-        node,
-        revisionHash: hash,
+  /**
+   * Manage's deletes in surge mode (an old pod beside a new one, §5.2), in node-list order, with
+   * manage's own reasons: manage() run on just that node, which is all it reads there.
+   */
+  private manageDeletes(
+    ds: DaemonSet,
+    state: DaemonSetSyncState,
+    hash: string,
+    now: number,
+  ): PodDelete[] | undefined {
+    const out: PodDelete[] = [];
+    for (const name of this.inNodeOrder(state.manageDeletes)) {
+      const view = state.nodeView(name);
+      if (view === undefined) return undefined;
+      const m = manage({
+        ds,
+        nodes: [view.node],
+        eligibility: new Map([[name, view.elig]]),
+        eligibilityAt: [view.elig],
+        nodeToPods: new Map([[name, view.pods]]),
+        hash,
+        now,
+        surge: true,
+        backoff: new Map(),
+        backoffConfig: DEFAULT_BACKOFF,
+      });
+      if (m.creates.length > 0 || m.events.length > 0 || m.deletes.length !== 1) return undefined;
+      const d = m.deletes[0]!;
+      const meta = d.pod.metadata;
+      out.push({
+        namespace: meta?.namespace ?? '',
+        name: meta?.name ?? '',
+        uid: meta?.uid ?? '',
+        node: d.node,
         source: 'manage',
-        reason: MISSING_POD_REASON,
-        get pod(): Pod {
-          return (pod ??= factory(node));
-        },
-      };
-    });
+        reason: d.reason,
+      });
+    }
+    return out;
   }
+
+  /** Node names of a set in node-list order. */
+  private inNodeOrder(set: ReadonlySet<string>): string[] {
+    if (set.size === 0) return [];
+    const nodes = this.caches.nodes;
+    const [first] = set;
+    if (set.size * Math.log2(set.size + 1) > nodes.size() || nodes.ordinal(first!) === undefined) {
+      // Most nodes are in the set (a new DaemonSet, B1): one pass in list order beats sorting (and
+      // is the only way in a store without ordinals).
+      return nodes.keys().filter((n) => set.has(n));
+    }
+    // A few nodes (B3): sort them by their place in the node list.
+    const ords = new Map<string, number>();
+    for (const n of set) ords.set(n, nodes.ordinal(n) ?? 0);
+    return [...set].sort((a, b) => ords.get(a)! - ords.get(b)!);
+  }
+}
+
+/** A create as reconcile's planPodWrites makes it, its pod body built on first read. */
+function createOf(
+  factory: (node: string) => Pod,
+  node: string,
+  hash: string,
+  reason: string,
+  source: PodCreate['source'],
+): PodCreate {
+  let pod: Pod | undefined;
+  return {
+    node,
+    revisionHash: hash,
+    source,
+    reason,
+    get pod(): Pod {
+      return (pod ??= factory(node));
+    },
+  };
 }

@@ -12,10 +12,11 @@
  * falls back to reconcile() otherwise; verification mode compares the two on every sync.
  */
 import { getControllerOf, getTargetNodeName, isPodAvailable, isPodReady } from '../api/pod.js';
-import { isPodTerminal, isPodUpdated, podReadySince } from '../api/pod.js';
+import { compareOldestFirst, isPodTerminal, isPodUpdated, podReadySince } from '../api/pod.js';
 import type { Selector } from '../api/labels.js';
-import type { Node, Pod } from '../api/types.js';
+import { CONTROLLER_REVISION_HASH_LABEL, type Node, type Pod } from '../api/types.js';
 import type { Eligibility, EligibilityChecker } from '../engine/eligibility.js';
+import { NameOrder } from './fastrollout.js';
 import { INDEX_CONTROLLER_UID } from './informer.js';
 import type { ReadonlyStore } from './store.js';
 
@@ -28,6 +29,18 @@ export interface SyncShape {
   readonly hash: string;
   readonly generation: string | undefined;
   readonly minReadySeconds: number;
+  /** AllowsSurge(ds): manage's mode (§5.2). */
+  readonly surge: boolean;
+}
+
+/**
+ * The rolling update's counts over its node states (§6): numUnavailable of maxUnavailable mode,
+ * numSurge and numAvailable of surge mode (both kept; the budget picks the mode at plan time).
+ */
+export interface RolloutCounters {
+  unavailable: number;
+  surge: number;
+  available: number;
 }
 
 /** The status counters of §9.1 without numberUnavailable (which is desired − available). */
@@ -50,6 +63,8 @@ interface Entry {
   c: number;
   /** The one pod the rolling update would wait on becoming available, when Ready but not yet. */
   pending: Pod | undefined;
+  /** This node's part in the rolling update and manage's surge deletes: R_* bits. */
+  r: number;
 }
 
 const C_DESIRED = 1;
@@ -58,6 +73,19 @@ const C_MISSCHEDULED = 4;
 const C_READY = 8;
 const C_AVAILABLE = 16;
 const C_UPDATED = 32;
+
+/** The node is a rolling-update state counted in numUnavailable (maxUnavailable mode). */
+const R_UNAVAILABLE = 1;
+/** Counted in numSurge (surge mode). */
+const R_SURGE = 2;
+/** Counted in numAvailable (surge mode). */
+const R_AVAILABLE = 4;
+/** Only an old pod, available: in oldAvailable (shouldRun) or oldAvailableLeaving. */
+const R_OLD_AVAILABLE = 8;
+/** Only an old pod, not available: in oldUnavailable. */
+const R_OLD_UNAVAILABLE = 16;
+/** Surge manage deletes the old pod beside the new one: in manageDeletes. */
+const R_MANAGE_DELETE = 32;
 
 const zero = (): Counters => ({
   desired: 0,
@@ -95,8 +123,18 @@ export class DaemonSetSyncState {
   readonly complex = new Set<string>();
   /** Owned pods the selector no longer matches: the full reconcile releases them. */
   readonly mismatched = new Set<string>();
-  /** Node names whose pod is Ready but not yet available (minReadySeconds): time changes them. */
+  /** Node names with a pod that is Ready but not yet available (minReadySeconds): time changes them. */
   readonly pending = new Set<string>();
+  /** The rolling update's counts (see RolloutCounters). */
+  readonly rollout: RolloutCounters = { unavailable: 0, surge: 0, available: 0 };
+  /** Nodes that should run a pod and hold only an old, available one: candidates, in name order. */
+  readonly oldAvailable = new NameOrder();
+  /** Nodes that should not run a pod (but may continue) holding only an old, available one. */
+  readonly oldAvailableLeaving = new Set<string>();
+  /** Nodes in the node list holding only an old pod that is not available. */
+  readonly oldUnavailable = new Set<string>();
+  /** Nodes where manage in surge mode deletes the old pod beside the new one (§5.2). */
+  readonly manageDeletes = new Set<string>();
   private readonly entries = new Map<string, Entry>();
   /**
    * Claimed pods by key. The node a pod was filed under is filedUnder(pod), a function of the
@@ -124,6 +162,11 @@ export class DaemonSetSyncState {
     this.complex.clear();
     this.mismatched.clear();
     this.pending.clear();
+    this.oldAvailable.clear();
+    this.oldAvailableLeaving.clear();
+    this.oldUnavailable.clear();
+    this.manageDeletes.clear();
+    Object.assign(this.rollout, { unavailable: 0, surge: 0, available: 0 });
     Object.assign(this.totals, zero());
     this.nodeSeq = this.nodes.changeSeq();
     this.podSeq = this.podStore.indexChangeSeq(this.shape.uid);
@@ -162,6 +205,7 @@ export class DaemonSetSyncState {
         pods: [pod],
         c: 0,
         pending: undefined,
+        r: 0,
       });
     else if (e.pods.length === 0) e.pods = [pod];
     else e.pods.push(pod);
@@ -233,7 +277,7 @@ export class DaemonSetSyncState {
     const node = this.nodes.get(name);
     if (e === undefined) {
       if (node === undefined) return;
-      e = { node: undefined, elig: undefined, pods: [], c: 0, pending: undefined };
+      e = { node: undefined, elig: undefined, pods: [], c: 0, pending: undefined, r: 0 };
       this.entries.set(name, e);
     }
     // The store replaces a node object on every update, so identity says "unchanged".
@@ -241,6 +285,7 @@ export class DaemonSetSyncState {
     else if (e.node !== node || e.elig === undefined) e.elig = this.shape.checker(node);
     e.node = node;
     addInto(this.totals, e.c, -1);
+    this.dropRollout(name, e);
     this.missing.delete(name);
     this.complex.delete(name);
     this.pending.delete(name);
@@ -252,65 +297,153 @@ export class DaemonSetSyncState {
     }
     this.classify(name, e, now);
     addInto(this.totals, e.c, 1);
-    if (e.pending !== undefined) this.pending.add(name);
+    this.addRollout(name, e);
+  }
+
+  /** Removes a node's share of the rollout counts and sets. */
+  private dropRollout(name: string, e: Entry): void {
+    const r = e.r;
+    if (r === 0) return;
+    const ro = this.rollout;
+    if (r & R_UNAVAILABLE) ro.unavailable--;
+    if (r & R_SURGE) ro.surge--;
+    if (r & R_AVAILABLE) ro.available--;
+    if (r & R_OLD_AVAILABLE) {
+      this.oldAvailable.delete(name);
+      this.oldAvailableLeaving.delete(name);
+    }
+    if (r & R_OLD_UNAVAILABLE) this.oldUnavailable.delete(name);
+    if (r & R_MANAGE_DELETE) this.manageDeletes.delete(name);
+    e.r = 0;
+  }
+
+  /** Adds a node's share of the rollout counts and sets, as classify left it in e.r. */
+  private addRollout(name: string, e: Entry): void {
+    const r = e.r;
+    if (r === 0) return;
+    const ro = this.rollout;
+    if (r & R_UNAVAILABLE) ro.unavailable++;
+    if (r & R_SURGE) ro.surge++;
+    if (r & R_AVAILABLE) ro.available++;
+    if (r & R_OLD_AVAILABLE) {
+      if (e.elig?.shouldRun) this.oldAvailable.add(name);
+      else this.oldAvailableLeaving.add(name);
+    }
+    if (r & R_OLD_UNAVAILABLE) this.oldUnavailable.add(name);
+    if (r & R_MANAGE_DELETE) this.manageDeletes.add(name);
   }
 
   /**
-   * A node is simple when the full reconcile's manage and rolling update provably do nothing
-   * there beyond a create on an eligible empty node, given that every pod is on the current
-   * revision: (1) an existing node with no pods; (2) an existing node whose eligibility lets a
-   * pod continue and that holds exactly one pod, not terminating, not terminal, updated; (3) a
-   * node that left, whose pods are all bound (the pod GC's, not manage's) or terminating, and
-   * whose live pods are all updated. Anything else (duplicates, terminating or failed pods,
-   * old-revision pods, pods on ineligible nodes) is complex and sends the sync to reconcile().
+   * Classifies one node for manage, the rolling update and status, or marks it complex (the
+   * sync then goes to reconcile()). Handled: an existing node with no pods (manage creates when
+   * it should run); an existing node where a pod may continue, with at most one live pod, or in
+   * surge mode one new and one old (manage deletes the old one when it is not Ready or the new one
+   * is available), besides any terminating pods, no live pod terminal; a node that left, whose
+   * live pods are all bound and updated. Complex: duplicates, failed or succeeded pods, pods on
+   * nodes they may not continue on, old pods on nodes that left, a surge node with only
+   * terminating pods that should run one (manage creates with a reason naming the pod).
+   * Rollout counts follow rollingupdate.ts (classify, maxUnavailableMode, surgeMode) node by node.
    */
   private classify(name: string, e: Entry, now: number): void {
-    const { hash, generation, minReadySeconds } = this.shape;
+    const { hash, generation, minReadySeconds, surge } = this.shape;
     // The node→pods map leaves out terminal pods that are being deleted (§7).
     const pods = e.pods.filter((p) => !(p.metadata?.deletionTimestamp && isPodTerminal(p)));
-    if (e.elig === undefined) {
-      let live: Pod | undefined;
-      let liveCount = 0;
-      for (const p of pods) {
-        const deleting = Boolean(p.metadata?.deletionTimestamp);
-        if (!deleting && !p.spec?.nodeName) return void this.complex.add(name);
-        if (deleting) continue;
-        if (!isPodUpdated(p, hash, generation)) return void this.complex.add(name);
-        live = p;
-        liveCount++;
-      }
-      if (liveCount === 1) e.pending = this.waitsOn(live!, now);
-      return;
-    }
     const elig = e.elig;
     if (pods.length === 0) {
-      if (elig.shouldRun) {
+      if (elig?.shouldRun) {
         e.c = C_DESIRED;
+        // A rolling-update state with nothing running (an empty entry added for it).
+        e.r = R_UNAVAILABLE;
         this.missing.add(name);
       }
       return;
     }
-    const p = pods[0]!;
-    if (
-      !elig.shouldContinueRunning ||
-      pods.length > 1 ||
-      p.metadata?.deletionTimestamp ||
-      isPodTerminal(p) ||
-      !isPodUpdated(p, hash, generation)
-    ) {
-      this.complex.add(name);
-      return;
-    }
-    if (!elig.shouldRun) {
-      e.c = C_MISSCHEDULED;
-    } else {
-      e.c = C_DESIRED | C_CURRENT | C_UPDATED;
-      if (isPodReady(p)) {
-        e.c |= C_READY;
-        if (minReadySeconds <= 0 || isPodAvailable(p, minReadySeconds, now)) e.c |= C_AVAILABLE;
+    let live = 0;
+    let newPod: Pod | undefined;
+    let oldPod: Pod | undefined;
+    let ok = true;
+    let terminal = false;
+    let unbound = false;
+    let waits = false;
+    for (const p of pods) {
+      if (minReadySeconds > 0 && this.waitsOn(p, now) !== undefined) waits = true;
+      if (p.metadata?.deletionTimestamp) continue;
+      live++;
+      if (isPodTerminal(p)) terminal = true;
+      if (!p.spec?.nodeName) unbound = true;
+      if (isPodUpdated(p, hash, generation)) {
+        if (newPod !== undefined) ok = false;
+        newPod = p;
+      } else {
+        if (oldPod !== undefined) ok = false;
+        oldPod = p;
       }
     }
-    e.pending = this.waitsOn(p, now);
+    if (waits) this.pending.add(name);
+    if (elig === undefined) {
+      // Manage deletes unbound live pods pinned to a missing node; surge mode throws on an old
+      // pod there, maxUnavailable mode would choose it.
+      if (unbound || oldPod !== undefined) return void this.complex.add(name);
+    } else {
+      if (!elig.shouldContinueRunning || terminal || live > 2) return void this.complex.add(name);
+      if (live === 2) {
+        // Without surge manage deletes a duplicate; with it, one new and one old pod by the
+        // revision label stay, and the rolling update must see them the same way.
+        const label = (p: Pod | undefined): string | undefined =>
+          p?.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL];
+        if (!surge || !ok || label(newPod) !== hash || label(oldPod) === hash)
+          return void this.complex.add(name);
+        if (!isPodReady(oldPod!) || isPodAvailable(newPod!, minReadySeconds, now))
+          e.r |= R_MANAGE_DELETE;
+      }
+      // Surge manage creates beside terminating pods, with a reason that names one of them.
+      if (live === 0 && surge && elig.shouldRun) return void this.complex.add(name);
+      // Status reads the oldest pod of the node (terminating ones included).
+      let oldest = pods[0]!;
+      for (let i = 1; i < pods.length; i++)
+        if (compareOldestFirst(pods[i]!, oldest) < 0) oldest = pods[i]!;
+      if (!elig.shouldRun) {
+        e.c = C_MISSCHEDULED;
+      } else {
+        e.c = C_DESIRED | C_CURRENT;
+        if (isPodReady(oldest)) {
+          e.c |= C_READY;
+          if (minReadySeconds <= 0 || isPodAvailable(oldest, minReadySeconds, now))
+            e.c |= C_AVAILABLE;
+        }
+        if (isPodUpdated(oldest, hash, generation)) e.c |= C_UPDATED;
+      }
+    }
+    // The rolling update's view of the node (it is in the node→pods map).
+    if (!ok) {
+      e.r |= R_UNAVAILABLE | R_SURGE;
+      return;
+    }
+    const newAvailable = newPod !== undefined && isPodAvailable(newPod, minReadySeconds, now);
+    const oldAvailable = oldPod !== undefined && isPodAvailable(oldPod, minReadySeconds, now);
+    if (newPod !== undefined) e.pending = this.waitsOn(newPod, now);
+    if ((oldPod === undefined) === (newPod === undefined)) e.r |= R_UNAVAILABLE;
+    else if (newPod !== undefined ? !newAvailable : !oldAvailable) e.r |= R_UNAVAILABLE;
+    if (oldPod !== undefined ? oldAvailable : newAvailable) e.r |= R_AVAILABLE;
+    if (oldPod !== undefined && newPod !== undefined && !newAvailable) e.r |= R_SURGE;
+    if (oldPod !== undefined && newPod === undefined)
+      e.r |= oldAvailable ? R_OLD_AVAILABLE : R_OLD_UNAVAILABLE;
+  }
+
+  /** The node's live pod of an old revision, if it holds one (classify's oldPod). */
+  oldPodOn(name: string): Pod | undefined {
+    const { hash, generation } = this.shape;
+    for (const p of this.entries.get(name)?.pods ?? [])
+      if (!p.metadata?.deletionTimestamp && !isPodUpdated(p, hash, generation)) return p;
+    return undefined;
+  }
+
+  /** The node, its eligibility and its pods as the node→pods map has them (for manage). */
+  nodeView(name: string): { node: Node; elig: Eligibility; pods: Pod[] } | undefined {
+    const e = this.entries.get(name);
+    if (e?.node === undefined || e.elig === undefined) return undefined;
+    const pods = e.pods.filter((p) => !(p.metadata?.deletionTimestamp && isPodTerminal(p)));
+    return { node: e.node, elig: e.elig, pods };
   }
 
   /** The pod when it is Ready but not available yet (it changes with time alone), else undefined. */

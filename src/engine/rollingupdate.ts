@@ -22,8 +22,8 @@ import type { NodePodsMap } from './nodepods.js';
 import type { ActionSource } from './types.js';
 import {
   applyUpdatePolicy,
-  compareNodeNames,
   selectUpdateCandidates,
+  sortNodeNames,
   type UpdateCandidate,
   type UpdatePolicy,
   type UpdatePolicyContext,
@@ -100,6 +100,34 @@ function revisionOf(pod: Pod): string {
   return pod.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '<none>';
 }
 
+/**
+ * The rolling update's reasons, one function per kind of action, so that the incremental sync
+ * (controller/fastrollout.ts) states exactly what this module states.
+ */
+export const RU_REASON = {
+  /** maxUnavailable mode: an unavailable old pod goes at once. */
+  oldUnavailable: (old: Pod): string =>
+    `old revision ${revisionOf(old)}, pod unavailable: replaced without budget`,
+  /** maxUnavailable mode: an available old pod chosen within the budget. */
+  withinUnavailable: (old: Pod, max: number): string =>
+    `old revision ${revisionOf(old)}; within the maxUnavailable budget of ${max}`,
+  /** Surge mode: an unavailable old pod on a node that should no longer run it. */
+  oldUnavailableLeaving: (old: Pod): string =>
+    `old revision ${revisionOf(old)}, pod unavailable on a node that should no longer run it`,
+  /** Surge mode: a new pod beside an unavailable old one, without budget. */
+  surgeUnavailable: (maxSurge: number): string =>
+    `surge: old pod unavailable, new pod created without waiting for the maxSurge budget of ${maxSurge}`,
+  /** Surge mode: the new pod is available, the old one goes. */
+  newAvailable: (newPod: Pod, old: Pod): string =>
+    `surge: new pod ${newPod.metadata?.name ?? ''} is available, old revision ${revisionOf(old)} goes`,
+  /** Surge mode: an available old pod on a node the DaemonSet is leaving. */
+  leaving: (numAvailable: number, desired: number): string =>
+    `node no longer eligible and more pods available (${numAvailable}) than desired (${desired})`,
+  /** Surge mode: a new pod beside an available old one, within the budget. */
+  surgeCandidate: (maxSurge: number): string =>
+    `surge: new pod beside the available old pod (maxSurge ${maxSurge})`,
+} as const;
+
 /** Shared state of one run: the budget, the clock, and the earliest availability seen. */
 class Run {
   readonly minReadySeconds: number;
@@ -170,7 +198,7 @@ function nodeStates(input: RollingUpdateInput, emptyNodesAdded: readonly string[
   const entries = new Map<string, readonly Pod[]>(input.nodeToPods);
   for (const name of emptyNodesAdded) entries.set(name, []);
   const generation = templateGenerationOf(input.ds);
-  const names = [...entries.keys()].sort(compareNodeNames);
+  const names = sortNodeNames([...entries.keys()]);
   return names.map((n) => classify(n, entries.get(n) ?? [], input.hash, generation));
 }
 
@@ -193,7 +221,7 @@ function maxUnavailableMode(run: Run, states: readonly NodeState[]): RollingUpda
           pod: s.oldPod,
           node: s.node,
           source: 'rollingUpdate',
-          reason: `old revision ${revisionOf(s.oldPod)}, pod unavailable: replaced without budget`,
+          reason: RU_REASON.oldUnavailable(s.oldPod),
         });
       } else {
         candidates.push({ node: s.node, oldPod: s.oldPod, shouldRun: run.shouldRun(s.node) });
@@ -207,7 +235,7 @@ function maxUnavailableMode(run: Run, states: readonly NodeState[]): RollingUpda
       pod: c.oldPod,
       node: c.node,
       source: 'rollingUpdate',
-      reason: `old revision ${revisionOf(c.oldPod)}; within the maxUnavailable budget of ${max}`,
+      reason: RU_REASON.withinUnavailable(c.oldPod, max),
     });
   }
   return { createOnNodes: [], deletePods: deletes, requeueAt: run.requeueAt };
@@ -247,12 +275,12 @@ function surgeMode(run: Run, states: readonly NodeState[]): RollingUpdateResult 
             pod: old,
             node: s.node,
             source: 'rollingUpdate',
-            reason: `old revision ${revisionOf(old)}, pod unavailable on a node that should no longer run it`,
+            reason: RU_REASON.oldUnavailableLeaving(old),
           });
         } else {
           creates.push({
             node: s.node,
-            reason: `surge: old pod unavailable, new pod created without waiting for the maxSurge budget of ${maxSurge}`,
+            reason: RU_REASON.surgeUnavailable(maxSurge),
           });
         }
       } else if (!shouldRun) {
@@ -267,7 +295,7 @@ function surgeMode(run: Run, states: readonly NodeState[]): RollingUpdateResult 
         pod: old,
         node: s.node,
         source: 'rollingUpdate',
-        reason: `surge: new pod ${s.newPod.metadata?.name ?? ''} is available, old revision ${revisionOf(old)} goes`,
+        reason: RU_REASON.newAvailable(s.newPod, old),
       });
     }
   }
@@ -278,13 +306,13 @@ function surgeMode(run: Run, states: readonly NodeState[]): RollingUpdateResult 
     deletes.push({
       ...p,
       source: 'rollingUpdate',
-      reason: `node no longer eligible and more pods available (${numAvailable}) than desired (${desired})`,
+      reason: RU_REASON.leaving(numAvailable, desired),
     });
   }
   for (const c of run.choose('surge', candidates, maxSurge - numSurge)) {
     creates.push({
       node: c.node,
-      reason: `surge: new pod beside the available old pod (maxSurge ${maxSurge})`,
+      reason: RU_REASON.surgeCandidate(maxSurge),
     });
   }
   return { createOnNodes: creates, deletePods: deletes, requeueAt: run.requeueAt };

@@ -58,8 +58,11 @@ const CHUNK = /(\d+)|(\D+)/g;
  * consistent across runs and machines (no locale). Names equal under it compare by code units.
  */
 export function compareNodeNames(a: string, b: string): number {
-  const ca = a.match(CHUNK) ?? [];
-  const cb = b.match(CHUNK) ?? [];
+  return compareChunks(a.match(CHUNK) ?? [], b.match(CHUNK) ?? [], a, b);
+}
+
+/** compareNodeNames on names already split into digit and non-digit runs. */
+function compareChunks(ca: readonly string[], cb: readonly string[], a: string, b: string): number {
   const n = Math.min(ca.length, cb.length);
   for (let i = 0; i < n; i++) {
     const x = ca[i]!;
@@ -78,6 +81,18 @@ export function compareNodeNames(a: string, b: string): number {
   }
   if (ca.length !== cb.length) return ca.length - cb.length;
   return a === b ? 0 : a < b ? -1 : 1;
+}
+
+/**
+ * Sorts names in place in compareNodeNames order (the same result), splitting each name once
+ * rather than twice per comparison.
+ */
+export function sortNodeNames(names: string[]): string[] {
+  if (names.length < 2) return names;
+  const keyed = names.map((name) => ({ name, chunks: name.match(CHUNK) ?? [] }));
+  keyed.sort((x, y) => compareChunks(x.chunks, y.chunks, x.name, y.name));
+  for (let i = 0; i < keyed.length; i++) names[i] = keyed[i]!.name;
+  return names;
 }
 
 /** The default policy: the order in this module's header, then the first `budget` candidates. */

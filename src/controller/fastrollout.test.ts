@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { compareNodeNames, sortNodeNames } from '../engine/updatepolicy.js';
+import { NameOrder } from './fastrollout.js';
+
+const NAMES = [
+  'node-2',
+  'node-10',
+  'node-02',
+  'node-1',
+  'a',
+  'a1b',
+  'a01b',
+  'b',
+  'node-9',
+  'x-10-2',
+];
+
+test('sortNodeNames gives compareNodeNames order', () => {
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...NAMES, 'z', 'node-100', '')), (names) => {
+      assert.deepEqual(sortNodeNames([...names]), [...names].sort(compareNodeNames));
+    }),
+  );
+});
+
+test('NameOrder: the first n members in compareNodeNames order after any adds and deletes', () => {
+  const op = fc.record({
+    add: fc.boolean(),
+    name: fc.constantFrom(...NAMES),
+    read: fc.nat(12),
+  });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+      const order = new NameOrder();
+      const model = new Set<string>();
+      for (const o of ops) {
+        if (o.add) {
+          order.add(o.name);
+          model.add(o.name);
+        } else {
+          order.delete(o.name);
+          model.delete(o.name);
+        }
+        assert.equal(order.size, model.size);
+        const want = [...model].sort(compareNodeNames).slice(0, o.read);
+        assert.deepEqual(order.first(o.read), want);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('NameOrder: many names, few changes between reads (insertion by binary search)', () => {
+  const order = new NameOrder();
+  const model = new Set<string>();
+  for (let i = 0; i < 300; i++) {
+    order.add(`node-${i}`);
+    model.add(`node-${i}`);
+  }
+  assert.deepEqual(order.first(3), ['node-0', 'node-1', 'node-2']);
+  for (let i = 0; i < 200; i++) {
+    order.delete(`node-${i}`);
+    model.delete(`node-${i}`);
+    if (i % 7 === 0) {
+      order.add(`node-${i}`);
+      model.add(`node-${i}`);
+    }
+    assert.deepEqual(order.first(4), [...model].sort(compareNodeNames).slice(0, 4));
+  }
+});

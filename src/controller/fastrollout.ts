@@ -1,0 +1,172 @@
+/**
+ * The incremental sync's rolling update (§6, issue 6 B2): the creates, deletes and requeue that
+ * rollingUpdate() returns in live mode, built from the counts and node sets that syncstate.ts
+ * keeps, in time proportional to the nodes that act plus the candidates chosen. The reasons are
+ * the engine's own (RU_REASON) and the order is the engine's: the states in compareNodeNames
+ * order, then the default policy's choice (shouldRun false first, then natural name order).
+ */
+import type { Pod } from '../api/types.js';
+import type { Budget } from '../engine/budget.js';
+import { minDelay } from '../engine/reconcile.js';
+import { RU_REASON } from '../engine/rollingupdate.js';
+import type { PodDelete } from '../engine/types.js';
+import { compareNodeNames, sortNodeNames } from '../engine/updatepolicy.js';
+import type { DaemonSetSyncState } from './syncstate.js';
+
+/**
+ * A set of node names that yields its members in compareNodeNames order without sorting them
+ * on every read: names are sorted once when many arrive (the start of a rollout) and inserted by
+ * binary search when few do; removed names stay in the array until it is compacted.
+ */
+export class NameOrder {
+  private readonly members = new Set<string>();
+  /** Sorted by compareNodeNames, without duplicates; may hold names no longer members. */
+  private sorted: string[] = [];
+  /** Members added since the last read, not yet in `sorted` (or already there, stale). */
+  private added: string[] = [];
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  has(name: string): boolean {
+    return this.members.has(name);
+  }
+
+  add(name: string): void {
+    if (this.members.has(name)) return;
+    this.members.add(name);
+    this.added.push(name);
+  }
+
+  delete(name: string): void {
+    this.members.delete(name);
+    if (this.members.size === 0) this.clear();
+  }
+
+  clear(): void {
+    this.members.clear();
+    this.sorted = [];
+    this.added = [];
+  }
+
+  /** The first n members in compareNodeNames order. */
+  first(n: number): string[] {
+    const out: string[] = [];
+    if (n <= 0 || this.members.size === 0) return out;
+    this.settle();
+    for (const name of this.sorted) {
+      if (out.length >= n) break;
+      if (this.members.has(name)) out.push(name);
+    }
+    return out;
+  }
+
+  /** Merges the added names into the sorted array and drops stale names when they dominate. */
+  private settle(): void {
+    const added = this.added;
+    if (added.length > 0) {
+      this.added = [];
+      if (added.length * 8 > this.sorted.length) {
+        this.sorted = sortNodeNames([...this.members]);
+        return;
+      }
+      for (const name of added) {
+        if (!this.members.has(name)) continue;
+        const at = this.lowerBound(name);
+        if (this.sorted[at] !== name) this.sorted.splice(at, 0, name);
+      }
+    }
+    if (this.sorted.length > 2 * this.members.size + 64)
+      this.sorted = this.sorted.filter((n) => this.members.has(n));
+  }
+
+  private lowerBound(name: string): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareNodeNames(this.sorted[mid]!, name) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** The rolling update's writes, as planPodWrites in reconcile.ts turns them into a Plan. */
+export interface RolloutWrites {
+  readonly creates: { readonly node: string; readonly reason: string }[];
+  readonly deletes: PodDelete[];
+  /** Delay in ms until a new pod becomes available (rollingUpdate's requeueAt − now), or null. */
+  readonly requeueAfterMs: number | null;
+}
+
+function deleteOf(pod: Pod, node: string, reason: string): PodDelete {
+  const meta = pod.metadata;
+  return {
+    namespace: meta?.namespace ?? '',
+    name: meta?.name ?? '',
+    uid: meta?.uid ?? '',
+    node,
+    source: 'rollingUpdate',
+    reason,
+  };
+}
+
+/**
+ * rollingUpdate() of the live sync, from the state: valid only when the state has no complex or
+ * mismatched node, manage planned no write (so no node is missing a pod and no surge delete is
+ * due) and the budget is the one resolveBudget gives for the state's desired count. Returns
+ * undefined when a node it needs is not where the state says (never expected).
+ */
+export function planRollout(
+  state: DaemonSetSyncState,
+  budget: Budget,
+  now: number,
+): RolloutWrites | undefined {
+  const creates: { node: string; reason: string }[] = [];
+  const deletes: PodDelete[] = [];
+  const oldOf = (node: string): Pod | undefined => state.oldPodOn(node);
+  const ro = state.rollout;
+  const unavailable = sortNodeNames([...state.oldUnavailable]);
+  const leaving = sortNodeNames([...state.oldAvailableLeaving]);
+  if (budget.maxSurge === 0) {
+    // maxUnavailableMode: unavailable old pods go at once; then the policy's choice.
+    for (const node of unavailable) {
+      const old = oldOf(node);
+      if (old === undefined) return undefined;
+      deletes.push(deleteOf(old, node, RU_REASON.oldUnavailable(old)));
+    }
+    const max = budget.maxUnavailable;
+    let n = max - ro.unavailable;
+    const chosen = leaving.slice(0, Math.max(0, n));
+    n -= chosen.length;
+    chosen.push(...state.oldAvailable.first(n));
+    for (const node of chosen) {
+      const old = oldOf(node);
+      if (old === undefined) return undefined;
+      deletes.push(deleteOf(old, node, RU_REASON.withinUnavailable(old, max)));
+    }
+  } else {
+    // surgeMode. A node with an old and an available new pod is manage's (a surge delete), so
+    // none reaches here; each node with only an unavailable old pod acts in name order.
+    const { maxSurge, desired } = budget;
+    for (const node of unavailable) {
+      const old = oldOf(node);
+      const view = state.nodeView(node);
+      if (old === undefined || view === undefined) return undefined;
+      if (view.elig.shouldRun) creates.push({ node, reason: RU_REASON.surgeUnavailable(maxSurge) });
+      else deletes.push(deleteOf(old, node, RU_REASON.oldUnavailableLeaving(old)));
+    }
+    for (const node of leaving.slice(0, Math.max(0, ro.available - desired))) {
+      const old = oldOf(node);
+      if (old === undefined) return undefined;
+      deletes.push(deleteOf(old, node, RU_REASON.leaving(ro.available, desired)));
+    }
+    for (const node of state.oldAvailable.first(maxSurge - ro.surge))
+      creates.push({ node, reason: RU_REASON.surgeCandidate(maxSurge) });
+  }
+  let at: number | null = null;
+  for (const p of state.pendingPods()) at = minDelay(at, state.requeueAtOf(p, now));
+  return { creates, deletes, requeueAfterMs: at === null ? null : Math.max(1, at - now) };
+}
