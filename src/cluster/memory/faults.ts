@@ -61,13 +61,22 @@ interface CallCount {
 
 /** The call counters. */
 export class CallStats {
-  private readonly counts = new Map<string, CallCount>();
+  /** client -> verb -> kind -> count: constant strings as keys, no key built per call. */
+  private readonly byClient = new Map<string, Map<Verb, Map<ResourceKind, CallCount>>>();
+  /** Every entry, in the order first counted. */
+  private readonly counts: CallCount[] = [];
 
   /** Counts one call; returns the entry so a failure can be added to it. */
   record(client: string, verb: Verb, kind: ResourceKind): CallCount {
-    const key = `${client}\u0000${verb}\u0000${kind}`;
-    let c = this.counts.get(key);
-    if (c === undefined) this.counts.set(key, (c = { client, verb, kind, calls: 0, failed: 0 }));
+    let verbs = this.byClient.get(client);
+    if (verbs === undefined) this.byClient.set(client, (verbs = new Map()));
+    let kinds = verbs.get(verb);
+    if (kinds === undefined) verbs.set(verb, (kinds = new Map()));
+    let c = kinds.get(kind);
+    if (c === undefined) {
+      kinds.set(kind, (c = { client, verb, kind, calls: 0, failed: 0 }));
+      this.counts.push(c);
+    }
     c.calls++;
     return c;
   }
@@ -79,7 +88,7 @@ export class CallStats {
     let failed = 0;
     const byVerb: Partial<Record<Verb, number>> = {};
     const byKind: Partial<Record<ResourceKind, Partial<Record<Verb, number>>>> = {};
-    for (const c of this.counts.values()) {
+    for (const c of this.counts) {
       if (client !== undefined && c.client !== client) continue;
       total += c.calls;
       failed += c.failed;
@@ -93,7 +102,8 @@ export class CallStats {
 
   /** Zeroes every counter. */
   reset(): void {
-    this.counts.clear();
+    this.byClient.clear();
+    this.counts.length = 0;
   }
 }
 

@@ -42,6 +42,15 @@ function wireKind(kind: ResourceKind): string {
   return WIRE_KIND[kind] ?? kind;
 }
 
+/** Metadata only the API server sets; dropped from a create's input. */
+const SYSTEM_META = [
+  'uid',
+  'resourceVersion',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'generation',
+] as const;
+
 /** kube retries a generated name that collides this many times before AlreadyExists. */
 const GENERATE_NAME_ATTEMPTS = 8;
 
@@ -107,18 +116,16 @@ export class Registry {
     const st = this.strategy(kind);
     if (!isObject(input))
       throw new TerminalError('the body of the request is not an object', 400, 'BadRequest');
-    let obj = copyJson(input) as Mut;
+    let obj = copyJson(input, undefined, st.frozenCreateBelow) as Mut;
     this.checkKind(kind, obj);
-    const meta = { ...(obj.metadata ?? {}) };
-    for (const k of [
-      'uid',
-      'resourceVersion',
-      'deletionTimestamp',
-      'deletionGracePeriodSeconds',
-      'generation',
-    ]) {
-      Reflect.deleteProperty(meta, k);
-    }
+    // copyJson made metadata a fresh object of ours: the system fields are dropped from it in
+    // place (a delete only when present, the rare case) instead of copying it once more.
+    const copied = obj.metadata as unknown;
+    const meta: Record<string, unknown> =
+      copied !== null && typeof copied === 'object' && !Array.isArray(copied)
+        ? (copied as Record<string, unknown>)
+        : { ...(copied ?? {}) };
+    for (const k of SYSTEM_META) if (Object.hasOwn(meta, k)) Reflect.deleteProperty(meta, k);
     const ns = NAMESPACED[kind] ? ((meta.namespace as string | undefined) ?? '') : '';
     if (NAMESPACED[kind] && ns === '') {
       throw invalidField(
@@ -135,7 +142,12 @@ export class Registry {
     // apiVersion and kind first, as kube serialises them.
     obj = { apiVersion: st.apiVersion, kind: wireKind(kind), ...obj, metadata: meta };
     obj = st.prepareForCreate(obj);
-    obj.metadata = { ...obj.metadata, uid: randomUid(this.random), creationTimestamp: this.now() };
+    const m = obj.metadata;
+    // The strategy keeps (or replaces with one of its own) the metadata built here: set in place.
+    if (m !== undefined && !Object.isFrozen(m)) {
+      m.uid = randomUid(this.random);
+      m.creationTimestamp = this.now();
+    } else obj.metadata = { ...m, uid: randomUid(this.random), creationTimestamp: this.now() };
     const errs = st.validateCreate(obj);
     if (errs.length > 0) throw invalid(st, meta.name as string, errs);
     return this.store.create(kind, obj);
@@ -195,7 +207,7 @@ export class Registry {
       const s = (input as { status?: unknown }).status;
       next = { ...(prev as Mut), metadata: { ...pm } };
       if (s === undefined) delete next.status;
-      else next.status = copyJson(s, (prev as { status?: unknown }).status);
+      else next.status = copyJson(s, (prev as { status?: unknown }).status, st.frozenStatusBelow);
       const errs = st.validateStatusUpdate(next, prev);
       if (errs.length > 0) throw invalid(st, name, errs);
     } else {
