@@ -69,9 +69,10 @@ export class CallStats {
   /** Counts one call; returns the entry so a failure can be added to it. */
   record(client: string, verb: Verb, kind: ResourceKind): CallCount {
     let verbs = this.byClient.get(client);
-    if (verbs === undefined) this.byClient.set(client, (verbs = new Map()));
+    if (verbs === undefined)
+      this.byClient.set(client, (verbs = new Map<Verb, Map<ResourceKind, CallCount>>()));
     let kinds = verbs.get(verb);
-    if (kinds === undefined) verbs.set(verb, (kinds = new Map()));
+    if (kinds === undefined) verbs.set(verb, (kinds = new Map<ResourceKind, CallCount>()));
     let c = kinds.get(kind);
     if (c === undefined) {
       kinds.set(kind, (c = { client, verb, kind, calls: 0, failed: 0 }));
