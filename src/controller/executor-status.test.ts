@@ -146,9 +146,11 @@ test('a write by someone else after ours still takes the Conflict, one fresh GET
     plan: statusPlan(counters(3, 1)),
     expectationsSatisfied: true,
   });
-  const other = structuredClone(await stored(cluster));
-  other.status = { ...other.status, collisionCount: 1 };
-  await cluster.updateStatus('DaemonSet', other);
+  const now = await stored(cluster);
+  await cluster.updateStatus<DaemonSet>('DaemonSet', {
+    ...now,
+    status: { ...counters(3, 1), ...now.status, collisionCount: 1 },
+  });
   const b = await executor.execute({
     key: KEY,
     ds: cached,

@@ -10,7 +10,6 @@ import {
   UnavailableError,
 } from '../port.js';
 import { errorFromStatus } from './errors.js';
-import { normalize } from './wire.js';
 
 const st = (code: number, reason: string, message = 'm') => ({
   kind: 'Status',
@@ -64,15 +63,4 @@ test('422 causes become field errors with value and detail recovered', () => {
   assert.equal(e.causes[0]?.value, -1);
   assert.equal(e.causes[0]?.detail, 'must be greater than or equal to 0');
   assert.equal(e.causes[1]?.type, 'Required');
-});
-
-test('Dates become RFC 3339 strings, deeply; undefined fields are dropped', () => {
-  const out = normalize({
-    metadata: { creationTimestamp: new Date('2026-01-02T03:04:05.000Z'), x: undefined },
-    status: { conditions: [{ lastTransitionTime: new Date('2026-01-02T03:04:06.000Z') }] },
-  });
-  assert.deepEqual(out, {
-    metadata: { creationTimestamp: '2026-01-02T03:04:05Z' },
-    status: { conditions: [{ lastTransitionTime: '2026-01-02T03:04:06Z' }] },
-  });
 });

@@ -1,13 +1,13 @@
 /**
  * A watch over kube-apiserver's streaming JSON: one event per line, delivered in order, with
  * BOOKMARK reduced to its resourceVersion and an ERROR event turned into the port's typed error.
+ * Lines are cut from the raw bytes (a newline byte never occurs inside a UTF-8 sequence) and each
+ * is decoded once; the parsed object is handed on as it is.
  */
-import { createInterface } from 'node:readline';
 import type { KubeObject, Watch, WatchEvent } from '../port.js';
 import { ClusterError, GoneError, UnavailableError } from '../port.js';
 import { errorFromStatus, parseStatus, type StatusBody } from './errors.js';
 import type { Request, Transport } from './http.js';
-import { normalize } from './wire.js';
 
 interface RawEvent {
   readonly type?: string;
@@ -45,9 +45,8 @@ export async function startWatch<T extends KubeObject>(
 
   const done = new Promise<void>((resolve, reject) => {
     let failed: ClusterError | undefined;
-    const lines = createInterface({ input: res, crlfDelay: Infinity });
-    lines.on('line', (line) => {
-      if (stopped || failed || line.trim() === '') return;
+    const onLine = (line: string): void => {
+      if (line.trim() === '') return;
       let ev: RawEvent;
       try {
         ev = JSON.parse(line) as RawEvent;
@@ -70,8 +69,27 @@ export async function startWatch<T extends KubeObject>(
         return;
       }
       if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') {
-        onEvent({ type: ev.type, object: normalize(ev.object) as T });
+        onEvent({ type: ev.type, object: ev.object as T });
       }
+    };
+    // The bytes of a line not yet ended, across chunks.
+    let partial: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => {
+      let start = 0;
+      for (;;) {
+        if (stopped || failed) return;
+        const nl = chunk.indexOf(10, start);
+        if (nl < 0) break;
+        if (partial.length === 0) onLine(chunk.toString('utf8', start, nl));
+        else {
+          partial.push(chunk.subarray(start, nl));
+          const line = Buffer.concat(partial).toString('utf8');
+          partial = [];
+          onLine(line);
+        }
+        start = nl + 1;
+      }
+      if (start < chunk.length) partial.push(chunk.subarray(start));
     });
     const finish = (err?: unknown): void => {
       if (stopped) resolve();
@@ -81,15 +99,18 @@ export async function startWatch<T extends KubeObject>(
         reject(new UnavailableError(`${what}: ${msg}`, 503, { cause: err }));
       } else resolve();
     };
+    // Without an 'error' listener a reset connection (ECONNRESET when the apiserver goes away)
+    // would be an unhandled 'error' event and the whole process would die.
     res.on('error', (e) => {
       finish(e);
     });
-    // readline re-emits its input's errors (ECONNRESET when the apiserver goes away); without a
-    // listener that is an unhandled 'error' event and the whole process dies.
-    lines.on('error', (e) => {
-      finish(e);
-    });
-    lines.on('close', () => {
+    res.on('end', () => {
+      // A last line without its newline (the server always sends one; be lenient anyway).
+      if (partial.length > 0 && !stopped && !failed) {
+        const line = Buffer.concat(partial).toString('utf8');
+        partial = [];
+        onLine(line);
+      }
       finish();
     });
     // destroy() (from stop, or after an ERROR event) emits 'close' but not 'end'.
