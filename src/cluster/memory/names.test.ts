@@ -76,28 +76,3 @@ test('copyJson never hands back a frozen root', () => {
     assert.deepEqual(out, frozenRoot);
   }
 });
-
-test('copyJson with freezeFrom freezes what it makes at that depth and below, and nothing above', () => {
-  const input = { metadata: { name: 'a', labels: { x: '1' } }, spec: { list: [{ y: 2 }] }, n: 1 };
-  const out = copyJson(input, undefined, 2);
-  assert.deepEqual(out, input);
-  assert.ok(!Object.isFrozen(out) && !Object.isFrozen(out.metadata) && !Object.isFrozen(out.spec));
-  assert.ok(Object.isFrozen(out.metadata.labels) && Object.isFrozen(out.spec.list));
-  assert.ok(Object.isFrozen(out.spec.list[0]));
-  // The caller's value is copied, never frozen.
-  assert.ok(
-    !Object.isFrozen(input.metadata.labels) && out.metadata.labels !== input.metadata.labels,
-  );
-  const status = copyJson({ conditions: [{ type: 'Ready' }] }, undefined, 1);
-  assert.ok(!Object.isFrozen(status) && Object.isFrozen(status.conditions));
-});
-
-test('copyJson with freezeFrom gives what a JSON round trip gives', () => {
-  fc.assert(
-    fc.property(loose, fc.integer({ min: 1, max: 4 }), (v, from) => {
-      const viaJson: unknown = v === undefined ? undefined : JSON.parse(JSON.stringify(v));
-      assert.deepStrictEqual(copyJson(v, undefined, from), viaJson);
-    }),
-    { numRuns: 200 },
-  );
-});

@@ -55,17 +55,8 @@ export function deepFreeze<T>(value: T): T {
 /** Deeper than any wire object; a cycle gets here instead of overflowing the stack. */
 const MAX_DEPTH = 512;
 
-/**
- * Copies v; with `share` (everywhere but the root) a sub-tree that may be shared is returned as
- * is. Objects and arrays made at depth freezeFrom or deeper are frozen as they are made.
- */
-function copyValue(
-  v: unknown,
-  base: unknown,
-  depth: number,
-  freezeFrom: number,
-  share = true,
-): unknown {
+/** Copies v; with `share` (everywhere but the root) a sub-tree that may be shared is returned as is. */
+function copyValue(v: unknown, base: unknown, depth: number, share = true): unknown {
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -88,19 +79,17 @@ function copyValue(
   }
   if (depth > MAX_DEPTH) throw new TypeError('the value is cyclic or nested too deeply');
   const toJSON = (v as { toJSON?: unknown }).toJSON;
-  // One level deeper for the cycle guard, the same level for freezing.
-  if (typeof toJSON === 'function')
-    return copyValue(toJSON.call(v), undefined, depth + 1, freezeFrom + 1, share);
+  if (typeof toJSON === 'function') return copyValue(toJSON.call(v), undefined, depth + 1);
   const b =
     base !== null && typeof base === 'object' ? (base as Record<string, unknown>) : undefined;
   if (Array.isArray(v)) {
     const bb = Array.isArray(b) ? (b as unknown[]) : undefined;
     const out = new Array<unknown>(v.length);
     for (let i = 0; i < v.length; i++) {
-      const x = copyValue(v[i], bb?.[i], depth + 1, freezeFrom);
+      const x = copyValue(v[i], bb?.[i], depth + 1);
       out[i] = x === undefined ? null : x;
     }
-    return depth >= freezeFrom ? Object.freeze(out) : out;
+    return out;
   }
   const src = v as Record<string, unknown>;
   const bo = b !== undefined && !Array.isArray(b) ? b : undefined;
@@ -112,7 +101,6 @@ function copyValue(
       src[k],
       bo === undefined || !Object.hasOwn(bo, k) ? undefined : bo[k],
       depth + 1,
-      freezeFrom,
     );
     if (x === undefined) continue;
     // A plain assignment of "__proto__" would set the prototype; JSON.parse makes it a key.
@@ -125,7 +113,7 @@ function copyValue(
       });
     else out[k] = x;
   }
-  return depth >= freezeFrom ? Object.freeze(out) : out;
+  return out;
 }
 
 /**
@@ -137,13 +125,9 @@ function copyValue(
  * update, a patch) copies only its new parts. Anything else a caller passed is copied, frozen or
  * not: sharing a caller's deep-frozen plain JSON was tried and cost more to check than to copy.
  * The result itself is always a new object or array, so the caller may set its fields.
- *
- * With `freezeFrom`, every object and array the copy makes at that depth or deeper (the root is
- * depth 0) is frozen as it is made, so the store's deepFreeze need not walk it again: for writes
- * whose strategy changes nothing below that depth (a pod's create, a status).
  */
-export function copyJson<T>(value: T, stored?: unknown, freezeFrom = Infinity): T {
+export function copyJson<T>(value: T, stored?: unknown): T {
   if (value === undefined) return value;
   // The registry sets fields on the copy it gets, so the root itself is never shared.
-  return copyValue(value, stored, 0, Math.max(1, freezeFrom), false) as T;
+  return copyValue(value, stored, 0, false) as T;
 }

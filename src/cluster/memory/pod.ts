@@ -144,9 +144,6 @@ export const podStrategy: KindStrategy = {
   hasStatus: true,
   allowUnconditionalUpdate: true,
   allowCreateOnUpdate: false,
-  // The registry sets metadata fields and the strategy the status; nothing below those changes.
-  frozenCreateBelow: 2,
-  frozenStatusBelow: 1,
   prepareForCreate(obj: Mut): Mut {
     obj.status = { phase: 'Pending' };
     return obj;

@@ -116,7 +116,7 @@ export class Registry {
     const st = this.strategy(kind);
     if (!isObject(input))
       throw new TerminalError('the body of the request is not an object', 400, 'BadRequest');
-    let obj = copyJson(input, undefined, st.frozenCreateBelow) as Mut;
+    let obj = copyJson(input) as Mut;
     this.checkKind(kind, obj);
     // copyJson made metadata a fresh object of ours: the system fields are dropped from it in
     // place (a delete only when present, the rare case) instead of copying it once more.
@@ -207,7 +207,7 @@ export class Registry {
       const s = (input as { status?: unknown }).status;
       next = { ...(prev as Mut), metadata: { ...pm } };
       if (s === undefined) delete next.status;
-      else next.status = copyJson(s, (prev as { status?: unknown }).status, st.frozenStatusBelow);
+      else next.status = copyJson(s, (prev as { status?: unknown }).status);
       const errs = st.validateStatusUpdate(next, prev);
       if (errs.length > 0) throw invalid(st, name, errs);
     } else {

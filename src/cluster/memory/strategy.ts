@@ -24,13 +24,6 @@ export interface KindStrategy {
   readonly allowUnconditionalUpdate: boolean;
   /** True when an update of a missing object creates it (Lease, Event). */
   readonly allowCreateOnUpdate: boolean;
-  /**
-   * Depth from which a create's copy may be frozen as it is made (the root is 0): the strategy
-   * changes nothing that deep. Unset: nothing is frozen before the store freezes the result.
-   */
-  readonly frozenCreateBelow?: number;
-  /** The same for a status update's copy of the status (1: everything below the status object). */
-  readonly frozenStatusBelow?: number;
   /** Kind-specific defaults and resets on create; may throw InvalidError. */
   prepareForCreate(obj: Mut): Mut;
   validateCreate(obj: Mut): FieldError[];
