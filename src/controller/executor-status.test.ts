@@ -97,6 +97,33 @@ test('a second status write from a cache that has not seen the first starts from
   assert.equal((await stored(cluster)).status?.numberReady, 5);
 });
 
+test('a cache that has caught up with only the first of two writes is still behind: no Conflict', async () => {
+  const { cluster, executor, cached, calls } = await setup();
+  await executor.execute({
+    key: KEY,
+    ds: cached,
+    plan: statusPlan(counters(3, 1)),
+    expectationsSatisfied: true,
+  });
+  const first = await stored(cluster);
+  await executor.execute({
+    key: KEY,
+    ds: cached,
+    plan: statusPlan(counters(5, 1)),
+    expectationsSatisfied: true,
+  });
+  // The watch event of the first write arrives; the second's has not.
+  const c = await executor.execute({
+    key: KEY,
+    ds: first,
+    plan: statusPlan(counters(7, 1)),
+    expectationsSatisfied: true,
+  });
+  assert.equal(c.error, undefined);
+  assert.deepEqual(calls(), { updateStatus: 3, get: 0 });
+  assert.equal((await stored(cluster)).status?.numberReady, 7);
+});
+
 test('a status write that would not change what our last write left on the server is not sent', async () => {
   const { cluster, executor, cached, calls } = await setup();
   await executor.execute({

@@ -6,10 +6,11 @@
  * a status error, which is then only logged.
  *
  * The status write starts from the cached DaemonSet, as upstream's does, except when the cache
- * still shows the very object our last successful status write replaced: the watch event of that
- * write has not arrived yet (the next sync often starts first, woken by pod events). Writing from
- * the cached object then could only meet a Conflict and cost a GET and a second write; instead the
- * write starts from the object that write returned, and is left out when it would not change what
+ * still shows an object our last successful status write (or a chain of them) replaced: the watch
+ * events of those writes have not all arrived yet (the next sync often starts first, woken by pod
+ * events; on a loaded machine the cache can trail by two or three writes). Writing from the cached
+ * object then could only meet a Conflict and cost a GET and a second write; instead the write
+ * starts from the object our last write returned, and is left out when it would not change what
  * the API server holds. What the server ends up holding is the same either way.
  */
 import { getControllerOf } from '../api/pod.js';
@@ -80,13 +81,19 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** Our last successful status write of one DaemonSet: what it replaced and what it returned. */
+/** Our last successful status write of one DaemonSet: what it returned, and what came before. */
 interface WrittenStatus {
-  /** metadata.resourceVersion of the object the write replaced (as the cache showed it). */
-  readonly replaced: string;
+  /**
+   * resourceVersions of objects this write (and the chain of our writes it was based on)
+   * replaced, oldest first: a cache showing one of them has not caught up with `result`.
+   */
+  readonly behind: readonly string[];
   /** The object the API server returned. */
   readonly result: DaemonSet;
 }
+
+/** The most resourceVersions kept per chain of status writes the cache has not caught up with. */
+const MAX_BEHIND = 16;
 
 /**
  * Carries out Plans; one instance serves every DaemonSet. Between syncs it keeps only the object
@@ -96,7 +103,7 @@ export class Executor {
   private readonly log: Logger;
   private readonly dsKind: ResourceKind;
   private readonly burst: number;
-  /** Per DaemonSet key, until the cache shows something other than what the write replaced. */
+  /** Per DaemonSet key, until the cache shows something other than what the writes replaced. */
   private readonly written = new Map<string, WrittenStatus>();
 
   constructor(private readonly opts: ExecutorOptions) {
@@ -375,11 +382,11 @@ export class Executor {
     });
   }
 
-  /** True when ds is the object our last status write replaced: the cache has not caught up. */
+  /** True when ds is an object our last status writes replaced: the cache has not caught up. */
   private cacheBehind(ds: DaemonSet, last: WrittenStatus): boolean {
     const rv = ds.metadata?.resourceVersion;
     return (
-      rv !== undefined && rv === last.replaced && ds.metadata?.uid === last.result.metadata?.uid
+      rv !== undefined && last.behind.includes(rv) && ds.metadata?.uid === last.result.metadata?.uid
     );
   }
 
@@ -398,6 +405,8 @@ export class Executor {
     const last = this.written.get(key);
     const generation = ds.metadata?.generation ?? 0;
     let toUpdate: Mutable<DaemonSet>;
+    // What a cache may show while it has not caught up with this write.
+    let behind: string[];
     if (last !== undefined && this.cacheBehind(ds, last)) {
       // Judged as upstream judges the cached object, against the generation the sync saw.
       const held: DaemonSet = {
@@ -406,16 +415,17 @@ export class Executor {
       };
       if (!statusChanged(held, status)) return { error: undefined, written: false };
       toUpdate = withCounters(last.result, status, updateObservedGen ? generation : undefined);
+      behind = [...last.behind, last.result.metadata?.resourceVersion ?? ''];
     } else {
       toUpdate = structuredClone(ds) as Mutable<DaemonSet>;
       toUpdate.status = structuredClone(status) as Mutable<DaemonSetStatus>;
+      behind = [ds.metadata?.resourceVersion ?? ''];
     }
-    const replaced = ds.metadata?.resourceVersion ?? '';
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.opts.cluster.updateStatus(this.dsKind, toUpdate);
         if (result?.metadata?.resourceVersion !== undefined)
-          this.written.set(key, { replaced, result });
+          this.written.set(key, { behind: behind.slice(-MAX_BEHIND), result });
         else this.written.delete(key);
         return { error: undefined, written: true };
       } catch (err) {
@@ -429,6 +439,7 @@ export class Executor {
           ds.metadata?.name ?? '',
         );
         toUpdate = withCounters(fresh, status, updateObservedGen ? generation : undefined);
+        behind.push(fresh.metadata?.resourceVersion ?? '');
       } catch (err) {
         return { error: asError(err), written: false };
       }
