@@ -59,12 +59,13 @@ interface Entry {
   elig: Eligibility | undefined;
   /** Claimed pods targeting this node, terminal pods being deleted included (filtered on use). */
   pods: Pod[];
-  /** This node's share of the counters, as last computed: C_* bits (each counter is 0 or 1). */
+  /**
+   * This node's share of the counters, as last computed: C_* bits (each counter is 0 or 1), and
+   * its part in the rolling update: R_* bits (one small integer, no field more per node: B4).
+   */
   c: number;
   /** The one pod the rolling update would wait on becoming available, when Ready but not yet. */
   pending: Pod | undefined;
-  /** This node's part in the rolling update and manage's surge deletes: R_* bits. */
-  r: number;
 }
 
 const C_DESIRED = 1;
@@ -75,17 +76,17 @@ const C_AVAILABLE = 16;
 const C_UPDATED = 32;
 
 /** The node is a rolling-update state counted in numUnavailable (maxUnavailable mode). */
-const R_UNAVAILABLE = 1;
+const R_UNAVAILABLE = 64;
 /** Counted in numSurge (surge mode). */
-const R_SURGE = 2;
+const R_SURGE = 128;
 /** Counted in numAvailable (surge mode). */
-const R_AVAILABLE = 4;
+const R_AVAILABLE = 256;
 /** Only an old pod, available: in oldAvailable (shouldRun) or oldAvailableLeaving. */
-const R_OLD_AVAILABLE = 8;
+const R_OLD_AVAILABLE = 512;
 /** Only an old pod, not available: in oldUnavailable. */
-const R_OLD_UNAVAILABLE = 16;
+const R_OLD_UNAVAILABLE = 1024;
 /** Surge manage deletes the old pod beside the new one: in manageDeletes. */
-const R_MANAGE_DELETE = 32;
+const R_MANAGE_DELETE = 2048;
 
 const zero = (): Counters => ({
   desired: 0,
@@ -205,7 +206,6 @@ export class DaemonSetSyncState {
         pods: [pod],
         c: 0,
         pending: undefined,
-        r: 0,
       });
     else if (e.pods.length === 0) e.pods = [pod];
     else e.pods.push(pod);
@@ -277,7 +277,7 @@ export class DaemonSetSyncState {
     const node = this.nodes.get(name);
     if (e === undefined) {
       if (node === undefined) return;
-      e = { node: undefined, elig: undefined, pods: [], c: 0, pending: undefined, r: 0 };
+      e = { node: undefined, elig: undefined, pods: [], c: 0, pending: undefined };
       this.entries.set(name, e);
     }
     // The store replaces a node object on every update, so identity says "unchanged".
@@ -302,8 +302,8 @@ export class DaemonSetSyncState {
 
   /** Removes a node's share of the rollout counts and sets. */
   private dropRollout(name: string, e: Entry): void {
-    const r = e.r;
-    if (r === 0) return;
+    const r = e.c;
+    if (r < R_UNAVAILABLE) return;
     const ro = this.rollout;
     if (r & R_UNAVAILABLE) ro.unavailable--;
     if (r & R_SURGE) ro.surge--;
@@ -314,13 +314,12 @@ export class DaemonSetSyncState {
     }
     if (r & R_OLD_UNAVAILABLE) this.oldUnavailable.delete(name);
     if (r & R_MANAGE_DELETE) this.manageDeletes.delete(name);
-    e.r = 0;
   }
 
-  /** Adds a node's share of the rollout counts and sets, as classify left it in e.r. */
+  /** Adds a node's share of the rollout counts and sets, as classify left it in e.c. */
   private addRollout(name: string, e: Entry): void {
-    const r = e.r;
-    if (r === 0) return;
+    const r = e.c;
+    if (r < R_UNAVAILABLE) return;
     const ro = this.rollout;
     if (r & R_UNAVAILABLE) ro.unavailable++;
     if (r & R_SURGE) ro.surge++;
@@ -351,9 +350,8 @@ export class DaemonSetSyncState {
     const elig = e.elig;
     if (pods.length === 0) {
       if (elig?.shouldRun) {
-        e.c = C_DESIRED;
         // A rolling-update state with nothing running (an empty entry added for it).
-        e.r = R_UNAVAILABLE;
+        e.c = C_DESIRED | R_UNAVAILABLE;
         this.missing.add(name);
       }
       return;
@@ -394,7 +392,7 @@ export class DaemonSetSyncState {
         if (!surge || !ok || label(newPod) !== hash || label(oldPod) === hash)
           return void this.complex.add(name);
         if (!isPodReady(oldPod!) || isPodAvailable(newPod!, minReadySeconds, now))
-          e.r |= R_MANAGE_DELETE;
+          e.c |= R_MANAGE_DELETE;
       }
       // Surge manage creates beside terminating pods, with a reason that names one of them.
       if (live === 0 && surge && elig.shouldRun) return void this.complex.add(name);
@@ -403,9 +401,9 @@ export class DaemonSetSyncState {
       for (let i = 1; i < pods.length; i++)
         if (compareOldestFirst(pods[i]!, oldest) < 0) oldest = pods[i]!;
       if (!elig.shouldRun) {
-        e.c = C_MISSCHEDULED;
+        e.c |= C_MISSCHEDULED;
       } else {
-        e.c = C_DESIRED | C_CURRENT;
+        e.c |= C_DESIRED | C_CURRENT;
         if (isPodReady(oldest)) {
           e.c |= C_READY;
           if (minReadySeconds <= 0 || isPodAvailable(oldest, minReadySeconds, now))
@@ -416,18 +414,18 @@ export class DaemonSetSyncState {
     }
     // The rolling update's view of the node (it is in the node→pods map).
     if (!ok) {
-      e.r |= R_UNAVAILABLE | R_SURGE;
+      e.c |= R_UNAVAILABLE | R_SURGE;
       return;
     }
     const newAvailable = newPod !== undefined && isPodAvailable(newPod, minReadySeconds, now);
     const oldAvailable = oldPod !== undefined && isPodAvailable(oldPod, minReadySeconds, now);
     if (newPod !== undefined) e.pending = this.waitsOn(newPod, now);
-    if ((oldPod === undefined) === (newPod === undefined)) e.r |= R_UNAVAILABLE;
-    else if (newPod !== undefined ? !newAvailable : !oldAvailable) e.r |= R_UNAVAILABLE;
-    if (oldPod !== undefined ? oldAvailable : newAvailable) e.r |= R_AVAILABLE;
-    if (oldPod !== undefined && newPod !== undefined && !newAvailable) e.r |= R_SURGE;
+    if ((oldPod === undefined) === (newPod === undefined)) e.c |= R_UNAVAILABLE;
+    else if (newPod !== undefined ? !newAvailable : !oldAvailable) e.c |= R_UNAVAILABLE;
+    if (oldPod !== undefined ? oldAvailable : newAvailable) e.c |= R_AVAILABLE;
+    if (oldPod !== undefined && newPod !== undefined && !newAvailable) e.c |= R_SURGE;
     if (oldPod !== undefined && newPod === undefined)
-      e.r |= oldAvailable ? R_OLD_AVAILABLE : R_OLD_UNAVAILABLE;
+      e.c |= oldAvailable ? R_OLD_AVAILABLE : R_OLD_UNAVAILABLE;
   }
 
   /** The node's live pod of an old revision, if it holds one (classify's oldPod). */
