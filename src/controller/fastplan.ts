@@ -261,7 +261,7 @@ export class IncrementalPlanner {
     now: number,
   ): PodDelete[] | undefined {
     const out: PodDelete[] = [];
-    for (const name of this.inNodeOrder(state.manageDeletes)) {
+    for (const name of this.inNodeOrder(state.rollout.manageDeletes)) {
       const view = state.nodeView(name);
       if (view === undefined) return undefined;
       const m = manage({

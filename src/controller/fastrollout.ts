@@ -93,6 +93,78 @@ export class NameOrder {
   }
 }
 
+/**
+ * A node's part in the rolling update, as bits above the status counter bits of the sync state's
+ * per-node integer (syncstate.ts C_*): one integer per node, no field more (B4).
+ */
+/** The node is a rolling-update state counted in numUnavailable (maxUnavailable mode). */
+export const R_UNAVAILABLE = 64;
+/** Counted in numSurge (surge mode). */
+export const R_SURGE = 128;
+/** Counted in numAvailable (surge mode). */
+export const R_AVAILABLE = 256;
+/** Only an old pod, available: in oldAvailable (shouldRun) or oldAvailableLeaving. */
+export const R_OLD_AVAILABLE = 512;
+/** Only an old pod, not available: in oldUnavailable. */
+export const R_OLD_UNAVAILABLE = 1024;
+/** Surge manage deletes the old pod beside the new one: in manageDeletes. */
+export const R_MANAGE_DELETE = 2048;
+
+/**
+ * The rolling update's counts over its node states (§6) and the nodes that act, kept node by node
+ * from the R_* bits: numUnavailable of maxUnavailable mode, numSurge and numAvailable of surge mode
+ * (both kept; the budget picks the mode at plan time).
+ */
+export class RolloutIndex {
+  unavailable = 0;
+  surge = 0;
+  available = 0;
+  /** Nodes that should run a pod and hold only an old, available one: candidates, by name. */
+  readonly oldAvailable = new NameOrder();
+  /** Nodes that should not run a pod (but may continue) holding only an old, available one. */
+  readonly oldAvailableLeaving = new Set<string>();
+  /** Nodes in the node list holding only an old pod that is not available. */
+  readonly oldUnavailable = new Set<string>();
+  /** Nodes where manage in surge mode deletes the old pod beside the new one (§5.2). */
+  readonly manageDeletes = new Set<string>();
+
+  clear(): void {
+    this.unavailable = this.surge = this.available = 0;
+    this.oldAvailable.clear();
+    this.oldAvailableLeaving.clear();
+    this.oldUnavailable.clear();
+    this.manageDeletes.clear();
+  }
+
+  /** Removes a node's share, given the bits it was added with (its eligibility may differ now). */
+  drop(name: string, bits: number): void {
+    if (bits < R_UNAVAILABLE) return;
+    if (bits & R_UNAVAILABLE) this.unavailable--;
+    if (bits & R_SURGE) this.surge--;
+    if (bits & R_AVAILABLE) this.available--;
+    if (bits & R_OLD_AVAILABLE) {
+      this.oldAvailable.delete(name);
+      this.oldAvailableLeaving.delete(name);
+    }
+    if (bits & R_OLD_UNAVAILABLE) this.oldUnavailable.delete(name);
+    if (bits & R_MANAGE_DELETE) this.manageDeletes.delete(name);
+  }
+
+  /** Adds a node's share from its bits; shouldRun sorts an old available pod's node. */
+  add(name: string, bits: number, shouldRun: boolean): void {
+    if (bits < R_UNAVAILABLE) return;
+    if (bits & R_UNAVAILABLE) this.unavailable++;
+    if (bits & R_SURGE) this.surge++;
+    if (bits & R_AVAILABLE) this.available++;
+    if (bits & R_OLD_AVAILABLE) {
+      if (shouldRun) this.oldAvailable.add(name);
+      else this.oldAvailableLeaving.add(name);
+    }
+    if (bits & R_OLD_UNAVAILABLE) this.oldUnavailable.add(name);
+    if (bits & R_MANAGE_DELETE) this.manageDeletes.add(name);
+  }
+}
+
 /** The rolling update's writes, as planPodWrites in reconcile.ts turns them into a Plan. */
 export interface RolloutWrites {
   readonly creates: { readonly node: string; readonly reason: string }[];
@@ -128,8 +200,8 @@ export function planRollout(
   const deletes: PodDelete[] = [];
   const oldOf = (node: string): Pod | undefined => state.oldPodOn(node);
   const ro = state.rollout;
-  const unavailable = sortNodeNames([...state.oldUnavailable]);
-  const leaving = sortNodeNames([...state.oldAvailableLeaving]);
+  const unavailable = sortNodeNames([...ro.oldUnavailable]);
+  const leaving = sortNodeNames([...ro.oldAvailableLeaving]);
   if (budget.maxSurge === 0) {
     // maxUnavailableMode: unavailable old pods go at once; then the policy's choice.
     for (const node of unavailable) {
@@ -141,7 +213,7 @@ export function planRollout(
     let n = max - ro.unavailable;
     const chosen = leaving.slice(0, Math.max(0, n));
     n -= chosen.length;
-    chosen.push(...state.oldAvailable.first(n));
+    chosen.push(...ro.oldAvailable.first(n));
     for (const node of chosen) {
       const old = oldOf(node);
       if (old === undefined) return undefined;
@@ -163,7 +235,7 @@ export function planRollout(
       if (old === undefined) return undefined;
       deletes.push(deleteOf(old, node, RU_REASON.leaving(ro.available, desired)));
     }
-    for (const node of state.oldAvailable.first(maxSurge - ro.surge))
+    for (const node of ro.oldAvailable.first(maxSurge - ro.surge))
       creates.push({ node, reason: RU_REASON.surgeCandidate(maxSurge) });
   }
   let at: number | null = null;

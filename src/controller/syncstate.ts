@@ -16,7 +16,15 @@ import { compareOldestFirst, isPodTerminal, isPodUpdated, podReadySince } from '
 import type { Selector } from '../api/labels.js';
 import { CONTROLLER_REVISION_HASH_LABEL, type Node, type Pod } from '../api/types.js';
 import type { Eligibility, EligibilityChecker } from '../engine/eligibility.js';
-import { NameOrder } from './fastrollout.js';
+import {
+  R_AVAILABLE,
+  R_MANAGE_DELETE,
+  R_OLD_AVAILABLE,
+  R_OLD_UNAVAILABLE,
+  R_SURGE,
+  R_UNAVAILABLE,
+  RolloutIndex,
+} from './fastrollout.js';
 import { INDEX_CONTROLLER_UID } from './informer.js';
 import type { ReadonlyStore } from './store.js';
 
@@ -31,16 +39,6 @@ export interface SyncShape {
   readonly minReadySeconds: number;
   /** AllowsSurge(ds): manage's mode (§5.2). */
   readonly surge: boolean;
-}
-
-/**
- * The rolling update's counts over its node states (§6): numUnavailable of maxUnavailable mode,
- * numSurge and numAvailable of surge mode (both kept; the budget picks the mode at plan time).
- */
-export interface RolloutCounters {
-  unavailable: number;
-  surge: number;
-  available: number;
 }
 
 /** The status counters of §9.1 without numberUnavailable (which is desired − available). */
@@ -74,19 +72,6 @@ const C_MISSCHEDULED = 4;
 const C_READY = 8;
 const C_AVAILABLE = 16;
 const C_UPDATED = 32;
-
-/** The node is a rolling-update state counted in numUnavailable (maxUnavailable mode). */
-const R_UNAVAILABLE = 64;
-/** Counted in numSurge (surge mode). */
-const R_SURGE = 128;
-/** Counted in numAvailable (surge mode). */
-const R_AVAILABLE = 256;
-/** Only an old pod, available: in oldAvailable (shouldRun) or oldAvailableLeaving. */
-const R_OLD_AVAILABLE = 512;
-/** Only an old pod, not available: in oldUnavailable. */
-const R_OLD_UNAVAILABLE = 1024;
-/** Surge manage deletes the old pod beside the new one: in manageDeletes. */
-const R_MANAGE_DELETE = 2048;
 
 const zero = (): Counters => ({
   desired: 0,
@@ -126,16 +111,8 @@ export class DaemonSetSyncState {
   readonly mismatched = new Set<string>();
   /** Node names with a pod that is Ready but not yet available (minReadySeconds): time changes them. */
   readonly pending = new Set<string>();
-  /** The rolling update's counts (see RolloutCounters). */
-  readonly rollout: RolloutCounters = { unavailable: 0, surge: 0, available: 0 };
-  /** Nodes that should run a pod and hold only an old, available one: candidates, in name order. */
-  readonly oldAvailable = new NameOrder();
-  /** Nodes that should not run a pod (but may continue) holding only an old, available one. */
-  readonly oldAvailableLeaving = new Set<string>();
-  /** Nodes in the node list holding only an old pod that is not available. */
-  readonly oldUnavailable = new Set<string>();
-  /** Nodes where manage in surge mode deletes the old pod beside the new one (§5.2). */
-  readonly manageDeletes = new Set<string>();
+  /** The rolling update's counts and node sets (fastrollout.ts). */
+  readonly rollout = new RolloutIndex();
   private readonly entries = new Map<string, Entry>();
   /**
    * Claimed pods by key. The node a pod was filed under is filedUnder(pod), a function of the
@@ -163,11 +140,7 @@ export class DaemonSetSyncState {
     this.complex.clear();
     this.mismatched.clear();
     this.pending.clear();
-    this.oldAvailable.clear();
-    this.oldAvailableLeaving.clear();
-    this.oldUnavailable.clear();
-    this.manageDeletes.clear();
-    Object.assign(this.rollout, { unavailable: 0, surge: 0, available: 0 });
+    this.rollout.clear();
     Object.assign(this.totals, zero());
     this.nodeSeq = this.nodes.changeSeq();
     this.podSeq = this.podStore.indexChangeSeq(this.shape.uid);
@@ -285,7 +258,7 @@ export class DaemonSetSyncState {
     else if (e.node !== node || e.elig === undefined) e.elig = this.shape.checker(node);
     e.node = node;
     addInto(this.totals, e.c, -1);
-    this.dropRollout(name, e);
+    this.rollout.drop(name, e.c);
     this.missing.delete(name);
     this.complex.delete(name);
     this.pending.delete(name);
@@ -297,39 +270,7 @@ export class DaemonSetSyncState {
     }
     this.classify(name, e, now);
     addInto(this.totals, e.c, 1);
-    this.addRollout(name, e);
-  }
-
-  /** Removes a node's share of the rollout counts and sets. */
-  private dropRollout(name: string, e: Entry): void {
-    const r = e.c;
-    if (r < R_UNAVAILABLE) return;
-    const ro = this.rollout;
-    if (r & R_UNAVAILABLE) ro.unavailable--;
-    if (r & R_SURGE) ro.surge--;
-    if (r & R_AVAILABLE) ro.available--;
-    if (r & R_OLD_AVAILABLE) {
-      this.oldAvailable.delete(name);
-      this.oldAvailableLeaving.delete(name);
-    }
-    if (r & R_OLD_UNAVAILABLE) this.oldUnavailable.delete(name);
-    if (r & R_MANAGE_DELETE) this.manageDeletes.delete(name);
-  }
-
-  /** Adds a node's share of the rollout counts and sets, as classify left it in e.c. */
-  private addRollout(name: string, e: Entry): void {
-    const r = e.c;
-    if (r < R_UNAVAILABLE) return;
-    const ro = this.rollout;
-    if (r & R_UNAVAILABLE) ro.unavailable++;
-    if (r & R_SURGE) ro.surge++;
-    if (r & R_AVAILABLE) ro.available++;
-    if (r & R_OLD_AVAILABLE) {
-      if (e.elig?.shouldRun) this.oldAvailable.add(name);
-      else this.oldAvailableLeaving.add(name);
-    }
-    if (r & R_OLD_UNAVAILABLE) this.oldUnavailable.add(name);
-    if (r & R_MANAGE_DELETE) this.manageDeletes.add(name);
+    this.rollout.add(name, e.c, e.elig?.shouldRun ?? false);
   }
 
   /**
