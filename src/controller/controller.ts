@@ -212,25 +212,21 @@ export class DaemonSetController {
     const satisfied = this.expectations.satisfiedExpectations(key);
     const now = this.opts.clock.now();
     // The snapshot is built only when the full reconcile runs: reading every node and pod is
-    // what the incremental sync saves.
-    const snapshot = (): Snapshot => ({
+    // what the incremental sync saves. (No named closures here: under tsx each costs a __name.)
+    let plan = this.incremental?.plan(
+      key,
       ds,
-      nodes: this.inf.nodes.store.list(),
-      pods: this.claimablePods(ds),
-      revisions: this.inf.revisions.store.byIndex(INDEX_NAMESPACE, ds.metadata?.namespace ?? ''),
       now,
-      backoff: this.backoff.snapshot(),
-      backoffConfig: this.backoff.config,
-    });
-    const full = (): Plan => this.reconcileFull(key, ds, snapshot(), satisfied);
-    let plan = this.incremental?.plan(key, ds, now, satisfied, () => full().nodes);
+      satisfied,
+      () => this.reconcileFull(key, ds, now, satisfied).nodes,
+    );
     if (plan === undefined) {
       syncPathCounts.full++;
-      plan = full();
+      plan = this.reconcileFull(key, ds, now, satisfied);
     } else if (this.verify) {
       syncPathCounts.incremental++;
       syncPathCounts.verified++;
-      const diff = comparePlans(plan, full());
+      const diff = comparePlans(plan, this.reconcileFull(key, ds, now, satisfied));
       if (diff !== undefined)
         throw new SyncVerificationError(
           `incremental sync of ${key} differs from the full reconcile at ${diff}`,
@@ -257,7 +253,16 @@ export class DaemonSetController {
   }
 
   /** reconcile() over a full snapshot; an engine rejection becomes an InvalidDaemonSetError. */
-  private reconcileFull(key: string, ds: DaemonSet, snapshot: Snapshot, satisfied: boolean): Plan {
+  private reconcileFull(key: string, ds: DaemonSet, now: number, satisfied: boolean): Plan {
+    const snapshot: Snapshot = {
+      ds,
+      nodes: this.inf.nodes.store.list(),
+      pods: this.claimablePods(ds),
+      revisions: this.inf.revisions.store.byIndex(INDEX_NAMESPACE, ds.metadata?.namespace ?? ''),
+      now,
+      backoff: this.backoff.snapshot(),
+      backoffConfig: this.backoff.config,
+    };
     try {
       return reconcile(snapshot, { mode: 'live', expectationsSatisfied: satisfied });
     } catch (err) {

@@ -63,7 +63,11 @@ interface Observation {
   firstTimestamp: string;
 }
 
-/** A Map that forgets its least recently used entry past `size`. */
+/**
+ * A Map that forgets its least recently used entry past `size`. get() makes an entry the most
+ * recent; set() of a key that is present only replaces its value (every set here follows a get
+ * of the same key, which already moved it), so a lookup and an update reorder the map once.
+ */
 class Lru<V> {
   private readonly map = new Map<string, V>();
   constructor(private readonly size: number) {}
@@ -78,7 +82,10 @@ class Lru<V> {
   }
 
   set(key: string, v: V): void {
-    this.map.delete(key);
+    if (this.map.has(key)) {
+      this.map.set(key, v);
+      return;
+    }
     this.map.set(key, v);
     if (this.map.size > this.size) {
       const oldest = this.map.keys().next().value;
@@ -86,6 +93,8 @@ class Lru<V> {
     }
   }
 }
+
+const SKIP: Correlation = Object.freeze({ action: 'skip' });
 
 /** Decides, event by event, whether to create an Event, patch an earlier one, or drop it. */
 export class EventCorrelator {
@@ -100,22 +109,22 @@ export class EventCorrelator {
   }
 
   /**
-   * Correlates one event at `nowMs`; `name` and `namespace` are what a new Event would be called.
-   * They are remembered at once (as client-go names an event before it writes it), so a repeat
-   * that arrives while the create is in flight patches instead of creating a duplicate. The
-   * observation counts even a dropped event, as client-go's does, so a later write carries the
-   * true count.
+   * Correlates one event at `nowMs`; `name()` and `namespace` are what a new Event would be
+   * called, and `timestamp()` its firstTimestamp (both asked for only when a first occurrence
+   * needs them). They are remembered at once (as client-go names an event before it writes it),
+   * so a repeat that arrives while the create is in flight patches instead of creating a
+   * duplicate. The observation counts even a dropped event, as client-go's does, so a later
+   * write carries the true count.
    */
   correlate(
     ev: EventIdentity,
     nowMs: number,
-    timestamp: string,
-    name: string,
+    timestamp: () => string,
+    name: () => string,
     namespace: string,
   ): Correlation {
-    const exactKey = `${ev.object}\u0000${ev.type}\u0000${ev.reason}\u0000${ev.message}`;
     const aggKey = `${ev.object}\u0000${ev.type}\u0000${ev.reason}`;
-    let key = exactKey;
+    let key = `${aggKey}\u0000${ev.message}`;
     let message = ev.message;
     let record = this.aggregates.get(aggKey);
     if (record === undefined || nowMs - record.lastMs > AGGREGATE_INTERVAL_MS)
@@ -131,19 +140,19 @@ export class EventCorrelator {
       message = AGGREGATE_MESSAGE_PREFIX + ev.message;
     }
 
-    const prior = this.observed.get(key);
-    const next: Observation =
-      prior === undefined
-        ? { count: 1, name, namespace, firstTimestamp: timestamp }
-        : { ...prior, count: prior.count + 1 };
-    this.observed.set(key, next);
+    let prior = this.observed.get(key);
+    const first = prior === undefined;
+    if (prior === undefined) {
+      prior = { count: 1, name: name(), namespace, firstTimestamp: timestamp() };
+      this.observed.set(key, prior);
+    } else prior.count++;
 
-    if (!this.take(ev.object, nowMs)) return { action: 'skip' };
-    if (prior === undefined) return { action: 'create', message, name };
+    if (!this.take(ev.object, nowMs)) return SKIP;
+    if (first) return { action: 'create', message, name: prior.name };
     return {
       action: 'patch',
       message,
-      count: next.count,
+      count: prior.count,
       name: prior.name,
       namespace: prior.namespace,
       firstTimestamp: prior.firstTimestamp,

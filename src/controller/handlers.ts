@@ -51,7 +51,7 @@ function sameMap(
 
 /** The §3 handlers for DaemonSets, pods, nodes and ControllerRevisions. */
 export class EventHandlers {
-  private readonly checkers = new WeakMap<DaemonSet, EligibilityChecker>();
+  private readonly checkers = new WeakMap<object, EligibilityChecker>();
 
   private readonly enqueueForNode: (key: string) => void;
 
@@ -61,11 +61,18 @@ export class EventHandlers {
 
   /** Owner resolution: Kind, then the name in the lister, then the UID; any mismatch means none. */
   resolveControllerRef(namespace: string, ref: OwnerReference): DaemonSet | undefined {
-    const ds = this.ctx.dsStore.get(namespace === '' ? ref.name : `${namespace}/${ref.name}`);
+    const key = this.ownerKey(namespace, ref);
+    return key === undefined ? undefined : this.ctx.dsStore.get(key);
+  }
+
+  /** The store key of the DaemonSet ref resolves to (resolveControllerRef), built once. */
+  private ownerKey(namespace: string, ref: OwnerReference): string | undefined {
+    const key = namespace === '' ? ref.name : `${namespace}/${ref.name}`;
+    const ds = this.ctx.dsStore.get(key);
     if (ds === undefined) return undefined;
     if (ref.kind !== (ds.kind ?? 'DaemonSet')) return undefined;
     if (ds.metadata?.uid !== ref.uid) return undefined;
-    return ds;
+    return key;
   }
 
   /** DaemonSets in obj's namespace whose non-empty selector matches its labels. */
@@ -118,9 +125,8 @@ export class EventHandlers {
     }
     const ref = getControllerOf(pod);
     if (ref !== undefined) {
-      const ds = this.resolveControllerRef(pod.metadata?.namespace ?? '', ref);
-      if (ds === undefined) return;
-      const key = storeKey(ds);
+      const key = this.ownerKey(pod.metadata?.namespace ?? '', ref);
+      if (key === undefined) return;
       this.ctx.expectations.creationObserved(key);
       this.ctx.enqueue(key);
       return;
@@ -136,18 +142,21 @@ export class EventHandlers {
       return;
     }
     const curRef = getControllerOf(cur);
-    const oldRef = getControllerOf(old);
+    // The cache keeps an unchanged ownerReferences array from version to version (trimPod).
+    const oldRef =
+      old.metadata?.ownerReferences === cur.metadata?.ownerReferences
+        ? curRef
+        : getControllerOf(old);
     const refChanged = !sameRef(curRef, oldRef);
     if (refChanged && oldRef !== undefined) {
-      const oldDs = this.resolveControllerRef(ns, oldRef);
-      if (oldDs !== undefined) this.ctx.enqueue(storeKey(oldDs));
+      const oldKey = this.ownerKey(ns, oldRef);
+      if (oldKey !== undefined) this.ctx.enqueue(oldKey);
     }
     if (curRef !== undefined) {
-      const ds = this.resolveControllerRef(ns, curRef);
-      if (ds === undefined) return;
-      const key = storeKey(ds);
+      const key = this.ownerKey(ns, curRef);
+      if (key === undefined) return;
       this.ctx.enqueue(key);
-      const minReady = ds.spec?.minReadySeconds ?? 0;
+      const minReady = this.ctx.dsStore.get(key)?.spec?.minReadySeconds ?? 0;
       if (minReady > 0 && !isPodReady(old) && isPodReady(cur)) {
         // Availability flips minReadySeconds after readiness; look again just after that.
         this.ctx.enqueueAfter(key, (minReady + 1) * 1000);
@@ -163,9 +172,8 @@ export class EventHandlers {
     const pod = unwrap(obj);
     const ref = getControllerOf(pod);
     if (ref === undefined) return;
-    const ds = this.resolveControllerRef(pod.metadata?.namespace ?? '', ref);
-    if (ds === undefined) return;
-    const key = storeKey(ds);
+    const key = this.ownerKey(pod.metadata?.namespace ?? '', ref);
+    if (key === undefined) return;
     this.ctx.expectations.deletionObserved(key);
     // A pod deleted because its node left (the pod GC) is part of that node event: with the
     // node-event delay it is coalesced like the node's own events.
@@ -201,12 +209,16 @@ export class EventHandlers {
     ds: DaemonSet,
   ): { shouldRun: boolean; shouldContinueRunning: boolean } | undefined {
     try {
-      // One checker per DaemonSet object (the cache replaces it on every change): building it
-      // merges the tolerations and reads the selector, and node events run it for every DaemonSet.
-      let check = this.checkers.get(ds);
+      // One checker per pod spec: building it merges the tolerations and reads the selector, and
+      // node events run it for every DaemonSet. A frozen spec (the memory cluster's, kept across
+      // status writes) cannot change; otherwise one per DaemonSet object, which the cache
+      // replaces on every change.
+      const spec = ds.spec?.template?.spec;
+      const owner: object = spec !== undefined && Object.isFrozen(spec) ? spec : ds;
+      let check = this.checkers.get(owner);
       if (check === undefined) {
         check = makeEligibilityChecker(ds);
-        this.checkers.set(ds, check);
+        this.checkers.set(owner, check);
       }
       return check(node);
     } catch (err) {

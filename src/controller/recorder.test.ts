@@ -70,7 +70,11 @@ test('recorder: 1,000 SuccessfulCreate events on one DaemonSet write what upstre
   const clock = new ManualClock();
   const cluster = new MemoryCluster({ clock });
   const r = new EventRecorder({ cluster, clock });
-  for (let i = 0; i < 1000; i++) r.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: foo-${i}`);
+  for (let i = 0; i < 25; i++) r.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: foo-${i}`);
+  const inFlight = r.pending();
+  for (let i = 25; i < 1000; i++)
+    r.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: foo-${i}`);
+  assert.equal(r.pending(), inFlight, 'a dropped event starts no write');
   await r.flush();
   const writes = cluster.stats().byKind.Event;
   assert.equal(writes?.create, 10);

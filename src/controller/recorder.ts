@@ -11,7 +11,7 @@ import { formatTime } from '../api/types.js';
 import { NotFoundError } from '../cluster/port.js';
 import type { Cluster, KubeObject } from '../cluster/port.js';
 import type { Clock } from './clock.js';
-import { EventCorrelator } from './eventcorrelator.js';
+import { EventCorrelator, type Correlation } from './eventcorrelator.js';
 import { nullLogger, type Logger } from './logger.js';
 
 /** The component name upstream's DaemonSet controller reports events under. */
@@ -37,6 +37,7 @@ export class EventRecorder implements EventSink {
   private readonly correlator = new EventCorrelator();
   private readonly inflight = new Set<Promise<void>>();
   private readonly reasons = new Map<string, number>();
+  private readonly objectKeys = new WeakMap<DaemonSet, string>();
   private seq = 0;
 
   constructor(private readonly opts: EventRecorderOptions) {
@@ -49,7 +50,19 @@ export class EventRecorder implements EventSink {
     const logObj = { ds: `${meta.namespace ?? ''}/${meta.name ?? ''}`, type, reason };
     if (type === 'Warning') this.log.warn(logObj, message);
     else this.log.info(logObj, message);
-    const p = this.write(ds, type, reason, message).catch((err: unknown) => {
+    // Correlated at once, as before the write's first await: a dropped event (past the spam
+    // filter's burst, most of a large rollout's creates) costs no promise and no timestamp.
+    const now = this.opts.clock.now();
+    const namespace = meta.namespace ?? 'default';
+    const c = this.correlator.correlate(
+      { object: this.objectKey(ds), type, reason, message },
+      now,
+      () => formatTime(now),
+      () => this.newName(ds, now),
+      namespace,
+    );
+    if (c.action === 'skip') return;
+    const p = this.write(ds, type, reason, c, formatTime(now)).catch((err: unknown) => {
       this.log.warn({ ...logObj, err: String(err) }, 'could not write event');
     });
     this.inflight.add(p);
@@ -71,38 +84,32 @@ export class EventRecorder implements EventSink {
     while (this.inflight.size > 0) await Promise.all([...this.inflight]);
   }
 
+  /** The involved object's kind, namespace, name, uid and apiVersion joined, once per object. */
+  private objectKey(ds: DaemonSet): string {
+    let key = this.objectKeys.get(ds);
+    if (key === undefined) {
+      const meta = ds.metadata ?? {};
+      key = [
+        ds.kind ?? 'DaemonSet',
+        meta.namespace ?? 'default',
+        meta.name ?? '',
+        meta.uid ?? '',
+        ds.apiVersion ?? 'apps/v1',
+      ].join('\u0000');
+      this.objectKeys.set(ds, key);
+    }
+    return key;
+  }
+
   private async write(
     ds: DaemonSet,
     type: 'Normal' | 'Warning',
     reason: string,
-    message: string,
+    c: Exclude<Correlation, { action: 'skip' }>,
+    ts: string,
   ): Promise<void> {
-    const now = this.opts.clock.now();
-    const ts = formatTime(now);
     const meta = ds.metadata ?? {};
     const namespace = meta.namespace ?? 'default';
-    const involvedObject = {
-      apiVersion: ds.apiVersion ?? 'apps/v1',
-      kind: ds.kind ?? 'DaemonSet',
-      name: meta.name,
-      namespace,
-      uid: meta.uid,
-    };
-    const object = [
-      involvedObject.kind,
-      namespace,
-      meta.name ?? '',
-      meta.uid ?? '',
-      involvedObject.apiVersion,
-    ].join('\u0000');
-    const c = this.correlator.correlate(
-      { object, type, reason, message },
-      now,
-      ts,
-      this.newName(ds, now),
-      namespace,
-    );
-    if (c.action === 'skip') return;
     if (c.action === 'patch') {
       try {
         await this.opts.cluster.patch('Event', c.namespace, c.name, {
@@ -120,7 +127,14 @@ export class EventRecorder implements EventSink {
       apiVersion: 'v1',
       kind: 'Event',
       metadata: { name: c.name, namespace },
-      involvedObject: { ...involvedObject, resourceVersion: meta.resourceVersion },
+      involvedObject: {
+        apiVersion: ds.apiVersion ?? 'apps/v1',
+        kind: ds.kind ?? 'DaemonSet',
+        name: meta.name,
+        namespace,
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
+      },
       reason,
       message: c.message,
       type,

@@ -115,3 +115,47 @@ test('generateName is "<name>-" unless that prefix would be invalid', () => {
   assert.equal(generateNameFor(long), long);
   assert.equal(generateNameFor('a'.repeat(252)), `${'a'.repeat(252)}-`);
 });
+
+test('a frozen template keeps its factory while the hash and the DaemonSet identity stay', () => {
+  const deepFreeze = <T>(v: T): T => {
+    if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+      Object.freeze(v);
+      for (const x of Object.values(v)) deepFreeze(x);
+    }
+    return v;
+  };
+  const frozen = deepFreeze(ds());
+  const template = frozen.spec!.template;
+  // A status write: a new object around the same frozen spec.
+  const next = { ...frozen, metadata: { ...frozen.metadata, resourceVersion: '9' } };
+  assert.equal(makePodFactory(frozen, 'h'), makePodFactory(next, 'h'));
+  assert.notEqual(makePodFactory(frozen, 'h'), makePodFactory(frozen, 'h2'), 'another hash');
+  const renamed = { ...frozen, metadata: { ...frozen.metadata, uid: 'other' } };
+  const pod = makePodFactory({ ...renamed, spec: { ...frozen.spec!, template } }, 'h')('n');
+  assert.equal(
+    pod.metadata?.ownerReferences?.[0]?.uid,
+    'other',
+    'another DaemonSet, same template',
+  );
+  const annotated = {
+    ...frozen,
+    metadata: {
+      ...frozen.metadata,
+      annotations: { 'deprecated.daemonset.template.generation': '8' },
+    },
+  };
+  assert.equal(
+    makePodFactory(annotated, 'h')('n').metadata?.labels?.['pod-template-generation'],
+    '8',
+  );
+  assert.equal(makePodFactory(frozen, 'h')('n').metadata?.labels?.['pod-template-generation'], '7');
+  // Unfrozen templates are prepared on every call: they may change under the same object.
+  const loose = ds();
+  assert.notEqual(makePodFactory(loose, 'h'), makePodFactory(loose, 'h'));
+  const p = makePodFactory(frozen, 'h')('n');
+  const term =
+    p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+      ?.nodeSelectorTerms[0];
+  assert.ok(Object.isFrozen(term) && Object.isFrozen(term?.matchFields?.[0]?.values));
+  assert.deepEqual(p, newDaemonPod(ds(), 'h', 'n'));
+});
