@@ -206,6 +206,7 @@ export class DaemonSetController {
       this.lastPlans.delete(key);
       this.prepared.delete(key);
       this.incremental?.forget(key);
+      this.executor.forget(key);
       return undefined;
     }
     const ds = this.prepare(key, cached);
