@@ -84,12 +84,12 @@ export class Kubelets {
   private onPod(c: Change<Pod>): void {
     const pod = c.obj;
     if (pod === undefined) {
-      this.runs.delete(keyOf(c.old!));
+      this.runs.delete(c.key);
       return;
     }
     const node = pod.spec?.nodeName;
     if (!node || !this.world.nodes.has(node)) return;
-    const key = keyOf(pod);
+    const key = c.key;
     let run = this.runs.get(key);
     if (run === undefined || run.uid !== pod.metadata?.uid) {
       run = {

@@ -131,7 +131,7 @@ export class NodeLifecycle {
   private onPod(c: Change<Pod>): void {
     const p = c.obj;
     if (p === undefined) {
-      this.cancel(keyOf(c.old!));
+      this.cancel(c.key);
       return;
     }
     const nodeName = p.spec?.nodeName;

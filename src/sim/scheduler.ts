@@ -7,7 +7,7 @@ import { matchNodeSelectorLabels, matchNodeSelectorTerms } from '../api/nodeaffi
 import { findUntoleratedTaint, toleratesTaint } from '../api/taints.js';
 import type { Node, Pod } from '../api/types.js';
 import type { Cluster } from '../cluster/port.js';
-import { keyOf, type Change, type World } from './world.js';
+import { type Change, type World } from './world.js';
 import type { WorkTracker } from './work.js';
 import type { Journal } from './journal.js';
 
@@ -84,7 +84,7 @@ export class Scheduler {
   private onPod(c: Change<Pod>): void {
     const p = c.obj;
     if (p === undefined) {
-      const k = keyOf(c.old!);
+      const k = c.key;
       this.queue.delete(k);
       this.waiting.delete(k);
       return;
@@ -96,7 +96,7 @@ export class Scheduler {
     if (p.metadata?.deletionTimestamp || isTerminal(p)) return;
     const sched = p.spec?.schedulerName;
     if (sched !== undefined && sched !== 'default-scheduler') return;
-    this.queue.add(keyOf(p));
+    this.queue.add(c.key);
     this.work.request(() => this.flush());
   }
 

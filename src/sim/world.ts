@@ -10,6 +10,8 @@ import type { Cluster, KubeObject, ResourceKind, Watch, WatchEvent } from '../cl
 export interface Change<T> {
   readonly old: T | undefined;
   readonly obj: T | undefined;
+  /** The object's "namespace/name" key (keyOf), computed once per change for every listener. */
+  readonly key: string;
 }
 
 /** Callbacks a component registers; they must only record work, never call the cluster inline. */
@@ -120,13 +122,16 @@ export class World {
     apply: (c: Change<T>, key: string, cache: Map<string, T>) => void,
   ): Promise<void> {
     const list = await this.cluster.list<T>(kind);
-    for (const o of list.items) apply({ old: undefined, obj: o }, keyOf(o), cache);
+    for (const o of list.items) {
+      const key = keyOf(o);
+      apply({ old: undefined, obj: o, key }, key, cache);
+    }
     const onEvent = (e: WatchEvent<T>): void => {
       if (e.type === 'BOOKMARK') return;
       const k = keyOf(e.object);
       const old = cache.get(k);
-      if (e.type === 'DELETED') apply({ old: old ?? e.object, obj: undefined }, k, cache);
-      else apply({ old, obj: e.object }, k, cache);
+      if (e.type === 'DELETED') apply({ old: old ?? e.object, obj: undefined, key: k }, k, cache);
+      else apply({ old, obj: e.object, key: k }, k, cache);
     };
     this.watches.push(
       await this.cluster.watch<T>(kind, { resourceVersion: list.resourceVersion }, onEvent),

@@ -64,9 +64,10 @@ export class GarbageCollector implements StoreListener {
     if (rec.prev?.metadata?.ownerReferences !== refs) {
       for (const o of rec.prev?.metadata?.ownerReferences ?? []) this.recheckForeground(o.uid);
       if (this.checkDanglingOwners) {
-        const self: ObjectRef = { kind, namespace: meta.namespace ?? '', name: meta.name ?? '' };
         for (const o of refs) {
-          if (!this.ownerExists(o)) this.enqueue({ type: 'ownerGone', uid: o.uid, only: self });
+          if (this.ownerExists(o)) continue;
+          const self: ObjectRef = { kind, namespace: meta.namespace ?? '', name: meta.name ?? '' };
+          this.enqueue({ type: 'ownerGone', uid: o.uid, only: self });
         }
       }
     }
