@@ -364,13 +364,23 @@ export const INDEX_NODE = 'node';
 export const INDEX_CONTROLLER_UID = 'controllerUID';
 
 /** Index by namespace. */
-export const byNamespace: IndexFunc<KubeObject> = (o) => [o.metadata?.namespace ?? ''];
+export const byNamespace: IndexFunc<KubeObject> = Object.assign(
+  (o: KubeObject) => [o.metadata?.namespace ?? ''],
+  { unchanged: (a: KubeObject, b: KubeObject) => a.metadata?.namespace === b.metadata?.namespace },
+);
+
+/** Owner references shared between two versions (frozen, or shared by trimPod when equal). */
+const sameOwners = (a: KubeObject, b: KubeObject): boolean =>
+  a.metadata?.ownerReferences === b.metadata?.ownerReferences;
 
 /** Index by the UID of the controller owner reference, if any. */
-export const byControllerUID: IndexFunc<KubeObject> = (o) => {
-  const ref = getControllerOf(o);
-  return ref === undefined ? [] : [ref.uid];
-};
+export const byControllerUID: IndexFunc<KubeObject> = Object.assign(
+  (o: KubeObject) => {
+    const ref = getControllerOf(o);
+    return ref === undefined ? [] : [ref.uid];
+  },
+  { unchanged: sameOwners },
+);
 
 /** Index name of orphans (no controller reference) by namespace; see orphansByNamespace. */
 export const INDEX_ORPHAN_NAMESPACE = 'orphanNamespace';
@@ -380,11 +390,20 @@ export const INDEX_ORPHAN_NAMESPACE = 'orphanNamespace';
  * gives a sync every pod it may claim (its own and the orphans it may adopt) without scanning the
  * namespace (B3: five DaemonSets in one namespace made each sync read every DaemonSet's pods).
  */
-export const orphansByNamespace: IndexFunc<KubeObject> = (o) =>
-  getControllerOf(o) === undefined ? [o.metadata?.namespace ?? ''] : [];
+export const orphansByNamespace: IndexFunc<KubeObject> = Object.assign(
+  (o: KubeObject) => (getControllerOf(o) === undefined ? [o.metadata?.namespace ?? ''] : []),
+  {
+    unchanged: (a: KubeObject, b: KubeObject) =>
+      sameOwners(a, b) && a.metadata?.namespace === b.metadata?.namespace,
+  },
+);
 
 /** Index pods by target node: spec.nodeName, else the node the affinity pins them to. */
-export const podByNode: IndexFunc<Pod> = (p) => {
-  const t = getTargetNodeName(p);
-  return 'node' in t ? [t.node] : [];
-};
+export const podByNode: IndexFunc<Pod> = Object.assign(
+  (p: Pod) => {
+    const t = getTargetNodeName(p);
+    return 'node' in t ? [t.node] : [];
+  },
+  // The target node is read from the spec alone; trimPod keeps an unchanged spec's object.
+  { unchanged: (a: Pod, b: Pod) => a.spec === b.spec },
+);
