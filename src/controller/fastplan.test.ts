@@ -330,3 +330,18 @@ test('scenario 76: a surge node with only a terminating old pod goes to the full
     [['node-2', 'manage']],
   );
 });
+
+test('incremental rolling update: an old pod on a node that left is a candidate that should not run', () => {
+  const w = rollout(4, { type: 'RollingUpdate', maxUnavailable: 1 });
+  w.nodes.remove('node-3');
+  // maxUnavailable mode: node-3's old pod goes first (shouldRun false), incrementally.
+  assert.deepEqual(
+    w.sync()?.deletes.map((d) => d.node),
+    ['node-3'],
+  );
+  // Surge mode fails there (plan.error): the full reconcile's to report.
+  const s = rollout(4, { type: 'RollingUpdate', maxUnavailable: 0, maxSurge: 1 });
+  s.nodes.remove('node-3');
+  assert.equal(s.tryFast(), undefined);
+  assert.match(s.sync(true)?.error ?? '', /not in the node list/);
+});

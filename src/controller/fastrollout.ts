@@ -109,6 +109,11 @@ export const R_OLD_AVAILABLE = 512;
 export const R_OLD_UNAVAILABLE = 1024;
 /** Surge manage deletes the old pod beside the new one: in manageDeletes. */
 export const R_MANAGE_DELETE = 2048;
+/**
+ * An old pod on a node that left the node list, alone (surge mode fails there: plan.error) or
+ * beside an available new pod (surge mode deletes it, where manage would have on a listed node).
+ */
+export const R_LEFT_OLD = 4096;
 
 /**
  * The rolling update's counts over its node states (§6) and the nodes that act, kept node by node
@@ -119,17 +124,19 @@ export class RolloutIndex {
   unavailable = 0;
   surge = 0;
   available = 0;
+  /** Nodes that left the node list with an old pod surge mode acts on (R_LEFT_OLD). */
+  leftOld = 0;
   /** Nodes that should run a pod and hold only an old, available one: candidates, by name. */
   readonly oldAvailable = new NameOrder();
   /** Nodes that should not run a pod (but may continue) holding only an old, available one. */
   readonly oldAvailableLeaving = new Set<string>();
-  /** Nodes in the node list holding only an old pod that is not available. */
+  /** Nodes holding only an old pod that is not available. */
   readonly oldUnavailable = new Set<string>();
   /** Nodes where manage in surge mode deletes the old pod beside the new one (§5.2). */
   readonly manageDeletes = new Set<string>();
 
   clear(): void {
-    this.unavailable = this.surge = this.available = 0;
+    this.unavailable = this.surge = this.available = this.leftOld = 0;
     this.oldAvailable.clear();
     this.oldAvailableLeaving.clear();
     this.oldUnavailable.clear();
@@ -142,6 +149,7 @@ export class RolloutIndex {
     if (bits & R_UNAVAILABLE) this.unavailable--;
     if (bits & R_SURGE) this.surge--;
     if (bits & R_AVAILABLE) this.available--;
+    if (bits & R_LEFT_OLD) this.leftOld--;
     if (bits & R_OLD_AVAILABLE) {
       this.oldAvailable.delete(name);
       this.oldAvailableLeaving.delete(name);
@@ -156,6 +164,7 @@ export class RolloutIndex {
     if (bits & R_UNAVAILABLE) this.unavailable++;
     if (bits & R_SURGE) this.surge++;
     if (bits & R_AVAILABLE) this.available++;
+    if (bits & R_LEFT_OLD) this.leftOld++;
     if (bits & R_OLD_AVAILABLE) {
       if (shouldRun) this.oldAvailable.add(name);
       else this.oldAvailableLeaving.add(name);
@@ -189,7 +198,8 @@ function deleteOf(pod: Pod, node: string, reason: string): PodDelete {
  * rollingUpdate() of the live sync, from the state: valid only when the state has no complex or
  * mismatched node, manage planned no write (so no node is missing a pod and no surge delete is
  * due) and the budget is the one resolveBudget gives for the state's desired count. Returns
- * undefined when a node it needs is not where the state says (never expected).
+ * undefined for surge mode with an old pod on a node that left (R_LEFT_OLD) or when a
+ * node it needs is not where the state says (never expected).
  */
 export function planRollout(
   state: DaemonSetSyncState,
@@ -222,6 +232,8 @@ export function planRollout(
   } else {
     // surgeMode. A node with an old and an available new pod is manage's (a surge delete), so
     // none reaches here; each node with only an unavailable old pod acts in name order.
+    // Old pods on nodes that left: the engine fails or deletes there; the full reconcile's.
+    if (ro.leftOld > 0) return undefined;
     const { maxSurge, desired } = budget;
     for (const node of unavailable) {
       const old = oldOf(node);

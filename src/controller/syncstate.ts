@@ -18,6 +18,7 @@ import { CONTROLLER_REVISION_HASH_LABEL, type Node, type Pod } from '../api/type
 import type { Eligibility, EligibilityChecker } from '../engine/eligibility.js';
 import {
   R_AVAILABLE,
+  R_LEFT_OLD,
   R_MANAGE_DELETE,
   R_OLD_AVAILABLE,
   R_OLD_UNAVAILABLE,
@@ -279,8 +280,8 @@ export class DaemonSetSyncState {
    * it should run); an existing node where a pod may continue, with at most one live pod, or in
    * surge mode one new and one old (manage deletes the old one when it is not Ready or the new one
    * is available), besides any terminating pods, no live pod terminal; a node that left, whose
-   * live pods are all bound and updated. Complex: duplicates, failed or succeeded pods, pods on
-   * nodes they may not continue on, old pods on nodes that left, a surge node with only
+   * live pods are all bound. Complex: duplicates, failed or succeeded pods, pods on
+   * nodes they may not continue on, a surge node with only
    * terminating pods that should run one (manage creates with a reason naming the pod).
    * Rollout counts follow rollingupdate.ts (classify, maxUnavailableMode, surgeMode) node by node.
    */
@@ -320,9 +321,9 @@ export class DaemonSetSyncState {
     }
     if (waits) this.pending.add(name);
     if (elig === undefined) {
-      // Manage deletes unbound live pods pinned to a missing node; surge mode throws on an old
-      // pod there, maxUnavailable mode would choose it.
-      if (unbound || oldPod !== undefined) return void this.complex.add(name);
+      // Manage deletes unbound live pods pinned to a missing node. (An old pod there is a
+      // candidate that should not run in maxUnavailable mode; surge mode fails, R_LEFT_OLD.)
+      if (unbound) return void this.complex.add(name);
     } else {
       if (!elig.shouldContinueRunning || terminal || live > 2) return void this.complex.add(name);
       if (live === 2) {
@@ -367,6 +368,10 @@ export class DaemonSetSyncState {
     if (oldPod !== undefined && newPod !== undefined && !newAvailable) e.c |= R_SURGE;
     if (oldPod !== undefined && newPod === undefined)
       e.c |= oldAvailable ? R_OLD_AVAILABLE : R_OLD_UNAVAILABLE;
+    // Where no manage runs, surge mode fails on an old pod alone and deletes one beside an
+    // available new pod: not kept here (R_LEFT_OLD sends a surge-mode sync to reconcile()).
+    if (elig === undefined && oldPod !== undefined && (newPod === undefined || newAvailable))
+      e.c |= R_LEFT_OLD;
   }
 
   /** The node's live pod of an old revision, if it holds one (classify's oldPod). */
