@@ -116,7 +116,13 @@ export class Scheduler {
 
   private load(node: string): number {
     let n = this.assumed.get(node) ?? 0;
-    for (const p of this.world.podsOn(node)) if (!isTerminal(p)) n++;
+    // Straight from the World's index: no array of the node's pods per candidate node.
+    const keys = this.world.podsByNode.get(node);
+    if (keys === undefined) return n;
+    for (const k of keys) {
+      const p = this.world.pods.get(k);
+      if (p !== undefined && !isTerminal(p)) n++;
+    }
     return n;
   }
 
@@ -145,8 +151,9 @@ export class Scheduler {
   /** A node name, or the reason nothing fits. */
   private pick(pod: Pod): string | { reason: string } {
     const pinned = pinnedNode(pod);
-    const candidates =
-      pinned !== undefined ? [this.world.nodes.get(pinned)] : [...this.world.nodes.values()];
+    // A daemon pod is pinned to one node, the only candidate; otherwise the map is iterated as is.
+    const candidates: Iterable<Node | undefined> =
+      pinned !== undefined ? [this.world.nodes.get(pinned)] : this.world.nodes.values();
     let firstReason = pinned !== undefined ? `node ${pinned} does not exist` : 'no nodes';
     for (const node of candidates) {
       if (node === undefined) continue;
