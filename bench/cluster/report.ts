@@ -16,6 +16,11 @@ export interface PhaseResult {
   readonly cpuWithSettleS: Record<string, number>;
   /** kube-controller-manager plus everynode (when it runs), over the timed interval. */
   readonly controllerCpuS: number;
+  /**
+   * everynode's CPU seconds over the timed interval by thread: `main` (JavaScript, and GC pauses)
+   * and the others by their name (V8's GC and compiler helpers, libuv's pool), when it runs.
+   */
+  readonly everynodeThreadsS?: Record<string, number>;
   /** The DaemonSet controller's requests from the start to the end of the settle period. */
   readonly requests: RequestCount;
   /** The same, up to the moment the rollout was seen complete. */

@@ -35,6 +35,7 @@ import {
   cpuDelta,
   requestTrace,
   sampleCpu,
+  threadCpuSeconds,
   writeAuditPolicy,
 } from './measure.js';
 import { createDaemonSet, updateImage, waitRolledOut } from './phases.js';
@@ -169,6 +170,7 @@ async function phase(
 }> {
   const loadBefore = load();
   const cpu0 = sampleCpu(pids);
+  const threads0 = pids.everynode === undefined ? {} : threadCpuSeconds(pids.everynode);
   const from = Date.now();
   await act();
   const timeoutMs = Math.max(600_000, nodes * 1500);
@@ -178,6 +180,7 @@ async function phase(
     );
   });
   const cpu1 = sampleCpu(pids);
+  const threads1 = pids.everynode === undefined ? {} : threadCpuSeconds(pids.everynode);
   const wallS = (done - from) / 1000;
   say(`${label} ${name}: done in ${wallS.toFixed(1)} s; settling ${settleMs / 1000} s`);
   await sleep(settleMs);
@@ -191,6 +194,7 @@ async function phase(
       cpuWithSettleS: cpuDelta(cpu0, cpu2),
       controllerCpuS:
         Math.round(((cpuS['kube-controller-manager'] ?? 0) + (cpuS.everynode ?? 0)) * 100) / 100,
+      ...(pids.everynode === undefined ? {} : { everynodeThreadsS: cpuDelta(threads0, threads1) }),
       loadBefore,
       loadAfter: load(),
     },

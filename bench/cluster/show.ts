@@ -33,6 +33,13 @@ for (const r of result.runs) {
       `  ${name}: ${p.wallS.toFixed(1)} s wall, load ${p.loadBefore[0] ?? '?'}→${p.loadAfter[0] ?? '?'}; ` +
         `CPU s: ${cpu} (sum ${sum.toFixed(1)}, ${(sum / p.wallS).toFixed(2)} cores)`,
     );
+    if (p.everynodeThreadsS !== undefined) {
+      const threads = Object.entries(p.everynodeThreadsS)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      console.log(`    everynode CPU s by thread: ${threads}`);
+    }
     const verbs = Object.entries(p.requests.byVerb)
       .sort((a, b) => b[1] - a[1])
       .map(([k, v]) => `${k} ${v}`)
