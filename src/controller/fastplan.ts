@@ -100,7 +100,9 @@ export class IncrementalPlanner {
     let rollingUpdateRan = false;
     let ruRequeue: number | null = null;
     if (satisfied) {
-      const factory = makePodFactory(ds, h.current.hash);
+      // Made on the first create only: a steady-state sync creates nothing (B5).
+      let made: ((node: string) => Pod) | undefined;
+      const factory = (node: string): Pod => (made ??= makePodFactory(ds, h.current.hash))(node);
       creates = this.inNodeOrder(state.missing).map((node) =>
         createOf(factory, node, h.current.hash, MISSING_POD_REASON, 'manage'),
       );
