@@ -317,18 +317,24 @@ test('scenario 71: surge with minReadySeconds waits for availability and requeue
   assert.deepEqual(counts(w.sync()), [0, 1]);
 });
 
-test('scenario 76: a surge node with only a terminating old pod goes to the full reconcile', () => {
+test('scenario 76: surge creates beside a terminating old pod, incrementally', () => {
   const w = rollout(3, { type: 'RollingUpdate', maxUnavailable: 0, maxSurge: 1 });
   const p = w.pods.list().find((x) => x.spec?.nodeName === 'node-2')!;
   const c = structuredClone(p) as Mutable<Pod>;
   c.metadata = { ...c.metadata, deletionTimestamp: formatTime(sec(100)) };
   w.put(c);
-  // Manage creates there with a reason naming the pod: not kept by the incremental state.
-  assert.equal(w.tryFast(), undefined);
+  // Manage's surge branch creates there, with a reason naming the terminating pod.
+  const plan = w.sync();
   assert.deepEqual(
-    w.sync(true)?.creates.map((x) => [x.node, x.source]),
+    plan?.creates.map((x) => [x.node, x.source]),
     [['node-2', 'manage']],
   );
+  assert.match(plan?.creates[0]?.reason ?? '', /is terminating/);
+  // Two terminating pods there: the reason names the first in the map's order, not kept.
+  const second = structuredClone(c);
+  second.metadata = { ...second.metadata, name: 'foo-extra', uid: 'uid-foo-extra' };
+  w.put(second);
+  assert.equal(w.tryFast(), undefined);
 });
 
 test('incremental rolling update: an old pod on a node that left is a candidate that should not run', () => {

@@ -20,7 +20,12 @@ import { allowsSurge, resolveBudget } from '../engine/budget.js';
 import { claimObjects } from '../engine/claim.js';
 import { makeEligibilityChecker } from '../engine/eligibility.js';
 import { constructHistory } from '../engine/history.js';
-import { DEFAULT_BACKOFF, manage, MISSING_POD_REASON } from '../engine/manage.js';
+import {
+  DEFAULT_BACKOFF,
+  manage,
+  MISSING_POD_REASON,
+  type ManageResult,
+} from '../engine/manage.js';
 import { makePodFactory } from '../engine/podfactory.js';
 import { minDelay, toRef } from '../engine/reconcile.js';
 import { statusChanged, statusRequeueAfterMs } from '../engine/status.js';
@@ -103,12 +108,9 @@ export class IncrementalPlanner {
       // Made on the first create only: a steady-state sync creates nothing (B5).
       let made: ((node: string) => Pod) | undefined;
       const factory = (node: string): Pod => (made ??= makePodFactory(ds, h.current.hash))(node);
-      creates = this.inNodeOrder(state.missing).map((node) =>
-        createOf(factory, node, h.current.hash, MISSING_POD_REASON, 'manage'),
-      );
-      const md = this.manageDeletes(ds, state, h.current.hash, now);
-      if (md === undefined) return undefined;
-      deletes = md;
+      const m = this.manageWrites(ds, state, h.current.hash, now, factory);
+      if (m === undefined) return undefined;
+      ({ creates, deletes } = m);
       const isRollingUpdate =
         (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
       // Live mode: the rolling update runs only when manage planned no writes (§4 step 7.2).
@@ -253,35 +255,38 @@ export class IncrementalPlanner {
   }
 
   /**
-   * Manage's deletes in surge mode (an old pod beside a new one, §5.2), in node-list order, with
-   * manage's own reasons: manage() run on just that node, which is all it reads there.
+   * Manage's writes, in node-list order: creates on empty nodes that should run a pod, and in
+   * surge mode a create beside a node's one terminating pod and deletes of old pods beside new
+   * ones (§5.2), those two with manage's own reasons: manage() run on just that node, which is
+   * all it reads there.
    */
-  private manageDeletes(
+  private manageWrites(
     ds: DaemonSet,
     state: DaemonSetSyncState,
     hash: string,
     now: number,
-  ): PodDelete[] | undefined {
-    const out: PodDelete[] = [];
-    for (const name of this.inNodeOrder(state.rollout.manageDeletes)) {
-      const view = state.nodeView(name);
-      if (view === undefined) return undefined;
-      const m = manage({
-        ds,
-        nodes: [view.node],
-        eligibility: new Map([[name, view.elig]]),
-        eligibilityAt: [view.elig],
-        nodeToPods: new Map([[name, view.pods]]),
-        hash,
-        now,
-        surge: true,
-        backoff: new Map(),
-        backoffConfig: DEFAULT_BACKOFF,
-      });
-      if (m.creates.length > 0 || m.events.length > 0 || m.deletes.length !== 1) return undefined;
+    factory: (node: string) => Pod,
+  ): { creates: PodCreate[]; deletes: PodDelete[] } | undefined {
+    const { missing, rollout } = state;
+    const creates: PodCreate[] = [];
+    const deletes: PodDelete[] = [];
+    const createOn =
+      rollout.manageCreates.size === 0 ? missing : new Set([...missing, ...rollout.manageCreates]);
+    for (const name of this.inNodeOrder(createOn)) {
+      if (missing.has(name)) {
+        creates.push(createOf(factory, name, hash, MISSING_POD_REASON, 'manage'));
+        continue;
+      }
+      const m = this.manageOn(ds, state, name, hash, now);
+      if (m === undefined || m.creates.length !== 1 || m.deletes.length > 0) return undefined;
+      creates.push(createOf(factory, name, hash, m.creates[0]!.reason, 'manage'));
+    }
+    for (const name of this.inNodeOrder(rollout.manageDeletes)) {
+      const m = this.manageOn(ds, state, name, hash, now);
+      if (m === undefined || m.creates.length > 0 || m.deletes.length !== 1) return undefined;
       const d = m.deletes[0]!;
       const meta = d.pod.metadata;
-      out.push({
+      deletes.push({
         namespace: meta?.namespace ?? '',
         name: meta?.name ?? '',
         uid: meta?.uid ?? '',
@@ -290,7 +295,32 @@ export class IncrementalPlanner {
         reason: d.reason,
       });
     }
-    return out;
+    return { creates, deletes };
+  }
+
+  /** manage() over one node of the state (surge mode); undefined when it would raise events. */
+  private manageOn(
+    ds: DaemonSet,
+    state: DaemonSetSyncState,
+    name: string,
+    hash: string,
+    now: number,
+  ): ManageResult | undefined {
+    const view = state.nodeView(name);
+    if (view === undefined) return undefined;
+    const m = manage({
+      ds,
+      nodes: [view.node],
+      eligibility: new Map([[name, view.elig]]),
+      eligibilityAt: [view.elig],
+      nodeToPods: new Map([[name, view.pods]]),
+      hash,
+      now,
+      surge: true,
+      backoff: new Map(),
+      backoffConfig: DEFAULT_BACKOFF,
+    });
+    return m.events.length > 0 || m.backoffUpdates.size > 0 ? undefined : m;
   }
 
   /** Node names of a set in node-list order. */

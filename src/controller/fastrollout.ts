@@ -109,6 +109,8 @@ export const R_OLD_AVAILABLE = 512;
 export const R_OLD_UNAVAILABLE = 1024;
 /** Surge manage deletes the old pod beside the new one: in manageDeletes. */
 export const R_MANAGE_DELETE = 2048;
+/** Surge manage creates beside the node's one terminating pod (§5.2): in manageCreates. */
+export const R_MANAGE_CREATE = 8192;
 /**
  * An old pod on a node that left the node list, alone (surge mode fails there: plan.error) or
  * beside an available new pod (surge mode deletes it, where manage would have on a listed node).
@@ -134,6 +136,8 @@ export class RolloutIndex {
   readonly oldUnavailable = new Set<string>();
   /** Nodes where manage in surge mode deletes the old pod beside the new one (§5.2). */
   readonly manageDeletes = new Set<string>();
+  /** Nodes where manage in surge mode creates beside a terminating pod (§5.2, scenario 76). */
+  readonly manageCreates = new Set<string>();
 
   clear(): void {
     this.unavailable = this.surge = this.available = this.leftOld = 0;
@@ -141,6 +145,7 @@ export class RolloutIndex {
     this.oldAvailableLeaving.clear();
     this.oldUnavailable.clear();
     this.manageDeletes.clear();
+    this.manageCreates.clear();
   }
 
   /** Removes a node's share, given the bits it was added with (its eligibility may differ now). */
@@ -156,6 +161,7 @@ export class RolloutIndex {
     }
     if (bits & R_OLD_UNAVAILABLE) this.oldUnavailable.delete(name);
     if (bits & R_MANAGE_DELETE) this.manageDeletes.delete(name);
+    if (bits & R_MANAGE_CREATE) this.manageCreates.delete(name);
   }
 
   /** Adds a node's share from its bits; shouldRun sorts an old available pod's node. */
@@ -171,6 +177,7 @@ export class RolloutIndex {
     }
     if (bits & R_OLD_UNAVAILABLE) this.oldUnavailable.add(name);
     if (bits & R_MANAGE_DELETE) this.manageDeletes.add(name);
+    if (bits & R_MANAGE_CREATE) this.manageCreates.add(name);
   }
 }
 

@@ -19,6 +19,7 @@ import type { Eligibility, EligibilityChecker } from '../engine/eligibility.js';
 import {
   R_AVAILABLE,
   R_LEFT_OLD,
+  R_MANAGE_CREATE,
   R_MANAGE_DELETE,
   R_OLD_AVAILABLE,
   R_OLD_UNAVAILABLE,
@@ -281,8 +282,8 @@ export class DaemonSetSyncState {
    * surge mode one new and one old (manage deletes the old one when it is not Ready or the new one
    * is available), besides any terminating pods, no live pod terminal; a node that left, whose
    * live pods are all bound. Complex: duplicates, failed or succeeded pods, pods on
-   * nodes they may not continue on, a surge node with only
-   * terminating pods that should run one (manage creates with a reason naming the pod).
+   * nodes they may not continue on, a surge node that should run a pod with only terminating
+   * pods, more than one (manage creates with a reason naming the first; one is kept).
    * Rollout counts follow rollingupdate.ts (classify, maxUnavailableMode, surgeMode) node by node.
    */
   private classify(name: string, e: Entry, now: number): void {
@@ -336,8 +337,12 @@ export class DaemonSetSyncState {
         if (!isPodReady(oldPod!) || isPodAvailable(newPod!, minReadySeconds, now))
           e.c |= R_MANAGE_DELETE;
       }
-      // Surge manage creates beside terminating pods, with a reason that names one of them.
-      if (live === 0 && surge && elig.shouldRun) return void this.complex.add(name);
+      // Surge manage creates beside terminating pods, with a reason that names the first in the
+      // map's order: kept when there is only one (scenario 76), else not.
+      if (live === 0 && surge && elig.shouldRun) {
+        if (pods.length > 1) return void this.complex.add(name);
+        e.c |= R_MANAGE_CREATE;
+      }
       // Status reads the oldest pod of the node (terminating ones included).
       let oldest = pods[0]!;
       for (let i = 1; i < pods.length; i++)

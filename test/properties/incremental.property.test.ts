@@ -394,6 +394,7 @@ function check(
     rolloutDeletes: 0,
     rolloutCreates: 0,
     manageDeletes: 0,
+    manageCreatesBesideTerminating: 0,
     rolloutRequeue: 0,
     surgeRollout: 0,
   };
@@ -435,6 +436,8 @@ function check(
           if (full.deletes.some((d) => d.source === 'rollingUpdate')) seen.rolloutDeletes++;
           if (full.creates.some((c) => c.source === 'rollingUpdate')) seen.rolloutCreates++;
           if (full.deletes.some((d) => d.source === 'manage')) seen.manageDeletes++;
+          if (full.creates.some((c) => c.source === 'manage' && /terminating/.test(c.reason)))
+            seen.manageCreatesBesideTerminating++;
           if (old && full.rollingUpdateRan && full.requeueAfterMs !== null) seen.rolloutRequeue++;
           const surge = (w.ds.spec?.updateStrategy?.rollingUpdate?.maxSurge ?? 0) !== 0;
           if (old && full.rollingUpdateRan && surge) seen.surgeRollout++;
