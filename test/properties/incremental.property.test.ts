@@ -4,6 +4,9 @@
  * relabelling, orphans, template and strategy changes, plans carried out, and clock advances.
  * After every step, whenever the incremental planner answers (expectations satisfied or not), its
  * plan must equal reconcile(fullSnapshot, { mode: 'live' }) in everything the executor acts on.
+ * A second property starts each run with a template change and draws steps of a rollout in
+ * progress (both modes, several budgets), so that the incremental rolling update (fastrollout.ts)
+ * answers often; both count what they covered and hold floors on it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
