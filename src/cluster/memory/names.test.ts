@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { copyJson, deepFreeze } from './names.js';
+import { copyJson, deepFreeze, randomUid, seededRandom } from './names.js';
 
 /** JSON-like values with what a caller may leave in: undefined, NaN, Infinity, -0, Dates. */
 const loose = fc.letrec((tie) => ({
@@ -74,5 +74,24 @@ test('copyJson never hands back a frozen root', () => {
     assert.notEqual(out, frozenRoot);
     assert.equal(Object.isFrozen(out), false);
     assert.deepEqual(out, frozenRoot);
+  }
+});
+
+test('randomUid: version-4 layout, one draw per digit, the same uids from the same seed', () => {
+  // What the first implementation (an array of digits, joined and sliced) gave for seed 7.
+  const reference = (random: () => number): string => {
+    const hex: string[] = [];
+    for (let i = 0; i < 32; i++) hex.push(Math.floor(random() * 16).toString(16));
+    hex[12] = '4';
+    hex[16] = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+    const s = hex.join('');
+    return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+  };
+  const a = seededRandom(7);
+  const b = seededRandom(7);
+  for (let i = 0; i < 500; i++) {
+    const uid = randomUid(a);
+    assert.equal(uid, reference(b));
+    assert.match(uid, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   }
 });

@@ -29,14 +29,23 @@ export function generatedName(base: string, random: () => number): string {
   return base.slice(0, MAX_GENERATED_BASE) + suffix;
 }
 
-/** A version-4 UUID string drawn from the given random source. */
+const HEX = '0123456789abcdef';
+
+/**
+ * A version-4 UUID string drawn from the given random source: 32 draws, one per hex digit (the
+ * version and variant digits are drawn too, then fixed), so a seed replays the same uids.
+ */
 export function randomUid(random: () => number): string {
-  const hex: string[] = [];
-  for (let i = 0; i < 32; i++) hex.push(Math.floor(random() * 16).toString(16));
-  hex[12] = '4';
-  hex[16] = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+  // Built as one string with a digit table: no array of digits, join or slices per object.
+  let s = '';
+  for (let i = 0; i < 32; i++) {
+    let d = Math.floor(random() * 16);
+    if (i === 12) d = 4;
+    else if (i === 16) d = (d & 0x3) | 0x8;
+    s += HEX.charAt(d);
+    if (i === 7 || i === 11 || i === 15 || i === 19) s += '-';
+  }
+  return s;
 }
 
 /**
