@@ -72,21 +72,25 @@ export function templateGenerationOf(ds: DaemonSet): string | undefined {
 /** Result of GetTargetNodeName: the node, or an error saying why the pod cannot be mapped. */
 export type TargetNode = { readonly node: string } | { readonly error: string };
 
+/** namespace/name for error texts; built only on an error path (per resolved pod it showed in B1). */
+function podWho(pod: Pod): string {
+  return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
+}
+
 /** GetTargetNodeName (spec §2.6). */
 export function getTargetNodeName(pod: Pod): TargetNode {
   const nodeName = pod.spec?.nodeName ?? '';
   if (nodeName !== '') return { node: nodeName };
-  const who = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
   const required = pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (required == null) {
     return {
-      error: `no spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution for pod ${who}`,
+      error: `no spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution for pod ${podWho(pod)}`,
     };
   }
   const terms = required.nodeSelectorTerms ?? [];
   if (terms.length === 0) {
     return {
-      error: `no nodeSelectorTerms in requiredDuringSchedulingIgnoredDuringExecution of pod ${who}`,
+      error: `no nodeSelectorTerms in requiredDuringSchedulingIgnoredDuringExecution of pod ${podWho(pod)}`,
     };
   }
   for (const term of terms) {
@@ -94,12 +98,14 @@ export function getTargetNodeName(pod: Pod): TargetNode {
       if (f.key === 'metadata.name' && f.operator === 'In') {
         const values = f.values ?? [];
         if (values.length !== 1)
-          return { error: `the matchFields value of 'metadata.name' is not unique for pod ${who}` };
+          return {
+            error: `the matchFields value of 'metadata.name' is not unique for pod ${podWho(pod)}`,
+          };
         return { node: values[0]! };
       }
     }
   }
-  return { error: `no node name found for pod ${who}` };
+  return { error: `no node name found for pod ${podWho(pod)}` };
 }
 
 /** The oldest-first order of §5.2.1: bound before unbound, then creationTimestamp, then name. */
