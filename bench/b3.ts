@@ -8,7 +8,7 @@
 import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 import { getTargetNodeName } from '../src/api/pod.js';
-import type { TimedAction } from '../src/sim/scenario/types.js';
+import type { Scenario, TimedAction } from '../src/sim/scenario/types.js';
 import { argValue } from './lib/child.js';
 import {
   atMost,
@@ -79,22 +79,17 @@ interface Run {
 }
 
 /**
- * One churn with the controller's node-event delay at delayMs (0: upstream's timing), through
- * EVERYNODE_NODE_EVENT_DELAY_MS since the scenario format has no such controller setting yet.
- * With profileFile, the churn's CPU profile is written there.
+ * One churn with the controller's node-event delay at delayMs (0: upstream's timing; the
+ * scenario's controller.nodeEventDelay). With profileFile, the churn's CPU profile is written there.
  */
 async function churn(delayMs: number, profileFile: string | undefined): Promise<Run> {
-  const before = process.env['EVERYNODE_NODE_EVENT_DELAY_MS'];
-  process.env['EVERYNODE_NODE_EVENT_DELAY_MS'] = String(delayMs);
-  try {
-    return await measure(profileFile);
-  } finally {
-    if (before === undefined) delete process.env['EVERYNODE_NODE_EVENT_DELAY_MS'];
-    else process.env['EVERYNODE_NODE_EVENT_DELAY_MS'] = before;
-  }
+  return measure(
+    { ...scenario, controller: { ...scenario.controller, nodeEventDelayMs: delayMs } },
+    profileFile,
+  );
 }
 
-async function measure(profileFile: string | undefined): Promise<Run> {
+async function measure(scenario: Scenario, profileFile: string | undefined): Promise<Run> {
   const arrival = new Map<string, { virtual: number; wall: number }>();
   const virtualDelays: number[] = [];
   const wallDelays: number[] = [];

@@ -239,6 +239,7 @@ export class Simulation {
       logger: nullLogger,
       workers: this.scenario.controller.workers,
       burstReplicas: this.scenario.controller.burstReplicas,
+      nodeEventDelayMs: this.scenario.controller.nodeEventDelayMs,
       random: () => this.rng.next(),
     });
     this.controller = c;

@@ -104,6 +104,17 @@ test('unknown fields, bad durations, bad effects and duplicate names are located
   );
 });
 
+test('controller settings: workers, burstReplicas and the node-event delay, with defaults', async () => {
+  const d = await parse('name: x\n');
+  assert.deepEqual(d.controller, { workers: 2, burstReplicas: 250, nodeEventDelayMs: 0 });
+  const s = await parse('controller: { workers: 4, burstReplicas: 10, nodeEventDelay: 1500ms }\n');
+  assert.deepEqual(s.controller, { workers: 4, burstReplicas: 10, nodeEventDelayMs: 1500 });
+  await fails(
+    'controller: { nodeEventDelay: soon }\n',
+    /^s\.yaml:1:31: controller\.nodeEventDelay: expected a duration/,
+  );
+});
+
 test('invalid DaemonSets are rejected with the API server message and the field line', async () => {
   await fails(
     `objects:

@@ -69,7 +69,7 @@ export async function parseScenario(
   const c =
     root.controller === undefined
       ? {}
-      : r.map(root.controller, ['controller'], ['workers', 'burstReplicas']);
+      : r.map(root.controller, ['controller'], ['workers', 'burstReplicas', 'nodeEventDelay']);
   const stop =
     root.stop === undefined ? {} : r.map(root.stop, ['stop'], ['converged', 'timeLimit']);
   return {
@@ -84,6 +84,10 @@ export async function parseScenario(
         c.burstReplicas === undefined
           ? 250
           : r.int(c.burstReplicas, ['controller', 'burstReplicas'], 1),
+      nodeEventDelayMs:
+        c.nodeEventDelay === undefined
+          ? 0
+          : r.duration(c.nodeEventDelay, ['controller', 'nodeEventDelay']),
     },
     nodes,
     kubelet: parseKubelet(r, root.kubelet, ['kubelet']),

@@ -150,7 +150,12 @@ export interface Scenario {
   readonly seed: number;
   /** The speed to use when watching in a terminal and no --speed is given (0 = as fast as possible). */
   readonly speed: number;
-  readonly controller: { readonly workers: number; readonly burstReplicas: number };
+  readonly controller: {
+    readonly workers: number;
+    readonly burstReplicas: number;
+    /** The controller's nodeEventDelayMs: node-driven syncs coalesced over this window (0 = off). */
+    readonly nodeEventDelayMs: number;
+  };
   readonly nodes: readonly NodeSpec[];
   readonly kubelet: KubeletSpec;
   readonly objects: readonly KubeObject[];
