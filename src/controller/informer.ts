@@ -306,18 +306,20 @@ export class Informer<T extends KubeObject> {
       this.resourceVersion = ev.resourceVersion;
       return;
     }
+    // One key string per event: a fresh concatenation is flattened and hashed on each Map use.
+    const key = storeKey(ev.object);
     const obj =
       this.opts.transform === undefined
         ? ev.object
-        : this.opts.transform(ev.object, this.store.get(storeKey(ev.object)));
+        : this.opts.transform(ev.object, this.store.get(key));
     const rv = obj.metadata?.resourceVersion;
     if (rv !== undefined && rv !== '') this.resourceVersion = rv;
     if (ev.type === 'DELETED') {
-      this.store.remove(storeKey(obj));
+      this.store.remove(key);
       this.emitDelete(obj);
       return;
     }
-    const old = this.store.upsert(obj);
+    const old = this.store.upsert(obj, key);
     if (old === undefined) this.emitAdd(obj);
     else this.emitUpdate(old, obj);
   }

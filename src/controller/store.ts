@@ -192,9 +192,11 @@ export class Store<T extends KubeObject> implements ReadonlyStore<T> {
     return out;
   }
 
-  /** Stores obj under its key and returns the object it replaced. */
-  upsert(obj: T): T | undefined {
-    const key = storeKey(obj);
+  /**
+   * Stores obj under its key (storeKey(obj), which a caller that has it may pass) and returns the
+   * object it replaced.
+   */
+  upsert(obj: T, key: string = storeKey(obj)): T | undefined {
     const old = this.items.get(key);
     if (old === undefined && this.keepOrdinals) this.ords.set(key, this.nextOrd++);
     this.items.set(key, obj);
