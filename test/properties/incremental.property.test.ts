@@ -541,7 +541,13 @@ test('incremental sync: rollouts in both modes are planned incrementally and equ
   const counts = JSON.stringify({ incremental, fallbacks, ...seen });
   assert.ok(incremental > 1000, counts);
   // Each class the incremental rolling update reads, and each kind of write it plans (misscheduled
-  // pods are the first property's: rare here, 6 to 10 a run).
+  // pods are the first property's: rare here, 6 to 10 a run). A surge create beside a node's one
+  // terminating pod came up 2 to 18 times a run over 12 random seeds, so its floor is 1 (a floor
+  // of 5 failed one run in four); fastplan.test.ts covers it deterministically (scenario 76).
+  const floors: Readonly<Record<string, number>> = {
+    misscheduled: 0,
+    manageCreatesBesideTerminating: 1,
+  };
   for (const [what, n] of Object.entries(seen))
-    if (what !== 'misscheduled') assert.ok(n >= 5, `${what}: ${counts}`);
+    assert.ok(n >= (floors[what] ?? 5), `${what}: ${counts}`);
 });
