@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DaemonSet } from '../api/types.js';
 import { MemoryCluster } from '../cluster/memory/index.js';
-import { UnavailableError } from '../cluster/port.js';
+import {
+  NotFoundError,
+  UnavailableError,
+  type Cluster,
+  type KubeObject,
+  type Patch,
+  type ResourceKind,
+} from '../cluster/port.js';
 import { ManualClock } from './manualclock.js';
 import { EVENT_SOURCE_COMPONENT, EventRecorder } from './recorder.js';
 
@@ -93,6 +100,45 @@ test('recorder: 1,000 SuccessfulCreate events on one DaemonSet write what upstre
   const agg = after.find((e) => e.message?.startsWith('(combined from similar events)'));
   assert.equal(agg?.count, 992);
   assert.equal(agg?.message, '(combined from similar events): Created pod: foo-1000');
+});
+
+test("recorder: a patch waits for its Event's create still in flight (no 404, no second create)", async () => {
+  const clock = new ManualClock();
+  const cluster = new MemoryCluster({ clock });
+  let notFound = 0;
+  // Creates answer after a delay, as a real API server under load does; patches at once.
+  const slow = {
+    create: async <T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> => {
+      await new Promise((r) => setTimeout(r, 5));
+      return cluster.create(kind, obj);
+    },
+    patch: async <T extends KubeObject>(
+      kind: ResourceKind,
+      ns: string,
+      name: string,
+      patch: Patch,
+    ): Promise<T> => {
+      try {
+        return await cluster.patch<T>(kind, ns, name, patch);
+      } catch (err) {
+        if (err instanceof NotFoundError) notFound++;
+        throw err;
+      }
+    },
+  } as unknown as Cluster;
+  const r = new EventRecorder({ cluster: slow, clock });
+  // Similar events past the ninth are combined into one Event, created and then patched at once,
+  // while its create is still in flight.
+  for (let i = 0; i < 14; i++) r.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: foo-${i}`);
+  await r.flush();
+  assert.equal(notFound, 0);
+  const writes = cluster.stats().byKind.Event;
+  // Nine distinct Events and the combined one, then four patches of it (none a retry).
+  assert.equal(writes?.create, 10);
+  assert.equal(writes?.patch, 4);
+  const events = (await cluster.list<EventObj & { message?: string }>('Event')).items;
+  const combined = events.find((e) => e.message?.startsWith('(combined from similar events)'));
+  assert.equal(combined?.count, 5);
 });
 
 test('recorder: a failing write is logged, never thrown', async () => {
