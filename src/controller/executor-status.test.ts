@@ -9,7 +9,7 @@ import type { DaemonSet, DaemonSetStatus } from '../api/types.js';
 import { MemoryCluster } from '../cluster/memory/cluster.js';
 import type { Plan } from '../engine/types.js';
 import { FailedPodBackoff } from './backoff.js';
-import { Executor } from './executor.js';
+import { Executor, type ExecutionResult } from './executor.js';
 import { ControllerExpectations } from './expectations.js';
 import { ManualClock } from './manualclock.js';
 import { dsFoo } from './testing.js';
@@ -52,6 +52,8 @@ async function setup(): Promise<{
   executor: Executor;
   cached: DaemonSet;
   calls: () => { updateStatus: number; get: number };
+  /** One sync that only writes status, from the DaemonSet the cache shows. */
+  write: (ds: DaemonSet, status: DaemonSetStatus, satisfied?: boolean) => Promise<ExecutionResult>;
 }> {
   const clock = new ManualClock();
   const cluster = new MemoryCluster({ clock });
@@ -68,7 +70,9 @@ async function setup(): Promise<{
     const ds = cluster.stats('controller').byKind.DaemonSet ?? {};
     return { updateStatus: ds.updateStatus ?? 0, get: ds.get ?? 0 };
   };
-  return { cluster, executor, cached, calls };
+  const write = (ds: DaemonSet, status: DaemonSetStatus, satisfied = true) =>
+    executor.execute({ key: KEY, ds, plan: statusPlan(status), expectationsSatisfied: satisfied });
+  return { cluster, executor, cached, calls, write };
 }
 
 async function stored(cluster: MemoryCluster): Promise<DaemonSet> {
@@ -76,21 +80,11 @@ async function stored(cluster: MemoryCluster): Promise<DaemonSet> {
 }
 
 test('a second status write from a cache that has not seen the first starts from its result: no Conflict, no GET', async () => {
-  const { cluster, executor, cached, calls } = await setup();
-  const a = await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(3, 1)),
-    expectationsSatisfied: true,
-  });
+  const { cluster, cached, calls, write } = await setup();
+  const a = await write(cached, counters(3, 1));
   assert.equal(a.statusWritten, true);
   // The same cached object again: its watch event has not arrived.
-  const b = await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(5, 1)),
-    expectationsSatisfied: true,
-  });
+  const b = await write(cached, counters(5, 1));
   assert.equal(b.error, undefined);
   assert.equal(b.statusWritten, true);
   assert.deepEqual(calls(), { updateStatus: 2, get: 0 });
@@ -98,47 +92,22 @@ test('a second status write from a cache that has not seen the first starts from
 });
 
 test('a cache that has caught up with only the first of two writes is still behind: no Conflict', async () => {
-  const { cluster, executor, cached, calls } = await setup();
-  await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(3, 1)),
-    expectationsSatisfied: true,
-  });
+  const { cluster, cached, calls, write } = await setup();
+  await write(cached, counters(3, 1));
   const first = await stored(cluster);
-  await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(5, 1)),
-    expectationsSatisfied: true,
-  });
+  await write(cached, counters(5, 1));
   // The watch event of the first write arrives; the second's has not.
-  const c = await executor.execute({
-    key: KEY,
-    ds: first,
-    plan: statusPlan(counters(7, 1)),
-    expectationsSatisfied: true,
-  });
+  const c = await write(first, counters(7, 1));
   assert.equal(c.error, undefined);
   assert.deepEqual(calls(), { updateStatus: 3, get: 0 });
   assert.equal((await stored(cluster)).status?.numberReady, 7);
 });
 
 test('a status write that would not change what our last write left on the server is not sent', async () => {
-  const { cluster, executor, cached, calls } = await setup();
-  await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(3, 1)),
-    expectationsSatisfied: true,
-  });
+  const { cluster, cached, calls, write } = await setup();
+  await write(cached, counters(3, 1));
   const rv = (await stored(cluster)).metadata?.resourceVersion;
-  const b = await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(3, 1)),
-    expectationsSatisfied: true,
-  });
+  const b = await write(cached, counters(3, 1));
   assert.equal(b.error, undefined);
   assert.equal(b.statusWritten, false);
   assert.deepEqual(calls(), { updateStatus: 1, get: 0 });
@@ -146,44 +115,24 @@ test('a status write that would not change what our last write left on the serve
 });
 
 test('once the cache has caught up, the write starts from the cached object again', async () => {
-  const { cluster, executor, cached, calls } = await setup();
-  await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(3, 1)),
-    expectationsSatisfied: true,
-  });
+  const { cluster, cached, calls, write } = await setup();
+  await write(cached, counters(3, 1));
   const caughtUp = await stored(cluster);
-  const b = await executor.execute({
-    key: KEY,
-    ds: caughtUp,
-    plan: statusPlan(counters(3, 1)),
-    expectationsSatisfied: true,
-  });
+  const b = await write(caughtUp, counters(3, 1));
   // The plan is trusted as computed from the cache (upstream's rule): it is written.
   assert.equal(b.statusWritten, true);
   assert.deepEqual(calls(), { updateStatus: 2, get: 0 });
 });
 
 test('a write by someone else after ours still takes the Conflict, one fresh GET and a second try', async () => {
-  const { cluster, executor, cached, calls } = await setup();
-  await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(3, 1)),
-    expectationsSatisfied: true,
-  });
+  const { cluster, cached, calls, write } = await setup();
+  await write(cached, counters(3, 1));
   const now = await stored(cluster);
   await cluster.updateStatus<DaemonSet>('DaemonSet', {
     ...now,
     status: { ...counters(3, 1), ...now.status, collisionCount: 1 },
   });
-  const b = await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(4, 1)),
-    expectationsSatisfied: true,
-  });
+  const b = await write(cached, counters(4, 1));
   assert.equal(b.error, undefined);
   assert.deepEqual(calls(), { updateStatus: 3, get: 1 });
   const s = (await stored(cluster)).status;
@@ -192,21 +141,11 @@ test('a write by someone else after ours still takes the Conflict, one fresh GET
 });
 
 test('with expectations unsatisfied, a write over a newer object keeps its observedGeneration', async () => {
-  const { cluster, executor, cached, calls } = await setup();
+  const { cluster, cached, calls, write } = await setup();
   const generation = cached.metadata?.generation ?? 1;
-  await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(3, generation)),
-    expectationsSatisfied: true,
-  });
+  await write(cached, counters(3, generation));
   // The stale cache had no observedGeneration; an unsatisfied sync carries that over.
-  const b = await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(6)),
-    expectationsSatisfied: false,
-  });
+  const b = await write(cached, counters(6), false);
   assert.equal(b.statusWritten, true);
   assert.deepEqual(calls(), { updateStatus: 2, get: 0 });
   const s = (await stored(cluster)).status;
@@ -215,19 +154,9 @@ test('with expectations unsatisfied, a write over a newer object keeps its obser
 });
 
 test('forget drops what was kept: the next write from a stale cache meets the Conflict path', async () => {
-  const { executor, cached, calls } = await setup();
-  await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(3, 1)),
-    expectationsSatisfied: true,
-  });
+  const { executor, cached, calls, write } = await setup();
+  await write(cached, counters(3, 1));
   executor.forget(KEY);
-  await executor.execute({
-    key: KEY,
-    ds: cached,
-    plan: statusPlan(counters(4, 1)),
-    expectationsSatisfied: true,
-  });
+  await write(cached, counters(4, 1));
   assert.deepEqual(calls(), { updateStatus: 3, get: 1 });
 });
