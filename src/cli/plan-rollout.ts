@@ -10,7 +10,7 @@ import { previewRollout } from '../engine/rollout.js';
 import { UsageError } from './errors.js';
 import { colorsFor, formatDuration, formatFields, formatTable } from './output.js';
 import type { Cell } from './output.js';
-import type { PlanInput } from './plan.js';
+import type { PlanInput } from './planinput.js';
 
 /** One step as printed: a reconcile that planned something, with its writes applied. */
 export interface RolloutStepView {

@@ -11,7 +11,7 @@ import {
 import type { ActionSource, Plan, RevisionRef } from '../engine/types.js';
 import { colorsFor, formatDuration, formatFields, formatTable } from './output.js';
 import type { Cell, Colors } from './output.js';
-import type { PlanInput } from './plan.js';
+import type { PlanInput } from './planinput.js';
 
 /** One node's decision, as printed. `reason` is empty when the node runs a pod with nothing to report. */
 export interface NodeView {

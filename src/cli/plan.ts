@@ -19,6 +19,7 @@ import { checkShapes } from './shape.js';
 import { toJSONText, toYAMLText } from './output.js';
 import { planView, renderPlanTable } from './plan-view.js';
 import { renderRollout, rolloutView } from './plan-rollout.js';
+import type { PlanInput } from './planinput.js';
 
 /** The output formats of `everynode plan`. */
 export type PlanFormat = 'table' | 'json' | 'yaml';
@@ -42,12 +43,7 @@ export interface PlanIO {
   readonly clock?: () => number;
 }
 
-/** The DaemonSet and its surroundings, ready for the engine, and what the loader assumed. */
-export interface PlanInput {
-  readonly snapshot: Snapshot;
-  /** Things filled in that a reader should know about (a uid made up, pods skipped, ...). */
-  readonly notes: readonly string[];
-}
+export type { PlanInput } from './planinput.js';
 
 const EXAMPLES = `
 Examples:
