@@ -6,8 +6,8 @@ import {
   isEmptyLabelSelector,
   labelSelectorAsSelector,
   labelSelectorProblems,
-  parseSelector,
 } from './labels.js';
+import { parseSelector } from './selectorparse.js';
 import type { LabelSelector } from './types.js';
 
 test('labelSelectorAsSelector: nil matches nothing, {} matches everything', () => {

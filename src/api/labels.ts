@@ -232,5 +232,4 @@ export function isEmptyLabelSelector(selector: LabelSelector | undefined | null)
   );
 }
 
-export { parseSelector } from './selectorparse.js';
 export { compile as selectorFromRequirements };

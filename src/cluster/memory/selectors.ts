@@ -2,7 +2,8 @@
  * List and watch filters: namespace, label selector (string form, compiled by api/labels) and
  * field selector (the fields kube-apiserver supports for each kind).
  */
-import { parseSelector, SelectorParseError, type Selector } from '../../api/labels.js';
+import { SelectorParseError, type Selector } from '../../api/labels.js';
+import { parseSelector } from '../../api/selectorparse.js';
 import { TerminalError, type KubeObject, type ListOptions, type ResourceKind } from '../port.js';
 
 /** One `field=value` or `field!=value` term of a field selector. */
