@@ -105,11 +105,6 @@ export function toYAMLText(value: unknown): string {
   return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
-/** "yes"/"no" for a boolean, the way the tables show decisions. */
-export function yesNo(b: boolean): string {
-  return b ? 'yes' : 'no';
-}
-
 /** A duration in seconds as "45s", "3m", "2m30s", "1h5m". */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

@@ -52,17 +52,3 @@ export function sample(d: Distribution, rng: Random): number {
       return -Math.log(1 - rng.next()) * d.meanMs;
   }
 }
-
-/** A one-line description such as "uniform 2s–6s", for reports. */
-export function describeDistribution(d: Distribution, fmt: (ms: number) => string): string {
-  switch (d.kind) {
-    case 'fixed':
-      return fmt(d.ms);
-    case 'uniform':
-      return `uniform ${fmt(d.minMs)}–${fmt(d.maxMs)}`;
-    case 'normal':
-      return `normal mean ${fmt(d.meanMs)} sd ${fmt(d.stddevMs)}`;
-    case 'exponential':
-      return `exponential mean ${fmt(d.meanMs)}`;
-  }
-}
