@@ -48,8 +48,6 @@ export class DaemonSetController {
   readonly expectations: ControllerExpectations;
   readonly queue: WorkQueue;
   readonly recorder: EventRecorder;
-  /** The last plan computed per key (for `everynode plan`-style inspection and tests). */
-  readonly lastPlans = new Map<string, Plan>();
   private readonly opts: DaemonSetControllerOptions;
   private readonly log: Logger;
   private readonly dsKind: ResourceKind;
@@ -203,7 +201,6 @@ export class DaemonSetController {
     const cached = this.inf.daemonSets.store.get(key);
     if (cached === undefined) {
       this.expectations.deleteExpectations(key);
-      this.lastPlans.delete(key);
       this.prepared.delete(key);
       this.incremental?.forget(key);
       this.executor.forget(key);
@@ -233,7 +230,6 @@ export class DaemonSetController {
           `incremental sync of ${key} differs from the full reconcile at ${diff}`,
         );
     } else syncPathCounts.incremental++;
-    this.lastPlans.set(key, plan);
     const r = await this.executor.execute({ key, ds, plan, expectationsSatisfied: satisfied });
     this.counters.creates += r.createCalls;
     this.counters.deletes += r.deleteCalls;
