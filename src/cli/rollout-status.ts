@@ -3,7 +3,7 @@
  * DaemonSet with a watch until the rollout is done.
  */
 import { GoneError, type Watch } from '../cluster/port.js';
-import type { Clock, TimerHandle } from '../controller/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { DaemonSet } from '../api/types.js';
 import { rolloutStatus } from '../engine/rolloutstatus.js';
 import { getDs, kindOf, RolloutError, type RolloutTarget } from './rollout-target.js';

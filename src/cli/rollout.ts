@@ -18,7 +18,7 @@ import {
   type Patch,
 } from '../cluster/port.js';
 import { KubeCluster } from '../cluster/kube/index.js';
-import { RealClock, type Clock } from '../controller/clock.js';
+import { RealClock, type Clock } from '../clock/clock.js';
 import {
   applyRollbackPatch,
   formatHistoryTable,

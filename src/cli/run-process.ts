@@ -5,7 +5,7 @@
  * call, the health probes, and an orderly shutdown. Tests drive it directly.
  */
 import { ClusterError, type Cluster, type ResourceKind } from '../cluster/port.js';
-import type { Clock } from '../controller/clock.js';
+import type { Clock } from '../clock/clock.js';
 import { DaemonSetController } from '../controller/controller.js';
 import { LeaderElector } from '../controller/leaderelection.js';
 import type { Logger } from '../controller/logger.js';

@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import type { DaemonSet } from '../api/types.js';
 import { KubeCluster } from '../cluster/kube/index.js';
 import type { Cluster, KubeObject, ResourceKind } from '../cluster/port.js';
-import { RealClock, type Clock } from '../controller/clock.js';
+import { RealClock, type Clock } from '../clock/clock.js';
 import type { Logger } from '../controller/logger.js';
 import { buildApp, parseAddr, startServer } from '../server/http.js';
 import { ControllerMetrics } from '../server/metrics.js';

@@ -4,7 +4,7 @@
  * keeps them between syncs and drops stale entries every minute, like flowcontrol.Backoff's GC.
  */
 import type { BackoffConfig, BackoffEntry, BackoffState } from '../engine/types.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 
 /** Production backoff: 1 s initial delay, 15 min maximum. */
 export const DEFAULT_BACKOFF: BackoffConfig = { initialMs: 1000, maxMs: 15 * 60 * 1000 };

@@ -5,7 +5,7 @@
  */
 import type { ControllerRevision, DaemonSet, Node, Pod } from '../api/types.js';
 import type { Cluster, ResourceKind } from '../cluster/port.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/clock.js';
 import type { EventHandlers } from './handlers.js';
 import {
   Informer,

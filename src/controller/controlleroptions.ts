@@ -6,7 +6,7 @@ import type { Cluster, ResourceKind } from '../cluster/port.js';
 import type { BackoffConfig } from '../engine/types.js';
 import type { ReflectorBackoff } from './informer.js';
 import type { Logger } from './logger.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/clock.js';
 import type { WorkQueueMetrics } from './workqueue.js';
 
 /** Options of a DaemonSetController. */

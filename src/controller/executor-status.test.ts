@@ -11,7 +11,7 @@ import type { Plan } from '../engine/types.js';
 import { FailedPodBackoff } from './backoff.js';
 import { Executor, type ExecutionResult } from './executor.js';
 import { ControllerExpectations } from './expectations.js';
-import { ManualClock } from './manualclock.js';
+import { VirtualClock } from '../clock/virtual.js';
 import { dsFoo } from './testing.js';
 
 const KEY = 'default/foo';
@@ -55,7 +55,7 @@ async function setup(): Promise<{
   /** One sync that only writes status, from the DaemonSet the cache shows. */
   write: (ds: DaemonSet, status: DaemonSetStatus, satisfied?: boolean) => Promise<ExecutionResult>;
 }> {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const cached = await cluster.create<DaemonSet>('DaemonSet', dsFoo());
   const executor = new Executor({

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ControllerExpectations, EXPECTATIONS_TIMEOUT_MS } from './expectations.js';
-import { ManualClock } from './manualclock.js';
+import { VirtualClock } from '../clock/virtual.js';
 import { FailedPodBackoff } from './backoff.js';
 
 test('expectations: no record is satisfied; set, observe, satisfied', () => {
-  const e = new ControllerExpectations(new ManualClock());
+  const e = new ControllerExpectations(new VirtualClock());
   assert.equal(e.satisfiedExpectations('default/foo'), true);
   e.setExpectations('default/foo', 2, 1);
   assert.equal(e.satisfiedExpectations('default/foo'), false);
@@ -20,7 +20,7 @@ test('expectations: no record is satisfied; set, observe, satisfied', () => {
 });
 
 test('scenario 39c: expectations older than 5 minutes count as satisfied', () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const e = new ControllerExpectations(clock);
   e.setExpectations('default/foo', 1, 0);
   clock.advance(EXPECTATIONS_TIMEOUT_MS);
@@ -32,7 +32,7 @@ test('scenario 39c: expectations older than 5 minutes count as satisfied', () =>
 });
 
 test('expectations: lowering in bulk and deleting the record', () => {
-  const e = new ControllerExpectations(new ManualClock());
+  const e = new ControllerExpectations(new VirtualClock());
   e.setExpectations('k', 100, 0);
   e.lowerExpectations('k', 85, 0);
   assert.equal(e.get('k')?.adds, 15);
@@ -44,7 +44,7 @@ test('expectations: lowering in bulk and deleting the record', () => {
 });
 
 test('backoff: applies plan updates and garbage-collects after 2 × max every minute', () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const b = new FailedPodBackoff(clock, { initialMs: 1000, maxMs: 10_000 });
   b.apply(new Map([['uid/1/node-0', { delayMs: 1000, lastUpdateMs: clock.now() }]]));
   assert.equal(b.snapshot().get('uid/1/node-0')?.delayMs, 1000);

@@ -3,7 +3,7 @@
  * issued that the informer has not yet shown. While any are outstanding the sync only writes
  * status, so a cache that lags behind our own writes never causes duplicate pods.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/clock.js';
 
 /** Upstream's ExpectationsTimeout: an entry older than this counts as satisfied. */
 export const EXPECTATIONS_TIMEOUT_MS = 5 * 60 * 1000;

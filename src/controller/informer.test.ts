@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Pod } from '../api/types.js';
 import { GoneError, UnavailableError, type Cluster } from '../cluster/port.js';
 import { MemoryCluster } from '../cluster/memory/index.js';
-import { ManualClock } from './manualclock.js';
+import { VirtualClock } from '../clock/virtual.js';
 import {
   Informer,
   INDEX_CONTROLLER_UID,
@@ -57,7 +57,7 @@ function record(inf: Informer<Pod>): Seen {
 }
 
 test('informer: lists, syncs, then follows the watch with old and new objects on update', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   await cluster.create('Pod', pod('p1'));
   const inf = new Informer<Pod>({ cluster, kind: 'Pod', clock });
@@ -84,7 +84,7 @@ test('informer: lists, syncs, then follows the watch with old and new objects on
 });
 
 test('informer: restarts a failed watch after jittered backoff, and relists on Gone, diffing the cache', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock, watchHistory: 1000 });
   await cluster.create('Pod', pod('keep'));
   await cluster.create('Pod', pod('change'));
@@ -135,7 +135,7 @@ test('informer: restarts a failed watch after jittered backoff, and relists on G
 });
 
 test('informer: a watch that ends with GoneError relists at once', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const inf = new Informer<Pod>({ cluster, kind: 'Pod', clock });
   inf.start();
@@ -152,7 +152,7 @@ test('informer: a watch that ends with GoneError relists at once', async () => {
 });
 
 test('informer: a watch silent for longer than the timeout is restarted', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock, bookmarkIntervalMs: 10 * 60_000 });
   const inf = new Informer<Pod>({ cluster, kind: 'Pod', clock, watchTimeoutMs: 1000 });
   inf.start();
@@ -170,7 +170,7 @@ test('informer: a watch silent for longer than the timeout is restarted', async 
 });
 
 test('informer: indexes pods by target node (nodeName or affinity pin) and by controller uid', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock, collectDanglingDependents: false });
   const pinned = pod('pinned', {
     affinity: {
@@ -359,7 +359,7 @@ test('trimPod with the previous version shares its unchanged parts and reads the
 });
 
 test('informer: a watch that the server closes at once is not re-opened in a tight loop', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   let watches = 0;
   const view = cluster.client('test');

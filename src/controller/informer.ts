@@ -9,7 +9,7 @@ import type { Pod } from '../api/types.js';
 import { getControllerOf, getTargetNodeName } from '../api/pod.js';
 import { GoneError } from '../cluster/port.js';
 import type { Cluster, KubeObject, ResourceKind, Watch, WatchEvent } from '../cluster/port.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import { nullLogger, type Logger } from './logger.js';
 import { Store, storeKey, type IndexFunc, type StoreOptions } from './store.js';
 

@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import type { Lease } from '../api/types.js';
 import { MemoryCluster } from '../cluster/memory/index.js';
 import { UnavailableError, type Cluster } from '../cluster/port.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/clock.js';
 import { LeaderElector } from './leaderelection.js';
-import { ManualClock } from './manualclock.js';
+import { VirtualClock } from '../clock/virtual.js';
 
 const LEASE_MS = 15_000;
 const RENEW_MS = 10_000;
@@ -48,7 +48,7 @@ interface Candidate {
 }
 
 /** The shared virtual time read through a clock that is `offsetMs` ahead (timers unchanged). */
-function skewed(clock: ManualClock, offsetMs: number): Clock {
+function skewed(clock: VirtualClock, offsetMs: number): Clock {
   return {
     now: () => clock.now() + offsetMs,
     setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
@@ -57,14 +57,14 @@ function skewed(clock: ManualClock, offsetMs: number): Clock {
 
 /** Two candidates on one cluster; skewMs sets how far each one's clock is ahead of true time. */
 function setup(skewMs: { a?: number; b?: number } = {}): {
-  clock: ManualClock;
+  clock: VirtualClock;
   cluster: MemoryCluster;
   a: Candidate;
   b: Candidate;
   settle: () => Promise<void>;
   step: (ms: number) => Promise<void>;
 } {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const candidate = (identity: string, offsetMs = 0): Candidate => {
     const { view, kill } = killable(cluster.client(identity));

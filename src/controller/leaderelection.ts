@@ -15,7 +15,7 @@
  */
 import { type Cluster, ConflictError, NotFoundError, AlreadyExistsError } from '../cluster/port.js';
 import type { Lease } from '../api/types.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import { nullLogger, type Logger } from './logger.js';
 
 /** Options of a LeaderElector. */

@@ -10,7 +10,7 @@ import {
   type Patch,
   type ResourceKind,
 } from '../cluster/port.js';
-import { ManualClock } from './manualclock.js';
+import { VirtualClock } from '../clock/virtual.js';
 import { EVENT_SOURCE_COMPONENT, EventRecorder } from './recorder.js';
 
 interface EventObj {
@@ -29,7 +29,7 @@ const ds: DaemonSet = {
 };
 
 test('recorder: writes an Event on the DaemonSet and aggregates repeats with count++', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const r = new EventRecorder({ cluster, clock });
   r.event(ds, 'Warning', 'SelectingAll', 'selecting all pods');
@@ -56,7 +56,7 @@ test('recorder: writes an Event on the DaemonSet and aggregates repeats with cou
 });
 
 test('recorder: a repeat of a deleted Event writes it again under its name with its count', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const r = new EventRecorder({ cluster, clock });
   r.event(ds, 'Normal', 'X', 'm');
@@ -74,7 +74,7 @@ test('recorder: a repeat of a deleted Event writes it again under its name with 
 });
 
 test('recorder: 1,000 SuccessfulCreate events on one DaemonSet write what upstream writes: 10 creates, 15 patches', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const r = new EventRecorder({ cluster, clock });
   for (let i = 0; i < 25; i++) r.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: foo-${i}`);
@@ -103,7 +103,7 @@ test('recorder: 1,000 SuccessfulCreate events on one DaemonSet write what upstre
 });
 
 test("recorder: a patch waits for its Event's create still in flight (no 404, no second create)", async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   let notFound = 0;
   // Creates answer after a delay, as a real API server under load does; patches at once.
@@ -142,7 +142,7 @@ test("recorder: a patch waits for its Event's create still in flight (no 404, no
 });
 
 test('recorder: a failing write is logged, never thrown', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   cluster.injectFault((c) => (c.kind === 'Event' ? new UnavailableError('down') : undefined));
   const r = new EventRecorder({ cluster, clock });
@@ -152,7 +152,7 @@ test('recorder: a failing write is logged, never thrown', async () => {
 });
 
 test('recorder: the spam budget is per object; an aggregation record resets after 10 minutes', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const r = new EventRecorder({ cluster, clock });
   const other: DaemonSet = { ...ds, metadata: { name: 'bar', namespace: 'default', uid: 'u-2' } };
@@ -174,7 +174,7 @@ test('recorder: the spam budget is per object; an aggregation record resets afte
 });
 
 test('recorder: event names stay unique for thousands of events in one instant', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const r = new EventRecorder({ cluster, clock });
   // One DaemonSet name, many objects (uids): each gets its own spam budget, all share the instant.

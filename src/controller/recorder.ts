@@ -10,7 +10,7 @@ import type { DaemonSet } from '../api/types.js';
 import { formatTime } from '../api/types.js';
 import { NotFoundError } from '../cluster/port.js';
 import type { Cluster, KubeObject } from '../cluster/port.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock/clock.js';
 import { EventCorrelator, type Correlation } from './eventcorrelator.js';
 import { nullLogger, type Logger } from './logger.js';
 

@@ -1,5 +1,5 @@
 /**
- * Test fixtures for the controller runtime: a MemoryCluster on a ManualClock with a controller
+ * Test fixtures for the controller runtime: a MemoryCluster on a VirtualClock with a controller
  * attached, a settle() that runs every pending microtask and watch delivery until the controller
  * is idle, the scenario fixtures of scenarios.md (DS `foo`, labels L1/L2, nodes), and a minimal
  * kubelet that binds and readies pods. Used by tests only; it never advances the clock by itself.
@@ -8,7 +8,7 @@ import type { DaemonSet, DaemonSetUpdateStrategy, Node, Pod } from '../api/types
 import { MemoryCluster } from '../cluster/memory/index.js';
 import type { Cluster } from '../cluster/port.js';
 import { DaemonSetController, type DaemonSetControllerOptions } from './controller.js';
-import { ManualClock } from './manualclock.js';
+import { VirtualClock } from '../clock/virtual.js';
 
 /** Scenario fixture labels. */
 export const L1 = Object.freeze({ name: 'simple-daemon', type: 'production' });
@@ -64,7 +64,7 @@ export function node(
 
 /** Everything a runtime test needs. */
 export interface Harness {
-  readonly clock: ManualClock;
+  readonly clock: VirtualClock;
   readonly cluster: MemoryCluster;
   controller: DaemonSetController;
   /** Runs microtasks and watch deliveries until the controller has been idle for a few turns. */
@@ -84,7 +84,7 @@ export type HarnessOptions = Partial<Omit<DaemonSetControllerOptions, 'cluster' 
 
 /** Builds a harness; the controller is created but not started. Its API client is 'controller'. */
 export function harness(opts: HarnessOptions = {}): Harness {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock });
   const { wrap, ...ctrl } = opts;
   const view = cluster.client('controller');
@@ -150,7 +150,7 @@ export async function bindAll(cluster: MemoryCluster): Promise<number> {
  * A minimal kubelet: marks bound pods Running and Ready (at the clock's time) and finishes the
  * graceful deletion of terminating pods. Returns how many pods it changed.
  */
-export async function kubeletStep(cluster: MemoryCluster, clock: ManualClock): Promise<number> {
+export async function kubeletStep(cluster: MemoryCluster, clock: VirtualClock): Promise<number> {
   const pods = await cluster.list<Pod>('Pod');
   let n = 0;
   const now = new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');

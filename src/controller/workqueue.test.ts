@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from './manualclock.js';
+import { VirtualClock } from '../clock/virtual.js';
 import {
   ControllerRateLimiter,
   ItemExponentialRateLimiter,
@@ -41,7 +41,7 @@ function counters(): WorkQueueMetrics & {
 
 test('workqueue: duplicate adds fold into one key, in FIFO order', async () => {
   const m = counters();
-  const q = new WorkQueue({ clock: new ManualClock(), metrics: m });
+  const q = new WorkQueue({ clock: new VirtualClock(), metrics: m });
   q.add('a');
   q.add('b');
   q.add('a');
@@ -54,7 +54,7 @@ test('workqueue: duplicate adds fold into one key, in FIFO order', async () => {
 });
 
 test('workqueue: a key re-added while processing is handed out again only after done', async () => {
-  const q = new WorkQueue({ clock: new ManualClock() });
+  const q = new WorkQueue({ clock: new VirtualClock() });
   q.add('a');
   const k = await q.get();
   q.add('a');
@@ -69,7 +69,7 @@ test('workqueue: a key re-added while processing is handed out again only after 
 });
 
 test('workqueue: a waiting get() is woken by add', async () => {
-  const q = new WorkQueue({ clock: new ManualClock() });
+  const q = new WorkQueue({ clock: new VirtualClock() });
   const p = q.get();
   q.add('x');
   assert.equal(await p, 'x');
@@ -77,7 +77,7 @@ test('workqueue: a waiting get() is woken by add', async () => {
 });
 
 test('workqueue: addAfter fires on the clock and keeps only the earliest pending delay', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const q = new WorkQueue({ clock });
   q.addAfter('a', 1000);
   q.addAfter('a', 5000);
@@ -104,7 +104,7 @@ test('workqueue: per-key exponential backoff from 5 ms to 1000 s, reset by forge
 });
 
 test('workqueue: addRateLimited counts retries and waits the backoff', () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const m = counters();
   const q = new WorkQueue({ clock, metrics: m });
   q.addRateLimited('a');
@@ -118,7 +118,7 @@ test('workqueue: addRateLimited counts retries and waits the backoff', () => {
 });
 
 test('workqueue: latency and work duration are measured on the clock', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const m = counters();
   const q = new WorkQueue({ clock, metrics: m });
   q.add('a');
@@ -132,7 +132,7 @@ test('workqueue: latency and work duration are measured on the clock', async () 
 });
 
 test('workqueue: shutdown drains in-flight work, drops queued keys, and rejects new adds', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const q = new WorkQueue({ clock });
   q.add('a');
   q.add('b');
@@ -157,7 +157,7 @@ test('workqueue: shutdown drains in-flight work, drops queued keys, and rejects 
 });
 
 test('workqueue: the overall bucket (10 qps, burst 100) bounds retries across keys', () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const rl = new ControllerRateLimiter(clock);
   for (let i = 0; i < 100; i++)
     assert.equal(rl.when(`k${i}`), 5, 'within the burst: the per-key delay');
@@ -171,7 +171,7 @@ test('workqueue: the overall bucket (10 qps, burst 100) bounds retries across ke
 });
 
 test('workqueue: coalesced adds fold into one add after the first call, the window does not slide', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const q = new WorkQueue({ clock });
   q.addCoalesced('a', 1000);
   clock.advance(600);
@@ -189,7 +189,7 @@ test('workqueue: coalesced adds fold into one add after the first call, the wind
 });
 
 test('workqueue: a coalesced add is dropped when the key is queued or handed to a worker meanwhile', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const q = new WorkQueue({ clock });
   q.add('a');
   q.addCoalesced('a', 1000);
@@ -207,7 +207,7 @@ test('workqueue: a coalesced add is dropped when the key is queued or handed to 
 });
 
 test('workqueue: coalesced adds leave timed requeues alone and end at shutdown', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const q = new WorkQueue({ clock });
   q.addAfter('a', 3000);
   q.addCoalesced('a', 1000);

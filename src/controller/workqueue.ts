@@ -3,7 +3,7 @@
  * exponential backoff on failure, delayed adds through the Clock, and a shutdown that lets
  * in-flight work finish. Modelled on client-go's workqueue, holding keys and never objects.
  */
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 
 /** Hooks the queue calls so that metrics (prom-client or a test counter) can be attached. */
 export interface WorkQueueMetrics {

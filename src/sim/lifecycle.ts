@@ -9,7 +9,7 @@ import { toleratesTaint } from '../api/taints.js';
 import type { Node, Pod, Taint } from '../api/types.js';
 import type { Mutable } from '../api/types.js';
 import { NotFoundError, type Cluster } from '../cluster/port.js';
-import type { TimerHandle } from '../controller/clock.js';
+import type { TimerHandle } from '../clock/clock.js';
 import type { VirtualClock } from './clock.js';
 import type { Journal } from './journal.js';
 import { nodeHealth, readyCondition, withHealthTaints, type NodeHealth } from './nodes.js';

@@ -13,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import type { DaemonSet, Pod } from '../../src/api/types.js';
 import { MemoryCluster } from '../../src/cluster/memory/index.js';
 import { UnavailableError, type Cluster } from '../../src/cluster/port.js';
-import { ManualClock } from '../../src/controller/manualclock.js';
+import { VirtualClock } from '../../src/clock/virtual.js';
 import { nullLogger } from '../../src/controller/logger.js';
 import { bindAll, dsFoo, kubeletStep, node } from '../../src/controller/testing.js';
 import { buildApp } from '../../src/server/http.js';
@@ -67,7 +67,7 @@ async function activePods(cluster: MemoryCluster): Promise<Pod[]> {
 
 describe('the controller process', () => {
   test('runs a CRD DaemonSet to convergence, serves metrics and probes, shuts down with 0', async () => {
-    const clock = new ManualClock();
+    const clock = new VirtualClock();
     const cluster = new MemoryCluster({ clock });
     for (const n of ['node-1', 'node-2']) await cluster.create('Node', node(n));
     await cluster.create('EverynodeDaemonSet', { ...dsFoo(), apiVersion: CRD });
@@ -113,7 +113,7 @@ describe('the controller process', () => {
   });
 
   test('two replicas: one acts; when it dies the other takes over within the lease duration, no duplicate pod', async () => {
-    const clock = new ManualClock();
+    const clock = new VirtualClock();
     const cluster = new MemoryCluster({ clock });
     for (const n of ['node-1', 'node-2', 'node-3']) await cluster.create('Node', node(n));
     await cluster.create('EverynodeDaemonSet', { ...dsFoo(), apiVersion: CRD });

@@ -1,10 +1,10 @@
 /** The Cluster conformance suite against the memory adapter (the embedded cluster). */
 import { MemoryCluster } from '../../src/cluster/memory/index.js';
-import { ManualClock } from '../../src/controller/manualclock.js';
+import { VirtualClock } from '../../src/clock/virtual.js';
 import { runClusterConformance } from './suite.js';
 
 runClusterConformance('memory', () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock, bookmarkIntervalMs: 1000 });
   return Promise.resolve({
     cluster,

@@ -11,7 +11,7 @@ import { ControllerExpectations } from '../../src/controller/expectations.js';
 import { EventHandlers } from '../../src/controller/handlers.js';
 import { byNamespace, INDEX_NAMESPACE } from '../../src/controller/informer.js';
 import { nullLogger } from '../../src/controller/logger.js';
-import { ManualClock } from '../../src/controller/manualclock.js';
+import { VirtualClock } from '../../src/clock/virtual.js';
 import { Store } from '../../src/controller/store.js';
 import { dsFoo, harness, L1, L2, node } from '../../src/controller/testing.js';
 
@@ -82,7 +82,7 @@ function bump<T extends Pod | ControllerRevision>(
 function rig(...daemonSets: DaemonSet[]) {
   const store = new Store<DaemonSet>({ [INDEX_NAMESPACE]: byNamespace });
   for (const d of daemonSets) store.upsert(d);
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const expectations = new ControllerExpectations(clock);
   const queued: string[] = [];
   const delayed: [string, number][] = [];

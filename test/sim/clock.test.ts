@@ -12,14 +12,14 @@ test('virtual clock fires timers in due order, ties in insertion order', () => {
   c.setTimeout(() => got.push('c'), 20);
   const cancelled = c.setTimeout(() => got.push('x'), 15);
   cancelled.cancel();
-  assert.equal(c.pending, 3);
+  assert.equal(c.pending(), 3);
   while (c.nextDue() !== undefined) {
     c.advanceTo(c.nextDue()!);
     c.fireDue();
   }
   assert.deepEqual(got, ['a', 'b', 'c']);
   assert.equal(c.now(), 20);
-  assert.equal(c.pending, 0);
+  assert.equal(c.pending(), 0);
 });
 
 test('virtual clock: a timer set for now by a firing timer fires in the same fireDue', () => {

@@ -7,7 +7,7 @@
  * Objects it returns are deep-frozen and shared with the store: treat them as readonly (they are
  * typed so) and structuredClone before changing. Writing to one throws a TypeError.
  */
-import type { Clock } from '../../controller/clock.js';
+import type { Clock } from '../../clock/clock.js';
 import {
   ClusterError,
   GoneError,

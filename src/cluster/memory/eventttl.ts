@@ -3,7 +3,7 @@
  * is removed. Without timers: expired events are swept in a microtask after a later Event write,
  * so a long simulation that records many events keeps a bounded number of them.
  */
-import type { Clock } from '../../controller/clock.js';
+import type { Clock } from '../../clock/clock.js';
 import type { ResourceKind } from '../port.js';
 import type { ChangeRecord } from './history.js';
 import type { ObjectStore, StoreListener } from './store.js';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Pod } from '../../api/types.js';
 import { ConflictError, TerminalError, UnavailableError } from '../port.js';
 import { MemoryCluster } from './cluster.js';
-import { ManualClock } from '../../controller/manualclock.js';
+import { VirtualClock } from '../../clock/virtual.js';
 
 function pod(name: string): Pod {
   return {
@@ -13,7 +13,7 @@ function pod(name: string): Pod {
 }
 
 test('failNext fails the next N calls of a verb and kind, then lets them through', async () => {
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   c.failNext('create', 'Pod', () => new UnavailableError('etcd is sad'), 2);
   await assert.rejects(c.create('Pod', pod('a')), UnavailableError);
   await c.create('Lease', { metadata: { name: 'l', namespace: 'default' } });
@@ -23,7 +23,7 @@ test('failNext fails the next N calls of a verb and kind, then lets them through
 });
 
 test('a quota-like rule: only 10 pod creates succeed (scenario 35 style)', async () => {
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   let accepted = 0;
   c.injectFault((ctx) => {
     if (ctx.verb !== 'create' || ctx.kind !== 'Pod') return undefined;
@@ -42,14 +42,14 @@ test('a quota-like rule: only 10 pod creates succeed (scenario 35 style)', async
 });
 
 test("a fault 'after' the call: the write happens, the client sees an error", async () => {
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   c.failNext('create', 'Pod', new UnavailableError('timeout'), 1, { when: 'after' });
   await assert.rejects(c.create('Pod', pod('a')), UnavailableError);
   assert.equal(c.count('Pod'), 1);
 });
 
 test('client views count calls per client; stats split by verb and kind; resetStats and clearFaults', async () => {
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   const controller = c.client('controller');
   const kubelet = c.client('kubelet');
   const created = await controller.create<Pod>('Pod', pod('a'));

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ControllerRevision, DaemonSet, Pod } from '../../api/types.js';
 import { ConflictError, InvalidError, NotFoundError, type KubeObject } from '../port.js';
 import { MemoryCluster } from './cluster.js';
-import { ManualClock } from '../../controller/manualclock.js';
+import { VirtualClock } from '../../clock/virtual.js';
 
 type Owner = NonNullable<NonNullable<KubeObject['metadata']>['ownerReferences']>[number];
 
@@ -52,7 +52,7 @@ async function exists(
 }
 
 test('graceful deletion: deletionTimestamp is now + grace; a longer grace is ignored; terminal pods go at once', async () => {
-  const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 12));
   const c = new MemoryCluster({ clock });
   await c.create('Pod', pod('p', [], 'n1'));
   await c.delete('Pod', 'default', 'p');
@@ -78,7 +78,7 @@ test('graceful deletion: deletionTimestamp is now + grace; a longer grace is ign
 });
 
 test('finalizers hold a pod after grace 0; none may be added while deleting; resourceVersion precondition', async () => {
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   const p = await c.create<Pod>('Pod', {
     ...pod('p', [], 'n1'),
     metadata: { name: 'p', namespace: 'default', finalizers: ['x/y'] },
@@ -102,7 +102,7 @@ test('finalizers hold a pod after grace 0; none may be added while deleting; res
 });
 
 test('background: deleting a DaemonSet removes its revisions, deletes its pods gracefully, spares co-owned pods', async () => {
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   const d = await c.create<DaemonSet>('DaemonSet', ds('foo'));
   const other = await c.create<DaemonSet>('DaemonSet', ds('other'));
   await c.create('Pod', pod('bound', [ref(d)], 'n1'));
@@ -127,7 +127,7 @@ test('background: deleting a DaemonSet removes its revisions, deletes its pods g
 });
 
 test('orphan: dependents lose the owner reference, then the owner goes', async () => {
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   const d = await c.create<DaemonSet>('DaemonSet', ds('foo'));
   await c.create('Pod', pod('p', [ref(d)], 'n1'));
   await c.delete('DaemonSet', 'default', 'foo', { propagationPolicy: 'Orphan' });
@@ -140,7 +140,7 @@ test('orphan: dependents lose the owner reference, then the owner goes', async (
 });
 
 test('foreground: the owner stays until the kubelet has removed its blocking pods', async () => {
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   const d = await c.create<DaemonSet>('DaemonSet', ds('foo'));
   await c.create('Pod', pod('p', [ref(d)], 'n1'));
   await c.delete('DaemonSet', 'default', 'foo', { propagationPolicy: 'Foreground' });
@@ -169,20 +169,20 @@ test('a dependent created for an owner that does not exist is collected (unless 
     uid: 'rs-uid',
     controller: true,
   };
-  const c = new MemoryCluster({ clock: new ManualClock() });
+  const c = new MemoryCluster({ clock: new VirtualClock() });
   await c.create('Pod', pod('dangling', [ghost]));
   await c.create('Pod', pod('foreign', [foreign]));
   await c.idle();
   assert.equal(await exists(c, 'Pod', 'dangling'), undefined);
   assert.ok(await exists(c, 'Pod', 'foreign'));
-  const keep = new MemoryCluster({ clock: new ManualClock(), collectDanglingDependents: false });
+  const keep = new MemoryCluster({ clock: new VirtualClock(), collectDanglingDependents: false });
   await keep.create('Pod', pod('dangling', [ghost]));
   await keep.idle();
   assert.ok(await exists(keep, 'Pod', 'dangling'));
 });
 
 test('events expire after eventTtlMs without a write, swept after a later event write', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const c = new MemoryCluster({ clock, eventTtlMs: 60 * 60_000 });
   const ev = (name: string) => ({
     metadata: { name, namespace: 'default' },

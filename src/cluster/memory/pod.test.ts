@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Pod } from '../../api/types.js';
-import { ManualClock } from '../../controller/manualclock.js';
+import { VirtualClock } from '../../clock/virtual.js';
 import { InvalidError } from '../port.js';
 import { MemoryCluster } from './cluster.js';
 
 async function stored(
   spec: Record<string, unknown>,
 ): Promise<{ cluster: MemoryCluster; pod: Pod }> {
-  const cluster = new MemoryCluster({ clock: new ManualClock() });
+  const cluster = new MemoryCluster({ clock: new VirtualClock() });
   const pod = await cluster.create<Pod>('Pod', {
     metadata: { name: 'p', namespace: 'default' },
     spec: spec as Pod['spec'],

@@ -9,13 +9,13 @@ import {
 } from '../../api/types.js';
 import { AlreadyExistsError, InvalidError, TerminalError, type WatchEvent } from '../port.js';
 import { MemoryCluster } from './cluster.js';
-import { ManualClock } from '../../controller/manualclock.js';
+import { VirtualClock } from '../../clock/virtual.js';
 import { seededRandom } from './names.js';
 
 const TG = TEMPLATE_GENERATION_ANNOTATION;
 
-function fresh(seed = 1): { cluster: MemoryCluster; clock: ManualClock } {
-  const clock = new ManualClock();
+function fresh(seed = 1): { cluster: MemoryCluster; clock: VirtualClock } {
+  const clock = new VirtualClock();
   return { cluster: new MemoryCluster({ clock, random: seededRandom(seed) }), clock };
 }
 

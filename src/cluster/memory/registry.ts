@@ -6,7 +6,7 @@
  */
 import { formatTime } from '../../api/types.js';
 import { fieldError, type FieldError } from '../../api/validation.js';
-import type { Clock } from '../../controller/clock.js';
+import type { Clock } from '../../clock/clock.js';
 import { TerminalError, type KubeObject, type Patch, type ResourceKind } from '../port.js';
 import { daemonSetStrategy, everynodeDaemonSetStrategy } from './daemonset.js';
 import {

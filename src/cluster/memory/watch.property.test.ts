@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Pod } from '../../api/types.js';
-import { ManualClock } from '../../controller/manualclock.js';
+import { VirtualClock } from '../../clock/virtual.js';
 import type { WatchEvent } from '../port.js';
 import { MemoryCluster } from './cluster.js';
 
@@ -70,7 +70,7 @@ test('list at a version plus a watch from it rebuilds the filtered state, whatev
       fc.array(opArb, { maxLength: 15 }),
       fc.array(opArb, { maxLength: 15 }),
       async (before, after) => {
-        const c = new MemoryCluster({ clock: new ManualClock() });
+        const c = new MemoryCluster({ clock: new VirtualClock() });
         for (const o of before) await apply(c, o);
         const watchers = [];
         for (const f of filters) {

@@ -9,7 +9,7 @@ import {
   type WatchEvent,
 } from '../port.js';
 import { MemoryCluster } from './cluster.js';
-import { ManualClock } from '../../controller/manualclock.js';
+import { VirtualClock } from '../../clock/virtual.js';
 
 function lease(name: string, labels: Record<string, string> = {}): Lease {
   return { metadata: { name, namespace: 'default', labels }, spec: { holderIdentity: 'a' } };
@@ -31,7 +31,7 @@ function names(events: WatchEvent<Lease | Pod>[]): string[] {
 }
 
 test('events arrive asynchronously, in order, after the write returns', async () => {
-  const cluster = new MemoryCluster({ clock: new ManualClock() });
+  const cluster = new MemoryCluster({ clock: new VirtualClock() });
   const seen: WatchEvent<Lease>[] = [];
   const w = await cluster.watch<Lease>('Lease', { resourceVersion: cluster.resourceVersion }, (e) =>
     seen.push(e),
@@ -48,7 +48,7 @@ test('events arrive asynchronously, in order, after the write returns', async ()
 });
 
 test('resourceVersion "0" starts with the current objects as ADDED', async () => {
-  const cluster = new MemoryCluster({ clock: new ManualClock() });
+  const cluster = new MemoryCluster({ clock: new VirtualClock() });
   await cluster.create('Lease', lease('a', { x: '1' }));
   await cluster.create('Lease', lease('b'));
   const seen: WatchEvent<Lease>[] = [];
@@ -63,7 +63,7 @@ test('resourceVersion "0" starts with the current objects as ADDED', async () =>
 });
 
 test('a watch from a version older than watchHistory ends with GoneError; compact() expires everything', async () => {
-  const cluster = new MemoryCluster({ clock: new ManualClock(), watchHistory: 2 });
+  const cluster = new MemoryCluster({ clock: new VirtualClock(), watchHistory: 2 });
   const first = await cluster.create<Lease>('Lease', lease('a'));
   for (const n of ['b', 'c', 'd']) await cluster.create('Lease', lease(n));
   const old = await cluster.watch(
@@ -92,7 +92,7 @@ test('a watch from a version older than watchHistory ends with GoneError; compac
 });
 
 test('bookmarks come every bookmarkIntervalMs of the clock, only when allowed, and stop with the watch', async () => {
-  const clock = new ManualClock();
+  const clock = new VirtualClock();
   const cluster = new MemoryCluster({ clock, bookmarkIntervalMs: 1000 });
   const seen: WatchEvent<Lease>[] = [];
   const plain: WatchEvent<Lease>[] = [];
@@ -118,7 +118,7 @@ test('bookmarks come every bookmarkIntervalMs of the clock, only when allowed, a
 });
 
 test('a pod watch pinned to a node sees a pod bound to it as ADDED and a pod leaving as DELETED', async () => {
-  const cluster = new MemoryCluster({ clock: new ManualClock() });
+  const cluster = new MemoryCluster({ clock: new VirtualClock() });
   const seen: WatchEvent<Pod>[] = [];
   const w = await cluster.watch<Pod>(
     'Pod',
@@ -139,7 +139,7 @@ test('a pod watch pinned to a node sees a pod bound to it as ADDED and a pod lea
 });
 
 test('a label change out of the selector is DELETED with the old labels at the new version', async () => {
-  const cluster = new MemoryCluster({ clock: new ManualClock() });
+  const cluster = new MemoryCluster({ clock: new VirtualClock() });
   await cluster.create('Lease', lease('a', { app: 'x' }));
   const seen: WatchEvent<Lease>[] = [];
   const w = await cluster.watch<Lease>(
@@ -160,7 +160,7 @@ test('a label change out of the selector is DELETED with the old labels at the n
 });
 
 test('bad selectors are 400 TerminalErrors', async () => {
-  const cluster = new MemoryCluster({ clock: new ManualClock() });
+  const cluster = new MemoryCluster({ clock: new VirtualClock() });
   await assert.rejects(cluster.list('Pod', { fieldSelector: 'spec.foo=bar' }), TerminalError);
   await assert.rejects(cluster.list('Lease', { fieldSelector: 'spec.nodeName=x' }), TerminalError);
   await assert.rejects(cluster.list('Pod', { labelSelector: 'a in (' }), TerminalError);
@@ -175,7 +175,7 @@ test('bad selectors are 400 TerminalErrors', async () => {
 });
 
 test('dropWatches ends watches with UnavailableError; a throwing handler ends its own watch', async () => {
-  const cluster = new MemoryCluster({ clock: new ManualClock() });
+  const cluster = new MemoryCluster({ clock: new VirtualClock() });
   const w = await cluster.watch(
     'Lease',
     { resourceVersion: cluster.resourceVersion },

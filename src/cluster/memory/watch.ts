@@ -3,7 +3,7 @@
  * the handler asynchronously and strictly in version order. Filters follow kube's cacher: a change
  * that makes an object start matching arrives as ADDED, one that makes it stop as DELETED.
  */
-import type { Clock, TimerHandle } from '../../controller/clock.js';
+import type { Clock, TimerHandle } from '../../clock/clock.js';
 import { ClusterError, type KubeObject, type Watch, type WatchEvent } from '../port.js';
 import type { ChangeRecord } from './history.js';
 import { deepFreeze } from './names.js';

@@ -1,6 +1,7 @@
 /**
- * The clock every runtime component reads time from, so that the embedded cluster can run on a
- * virtual clock and replay exactly from a seed.
+ * The clock every runtime component reads time from (the controller, the embedded cluster, the
+ * simulator, the CLI), so that everything can run on one virtual clock (virtual.ts) and replay
+ * exactly from a seed. It sits below all of them and imports nothing.
  */
 
 /** A handle for a scheduled callback. */
