@@ -3,7 +3,7 @@
  * simulated scheduler, kubelets and node lifecycle, the real controller) and reports what
  * happened; the scenario's `expect:` checks make it a test (exit 1 when one fails).
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
@@ -16,12 +16,15 @@ import { Simulation, type SimResult } from '../sim/runner.js';
 import { renderJson } from '../sim/report/json.js';
 import { renderSummary } from '../sim/report/text.js';
 import { Progress } from '../sim/report/progress.js';
+import { simGridDoc } from '../sim/report/grid/simdoc.js';
+import { renderReportHtml } from '../sim/report/html/page.js';
 
 interface SimFlags {
   readonly seed?: string;
   readonly speed?: string;
   readonly output: string;
   readonly progress: boolean;
+  readonly report?: string;
 }
 
 /** Reads and validates a scenario file; every problem is a UsageError naming file, line and field. */
@@ -88,6 +91,7 @@ export async function runSim(file: string, flags: SimFlags): Promise<SimResult> 
   const sim = new Simulation(scenario, {
     ...(seed === undefined ? {} : { seed }),
     speed,
+    record: flags.report !== undefined,
     ...(progress === undefined
       ? {}
       : {
@@ -109,8 +113,24 @@ export async function runSim(file: string, flags: SimFlags): Promise<SimResult> 
   process.stdout.write(
     text ? renderSummary(result, { color }) : `${JSON.stringify(renderJson(result), null, 2)}\n`,
   );
+  if (flags.report !== undefined) await writeReport(flags.report, result);
   if (result.checks.some((c) => !c.passed)) process.exitCode = 1;
   return result;
+}
+
+/** Writes the HTML report of a recorded run; a file that cannot be written is a UsageError. */
+async function writeReport(path: string, result: SimResult): Promise<void> {
+  const html = renderReportHtml(simGridDoc(result));
+  try {
+    await writeFile(path, html);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`--report: cannot write ${path}${code ? ` (${code})` : ''}`);
+  }
+  const kb = Buffer.byteLength(html) / 1024;
+  process.stderr.write(
+    `report: ${path} (${kb >= 1024 ? `${(kb / 1024).toFixed(1)} MB` : `${Math.ceil(kb)} KB`}; open it in a browser)\n`,
+  );
 }
 
 /** Registers `everynode sim`. */
@@ -131,9 +151,13 @@ export function registerSim(program: Command): void {
     )
     .option('-o, --output <format>', 'text or json', 'text')
     .option('--no-progress', 'no live progress while it runs')
+    .option(
+      '--report <file>',
+      'also write an HTML report: each DaemonSet as a nodes × time grid, its counts against the maxUnavailable budget, the events and the checks (one file, no network)',
+    )
     .addHelpText(
       'after',
-      '\nExit codes: 0 all checks passed, 1 a check failed, 2 bad scenario file or flags.\nExample: everynode sim examples/quickstart.yaml --speed 60',
+      '\nExit codes: 0 all checks passed, 1 a check failed, 2 bad scenario file or flags.\nExample: everynode sim examples/quickstart.yaml --speed 60\n         everynode sim examples/quickstart.yaml --report quickstart.html',
     )
     .action(async (file: string, flags: SimFlags) => {
       await runSim(file, flags);

@@ -9,6 +9,12 @@ import type { DaemonSet, Node, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, objectKey } from '../api/types.js';
 import { makeEligibilityChecker, type Eligibility } from '../engine/eligibility.js';
 import { formatDuration } from './duration.js';
+import {
+  budgetOf,
+  strategyText,
+  type DsRecording,
+  type GridRecorder,
+} from './report/grid/recorder.js';
 import { podStatusReason } from './podstatus.js';
 import type { Journal } from './journal.js';
 import { controllerUid, type World } from './world.js';
@@ -73,6 +79,8 @@ const imagesOf = (ds: DaemonSet): string =>
 /** Tracks every DaemonSet; sample() is called by the runner at the end of each virtual instant. */
 export class Observer {
   readonly tracks = new Map<string, DsTrack>();
+  /** Set before the run to record the node grid (`sim --report`); off otherwise (it costs). */
+  recorder: GridRecorder | undefined;
   private lastVersion = -1;
 
   constructor(
@@ -163,7 +171,19 @@ export class Observer {
     const t = this.track(ds);
     const newest = this.newestRevision(ds);
     if (newest !== undefined && newest.hash !== t.newestHash) this.startRollout(t, ds, newest);
-    const view = this.view(ds, t);
+    const rec = this.recorder?.of(t.key);
+    const view = this.view(ds, t, rec);
+    if (rec !== undefined) {
+      rec.strategy = strategyText(ds);
+      rec.counts(
+        this.offset(),
+        view.desired,
+        view.updated,
+        view.available,
+        view.unavailable,
+        budgetOf(ds, view.desired),
+      );
+    }
     const rollout = t.rollouts[t.rollouts.length - 1];
     if (rollout !== undefined && rollout.finishedAtMs === undefined && !rollout.initial) {
       if (view.unavailable > rollout.maxUnavailable) {
@@ -273,8 +293,26 @@ export class Observer {
     t.images = images;
   }
 
-  /** Computes the ground truth for one DaemonSet now. */
-  view(ds: DaemonSet, t: DsTrack): DsView {
+  /** What the grid needs besides the nodes: the time, revision numbers by hash, canary nodes. */
+  private gridContext(ds: DaemonSet): {
+    at: number;
+    revisions: Map<string, number>;
+    canaries: ReadonlySet<string>;
+  } {
+    const revisions = new Map<string, number>();
+    for (const rev of this.world.revisions.values()) {
+      if (controllerUid(rev) !== ds.metadata?.uid) continue;
+      const hash =
+        rev.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? rev.metadata?.name ?? '';
+      revisions.set(hash, rev.revision);
+    }
+    // status.rollout.canaryNodes comes with the rollout features (rollout-features.md §4).
+    const status = ds.status as { rollout?: { canaryNodes?: readonly string[] } } | undefined;
+    return { at: this.offset(), revisions, canaries: new Set(status?.rollout?.canaryNodes ?? []) };
+  }
+
+  /** Computes the ground truth for one DaemonSet now; records every node's state into rec. */
+  view(ds: DaemonSet, t: DsTrack, rec?: DsRecording): DsView {
     const gen = `${ds.metadata?.uid ?? ''}/${ds.metadata?.generation ?? 0}`;
     if (t.eligibility.gen !== gen) t.eligibility = { gen, cache: new WeakMap() };
     const check = makeEligibilityChecker(ds);
@@ -304,10 +342,24 @@ export class Observer {
     let available = 0;
     let unavailable = 0;
     let perfect = 0;
+    const grid = rec === undefined ? undefined : this.gridContext(ds);
     for (const [name, node] of this.world.nodes) {
       let e = t.eligibility.cache.get(node);
       if (e === undefined) t.eligibility.cache.set(node, (e = check(node)));
       const pods = byNode.get(name);
+      if (grid !== undefined)
+        rec!.node(
+          grid.at,
+          this.recorder!.indexOf(name, node),
+          name,
+          e,
+          pods,
+          newest,
+          grid.revisions,
+          minReady,
+          now,
+          grid.canaries.has(name),
+        );
       if (pods !== undefined) {
         byNode.delete(name);
         if (pods.length > t.maxPodsPerNode) {
@@ -343,6 +395,7 @@ export class Observer {
       if (pods?.length === 1 && live === 1 && perfectPod) perfect++;
     }
     for (const pods of byNode.values()) strays += pods.length > 0 ? 1 : 0;
+    rec?.endPass(this.offset(), this.recorder!.nodeNames.length);
     const st = ds.status;
     const statusCaughtUp =
       (st?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0) &&

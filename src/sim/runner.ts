@@ -16,6 +16,7 @@ import { Journal } from './journal.js';
 import { Kubelets } from './kubelet.js';
 import { NodeLifecycle } from './lifecycle.js';
 import { Observer } from './observer.js';
+import { GridRecorder } from './report/grid/recorder.js';
 import { seededRandom } from './random.js';
 import { Scheduler } from './scheduler.js';
 import { ScenarioError } from './scenario/source.js';
@@ -38,6 +39,8 @@ export interface RunOptions {
   readonly onInstant?: (sim: Simulation) => void;
   /** Most drain turns within one virtual instant before it is reported as a livelock. */
   readonly maxTurnsPerInstant?: number;
+  /** Record every node's state over time for the HTML report (`sim --report`). */
+  readonly record?: boolean;
 }
 
 /** Why a run stopped. */
@@ -71,6 +74,8 @@ export class Simulation {
   readonly seed: number;
   controller: DaemonSetController | undefined;
   controllerRestarts = 0;
+  /** The node grid over time, when RunOptions.record asked for it. */
+  readonly grid: GridRecorder | undefined;
   /** Virtual instants the run went through (each drained completely). */
   instants = 0;
   /** Drain turns over the whole run (a measure of scheduling overhead). */
@@ -121,6 +126,8 @@ export class Simulation {
       this.journal,
     );
     this.checks = new CheckEvaluator(this.world, this.observer);
+    this.grid = opts.record === true ? new GridRecorder() : undefined;
+    this.observer.recorder = this.grid;
   }
 
   /** Controller syncs over the whole run, across restarts. */
