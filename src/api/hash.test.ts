@@ -5,6 +5,7 @@ import {
   canonicalJSON,
   computeTemplateHash,
   fnv1a32,
+  revisionDataBytes,
   revisionDataFor,
   revisionDataMatches,
   safeEncodeString,
@@ -77,11 +78,46 @@ test('fnv1a32: published test vectors, and the hash of "{}" with and without col
   assert.equal(computeTemplateHash({}, 2), safeEncodeString(String(fnv1a32(withCount))));
 });
 
-test('revisionDataFor: $patch first, template in canonical form', () => {
-  const data = revisionDataFor(ds);
+test('revisionDataFor: the template as it is, nulls and empty objects kept, plus $patch', () => {
+  const served = {
+    ...ds,
+    spec: {
+      ...ds.spec!,
+      template: {
+        metadata: { creationTimestamp: null, labels: { app: 'a' } },
+        spec: { containers: [{ name: 'c', image: 'foo/bar', resources: {} }] },
+      },
+    },
+  } as unknown as DaemonSet;
+  assert.deepEqual(revisionDataFor(served), {
+    spec: {
+      template: {
+        $patch: 'replace',
+        metadata: { creationTimestamp: null, labels: { app: 'a' } },
+        spec: { containers: [{ name: 'c', image: 'foo/bar', resources: {} }] },
+      },
+    },
+  });
+  // A copy: the DaemonSet is not shared with the revision.
+  const data = revisionDataFor(served) as { spec: { template: { metadata: object } } };
+  assert.notEqual(data.spec.template.metadata, served.spec!.template.metadata);
+});
+
+test("revisionDataBytes: Go's bytes (sorted keys, nulls kept, HTML-safe escapes)", () => {
+  const served = {
+    metadata: { name: 'foo' },
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      template: {
+        metadata: { labels: { app: 'a' }, creationTimestamp: null },
+        spec: { containers: [{ name: 'c', image: 'foo/bar', env: [{ name: 'E', value: '<&>' }] }] },
+      },
+    },
+  } as unknown as DaemonSet;
   assert.equal(
-    JSON.stringify(data),
-    '{"spec":{"template":{"$patch":"replace","metadata":{"labels":{"app":"a"}},"spec":{"containers":[{"image":"foo/bar","name":"c"}]}}}}',
+    revisionDataBytes(served),
+    '{"spec":{"template":{"$patch":"replace","metadata":{"creationTimestamp":null,"labels":{"app":"a"}},' +
+      '"spec":{"containers":[{"env":[{"name":"E","value":"\\u003c\\u0026\\u003e"}],"image":"foo/bar","name":"c"}]}}}}',
   );
 });
 

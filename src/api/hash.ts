@@ -1,6 +1,7 @@
 /**
  * Canonical JSON, the template hash, and ControllerRevision data (spec §8.1–8.2).
  */
+import { goMarshal } from './gojson.js';
 import type { DaemonSet, PodTemplateSpec } from './types.js';
 
 function canonical(value: unknown): string | undefined {
@@ -73,11 +74,23 @@ export function computeTemplateHash(template: PodTemplateSpec, collisionCount?: 
   return safeEncodeString(String(h));
 }
 
-/** The revision data object `{"spec":{"template":{...,"$patch":"replace"}}}` for a DaemonSet. */
+/**
+ * The revision data object for a DaemonSet: `{"spec":{"template":{...,"$patch":"replace"}}}` with
+ * the template as it is, every field kept (null values and empty objects included), as
+ * kube-controller-manager's getPatch builds it from the DaemonSet the API server returned.
+ * Serialised with goMarshal it gives upstream's bytes (revisionDataBytes).
+ */
 export function revisionDataFor(ds: DaemonSet): Record<string, unknown> {
-  // Canonical form first, so this object serialises identically however the template was built.
-  const template = JSON.parse(canonicalJSON(ds.spec?.template ?? {})) as Record<string, unknown>;
-  return { spec: { template: { $patch: 'replace', ...template } } };
+  const template = structuredClone(ds.spec?.template ?? {}) as Record<string, unknown>;
+  return { spec: { template: { ...template, $patch: 'replace' } } };
+}
+
+/**
+ * The ControllerRevision data bytes kube-controller-manager writes for this DaemonSet (Go's
+ * json.Marshal of getPatch's generic map), the bytes its daemon.Match compares.
+ */
+export function revisionDataBytes(ds: DaemonSet): string {
+  return goMarshal(revisionDataFor(ds));
 }
 
 /** Match(ds, rev): the canonical JSON of revisionDataFor(ds) equals that of the revision data. */
@@ -97,5 +110,8 @@ export function revisionDataMatches(ds: DaemonSet, data: unknown): boolean {
     }
   }
   if (other === undefined || other === null) return false;
-  return canonicalJSON(revisionDataFor(ds)) === canonicalJSON(other);
+  // Semantic: the canonical form drops nulls and ignores key order and escaping, so data written
+  // by either controller (or by an older everynode that dropped nulls) is recognised.
+  const mine = { spec: { template: { ...(ds.spec?.template ?? {}), $patch: 'replace' } } };
+  return canonicalJSON(mine) === canonicalJSON(other);
 }

@@ -5,6 +5,7 @@
  * rate limiting (qps 20 / burst 30 by default, like client-go) and user agent everynode/0.1.0.
  */
 import { KubeConfig } from '@kubernetes/client-node';
+import { goMarshal } from '../../api/gojson.js';
 import {
   InvalidError,
   type Cluster,
@@ -49,6 +50,17 @@ function nameOf(kind: ResourceKind, obj: KubeObject): string {
       [],
     );
   return name;
+}
+
+/**
+ * The request body of a create or update. A ControllerRevision's `data` is stored by
+ * kube-apiserver as the raw bytes found in the request (a RawExtension), and
+ * kube-controller-manager recognises its current revision by comparing those bytes with Go's
+ * encoding of the template; so that body is written as Go writes it (goMarshal) and sent as it
+ * is. Every other body is plain JSON.stringify.
+ */
+function bodyOf(kind: ResourceKind, body: KubeObject): { body?: unknown; rawBody?: string } {
+  return kind === 'ControllerRevision' ? { rawBody: goMarshal(body) } : { body };
 }
 
 /** A Cluster backed by kube-apiserver; objects in and out are plain wire-format JSON. */
@@ -119,14 +131,18 @@ export class KubeCluster implements Cluster {
   async create<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
     const info = resourceOf(kind);
     const body = { apiVersion: info.apiVersion, kind: info.kind, ...obj };
-    return this.transport.json<T>({ method: 'POST', path: pathOf(info, ns(obj)), body });
+    return this.transport.json<T>({
+      method: 'POST',
+      path: pathOf(info, ns(obj)),
+      ...bodyOf(kind, body),
+    });
   }
 
   async update<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
     const info = resourceOf(kind);
     const body = { apiVersion: info.apiVersion, kind: info.kind, ...obj };
     const path = pathOf(info, ns(obj), nameOf(kind, obj));
-    return this.transport.json<T>({ method: 'PUT', path, body });
+    return this.transport.json<T>({ method: 'PUT', path, ...bodyOf(kind, body) });
   }
 
   async updateStatus<T extends KubeObject>(kind: ResourceKind, obj: T): Promise<T> {
