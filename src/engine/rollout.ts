@@ -28,6 +28,12 @@ export interface PreviewOptions {
   readonly maxSteps?: number;
   /** Virtual ms between steps (default minReadySeconds × 1000 + 1000). */
   readonly stepMs?: number;
+  /**
+   * Called after each step with the plan it applied and the state right after (new pods Ready,
+   * not yet available unless minReadySeconds is 0): for the step-by-step grid of
+   * `plan --rollout --report`. Must not modify its arguments.
+   */
+  readonly onStep?: (plan: Plan, after: Snapshot) => void;
 }
 
 /** One reconcile that planned something, as applied. */
@@ -296,6 +302,7 @@ export function previewRollout(snapshot: Snapshot, options: PreviewOptions = {})
       break;
     }
     world.markReady(created, time);
+    options.onStep?.(plan, world.snapshot());
     world.now += stepMs;
   }
   return {
