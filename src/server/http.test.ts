@@ -9,6 +9,8 @@ test('/metrics exposes controller-runtime style names', async () => {
   m.observeReconcile(3, true);
   m.queueHooks().add();
   m.apiRequests.inc({ verb: 'create', kind: 'Pod', code: '201' });
+  m.observeSyncPath('incremental', '');
+  m.observeSyncPath('full', 'historyWrite');
   const app = buildApp(m, { healthy: () => true, ready: () => true });
   const res = await app.request('/metrics');
   assert.equal(res.status, 200);
@@ -20,6 +22,8 @@ test('/metrics exposes controller-runtime style names', async () => {
   assert.match(text, /controller_runtime_reconcile_errors_total\{controller="daemonset"\} 1/);
   assert.match(text, /workqueue_adds_total\{name="daemonset"\} 1/);
   assert.match(text, /rest_client_requests_total\{verb="create",kind="Pod",code="201"\} 1/);
+  assert.match(text, /everynode_sync_path_total\{path="incremental",reason=""\} 1/);
+  assert.match(text, /everynode_sync_path_total\{path="full",reason="historyWrite"\} 1/);
 });
 
 test('/healthz and /readyz follow the health source', async () => {

@@ -1,7 +1,7 @@
 /**
  * Prometheus metrics in controller-runtime's naming, on a private prom-client Registry:
  * reconcile totals, errors and durations; work-queue depth, adds, retries, latency; API
- * requests by verb and code.
+ * requests by verb and code; and everynode's own: syncs by planning path and decline reason.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { WorkQueueMetrics } from '../controller/workqueue.js';
@@ -21,6 +21,8 @@ export class ControllerMetrics {
   readonly queueWorkDuration: Histogram<'name'>;
   readonly apiRequests: Counter<'verb' | 'kind' | 'code'>;
   readonly leader: Gauge;
+  /** Syncs by planning path, and for the full reconcile the reason the incremental one declined. */
+  readonly syncPath: Counter<'path' | 'reason'>;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -83,6 +85,12 @@ export class ControllerMetrics {
       labelNames: ['verb', 'kind', 'code'],
       registers,
     });
+    this.syncPath = new Counter({
+      name: 'everynode_sync_path_total',
+      help: 'Syncs planned incrementally or by the full reconcile; reason: why the incremental planner declined (controller/syncpath.ts)',
+      labelNames: ['path', 'reason'],
+      registers,
+    });
     this.leader = new Gauge({
       name: 'leader_election_master_status',
       help: 'Whether this process is the leader (1) or not (0)',
@@ -110,6 +118,11 @@ export class ControllerMetrics {
         this.queueWorkDuration.observe({ name }, ms / 1000);
       },
     };
+  }
+
+  /** Records one planned sync's path (the controller's onSyncPath option); reason '' when incremental. */
+  observeSyncPath(path: 'incremental' | 'full', reason: string): void {
+    this.syncPath.inc({ path, reason });
   }
 
   /** Records one reconcile. */
