@@ -121,8 +121,9 @@ export interface GridDoc {
   readonly title: string;
   readonly subtitle: string;
   /**
-   * time: t is virtual ms from the start; step: t is the step number × 1000 (plan preview), and
-   * labels[k] says when step k happens ("+4s").
+   * time: t is virtual ms from the start; step: step k fills t from k × 1000 to (k + 1) × 1000
+   * (plan preview; step 0 is the state before the first step), and labels[k] says when step k
+   * happens ("+4s").
    */
   readonly axis: {
     readonly kind: 'time' | 'step';

@@ -44,7 +44,7 @@ function pad2(n) { return n < 10 ? '0' + n : String(n); }
 // A time on the axis: "2m05s" ("2m05.3s" when precise), or "step 3 (+2s)" for a plan preview.
 EN.fmtT = function (doc, t, precise) {
   if (doc.axis.kind === 'step') {
-    var k = Math.round(t / 1000);
+    var k = Math.floor(t / 1000);
     var lab = doc.axis.labels && doc.axis.labels[k];
     return k === 0 ? 'start' : 'step ' + k + (lab && precise ? ' (' + lab + ')' : '');
   }
@@ -163,8 +163,14 @@ EN.seriesAt = function (series, t) {
 EN.ticks = function (doc, t0, t1, px) {
   var want = Math.max(2, Math.floor(px / 90));
   var span = t1 - t0, steps;
-  if (doc.axis.kind === 'step') steps = [1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000];
-  else steps = [100, 250, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 900000, 1800000, 3600000, 7200000, 21600000];
+  if (doc.axis.kind === 'step') {
+    // Step k fills [k, k+1) seconds of the axis: a tick in the middle of each shown step.
+    var every = Math.max(1, Math.ceil(span / 1000 / want));
+    var st = [];
+    for (var k = Math.ceil(t0 / 1000 - 0.5); k * 1000 + 500 <= t1; k += every) if (k * 1000 + 500 >= t0) st.push(k * 1000 + 500);
+    return { ticks: st, precise: false };
+  }
+  steps = [100, 250, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000, 600000, 900000, 1800000, 3600000, 7200000, 21600000];
   var step = steps[steps.length - 1];
   for (var i = 0; i < steps.length; i++) if (span / steps[i] <= want) { step = steps[i]; break; }
   var out = [];
