@@ -19,6 +19,7 @@ import { checkShapes } from './shape.js';
 import { toJSONText, toYAMLText } from './output.js';
 import { planView, renderPlanTable } from './plan-view.js';
 import { renderRollout, rolloutView } from './plan-rollout.js';
+import { writePlanReport } from './plan-report.js';
 import type { PlanInput } from './planinput.js';
 
 /** The output formats of `everynode plan`. */
@@ -33,6 +34,8 @@ export interface PlanOptions {
   readonly now?: string | undefined;
   readonly output: PlanFormat;
   readonly rollout?: boolean | undefined;
+  /** With rollout: also write the preview as an HTML node grid to this file. */
+  readonly report?: string | undefined;
 }
 
 /** Where the command reads "-" from and writes to (tests and embedding pass their own). */
@@ -90,6 +93,10 @@ export function registerPlan(program: Command): void {
       '--rollout',
       'print the whole rollout from this state, step by step, assuming each new pod becomes available after minReadySeconds',
     )
+    .option(
+      '--report <file>',
+      'with --rollout: also write the rollout as an HTML node grid, step by step',
+    )
     .addHelpText('after', EXAMPLES)
     // A subcommand does not inherit exitOverride set on the program after it was created: without
     // this, commander exits 1 on its own for a missing or bad option instead of runMain's 2.
@@ -102,12 +109,18 @@ export function registerPlan(program: Command): void {
 /** Runs `everynode plan` and writes its output; throws UsageError on bad input. */
 export async function runPlan(opts: PlanOptions, io: PlanIO): Promise<void> {
   const now = parseNow(opts.now, io.clock ?? Date.now);
+  if (opts.report !== undefined && opts.rollout !== true)
+    throw new UsageError('--report: needs --rollout (the report shows the rollout step by step)');
   const input = await loadPlanInput(opts, now, io.stdin);
   if (opts.rollout) {
     const view = rolloutView(input);
     io.stdout.write(
       opts.output === 'table' ? renderRollout(view, io.stdout) : format(view, opts.output),
     );
+    if (opts.report !== undefined) {
+      const bytes = await writePlanReport(opts.report, input, view);
+      process.stderr.write(`report: ${opts.report} (${Math.ceil(bytes / 1024)} KB)\n`);
+    }
     return;
   }
   const plan = reconcile(input.snapshot, { mode: 'harness' });
