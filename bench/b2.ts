@@ -16,7 +16,7 @@ import {
   type Figure,
 } from './lib/common.js';
 import { allConverged, benchScenario, runMeasured } from './lib/sim.js';
-import { syncPathCounts } from '../src/controller/plancompare.js';
+import { syncPathCounts } from '../src/controller/syncpath.js';
 
 const UPDATE_AT_MS = 10_000;
 

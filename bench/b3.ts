@@ -22,7 +22,7 @@ import {
 } from './lib/common.js';
 import { allConverged, benchScenario, mark, runMeasured, type Mark } from './lib/sim.js';
 import { summarise, type CpuProfile } from './profile.js';
-import { syncPathCounts } from '../src/controller/plancompare.js';
+import { syncPathCounts } from '../src/controller/syncpath.js';
 
 const quick = isQuick();
 const nodes = Number(argValue('--nodes') ?? (quick ? 500 : 5000));

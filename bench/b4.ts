@@ -10,7 +10,7 @@
  */
 import type { Pod } from '../src/api/types.js';
 import { DaemonSetController } from '../src/controller/controller.js';
-import { syncPathCounts } from '../src/controller/plancompare.js';
+import { syncPathCounts } from '../src/controller/syncpath.js';
 import {
   byControllerUID,
   byNamespace,

@@ -6,6 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { applyControllerEnv } from '../../src/cli/controllerenv.js';
+
+// The benchmarks honour the CLI's controller switches (EVERYNODE_INCREMENTAL_SYNC=0 measures the
+// full reconcile on every sync; EVERYNODE_NODE_EVENT_DELAY_MS), as `everynode` itself does.
+applyControllerEnv();
 
 /** One measured figure, with the target it is judged against (if any). */
 export interface Figure {

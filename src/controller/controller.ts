@@ -25,16 +25,19 @@ import {
 } from './caches.js';
 import { nullLogger, type Logger } from './logger.js';
 import { IncrementalPlanner } from './fastplan.js';
-import { comparePlans, SyncVerificationError, syncPathCounts } from './plancompare.js';
+import { comparePlans, SyncVerificationError } from './plancompare.js';
+import { emptySyncPathStats, syncPathCounts, type DeclineReason } from './syncpath.js';
 import { EventRecorder } from './recorder.js';
 import { noopQueueMetrics, WorkQueue } from './workqueue.js';
 import {
+  controllerDefaults,
   nodeEventDelayOf,
   type ControllerStats,
   type DaemonSetControllerOptions,
 } from './controlleroptions.js';
 
 export type { ControllerStats, DaemonSetControllerOptions } from './controlleroptions.js';
+export { controllerDefaults, setControllerDefaults } from './controlleroptions.js';
 
 /** The engine cannot reconcile this DaemonSet as it is; retrying before it changes is pointless. */
 export class InvalidDaemonSetError extends Error {
@@ -61,6 +64,7 @@ export class DaemonSetController {
   private workers: Promise<void>[] = [];
   private started = false;
   private counters = { syncErrors: 0, creates: 0, deletes: 0, statusWrites: 0 };
+  private readonly paths = emptySyncPathStats();
 
   constructor(opts: DaemonSetControllerOptions) {
     this.opts = opts;
@@ -118,14 +122,14 @@ export class DaemonSetController {
     });
     wireHandlers(this.inf, this.handlers);
     this.incremental =
-      (opts.incrementalSync ?? process.env['EVERYNODE_INCREMENTAL_SYNC'] !== '0')
+      (opts.incrementalSync ?? controllerDefaults.incrementalSync)
         ? new IncrementalPlanner({
             nodes: this.inf.nodes.store,
             pods: this.inf.pods.store,
             revisions: this.inf.revisions.store,
           })
         : undefined;
-    this.verify = opts.verifySync ?? process.env['EVERYNODE_VERIFY_SYNC'] === '1';
+    this.verify = opts.verifySync ?? controllerDefaults.verifySync;
   }
 
   /** The caches, read-only: DaemonSets, pods (trimmed), nodes, revisions. */
@@ -179,6 +183,7 @@ export class DaemonSetController {
     return {
       syncs: this.syncCount,
       ...this.counters,
+      syncPaths: { incremental: this.paths.incremental, full: { ...this.paths.full } },
       queueDepth: this.queue.len(),
       inFlight: this.queue.inFlight(),
       delayed: this.queue.delayedCount(),
@@ -211,25 +216,28 @@ export class DaemonSetController {
     const now = this.opts.clock.now();
     // The snapshot is built only when the full reconcile runs: reading every node and pod is
     // what the incremental sync saves. (No named closures here: under tsx each costs a __name.)
-    let plan = this.incremental?.plan(
-      key,
-      ds,
-      now,
-      satisfied,
-      () => this.reconcileFull(key, ds, now, satisfied).nodes,
-    );
-    if (plan === undefined) {
-      syncPathCounts.full++;
+    const fast =
+      this.incremental?.plan(
+        key,
+        ds,
+        now,
+        satisfied,
+        () => this.reconcileFull(key, ds, now, satisfied).nodes,
+      ) ?? 'disabled';
+    let plan: Plan;
+    if (typeof fast === 'string') {
+      this.countPath(fast);
       plan = this.reconcileFull(key, ds, now, satisfied);
-    } else if (this.verify) {
-      syncPathCounts.incremental++;
-      syncPathCounts.verified++;
-      const diff = comparePlans(plan, this.reconcileFull(key, ds, now, satisfied));
-      if (diff !== undefined)
-        throw new SyncVerificationError(
-          `incremental sync of ${key} differs from the full reconcile at ${diff}`,
-        );
-    } else syncPathCounts.incremental++;
+    } else {
+      plan = fast;
+      this.countPath(undefined);
+      if (this.verify) {
+        syncPathCounts.verified++;
+        const diff = comparePlans(plan, this.reconcileFull(key, ds, now, satisfied));
+        if (diff !== undefined) throw new SyncVerificationError(key, diff);
+      }
+    }
+    this.opts.onPlan?.(key, plan);
     const r = await this.executor.execute({ key, ds, plan, expectationsSatisfied: satisfied });
     this.counters.creates += r.createCalls;
     this.counters.deletes += r.deleteCalls;
@@ -247,6 +255,19 @@ export class DaemonSetController {
     }
     if (r.error !== undefined) throw r.error;
     return plan;
+  }
+
+  /** Counts one sync's path: incremental (reason undefined) or full with its reason. */
+  private countPath(reason: DeclineReason | undefined): void {
+    if (reason === undefined) {
+      this.paths.incremental++;
+      syncPathCounts.incremental++;
+    } else {
+      this.paths.full[reason]++;
+      syncPathCounts.full++;
+      syncPathCounts.byReason[reason]++;
+    }
+    this.opts.onSyncPath?.(reason === undefined ? 'incremental' : 'full', reason ?? '');
   }
 
   /** reconcile() over a full snapshot; an engine rejection becomes an InvalidDaemonSetError. */
@@ -308,11 +329,15 @@ export class DaemonSetController {
         failure = err instanceof Error ? err : new Error(String(err));
         this.counters.syncErrors++;
         // A verification failure is a bug in the incremental sync, not a condition to retry
-        // through: raise it outside the worker so that the test (or process) running it fails.
+        // through: hand it to the owner (the test harness fails the test that is waiting on
+        // it), or else raise it outside the worker so that the process running it fails.
         if (err instanceof SyncVerificationError) {
-          queueMicrotask(() => {
-            throw err;
-          });
+          const report = this.opts.onVerificationFailure;
+          if (report !== undefined) report(err);
+          else
+            queueMicrotask(() => {
+              throw err;
+            });
         }
         if (err instanceof InvalidDaemonSetError) {
           this.log.error(

@@ -3,10 +3,12 @@
  * that controller.ts stays about the runtime; controller.ts re-exports both.
  */
 import type { Cluster, ResourceKind } from '../cluster/port.js';
-import type { BackoffConfig } from '../engine/types.js';
+import type { BackoffConfig, Plan } from '../engine/types.js';
 import type { ReflectorBackoff } from './informer.js';
 import type { Logger } from './logger.js';
 import type { Clock } from '../clock/clock.js';
+import type { SyncVerificationError } from './plancompare.js';
+import type { DeclineReason, SyncPathStats } from './syncpath.js';
 import type { WorkQueueMetrics } from './workqueue.js';
 
 /** Options of a DaemonSetController. */
@@ -38,24 +40,35 @@ export interface DaemonSetControllerOptions {
   readonly onSync?: (key: string, durationMs: number, error: Error | undefined) => void;
   /**
    * Plan from per-DaemonSet state kept between syncs when that provably equals the full
-   * reconcile (fastplan.ts); default true unless the environment sets EVERYNODE_INCREMENTAL_SYNC=0
-   * (to measure against the full sync in the benchmarks). False runs reconcile() over a full
-   * snapshot every time.
+   * reconcile (fastplan.ts); default controllerDefaults.incrementalSync (true). False runs
+   * reconcile() over a full snapshot every time (the benchmarks measure against it).
    */
   readonly incrementalSync?: boolean;
   /**
    * Also run the full reconcile on every incremental sync and fail the sync with a
-   * SyncVerificationError naming the DaemonSet and the first difference; default on when the
-   * environment sets EVERYNODE_VERIFY_SYNC=1 (the test suite does).
+   * SyncVerificationError naming the DaemonSet, the differing plan path and both values; default
+   * controllerDefaults.verifySync (false; the test suite turns it on for every controller).
    */
   readonly verifySync?: boolean;
+  /**
+   * Receives a SyncVerificationError (verifySync) instead of it being thrown outside the worker
+   * as an uncaught exception; the test harness uses it to fail the test that caused it.
+   */
+  readonly onVerificationFailure?: (err: SyncVerificationError) => void;
+  /** Called once per sync with the plan it carries out (before the executor runs it). */
+  readonly onPlan?: (key: string, plan: Plan) => void;
+  /**
+   * Called once per planned sync with its path and, for 'full', the reason the incremental
+   * planner declined ('' for incremental): the feed of everynode_sync_path_total.
+   */
+  readonly onSyncPath?: (path: 'incremental' | 'full', reason: DeclineReason | '') => void;
   /**
    * Coalesce node-driven syncs: a node that joins, or whose labels or taints change the
    * eligibility, queues the DaemonSets it concerns this many ms after the first such event
    * instead of at once, and so does the deletion of a pod whose node has left the cache (the pod
    * GC after a node leaves). A burst of node events then costs one sync per DaemonSet per window;
-   * a pod for a new node is created up to this much later. Default 0: queued at once, as upstream
-   * does; the environment's EVERYNODE_NODE_EVENT_DELAY_MS sets the default (benchmarks).
+   * a pod for a new node is created up to this much later. Default
+   * controllerDefaults.nodeEventDelayMs (0: queued at once, as upstream does).
    */
   readonly nodeEventDelayMs?: number;
 }
@@ -70,6 +83,8 @@ export interface ControllerStats {
   readonly creates: number;
   readonly deletes: number;
   readonly statusWrites: number;
+  /** Syncs planned incrementally, and by the full reconcile per decline reason (syncpath.ts). */
+  readonly syncPaths: Readonly<SyncPathStats>;
   readonly expectations: number;
   readonly backoffEntries: number;
   readonly cached: {
@@ -80,16 +95,39 @@ export interface ControllerStats {
   };
 }
 
+/** Defaults of the options that a whole process may want to set at once (tests, benchmarks). */
+export interface ControllerDefaults {
+  incrementalSync: boolean;
+  verifySync: boolean;
+  nodeEventDelayMs: number;
+}
+
 /**
- * The node-event delay in ms that opts ask for (0: none): the option, else
- * EVERYNODE_NODE_EVENT_DELAY_MS; throws on a negative or non-finite value.
+ * The process-wide defaults every DaemonSetController starts from. The library reads no
+ * environment: the CLI sets these from its flags and environment (cli/controllerenv.ts), the
+ * test runner's setup module turns verifySync on (test/harness/verify-sync.ts).
+ */
+export const controllerDefaults: ControllerDefaults = {
+  incrementalSync: true,
+  verifySync: false,
+  nodeEventDelayMs: 0,
+};
+
+/** Sets some of the defaults; returns the previous values, so a test can put them back. */
+export function setControllerDefaults(next: Partial<ControllerDefaults>): ControllerDefaults {
+  const before = { ...controllerDefaults };
+  Object.assign(controllerDefaults, next);
+  return before;
+}
+
+/**
+ * The node-event delay in ms that opts ask for (0: none): the option, else the default; throws
+ * on a negative or non-finite value.
  */
 export function nodeEventDelayOf(
   opts: Pick<DaemonSetControllerOptions, 'nodeEventDelayMs'>,
-  env: NodeJS.ProcessEnv = process.env,
 ): number {
-  const raw = env['EVERYNODE_NODE_EVENT_DELAY_MS'];
-  const ms = opts.nodeEventDelayMs ?? (raw === undefined || raw === '' ? 0 : Number(raw));
+  const ms = opts.nodeEventDelayMs ?? controllerDefaults.nodeEventDelayMs;
   if (!Number.isFinite(ms) || ms < 0)
     throw new RangeError(`nodeEventDelayMs: expected a number of ms >= 0, got ${String(ms)}`);
   return ms;

@@ -33,6 +33,7 @@ import type { NodeDecision, Plan, PodCreate, PodDelete, RevisionRef } from '../e
 import { planRollout } from './fastrollout.js';
 import { INDEX_NAMESPACE, INDEX_ORPHAN_NAMESPACE } from './informer.js';
 import type { ReadonlyStore } from './store.js';
+import type { DeclineReason } from './syncpath.js';
 import { DaemonSetSyncState } from './syncstate.js';
 
 /** The caches the incremental sync reads. */
@@ -83,22 +84,24 @@ export class IncrementalPlanner {
     now: number,
     satisfied: boolean,
     decisions: () => readonly NodeDecision[],
-  ): Plan | undefined {
+  ): Plan | DeclineReason {
     // Selecting all and being deleted are early exits of reconcile that cost nothing there; an
     // unparsable selector must raise reconcile's own error.
-    if (isEmptyLabelSelector(ds.spec?.selector) || ds.metadata?.deletionTimestamp) return undefined;
+    if (isEmptyLabelSelector(ds.spec?.selector)) return 'selectingAll';
+    if (ds.metadata?.deletionTimestamp) return 'beingDeleted';
     const k = this.keep(key, ds);
-    if (k === undefined) return undefined;
+    if (k === undefined) return 'invalidSelector';
     const h = this.history(k, ds);
-    if (h === undefined) return undefined;
+    if (h === undefined) return 'historyWrite';
     const state = this.stateFor(k, ds, h.current.hash);
     state.advance(now);
     // Duplicates, failed pods, pods on ineligible nodes, old pods on nodes that left (see
     // DaemonSetSyncState.classify): manage or the rolling update acts there in ways not kept.
-    if (state.complex.size > 0) return undefined;
+    const complex = state.complexReason();
+    if (complex !== undefined) return complex;
     // Owned pods the selector no longer matches are released by the full claim.
-    if (state.mismatched.size > 0) return undefined;
-    if (this.adoptsOrphans(ds, k.selector)) return undefined;
+    if (state.mismatched.size > 0) return 'releasePod';
+    if (this.adoptsOrphans(ds, k.selector)) return 'adoptOrphan';
 
     let creates: PodCreate[] = [];
     let deletes: PodDelete[] = [];
@@ -109,7 +112,7 @@ export class IncrementalPlanner {
       let made: ((node: string) => Pod) | undefined;
       const factory = (node: string): Pod => (made ??= makePodFactory(ds, h.current.hash))(node);
       const m = this.manageWrites(ds, state, h.current.hash, now, factory);
-      if (m === undefined) return undefined;
+      if (typeof m === 'string') return m;
       ({ creates, deletes } = m);
       const isRollingUpdate =
         (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
@@ -120,12 +123,12 @@ export class IncrementalPlanner {
           budget = resolveBudget(ds, state.totals.desired);
         } catch {
           // A malformed budget is the full reconcile's to report (plan.error).
-          return undefined;
+          return 'invalidBudget';
         }
         // Manage's mode and the rolling update's must agree for the node classes to hold.
-        if (budget.maxSurge > 0 !== state.shape.surge) return undefined;
+        if (budget.maxSurge > 0 !== state.shape.surge) return 'modeMismatch';
         const ru = planRollout(state, budget, now);
-        if (ru === undefined) return undefined;
+        if (typeof ru === 'string') return ru;
         rollingUpdateRan = true;
         creates = ru.creates.map((c) =>
           createOf(factory, c.node, h.current.hash, c.reason, 'rollingUpdate'),
@@ -266,7 +269,7 @@ export class IncrementalPlanner {
     hash: string,
     now: number,
     factory: (node: string) => Pod,
-  ): { creates: PodCreate[]; deletes: PodDelete[] } | undefined {
+  ): { creates: PodCreate[]; deletes: PodDelete[] } | DeclineReason {
     const { missing, rollout } = state;
     const creates: PodCreate[] = [];
     const deletes: PodDelete[] = [];
@@ -278,12 +281,12 @@ export class IncrementalPlanner {
         continue;
       }
       const m = this.manageOn(ds, state, name, hash, now);
-      if (m === undefined || m.creates.length !== 1 || m.deletes.length > 0) return undefined;
+      if (m === undefined || m.creates.length !== 1 || m.deletes.length > 0) return 'stateMismatch';
       creates.push(createOf(factory, name, hash, m.creates[0]!.reason, 'manage'));
     }
     for (const name of this.inNodeOrder(rollout.manageDeletes)) {
       const m = this.manageOn(ds, state, name, hash, now);
-      if (m === undefined || m.creates.length > 0 || m.deletes.length !== 1) return undefined;
+      if (m === undefined || m.creates.length > 0 || m.deletes.length !== 1) return 'stateMismatch';
       const d = m.deletes[0]!;
       const meta = d.pod.metadata;
       deletes.push({

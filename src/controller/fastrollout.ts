@@ -11,6 +11,7 @@ import { minDelay } from '../engine/reconcile.js';
 import { RU_REASON } from '../engine/rollingupdate.js';
 import type { PodDelete } from '../engine/types.js';
 import { compareNodeNames, sortNodeNames } from '../engine/updatepolicy.js';
+import type { DeclineReason } from './syncpath.js';
 import type { DaemonSetSyncState } from './syncstate.js';
 
 /**
@@ -212,7 +213,7 @@ export function planRollout(
   state: DaemonSetSyncState,
   budget: Budget,
   now: number,
-): RolloutWrites | undefined {
+): RolloutWrites | DeclineReason {
   const creates: { node: string; reason: string }[] = [];
   const deletes: PodDelete[] = [];
   const oldOf = (node: string): Pod | undefined => state.oldPodOn(node);
@@ -223,7 +224,7 @@ export function planRollout(
     // maxUnavailableMode: unavailable old pods go at once; then the policy's choice.
     for (const node of unavailable) {
       const old = oldOf(node);
-      if (old === undefined) return undefined;
+      if (old === undefined) return 'stateMismatch';
       deletes.push(deleteOf(old, node, RU_REASON.oldUnavailable(old)));
     }
     const max = budget.maxUnavailable;
@@ -233,25 +234,25 @@ export function planRollout(
     chosen.push(...ro.oldAvailable.first(n));
     for (const node of chosen) {
       const old = oldOf(node);
-      if (old === undefined) return undefined;
+      if (old === undefined) return 'stateMismatch';
       deletes.push(deleteOf(old, node, RU_REASON.withinUnavailable(old, max)));
     }
   } else {
     // surgeMode. A node with an old and an available new pod is manage's (a surge delete), so
     // none reaches here; each node with only an unavailable old pod acts in name order.
     // Old pods on nodes that left: the engine fails or deletes there; the full reconcile's.
-    if (ro.leftOld > 0) return undefined;
+    if (ro.leftOld > 0) return 'oldPodOnMissingNode';
     const { maxSurge, desired } = budget;
     for (const node of unavailable) {
       const old = oldOf(node);
       const view = state.nodeView(node);
-      if (old === undefined || view === undefined) return undefined;
+      if (old === undefined || view === undefined) return 'stateMismatch';
       if (view.elig.shouldRun) creates.push({ node, reason: RU_REASON.surgeUnavailable(maxSurge) });
       else deletes.push(deleteOf(old, node, RU_REASON.oldUnavailableLeaving(old)));
     }
     for (const node of leaving.slice(0, Math.max(0, ro.available - desired))) {
       const old = oldOf(node);
-      if (old === undefined) return undefined;
+      if (old === undefined) return 'stateMismatch';
       deletes.push(deleteOf(old, node, RU_REASON.leaving(ro.available, desired)));
     }
     for (const node of ro.oldAvailable.first(maxSurge - ro.surge))

@@ -3,17 +3,45 @@
  * reconcile's in everything the executor carries out. Per-node decisions are left out (a live
  * sync never reads them; the incremental plan builds them from a full reconcile when read).
  */
-import { appendFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Plan } from '../engine/types.js';
+
+/** Where two plans first differ: the path into the plan, and the value on each side. */
+export interface PlanDifference {
+  /** e.g. `plan.creates[3].reason`, or `plan.deletes` with a length difference. */
+  readonly path: string;
+  /** The incremental plan's value there (a length for arrays of different length). */
+  readonly incremental: unknown;
+  /** The full reconcile's value there. */
+  readonly full: unknown;
+}
+
+const show = (v: unknown): string => {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 400 ? `${text.slice(0, 400)}… (${text.length} chars)` : text;
+};
+
+/** A difference as three lines: the path, then each side's value (long values cut at 400 chars). */
+export function formatDifference(d: PlanDifference): string {
+  return `${d.path}\n  incremental: ${show(d.incremental)}\n  full:        ${show(d.full)}`;
+}
 
 /** Thrown when the incremental plan differs from the full reconcile (verification mode). */
 export class SyncVerificationError extends Error {
   override name = 'SyncVerificationError';
+  constructor(
+    /** The DaemonSet's key. */
+    readonly key: string,
+    readonly difference: PlanDifference,
+  ) {
+    super(
+      `incremental sync of ${key} differs from the full reconcile at ${formatDifference(difference)}`,
+    );
+  }
 }
 
 /** The first path at which a and b differ, or undefined when they are deeply equal. */
-export function firstDifference(a: unknown, b: unknown, path = ''): string | undefined {
+export function firstDifference(a: unknown, b: unknown, path = ''): PlanDifference | undefined {
   if (isDeepStrictEqual(a, b)) return undefined;
   if (a instanceof Map && b instanceof Map) {
     return firstDifference(Object.fromEntries(a), Object.fromEntries(b), path);
@@ -23,7 +51,7 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | und
       const d = firstDifference(a[i], b[i], `${path}[${i}]`);
       if (d !== undefined) return d;
     }
-    return `${path}: length ${a.length} vs ${b.length}`;
+    return { path: `${path}.length`, incremental: a.length, full: b.length };
   }
   if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
     const ra = a as Record<string, unknown>;
@@ -34,8 +62,7 @@ export function firstDifference(a: unknown, b: unknown, path = ''): string | und
       if (d !== undefined) return d;
     }
   }
-  const show = (v: unknown): string => JSON.stringify(v)?.slice(0, 300) ?? String(v);
-  return `${path || '(root)'}: ${show(a)} vs ${show(b)}`;
+  return { path: path || '(root)', incremental: a, full: b };
 }
 
 /** What the executor reads of a plan, as plain data (pod bodies of creates included). */
@@ -64,26 +91,9 @@ function executed(p: Plan): Record<string, unknown> {
 }
 
 /**
- * The first difference between the incremental plan and the full one, as "<path>: <incremental>
- * vs <full>", or undefined when the executor would carry out the same writes with both.
+ * The first difference between the incremental plan and the full one, or undefined when the
+ * executor would carry out the same writes with both.
  */
-export function comparePlans(incremental: Plan, full: Plan): string | undefined {
+export function comparePlans(incremental: Plan, full: Plan): PlanDifference | undefined {
   return firstDifference(executed(incremental), executed(full), 'plan');
-}
-
-/** Syncs of this process by path (for the suite's record of what verification covered). */
-export const syncPathCounts = { incremental: 0, full: 0, verified: 0 };
-
-// EVERYNODE_VERIFY_SYNC_LOG=<file>: each process appends its counts at exit, so a whole test run
-// can say how many incremental syncs were checked against the full reconcile.
-const logFile = process.env['EVERYNODE_VERIFY_SYNC_LOG'];
-if (logFile !== undefined && logFile !== '') {
-  process.on('exit', () => {
-    const c = syncPathCounts;
-    if (c.incremental + c.full > 0)
-      appendFileSync(
-        logFile,
-        `${c.incremental} ${c.full} ${c.verified} ${process.argv[1] ?? ''}\n`,
-      );
-  });
 }

@@ -29,6 +29,7 @@ import {
 } from './fastrollout.js';
 import { INDEX_CONTROLLER_UID } from './informer.js';
 import type { ReadonlyStore } from './store.js';
+import type { DeclineReason } from './syncpath.js';
 
 /** What a node's state depends on besides the node and its pods; a change means a rebuild. */
 export interface SyncShape {
@@ -107,8 +108,8 @@ export class DaemonSetSyncState {
   readonly totals: Counters = zero();
   /** Node names that should run a pod and have none: manage creates there, in node order. */
   readonly missing = new Set<string>();
-  /** Node names whose outcome needs the full reconcile (see classify). */
-  readonly complex = new Set<string>();
+  /** Node names whose outcome needs the full reconcile (see classify), with the reason. */
+  readonly complex = new Map<string, DeclineReason>();
   /** Owned pods the selector no longer matches: the full reconcile releases them. */
   readonly mismatched = new Set<string>();
   /** Node names with a pod that is Ready but not yet available (minReadySeconds): time changes them. */
@@ -324,23 +325,25 @@ export class DaemonSetSyncState {
     if (elig === undefined) {
       // Manage deletes unbound live pods pinned to a missing node. (An old pod there is a
       // candidate that should not run in maxUnavailable mode; surge mode fails, R_LEFT_OLD.)
-      if (unbound) return void this.complex.add(name);
+      if (unbound) return void this.complex.set(name, 'unboundOnMissingNode');
     } else {
-      if (!elig.shouldContinueRunning || terminal || live > 2) return void this.complex.add(name);
+      if (!elig.shouldContinueRunning) return void this.complex.set(name, 'ineligibleNode');
+      if (terminal) return void this.complex.set(name, 'terminalPod');
+      if (live > 2) return void this.complex.set(name, 'duplicatePods');
       if (live === 2) {
         // Without surge manage deletes a duplicate; with it, one new and one old pod by the
         // revision label stay, and the rolling update must see them the same way.
         const label = (p: Pod | undefined): string | undefined =>
           p?.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL];
         if (!surge || !ok || label(newPod) !== hash || label(oldPod) === hash)
-          return void this.complex.add(name);
+          return void this.complex.set(name, 'duplicatePods');
         if (!isPodReady(oldPod!) || isPodAvailable(newPod!, minReadySeconds, now))
           e.c |= R_MANAGE_DELETE;
       }
       // Surge manage creates beside terminating pods, with a reason that names the first in the
       // map's order: kept when there is only one (scenario 76), else not.
       if (live === 0 && surge && elig.shouldRun) {
-        if (pods.length > 1) return void this.complex.add(name);
+        if (pods.length > 1) return void this.complex.set(name, 'terminatingPods');
         e.c |= R_MANAGE_CREATE;
       }
       // Status reads the oldest pod of the node (terminating ones included).
@@ -377,6 +380,12 @@ export class DaemonSetSyncState {
     // available new pod: not kept here (R_LEFT_OLD sends a surge-mode sync to reconcile()).
     if (elig === undefined && oldPod !== undefined && (newPod === undefined || newAvailable))
       e.c |= R_LEFT_OLD;
+  }
+
+  /** Why some node needs the full reconcile, or undefined when none does. */
+  complexReason(): DeclineReason | undefined {
+    for (const r of this.complex.values()) return r;
+    return undefined;
   }
 
   /** The node's live pod of an old revision, if it holds one (classify's oldPod). */

@@ -67,7 +67,10 @@ export interface Harness {
   readonly clock: VirtualClock;
   readonly cluster: MemoryCluster;
   controller: DaemonSetController;
-  /** Runs microtasks and watch deliveries until the controller has been idle for a few turns. */
+  /**
+   * Runs microtasks and watch deliveries until the controller has been idle for a few turns;
+   * rejects with the SyncVerificationError of a sync since the last settle, if any.
+   */
   settle(): Promise<void>;
   /** Replaces the controller with a fresh instance (caches rebuilt from the cluster) and starts it. */
   restart(): Promise<void>;
@@ -88,13 +91,25 @@ export function harness(opts: HarnessOptions = {}): Harness {
   const cluster = new MemoryCluster({ clock });
   const { wrap, ...ctrl } = opts;
   const view = cluster.client('controller');
+  // A verification failure fails the test that is waiting on the controller (settle, advance),
+  // not whichever test happens to run when an uncaught exception surfaces.
+  let failure: Error | undefined;
   const make = (): DaemonSetController =>
     new DaemonSetController({
       cluster: wrap === undefined ? view : wrap(view),
       clock,
       random: () => 0.5,
+      onVerificationFailure: (err) => {
+        failure ??= err;
+      },
       ...ctrl,
     });
+  const check = (): void => {
+    if (failure === undefined) return;
+    const err = failure;
+    failure = undefined;
+    throw err;
+  };
   const h: Harness = {
     clock,
     cluster,
@@ -106,6 +121,7 @@ export function harness(opts: HarnessOptions = {}): Harness {
         await new Promise((r) => setImmediate(r));
         quiet = h.controller.isIdle() ? quiet + 1 : 0;
       }
+      check();
     },
     async restart() {
       await h.controller.stop();
