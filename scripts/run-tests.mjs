@@ -27,13 +27,17 @@ if (files.length === 0) {
 }
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
-  {
-    cwd: root,
-    stdio: 'inherit',
-    // Every controller in the suite checks each incremental sync against the full reconcile
-    // (DaemonSetController verifySync); a test that sets the variable itself keeps its value.
-    env: { EVERYNODE_VERIFY_SYNC: '1', ...process.env },
-  },
+  // The setup module makes every controller in the suite check each incremental sync against
+  // the full reconcile (controllerDefaults.verifySync; EVERYNODE_VERIFY_SYNC=0 turns it off).
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './test/harness/verify-sync.ts',
+    '--test',
+    '--test-reporter=spec',
+    ...files,
+  ],
+  { cwd: root, stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);
