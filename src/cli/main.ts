@@ -5,7 +5,23 @@
  * command starts without paying for the others; `--help` at the top level loads them all.
  */
 import { Command } from 'commander';
+import { applyControllerEnv } from './controllerenv.js';
 import { prepareProgram, runMain } from './errors.js';
+import { catchSignalsEarly } from './signals.js';
+
+const wanted = process.argv[2];
+// `run` treats SIGTERM as a request to stop from the first moment (bin/everynode.js already
+// records signals before this module loads; this covers `node src/cli/main.ts run`).
+if (wanted === 'run') catchSignalsEarly();
+
+// Output piped into a reader that went away (`everynode plan --help | head -1`): stop quietly,
+// as a command line tool should, instead of an EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 
 type Register = (program: Command) => void;
 
@@ -16,6 +32,15 @@ const commands: Readonly<Record<string, () => Promise<Register>>> = {
   rollout: async () => (await import('./rollout.js')).registerRollout,
 };
 
+// The controller's environment switches (EVERYNODE_INCREMENTAL_SYNC, ...): the CLI reads them,
+// the library does not.
+try {
+  applyControllerEnv();
+} catch (err) {
+  console.error(`everynode: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(2);
+}
+
 const program = new Command();
 program
   .name('everynode')
@@ -24,7 +49,6 @@ program
 // Settings are inherited by subcommands created afterwards, so this comes before registration.
 prepareProgram(program);
 
-const wanted = process.argv[2];
 const only = wanted !== undefined ? commands[wanted] : undefined;
 const versionOnly = wanted === '--version' || wanted === '-V';
 for (const load of only !== undefined ? [only] : versionOnly ? [] : Object.values(commands)) {
