@@ -10,12 +10,25 @@
  * build a connection-pool key from it (string concatenation of CA, certificate and key) per
  * request and a new secure context per socket, and client-node's KubeConfig builds a new agent
  * per call.
+ *
+ * Every request is bounded: a non-watch request must be answered in full within timeoutMs (60 s
+ * by default, kube-apiserver's own limit for such requests), a watch must be accepted (response
+ * headers) within it; a watch that goes silent afterwards is its reader's to detect (the
+ * informer's silence timeout). close() aborts whatever is still in flight, so a stopping process
+ * never waits on a server that stopped answering.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createSecureContext } from 'node:tls';
+import { UnavailableError } from '../port.js';
 import { errorFromStatus, parseStatus, transportError } from './errors.js';
+import { forwardProxyAgent, parseProxyUrl, proxyAuthorization, TunnelingAgent } from './proxy.js';
 import { TokenBucket } from './ratelimit.js';
 
 /** Options of the transport; defaults follow client-go (qps 20, burst 30). */
@@ -23,7 +36,10 @@ export interface TransportOptions {
   readonly qps?: number;
   readonly burst?: number;
   readonly userAgent?: string;
-  /** Per-request timeout for non-watch calls. Default 60 s. */
+  /**
+   * How long a non-watch request may take from sending to the last byte of its answer, and a
+   * watch until the server accepts it. Default 60 s; 0 waits forever.
+   */
   readonly timeoutMs?: number;
 }
 
@@ -53,6 +69,10 @@ export class Transport {
   private auth: { headers: Record<string, string>; at: number } | undefined;
   private authPending: Promise<Record<string, string>> | undefined;
   private base: string | undefined;
+  private proxy: URL | null | undefined;
+  private closed = false;
+  /** Requests sent and not yet finished, aborted by close(). */
+  private readonly inflight = new Set<ClientRequest>();
 
   constructor(
     private readonly kc: KubeConfig,
@@ -65,10 +85,16 @@ export class Transport {
 
   private url(req: Request): URL {
     if (this.base === undefined) {
-      const server = this.kc.getCurrentCluster()?.server;
+      const cluster = this.kc.getCurrentCluster();
+      const server = cluster?.server;
       if (!server)
         throw transportError(new Error('the kubeconfig has no current cluster'), req.path);
       this.base = server.replace(/\/+$/, '');
+      try {
+        this.proxy = cluster?.proxyUrl ? parseProxyUrl(cluster.proxyUrl) : null;
+      } catch (e) {
+        throw new UnavailableError(`${req.method} ${req.path}: ${(e as Error).message}`, 503);
+      }
     }
     const u = new URL(this.base + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) {
@@ -84,8 +110,8 @@ export class Transport {
     this.authPending ??= (async () => {
       try {
         const applied: RequestOptions = { headers: {} };
-        await this.kc.applyToHTTPSOptions(applied);
-        this.agent ??= makeAgent(u, applied);
+        await applyCredentials(this.kc, applied);
+        this.agent ??= makeAgent(u, applied, this.proxy ?? null, this.timeoutMs);
         const headers = { ...(applied.headers as Record<string, string>) };
         if (applied.auth)
           headers.Authorization = `Basic ${Buffer.from(applied.auth).toString('base64')}`;
@@ -98,12 +124,8 @@ export class Transport {
     return this.authPending;
   }
 
-  /** Request options: method, credentials, our headers, the shared agent. */
-  private async options(
-    u: URL,
-    req: Request,
-    timeoutMs: number | undefined,
-  ): Promise<RequestOptions> {
+  /** Request options: method, credentials, our headers, the shared agent, the proxy. */
+  private async options(u: URL, req: Request): Promise<RequestOptions> {
     const headers = { ...(await this.authHeaders(u)) };
     headers['User-Agent'] = this.userAgent;
     headers.Accept = 'application/json';
@@ -111,48 +133,97 @@ export class Transport {
       headers['Content-Type'] = req.contentType ?? 'application/json';
     }
     const opts: RequestOptions = { method: req.method, headers, agent: this.agent };
-    if (timeoutMs !== undefined) opts.timeout = timeoutMs;
+    const proxy = this.proxy ?? null;
+    if (proxy !== null && u.protocol === 'http:') {
+      // A plain-http server behind a proxy: absolute-form request to the proxy.
+      opts.hostname = proxy.hostname;
+      opts.port = proxy.port === '' ? (proxy.protocol === 'https:' ? 443 : 80) : Number(proxy.port);
+      opts.path = u.href;
+      headers.Host = u.host;
+      const auth = proxyAuthorization(proxy);
+      if (auth !== undefined) headers['Proxy-Authorization'] = auth;
+    }
     return opts;
   }
 
-  /** Opens the request and resolves with the response once headers arrive. */
+  /** The request timeout in ms (0: none); a watch is bounded by it until it is accepted. */
+  get requestTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
+  /**
+   * Opens the request and resolves with the response once its headers arrive, or rejects with an
+   * UnavailableError when they do not arrive within headerTimeoutMs (undefined or 0: no limit)
+   * or the signal aborts it.
+   */
   async open(
     req: Request,
-    timeoutMs: number | undefined,
+    headerTimeoutMs: number | undefined,
     signal?: AbortSignal,
   ): Promise<IncomingMessage> {
     await this.limiter.acquire();
     const u = this.url(req);
-    const opts = await this.options(u, req, timeoutMs);
-    if (signal) opts.signal = signal;
     const what = `${req.method} ${u.pathname}`;
+    if (this.closed) throw new UnavailableError(`${what}: the client is closed`, 503);
+    const opts = await this.options(u, req);
+    if (signal) opts.signal = signal;
     // An explicit length, not chunked encoding: after a chunked DELETE body kube-apiserver
     // answered the next request on the same keep-alive connection with a bare 400.
     const body = req.rawBody ?? (req.body === undefined ? undefined : JSON.stringify(req.body));
     if (body !== undefined)
       (opts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(body));
+    const proxied = this.proxy != null && u.protocol === 'http:';
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const r = (u.protocol === 'https:' ? httpsRequest : httpRequest)(u, opts, (res) => {
+      const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+      const r = proxied ? httpRequest(opts, onResponse) : send(u, opts, onResponse);
+      function onResponse(res: IncomingMessage): void {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(res);
+      }
+      this.inflight.add(r);
+      r.on('close', () => this.inflight.delete(r));
+      const timer =
+        headerTimeoutMs !== undefined && headerTimeoutMs > 0
+          ? setTimeout(() => {
+              r.destroy(new Error(`no answer within ${seconds(headerTimeoutMs)}`));
+            }, headerTimeoutMs)
+          : undefined;
+      r.on('response', (res) => {
         // Credentials may have rotated: read them again before the next request.
         if (res.statusCode === 401) this.auth = undefined;
-        resolve(res);
       });
-      r.on('timeout', () => r.destroy(new Error(`no answer within ${(timeoutMs ?? 0) / 1000}s`)));
       r.on('error', (e) => {
-        reject(transportError(e, what));
+        if (timer !== undefined) clearTimeout(timer);
+        reject(transportError(this.closed ? new Error('the client is closed') : e, what));
       });
       r.end(body);
     });
   }
 
-  /** Sends a request and resolves with the parsed JSON answer; rejects with a ClusterError. */
+  /**
+   * Sends a request and resolves with the parsed JSON object it answers; rejects with a
+   * ClusterError, an UnavailableError when the whole answer has not arrived within the timeout
+   * or the answer is not a JSON object.
+   */
   async json<T>(req: Request): Promise<T> {
+    const started = performance.now();
     const res = await this.open(req, this.timeoutMs);
     const what = `${req.method} ${req.path}`;
+    const left = this.timeoutMs > 0 ? this.timeoutMs - (performance.now() - started) : 0;
     const body = await new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
+      const timer =
+        this.timeoutMs > 0
+          ? setTimeout(
+              () => {
+                res.destroy(new Error(`no complete answer within ${seconds(this.timeoutMs)}`));
+              },
+              Math.max(1, left),
+            )
+          : undefined;
       res.on('data', (d: Buffer) => chunks.push(d));
       res.on('end', () => {
+        if (timer !== undefined) clearTimeout(timer);
         resolve(
           chunks.length === 1
             ? chunks[0]!.toString('utf8')
@@ -160,31 +231,87 @@ export class Transport {
         );
       });
       res.on('error', (e) => {
+        if (timer !== undefined) clearTimeout(timer);
         reject(transportError(e, what));
+      });
+      res.on('close', () => {
+        // Destroyed without 'error' or 'end' (the client was closed): never leave this pending.
+        if (!res.complete) {
+          if (timer !== undefined) clearTimeout(timer);
+          reject(transportError(new Error('the answer was cut off'), what));
+        }
       });
     });
     const code = res.statusCode ?? 0;
     if (code < 200 || code > 299) throw errorFromStatus(code, parseStatus(body), what);
+    let parsed: unknown;
     try {
-      return JSON.parse(body) as T;
+      parsed = JSON.parse(body);
     } catch (e) {
       throw transportError(e, `${what}: unparseable answer`);
     }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw transportError(
+        new Error(`expected a JSON object, got ${describeJson(parsed)}`),
+        `${what}: malformed answer`,
+      );
+    }
+    return parsed as T;
   }
 
-  /** Closes idle keep-alive sockets, so a process using the adapter can exit promptly. */
+  /**
+   * Aborts every request still in flight (watches included) and closes idle keep-alive sockets;
+   * later requests fail at once. A process stopping calls it so nothing waits on the server.
+   */
   close(): void {
+    this.closed = true;
+    for (const r of this.inflight) r.destroy();
+    this.inflight.clear();
     this.agent?.destroy();
     this.agent = undefined;
   }
 }
 
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** A short description of a JSON value for error messages: its type, and a string's start. */
+export function describeJson(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.slice(0, 40))}`;
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/**
+ * Fills opts with the kubeconfig's credentials and TLS material. client-node also builds an
+ * agent there, and refuses a plain-http server without insecure-skip-tls-verify while doing so;
+ * kubectl talks to such servers, and the agent is not used here, so that refusal is ignored
+ * (everything else was applied before it).
+ */
+async function applyCredentials(kc: KubeConfig, opts: RequestOptions): Promise<void> {
+  try {
+    await kc.applyToHTTPSOptions(opts);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    if (!/HTTP protocol is not allowed|Unsupported proxy type/.test(msg)) throw err;
+  }
+}
+
 /**
  * The one keep-alive agent: for https, the kubeconfig's CA, client certificate and key in one
- * secure context that every socket uses (Node makes a new one per socket from PEM options).
+ * secure context that every socket uses (Node makes a new one per socket from PEM options);
+ * through the cluster's proxy-url when it has one.
  */
-function makeAgent(u: URL, applied: RequestOptions): HttpAgent | HttpsAgent {
-  if (u.protocol !== 'https:') return new HttpAgent({ keepAlive: true });
+function makeAgent(
+  u: URL,
+  applied: RequestOptions,
+  proxy: URL | null,
+  timeoutMs: number,
+): HttpAgent | HttpsAgent {
+  if (u.protocol !== 'https:')
+    return proxy !== null ? forwardProxyAgent() : new HttpAgent({ keepAlive: true });
   const secureContext = createSecureContext({
     ca: applied.ca,
     cert: applied.cert,
@@ -192,12 +319,13 @@ function makeAgent(u: URL, applied: RequestOptions): HttpAgent | HttpsAgent {
     pfx: applied.pfx,
     passphrase: applied.passphrase,
   });
-  return new HttpsAgent({
+  const opts = {
     keepAlive: true,
     secureContext,
     ...(applied.rejectUnauthorized !== undefined
       ? { rejectUnauthorized: applied.rejectUnauthorized }
       : {}),
     ...(applied.servername ? { servername: applied.servername } : {}),
-  });
+  };
+  return proxy !== null ? new TunnelingAgent(proxy, timeoutMs, opts) : new HttpsAgent(opts);
 }

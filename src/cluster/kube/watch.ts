@@ -2,12 +2,34 @@
  * A watch over kube-apiserver's streaming JSON: one event per line, delivered in order, with
  * BOOKMARK reduced to its resourceVersion and an ERROR event turned into the port's typed error.
  * Lines are cut from the raw bytes (a newline byte never occurs inside a UTF-8 sequence) and each
- * is decoded once; the parsed object is handed on as it is.
+ * is decoded once; the parsed object is handed on as it is, once its shape is checked (an event
+ * whose object is not a Kubernetes object ends the watch with an error naming the resource).
+ * The server must accept the watch within the transport's request timeout; silence after that
+ * is for the reader to judge (the informer restarts a watch silent for too long).
  */
 import type { KubeObject, Watch, WatchEvent } from '../port.js';
 import { ClusterError, GoneError, UnavailableError } from '../port.js';
 import { errorFromStatus, parseStatus, type StatusBody } from './errors.js';
-import type { Request, Transport } from './http.js';
+import { describeJson, type Request, type Transport } from './http.js';
+
+/**
+ * Why a value from the server is not a Kubernetes object (an object whose metadata, if any, is
+ * an object with string name, namespace and resourceVersion), or undefined when it is one.
+ */
+export function objectShapeError(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return `expected an object, got ${describeJson(v)}`;
+  const meta = (v as { metadata?: unknown }).metadata;
+  if (meta === undefined) return undefined;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta))
+    return `metadata: expected an object, got ${describeJson(meta)}`;
+  for (const f of ['name', 'namespace', 'resourceVersion', 'uid'] as const) {
+    const x = (meta as Record<string, unknown>)[f];
+    if (x !== undefined && typeof x !== 'string')
+      return `metadata.${f}: expected a string, got ${describeJson(x)}`;
+  }
+  return undefined;
+}
 
 interface RawEvent {
   readonly type?: string;
@@ -29,7 +51,7 @@ export async function startWatch<T extends KubeObject>(
   const what = `watch ${req.path}`;
   let res;
   try {
-    res = await transport.open(req, undefined, abort.signal);
+    res = await transport.open(req, transport.requestTimeoutMs, abort.signal);
   } catch (e) {
     throw e instanceof ClusterError
       ? e
@@ -69,6 +91,12 @@ export async function startWatch<T extends KubeObject>(
         return;
       }
       if (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED') {
+        const bad = objectShapeError(ev.object);
+        if (bad !== undefined) {
+          failed = new UnavailableError(`${what}: malformed ${ev.type} event: ${bad}`, 503);
+          res.destroy();
+          return;
+        }
         onEvent({ type: ev.type, object: ev.object as T });
       }
     };
