@@ -19,6 +19,7 @@ import {
   type WatchEvent,
   type WatchOptions,
 } from '../port.js';
+import { decodeList } from './decode.js';
 import { Transport, type TransportOptions } from './http.js';
 import { pathOf, resourceOf } from './resources.js';
 import { startWatch } from './watch.js';
@@ -83,19 +84,14 @@ export class KubeCluster implements Cluster {
     opts: ListOptions = {},
   ): Promise<ObjectList<T>> {
     const info = resourceOf(kind);
-    const body = await this.transport.json<{
-      items?: unknown[];
-      metadata?: { resourceVersion?: string };
-    }>({
+    const path = pathOf(info, opts.namespace);
+    const body = await this.transport.json<unknown>({
       method: 'GET',
-      path: pathOf(info, opts.namespace),
+      path,
       query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
     });
-    // List items come without apiVersion and kind; put them back so every object is self-describing.
-    const items = (body.items ?? []).map(
-      (o) => ({ apiVersion: info.apiVersion, kind: info.kind, ...(o as object) }) as T,
-    );
-    return { items, resourceVersion: body.metadata?.resourceVersion ?? '' };
+    // Shape-checked; list items come without apiVersion and kind, and get them back.
+    return decodeList<T>(body, `GET ${path}`, info.apiVersion, info.kind);
   }
 
   watch<T extends KubeObject>(
