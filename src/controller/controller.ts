@@ -63,6 +63,10 @@ export class DaemonSetController {
   private readonly verify: boolean;
   private workers: Promise<void>[] = [];
   private started = false;
+  private stopping = false;
+  private resolveStopCalled!: () => void;
+  /** Resolves when stop() is called; start() stops waiting for the caches then. */
+  private readonly stopCalled = new Promise<void>((r) => (this.resolveStopCalled = r));
   private counters = { syncErrors: 0, creates: 0, deletes: 0, statusWrites: 0 };
   private readonly paths = emptySyncPathStats();
 
@@ -137,13 +141,18 @@ export class DaemonSetController {
     return cachesOf(this.inf);
   }
 
-  /** Starts the informers, waits until all have synced, then starts the workers. */
+  /**
+   * Starts the informers, waits until all have synced, then starts the workers. A stop() while
+   * the caches sync (a server failing or silent) ends the wait: start() resolves and starts
+   * nothing.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
     const informers = allInformers(this.inf);
     for (const inf of informers) inf.start();
-    await Promise.all(informers.map((inf) => inf.waitForSync()));
+    await Promise.race([Promise.all(informers.map((inf) => inf.waitForSync())), this.stopCalled]);
+    if (this.stopping) return;
     this.backoff.start();
     const n = Math.max(0, this.opts.workers ?? 2);
     this.workers = Array.from({ length: n }, (_, i) => this.runWorker(i));
@@ -152,6 +161,8 @@ export class DaemonSetController {
 
   /** Stops taking keys, lets in-flight syncs finish, stops the informers and timers. */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.resolveStopCalled();
     await this.queue.shutDownWithDrain();
     await Promise.all(this.workers);
     this.backoff.stop();
