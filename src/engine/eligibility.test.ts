@@ -121,12 +121,33 @@ test('eligibility reasons name what is at fault, in the order of §2.1', () => {
     ],
   ];
   for (const [label, d, n, run, cont, reason] of rows) {
-    assert.deepEqual(
-      nodeShouldRunDaemonPod(n, d),
-      { shouldRun: run, shouldContinueRunning: cont, reason },
-      label,
-    );
+    const { cause, ...got } = nodeShouldRunDaemonPod(n, d);
+    assert.deepEqual(got, { shouldRun: run, shouldContinueRunning: cont, reason }, label);
+    // The failed check is named for metrics; the reason's first word says which one.
+    const want = { the: 'nodeName', nodeSelector: 'nodeSelector', taint: 'taint' }[
+      reason.split(' ')[0] as 'the' | 'nodeSelector' | 'taint'
+    ];
+    assert.equal(cause, want, label);
   }
+});
+
+test('an unmatched required node affinity has cause nodeAffinity', () => {
+  const d = ds(
+    (s) =>
+      void (s.affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: 'gpu', operator: 'In', values: ['yes'] }] },
+            ],
+          },
+        },
+      }),
+  );
+  const e = nodeShouldRunDaemonPod(node('n'), d);
+  assert.equal(e.shouldRun, false);
+  assert.equal(e.cause, 'nodeAffinity');
+  assert.equal(nodeShouldRunDaemonPod(node('n', { gpu: 'yes' }), d).cause, undefined);
 });
 
 test('required node affinity reasons start with a fixed prefix', () => {

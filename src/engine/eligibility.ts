@@ -9,12 +9,17 @@ import { matchNodeSelectorTerms } from '../api/nodeaffinity.js';
 import { addDefaultDaemonTolerations, findUntoleratedTaint, formatTaint } from '../api/taints.js';
 import type { DaemonSet, Node, Taint } from '../api/types.js';
 
+/** Which check of §2.1 made a node ineligible (metrics count nodes by it). */
+export type IneligibleCause = 'nodeName' | 'nodeSelector' | 'nodeAffinity' | 'taint';
+
 /** The eligibility of one node for one DaemonSet. */
 export interface Eligibility {
   readonly shouldRun: boolean;
   readonly shouldContinueRunning: boolean;
   /** Empty when both are true; otherwise names the taint, selector term or nodeName at fault. */
   readonly reason: string;
+  /** Absent when both are true; otherwise the check that failed. */
+  readonly cause?: IneligibleCause;
 }
 
 /** Decides eligibility for one node; built by makeEligibilityChecker. */
@@ -30,8 +35,12 @@ const isScheduleOrExecute = (t: Taint): boolean =>
   t.effect === 'NoSchedule' || t.effect === 'NoExecute';
 const isNoExecute = (t: Taint): boolean => t.effect === 'NoExecute';
 
-function ineligible(shouldContinueRunning: boolean, reason: string): Eligibility {
-  return { shouldRun: false, shouldContinueRunning, reason };
+function ineligible(
+  shouldContinueRunning: boolean,
+  cause: IneligibleCause,
+  reason: string,
+): Eligibility {
+  return { shouldRun: false, shouldContinueRunning, reason, cause };
 }
 
 /**
@@ -49,7 +58,7 @@ export function makeEligibilityChecker(ds: DaemonSet): EligibilityChecker {
   return (node: Node): Eligibility => {
     const nodeName = node.metadata?.name ?? '';
     if (pinnedNode !== '' && pinnedNode !== nodeName) {
-      return ineligible(false, `the template pins nodeName ${pinnedNode}`);
+      return ineligible(false, 'nodeName', `the template pins nodeName ${pinnedNode}`);
     }
     if (selectorEntries.length > 0) {
       const labels = node.metadata?.labels ?? {};
@@ -57,7 +66,7 @@ export function makeEligibilityChecker(ds: DaemonSet): EligibilityChecker {
         const have = labels[key];
         if (have !== want) {
           const has = have === undefined ? `node has no label ${key}` : `node has ${key}=${have}`;
-          return ineligible(false, `nodeSelector wants ${key}=${want}; ${has}`);
+          return ineligible(false, 'nodeSelector', `nodeSelector wants ${key}=${want}; ${has}`);
         }
       }
     }
@@ -66,6 +75,7 @@ export function makeEligibilityChecker(ds: DaemonSet): EligibilityChecker {
       if (!m.matches) {
         return ineligible(
           false,
+          'nodeAffinity',
           `required node affinity does not match: ${m.reason || 'no term matches'}`,
         );
       }
@@ -81,10 +91,11 @@ export function makeEligibilityChecker(ds: DaemonSet): EligibilityChecker {
     if (evicting === undefined) {
       return ineligible(
         true,
+        'taint',
         `taint ${formatTaint(blocking)} is not tolerated (existing pods keep running)`,
       );
     }
-    return ineligible(false, `taint ${formatTaint(evicting)} is not tolerated`);
+    return ineligible(false, 'taint', `taint ${formatTaint(evicting)} is not tolerated`);
   };
 }
 
