@@ -225,3 +225,22 @@ test('workqueue: coalesced adds leave timed requeues alone and end at shutdown',
   clock.advance(1000);
   assert.equal(q.len(), 0);
 });
+
+test('processingAges: how long each key held by a worker has been held, on the queue clock', async () => {
+  const clock = new VirtualClock();
+  const q = new WorkQueue({ clock });
+  q.add('a');
+  q.add('b');
+  assert.equal(await q.get(), 'a');
+  clock.advance(300);
+  assert.equal(await q.get(), 'b');
+  clock.advance(200);
+  assert.deepEqual(
+    q.processingAges().sort((x, y) => x - y),
+    [200, 500],
+  );
+  q.done('a');
+  assert.deepEqual(q.processingAges(), [200]);
+  q.done('b');
+  assert.deepEqual(q.processingAges(), []);
+});

@@ -274,6 +274,17 @@ export class WorkQueue {
     return this.processing.size;
   }
 
+  /**
+   * Milliseconds (on the queue's clock) that each key held by a worker has been held so far:
+   * client-go's workqueue_unfinished_work_seconds and longest_running_processor_seconds.
+   */
+  processingAges(): number[] {
+    const now = this.clock.now();
+    const ages: number[] = [];
+    for (const t of this.startedAt.values()) ages.push(now - t);
+    return ages;
+  }
+
   /** Keys with a pending delayed add (timed or coalesced; a key with both counts twice). */
   delayedCount(): number {
     return this.delayed.size + this.coalescing.size;
