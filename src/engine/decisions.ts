@@ -6,7 +6,7 @@ import { compareOldestFirst, isPodReady, isPodUpdated, templateGenerationOf } fr
 import type { DaemonSet, Node, Pod } from '../api/types.js';
 import type { Eligibility } from './eligibility.js';
 import type { NodePodsMap } from './nodepods.js';
-import { NODE_HAS_PODS, NODE_READY, NODE_UPDATED } from './status.js';
+import { S_CURRENT, S_DESIRED, S_READY, S_UPDATED } from './nodeclass.js';
 import type { NodeDecision, PodCreate, PodDelete } from './types.js';
 
 /** What the decisions are built from. */
@@ -27,7 +27,8 @@ export interface DecisionInput {
   readonly nodeState?: Uint8Array;
 }
 
-const SETTLED = NODE_HAS_PODS | NODE_READY | NODE_UPDATED;
+/** The status share of a desired node whose oldest pod is Ready and updated (Available may vary). */
+const SETTLED = S_DESIRED | S_CURRENT | S_READY | S_UPDATED;
 
 function firstReasonByNode(
   actions: readonly { readonly node: string; readonly reason: string }[],
@@ -95,7 +96,8 @@ export function buildNodeDecisions(input: DecisionInput): NodeDecision[] {
       if (anyActions) {
         reason = createReasons.get(name) ?? deleteReasons.get(name) ?? input.notes.get(name);
       }
-      if (reason === undefined && nodeState !== undefined && nodeState[i] === SETTLED) reason = '';
+      if (reason === undefined && nodeState !== undefined && (nodeState[i]! & SETTLED) === SETTLED)
+        reason = '';
       if (reason === undefined) {
         const hasPods = pods !== undefined && pods.length > 0;
         reason = hasPods ? podStateReason(input.ds, pods, input.hash, generation) : '';

@@ -152,6 +152,58 @@ export function manage(input: ManageInput): ManageResult {
   return { ...result, requeueAfterMs: pass.requeue };
 }
 
+/**
+ * Manage on one node of the node list, as manage() decides it there: what it reads is the node's
+ * eligibility and its own pods only, so the incremental sync asks this for each node it keeps
+ * rather than restating manage's rules. (The other pass of manage(), unbound pods pinned to nodes
+ * that do not exist, is not part of it.)
+ */
+export function manageNode(
+  input: Omit<ManageInput, 'nodes' | 'eligibility' | 'nodeToPods' | 'eligibilityAt'>,
+  node: string,
+  elig: Eligibility,
+  pods: readonly Pod[] | undefined,
+): ManageResult {
+  const result: ManageResult = {
+    creates: [],
+    deletes: [],
+    events: [],
+    backoffUpdates: new Map(),
+    requeueAfterMs: null,
+    notes: new Map(),
+  };
+  const pass: Pass = {
+    input: { ...input, nodes: [], eligibility: new Map(), nodeToPods: new Map() },
+    result,
+    requeue: null,
+  };
+  podsShouldBeOnNode(pass, node, elig, pods);
+  return { ...result, requeueAfterMs: pass.requeue };
+}
+
+/**
+ * True when manage's decisions on a node with these pods depend on the order of the node's pods
+ * in the map, not only on the pods: in surge mode a node with no running pod gets a new one with
+ * a reason that names the first of several terminating (or terminal) pods.
+ */
+export function manageDependsOnPodOrder(
+  surge: boolean,
+  elig: Eligibility,
+  pods: readonly Pod[],
+): boolean {
+  if (!surge || !elig.shouldRun || !elig.shouldContinueRunning || pods.length < 2) return false;
+  let gone = 0;
+  for (const pod of pods) {
+    if (pod.metadata?.deletionTimestamp) gone++;
+    else {
+      const phase = pod.status?.phase;
+      if (phase !== 'Failed' && phase !== 'Succeeded') return false;
+      gone++;
+    }
+  }
+  return gone > 1;
+}
+
 function podsShouldBeOnNode(
   pass: Pass,
   node: string,

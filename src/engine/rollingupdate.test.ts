@@ -9,7 +9,13 @@ import {
   type StrategySpec,
 } from '../../test/harness/fixtures.js';
 import type { Eligibility } from './eligibility.js';
-import { rollingUpdate, type RollingUpdateInput, type UpdatePolicy } from './rollingupdate.js';
+import {
+  defaultUpdatePolicy,
+  holdBackLast,
+  rollingUpdate,
+  type RollingUpdateInput,
+  type UpdatePolicy,
+} from './rollingupdate.js';
 
 const NEW = 'hnew';
 const OLD = 'hold';
@@ -148,12 +154,39 @@ test('maxUnavailable mode: the policy seam decides which candidates go', () => {
   const ds = setup({ type: 'RollingUpdate', maxUnavailable: 2 });
   const nodes = newNodes(5);
   const pods = nodes.map((n) => ready(ds, n.metadata!.name!, OLD));
-  const reverse: UpdatePolicy = (cs, n) => [...cs].reverse().slice(0, n);
+  const reverse: UpdatePolicy = {
+    ...defaultUpdatePolicy,
+    name: 'reverse',
+    select: (cs, n) => [...cs].reverse().slice(0, n),
+  };
   const r = rollingUpdate(input(ds, nodes, pods, { policy: reverse }));
   assert.deepEqual(
     r.deletePods.map((d) => d.node),
     ['node-4', 'node-3'],
   );
+});
+
+test('the release set: holdBackLast(2) never updates the last two nodes in either mode', () => {
+  const nodes = newNodes(5);
+  const mu = setup({ type: 'RollingUpdate', maxUnavailable: 5 });
+  const pods = nodes.map((n) => ready(mu, n.metadata!.name!, OLD));
+  const r = rollingUpdate(input(mu, nodes, pods, { policy: holdBackLast(2) }));
+  assert.deepEqual(
+    r.deletePods.map((d) => d.node),
+    ['node-0', 'node-1', 'node-2'],
+  );
+  const surge = setup({ type: 'RollingUpdate', maxUnavailable: 0, maxSurge: 5 });
+  const old = nodes.map((n) => ready(surge, n.metadata!.name!, OLD));
+  const s = rollingUpdate(input(surge, nodes, old, { policy: holdBackLast(2) }));
+  assert.deepEqual(
+    s.createOnNodes.map((c) => c.node),
+    ['node-0', 'node-1', 'node-2'],
+  );
+  // A held node that should no longer run the pod is not held: its pod leaves anyway.
+  const leaving = rollingUpdate(
+    input(mu, nodes, pods, { policy: holdBackLast(2), notRun: ['node-4'] }),
+  );
+  assert.ok(leaving.deletePods.some((d) => d.node === 'node-4'));
 });
 
 test('minReadySeconds: requeueAt is when the earliest Ready new pod becomes available (strictly after)', () => {

@@ -1,17 +1,15 @@
 /**
  * DaemonSet status (§9.1–9.3): the seven counters from the oldest pod per node, whether a write
- * is needed, and when to look again for pods that are Ready but not yet available.
+ * is needed, and when to look again for pods that are Ready but not yet available. The counting
+ * rule per node is nodeclass.statusShare and the sum is tallies.ts, shared with the incremental
+ * sync.
  */
-import {
-  compareOldestFirst,
-  isPodAvailable,
-  isPodReady,
-  isPodUpdated,
-  templateGenerationOf,
-} from '../api/pod.js';
-import type { DaemonSet, DaemonSetStatus, Mutable, Node, Pod } from '../api/types.js';
+import { templateGenerationOf } from '../api/pod.js';
+import type { DaemonSet, DaemonSetStatus, Mutable, Node } from '../api/types.js';
 import type { Eligibility } from './eligibility.js';
+import { statusShare, type ClassContext } from './nodeclass.js';
 import type { NodePodsMap } from './nodepods.js';
+import { emptyStatusTally, statusCounters, tallyStatus } from './tallies.js';
 
 /** What the status computation sees. */
 export interface StatusInput {
@@ -27,85 +25,37 @@ export interface StatusInput {
   /** False while expectations are unsatisfied: observedGeneration stays as stored (§9.2). */
   readonly updateObservedGen: boolean;
   /**
-   * When given (length ≥ nodes), filled per node index with NODE_HAS_PODS | NODE_READY |
-   * NODE_UPDATED for the node's oldest pod, so per-node decisions need not look again.
+   * When given (length ≥ nodes), filled per node index with the node's status share
+   * (nodeclass.statusShare), so per-node decisions need not look at its pods again.
    */
   readonly nodeState?: Uint8Array;
 }
 
-/** nodeState bit: the node has at least one pod in the map. */
-export const NODE_HAS_PODS = 1;
-/** nodeState bit: the node's oldest pod is Ready. */
-export const NODE_READY = 2;
-/** nodeState bit: the node's oldest pod is on the current revision (IsPodUpdated). */
-export const NODE_UPDATED = 4;
-
 /** The seven counters of §9.1. */
-export interface StatusCounters {
-  readonly desiredNumberScheduled: number;
-  readonly currentNumberScheduled: number;
-  readonly numberMisscheduled: number;
-  readonly numberReady: number;
-  readonly numberAvailable: number;
-  readonly numberUnavailable: number;
-  readonly updatedNumberScheduled: number;
-}
+export type StatusCounters = ReturnType<typeof statusCounters>;
 
-function oldestPod(pods: readonly Pod[]): Pod {
-  let oldest = pods[0]!;
-  for (let i = 1; i < pods.length; i++)
-    if (compareOldestFirst(pods[i]!, oldest) < 0) oldest = pods[i]!;
-  return oldest;
-}
-
-/** Counts per §9.1: only nodes in the node list count, and only their oldest pod. */
+/**
+ * Counts per §9.1: the sum over the node list of each node's share (nodeclass.statusShare: only
+ * listed nodes count, and only their oldest pod), as the incremental sync keeps the same sum.
+ */
 export function computeCounters(input: StatusInput): StatusCounters {
-  const minReady = input.ds.spec?.minReadySeconds ?? 0;
-  const generation = templateGenerationOf(input.ds);
-  let desired = 0;
-  let current = 0;
-  let misscheduled = 0;
-  let ready = 0;
-  let available = 0;
-  let updated = 0;
+  const cx: ClassContext = {
+    hash: input.hash,
+    generation: templateGenerationOf(input.ds),
+    minReadySeconds: input.ds.spec?.minReadySeconds ?? 0,
+    now: input.now,
+  };
+  const tally = emptyStatusTally();
   const state = input.nodeState;
   const nodes = input.nodes;
   for (let i = 0; i < nodes.length; i++) {
     const name = nodes[i]!.metadata?.name ?? '';
     const elig = input.eligibilityAt?.[i] ?? input.eligibility.get(name);
-    const pods = input.nodeToPods.get(name);
-    const hasPods = pods !== undefined && pods.length > 0;
-    if (state) state[i] = 0;
-    if (elig?.shouldRun) {
-      desired++;
-      if (!hasPods) continue;
-      current++;
-      const p = pods.length === 1 ? pods[0]! : oldestPod(pods);
-      let bits = NODE_HAS_PODS;
-      if (isPodReady(p)) {
-        ready++;
-        bits |= NODE_READY;
-        if (minReady <= 0 || isPodAvailable(p, minReady, input.now)) available++;
-      }
-      if (isPodUpdated(p, input.hash, generation)) {
-        updated++;
-        bits |= NODE_UPDATED;
-      }
-      if (state) state[i] = bits;
-    } else if (hasPods) {
-      misscheduled++;
-      if (state) state[i] = NODE_HAS_PODS;
-    }
+    const share = statusShare(elig?.shouldRun ?? false, input.nodeToPods.get(name), cx);
+    tallyStatus(tally, share, 1);
+    if (state) state[i] = share;
   }
-  return {
-    desiredNumberScheduled: desired,
-    currentNumberScheduled: current,
-    numberMisscheduled: misscheduled,
-    numberReady: ready,
-    numberAvailable: available,
-    numberUnavailable: desired - available,
-    updatedNumberScheduled: updated,
-  };
+  return statusCounters(tally);
 }
 
 /**

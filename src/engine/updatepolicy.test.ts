@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../api/types.js';
 import {
-  applyUpdatePolicy,
+  applySelect,
   compareNodeNames,
-  selectUpdateCandidates,
+  defaultUpdatePolicy,
+  holdBackLast,
   type UpdateCandidate,
   type UpdatePolicyContext,
 } from './updatepolicy.js';
@@ -54,33 +55,21 @@ test('compareNodeNames: natural order, digit runs by value, stable ties', () => 
       assert.equal(Math.sign(compareNodeNames(a, b)) + Math.sign(compareNodeNames(b, a)), 0);
 });
 
-test('selectUpdateCandidates: nodes leaving first, then natural name order, at most budget', () => {
-  const cs = [cand('node-10'), cand('node-9'), cand('node-3', false), cand('node-1')];
-  assert.deepEqual(
-    selectUpdateCandidates(cs, 3, ctx).map((c) => c.node),
-    ['node-3', 'node-1', 'node-9'],
-  );
-  assert.deepEqual(selectUpdateCandidates(cs, 0, ctx), []);
-  assert.equal(selectUpdateCandidates(cs, 10, ctx).length, 4);
+test('defaultUpdatePolicy releases every node; holdBackLast(n) holds back the last n', () => {
+  assert.equal(defaultUpdatePolicy.released(7), 7);
+  assert.equal(holdBackLast(0).released(7), 7);
+  assert.equal(holdBackLast(2).released(7), 5);
+  assert.equal(holdBackLast(9).released(7), 0);
+  assert.throws(() => holdBackLast(-1), RangeError);
+  assert.equal(holdBackLast(2).compare, compareNodeNames);
 });
 
-test('applyUpdatePolicy: a faulty policy cannot exceed the budget, invent or repeat candidates', () => {
+test('applySelect: a faulty select cannot exceed the budget, invent or repeat candidates', () => {
   const cs = [cand('node-0'), cand('node-1'), cand('node-2')];
   const greedy = () => [cs[2]!, cs[2]!, cand('intruder'), cs[0]!, cs[1]!];
   assert.deepEqual(
-    applyUpdatePolicy(greedy, cs, 2, ctx).map((c) => c.node),
+    applySelect(greedy, cs, 2, ctx).map((c) => c.node),
     ['node-2', 'node-0'],
   );
-  assert.deepEqual(applyUpdatePolicy(greedy, cs, -3, ctx), []);
-  // A policy that wraps the default, e.g. a partition keeping node-0 back.
-  const partition = (c: readonly UpdateCandidate[], n: number, x: UpdatePolicyContext) =>
-    selectUpdateCandidates(
-      c.filter((k) => k.node !== 'node-0'),
-      n,
-      x,
-    );
-  assert.deepEqual(
-    applyUpdatePolicy(partition, cs, 5, ctx).map((c) => c.node),
-    ['node-1', 'node-2'],
-  );
+  assert.deepEqual(applySelect(greedy, cs, -3, ctx), []);
 });

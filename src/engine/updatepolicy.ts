@@ -1,18 +1,25 @@
 /**
- * "Which nodes may change next": the one policy function of the rolling update.
+ * "Which nodes may change next": the update policy, an input of the rolling update that both the
+ * full reconcile and the incremental sync pass on (docs/adr/2026-12-07-rollout-rules-in-the-engine.md).
  *
  * Upstream visits nodes in Go map order, which is random, so which nodes a rollout touches first
  * is undefined (only the counts are). everynode replaces that with a stable, documented order, so
  * that `everynode plan`, simulations and real rollouts all agree, and so that features to come
- * (partition, canary nodes, waves, pause) have a single seam to wrap or replace: they receive the
- * same candidates and budget and return the ones that go now.
+ * (partition, canary nodes, waves, pause) have one seam: a policy is
  *
- * The order of `selectUpdateCandidates`:
+ * - an order over the nodes (`compare`, over node names: canary nodes first, wave by wave, ...),
+ * - a release set: how many nodes at the front of that order, counted over the nodes that should
+ *   run the pod, may be updated now (`released`; a partition holds back the tail),
+ * - optionally a free choice among the released candidates (`select`), which only the full
+ *   reconcile can run: the incremental sync declines such a policy ('policy').
  *
- * 1. Old pods that are not available never reach this function: both modes replace them at once,
+ * The default policy (defaultUpdatePolicy) releases every node, in this order:
+ *
+ * 1. Old pods that are not available are not candidates: both modes replace them at once,
  *    without budget, because replacing them costs no availability. In effect they go first.
  * 2. Nodes where the DaemonSet should no longer run (shouldRun false) come next. Their old pod is
- *    leaving anyway, and removing it leaves no eligible node without a pod.
+ *    leaving anyway, and removing it leaves no eligible node without a pod. They are outside the
+ *    rollout order and never held back.
  * 3. Then nodes by name in natural order (node-2 before node-10), the order a person reading
  *    `kubectl get nodes` expects; equal natural keys fall back to plain code-unit order.
  */
@@ -31,7 +38,7 @@ export interface UpdateCandidate {
   readonly shouldRun: boolean;
 }
 
-/** What a policy may look at besides the candidates. */
+/** What a policy's select may look at besides the candidates. */
 export interface UpdatePolicyContext {
   readonly ds: DaemonSet;
   readonly mode: UpdateMode;
@@ -40,16 +47,33 @@ export interface UpdatePolicyContext {
   readonly budget: Budget;
 }
 
-/**
- * A policy: given the candidates and how many may go now (`budget` ≥ 0), returns the ones that go,
- * in the order they go. The rolling update keeps only returned items that were candidates and at
- * most `budget` of them, so a faulty policy can never exceed the budget.
- */
-export type UpdatePolicy = (
-  candidates: readonly UpdateCandidate[],
-  budget: number,
-  ctx: UpdatePolicyContext,
-) => readonly UpdateCandidate[];
+/** The update policy: the rollout's node order and release set (this module's header). */
+export interface UpdatePolicy {
+  /** Names the policy in plans, logs and tests. */
+  readonly name: string;
+  /**
+   * The rollout order over node names, negative when a goes first: a total order that depends
+   * on the names (and the policy's own data) only, so a kept ordered set stays sorted.
+   */
+  readonly compare: (a: string, b: string) => number;
+  /** Names `compare`: two policies with the same key order nodes the same way. */
+  readonly orderKey: string;
+  /**
+   * The size of the release set: how many nodes at the front of the order, over the nodes that
+   * should run the pod (`desired` of them), may be updated now. desired or more releases all.
+   */
+  readonly released: (desired: number) => number;
+  /**
+   * A free choice among the candidates (leaving nodes first, then released ones in order) for
+   * policies that are not an order and a release set; at most `budget` are kept, only real
+   * candidates, no repeats. The incremental sync declines a policy that has one.
+   */
+  readonly select?: (
+    candidates: readonly UpdateCandidate[],
+    budget: number,
+    ctx: UpdatePolicyContext,
+  ) => readonly UpdateCandidate[];
+}
 
 const CHUNK = /(\d+)|(\D+)/g;
 
@@ -95,22 +119,35 @@ export function sortNodeNames(names: string[]): string[] {
   return names;
 }
 
-/** The default policy: the order in this module's header, then the first `budget` candidates. */
-export const selectUpdateCandidates: UpdatePolicy = (candidates, budget) => {
-  if (budget <= 0) return [];
-  const ordered = [...candidates].sort((x, y) => {
-    if (x.shouldRun !== y.shouldRun) return x.shouldRun ? 1 : -1;
-    return compareNodeNames(x.node, y.node);
-  });
-  return ordered.slice(0, budget);
-};
+/** The default policy: every node released, natural name order (this module's header). */
+export const defaultUpdatePolicy: UpdatePolicy = Object.freeze({
+  name: 'default',
+  compare: compareNodeNames,
+  orderKey: 'natural',
+  released: (desired: number) => desired,
+});
 
 /**
- * Applies a policy with its guarantees enforced: only real candidates, no duplicates, at most
- * `budget` of them.
+ * A partition-like policy: the last `n` nodes of the natural order (over the nodes that should
+ * run the pod) are held back; the rest roll out as with the default. n = 0 is the default.
  */
-export function applyUpdatePolicy(
-  policy: UpdatePolicy,
+export function holdBackLast(n: number): UpdatePolicy {
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`holdBackLast: expected an integer >= 0, got ${n}`);
+  return Object.freeze({
+    name: `holdBackLast(${n})`,
+    compare: compareNodeNames,
+    orderKey: 'natural',
+    released: (desired: number) => Math.max(0, desired - n),
+  });
+}
+
+/**
+ * Applies a policy's select with its guarantees enforced: only real candidates, no duplicates,
+ * at most `budget` of them.
+ */
+export function applySelect(
+  select: NonNullable<UpdatePolicy['select']>,
   candidates: readonly UpdateCandidate[],
   budget: number,
   ctx: UpdatePolicyContext,
@@ -119,7 +156,7 @@ export function applyUpdatePolicy(
   if (n === 0) return [];
   const allowed = new Set(candidates);
   const chosen: UpdateCandidate[] = [];
-  for (const c of policy(candidates, n, ctx)) {
+  for (const c of select(candidates, n, ctx)) {
     if (chosen.length >= n) break;
     if (allowed.delete(c)) chosen.push(c);
   }

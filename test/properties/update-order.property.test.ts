@@ -10,7 +10,11 @@ import fc from 'fast-check';
 import type { Pod } from '../../src/api/types.js';
 import { resolveBudget } from '../../src/engine/budget.js';
 import type { Eligibility } from '../../src/engine/eligibility.js';
-import { rollingUpdate, type UpdatePolicy } from '../../src/engine/rollingupdate.js';
+import {
+  defaultUpdatePolicy,
+  rollingUpdate,
+  type UpdatePolicy,
+} from '../../src/engine/rollingupdate.js';
 import { dsWith, newNodes, newOwnedPod, sec } from '../harness/fixtures.js';
 
 const KINDS = [
@@ -200,7 +204,11 @@ test('update counts do not depend on the visit order or the policy', () => {
           );
         }
         // Any policy, e.g. the reverse of the default, gives the same counts.
-        const reverse: UpdatePolicy = (cs, n) => [...cs].reverse().slice(0, n);
+        const reverse: UpdatePolicy = {
+          ...defaultUpdatePolicy,
+          name: 'reverse',
+          select: (cs, n) => [...cs].reverse().slice(0, n),
+        };
         const other = rollingUpdate({ ...input, policy: reverse });
         assert.deepEqual([other.createOnNodes.length, other.deletePods.length], counts);
         // Nothing is planned twice.

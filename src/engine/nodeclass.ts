@@ -1,0 +1,173 @@
+/**
+ * Per-node classes: what one node's pods are with respect to the update revision, as the status
+ * counters (§9.1) and the rolling update (§6.2–6.4) see them. Each is a small integer of bits, a
+ * function of the node's eligibility and its own pods only (and the clock), so the full reconcile
+ * computes it for every node of a snapshot and the incremental sync keeps it per node from change
+ * logs (controller/syncstate.ts). The counts and candidate sets built from the classes are
+ * tallies.ts; the rules that read them are status.ts and rolloutmodes.ts.
+ */
+import {
+  compareOldestFirst,
+  isPodAvailable,
+  isPodReady,
+  isPodUpdated,
+  podReadySince,
+} from '../api/pod.js';
+import type { Pod } from '../api/types.js';
+
+/** What a node's class depends on besides its eligibility and pods. */
+export interface ClassContext {
+  readonly hash: string;
+  /** The template generation (IsPodUpdated's fallback), templateGenerationOf(ds). */
+  readonly generation: string | undefined;
+  readonly minReadySeconds: number;
+  readonly now: number;
+}
+
+// Status shares (§9.1): each counter is 0 or 1 per node.
+/** The node should run a pod: counted in desiredNumberScheduled. */
+export const S_DESIRED = 1;
+/** ...and has one: currentNumberScheduled. */
+export const S_CURRENT = 2;
+/** The node should not run a pod but has one: numberMisscheduled. */
+export const S_MISSCHEDULED = 4;
+/** The oldest pod of a desired node is Ready: numberReady. */
+export const S_READY = 8;
+/** ...and available (minReadySeconds): numberAvailable. */
+export const S_AVAILABLE = 16;
+/** The oldest pod of a desired node is on the update revision: updatedNumberScheduled. */
+export const S_UPDATED = 32;
+
+/**
+ * A node's share of the status counters (§9.1): only nodes in the node list count (elig given),
+ * and only their oldest pod. `pods`: the node's entry of the node→pods map.
+ */
+export function statusShare(
+  shouldRun: boolean,
+  pods: readonly Pod[] | undefined,
+  cx: ClassContext,
+): number {
+  const hasPods = pods !== undefined && pods.length > 0;
+  if (!shouldRun) return hasPods ? S_MISSCHEDULED : 0;
+  if (!hasPods) return S_DESIRED;
+  let p = pods[0]!;
+  for (let i = 1; i < pods.length; i++) if (compareOldestFirst(pods[i]!, p) < 0) p = pods[i]!;
+  let bits = S_DESIRED | S_CURRENT;
+  if (isPodReady(p)) {
+    bits |= S_READY;
+    if (cx.minReadySeconds <= 0 || isPodAvailable(p, cx.minReadySeconds, cx.now))
+      bits |= S_AVAILABLE;
+  }
+  if (isPodUpdated(p, cx.hash, cx.generation)) bits |= S_UPDATED;
+  return bits;
+}
+
+// Rolling-update classes (§6.2 findUpdatedPodsOnNode, then each mode's per-node test).
+/** maxUnavailable mode counts the node in numUnavailable. */
+export const R_UNAVAILABLE = 64;
+/** Surge mode counts the node in numSurge. */
+export const R_SURGE = 128;
+/** Surge mode counts the node in numAvailable. */
+export const R_AVAILABLE = 256;
+/** Only an old pod, available: a candidate (or, where the pod should not run, leaving). */
+export const R_OLD_AVAILABLE = 512;
+/** Only an old pod, not available: replaced without budget. */
+export const R_OLD_UNAVAILABLE = 1024;
+/** An old pod and an available new one: surge mode deletes the old pod. */
+export const R_NEW_AVAILABLE = 2048;
+/** The node is not in the node list and holds only an old pod: surge mode fails there. */
+export const R_NOT_LISTED_OLD = 4096;
+/** All rolling-update bits (above the status shares). */
+export const R_MASK = 8191 & ~63;
+
+/** A node's rolling-update class: its bits, and the pods they are about. */
+export interface RolloutClass {
+  readonly bits: number;
+  /** The live old-revision pod, when there is exactly one (and at most one new one). */
+  readonly oldPod: Pod | undefined;
+  /** The live update-revision pod, likewise. */
+  readonly newPod: Pod | undefined;
+}
+
+const NONE: RolloutClass = Object.freeze({ bits: 0, oldPod: undefined, newPod: undefined });
+const UNAVAILABLE: RolloutClass = Object.freeze({
+  bits: R_UNAVAILABLE,
+  oldPod: undefined,
+  newPod: undefined,
+});
+
+// Not ok (§6.2): the node's pods are not looked at further, none is waited on.
+const DUPLICATES: RolloutClass = Object.freeze({
+  bits: R_UNAVAILABLE | R_SURGE,
+  oldPod: undefined,
+  newPod: undefined,
+});
+
+/**
+ * The rolling update's view of one node of the map (§6.2): at most one live new and one live old
+ * pod, or not ok (duplicates: counted unavailable and as surging, manage acts there first), and
+ * for each mode what the node counts as and what may happen there. `pods`: the node's map entry
+ * (terminating pods are skipped here); `listed`: the node is in the node list. A node that should
+ * run a pod and has no entry is classed with `pods` empty.
+ */
+export function rolloutClass(
+  pods: readonly Pod[],
+  listed: boolean,
+  cx: ClassContext,
+): RolloutClass {
+  let newPod: Pod | undefined;
+  let oldPod: Pod | undefined;
+  for (const pod of pods) {
+    if (pod.metadata?.deletionTimestamp) continue;
+    if (isPodUpdated(pod, cx.hash, cx.generation)) {
+      if (newPod !== undefined) return DUPLICATES;
+      newPod = pod;
+    } else {
+      if (oldPod !== undefined) return DUPLICATES;
+      oldPod = pod;
+    }
+  }
+  if (oldPod === undefined && newPod === undefined) return UNAVAILABLE;
+  const min = cx.minReadySeconds;
+  const newAvailable = newPod !== undefined && isPodAvailable(newPod, min, cx.now);
+  if (oldPod === undefined) {
+    return { bits: newAvailable ? R_AVAILABLE : R_UNAVAILABLE, oldPod, newPod };
+  }
+  const oldAvailable = isPodAvailable(oldPod, min, cx.now);
+  let bits = oldAvailable ? R_AVAILABLE : 0;
+  if (newPod === undefined) {
+    bits |= oldAvailable ? R_OLD_AVAILABLE : R_OLD_UNAVAILABLE | R_UNAVAILABLE;
+    if (!listed) bits |= R_NOT_LISTED_OLD;
+  } else {
+    // Mid-replacement: maxUnavailable mode counts it unavailable; surge mode waits or deletes.
+    bits |= R_UNAVAILABLE | (newAvailable ? R_NEW_AVAILABLE : R_SURGE);
+  }
+  return { bits, oldPod, newPod };
+}
+
+/** The class of a node with no pods in the map (only nodes that should run one are visited). */
+export const EMPTY_NODE_CLASS: RolloutClass = UNAVAILABLE;
+
+/** The class of a node the rolling update does not visit. */
+export const UNVISITED_NODE_CLASS: RolloutClass = NONE;
+
+/**
+ * When a live new pod that is Ready but not yet available becomes available, so that the rolling
+ * update can move on (strictly after ready + minReadySeconds), or null when it is not waiting.
+ */
+export function newPodRequeueAt(pod: Pod | undefined, cx: ClassContext): number | null {
+  if (pod === undefined || cx.minReadySeconds <= 0 || !isPodReady(pod)) return null;
+  if (isPodAvailable(pod, cx.minReadySeconds, cx.now)) return null;
+  const since = podReadySince(pod);
+  if (since === undefined) return null;
+  const at = since + cx.minReadySeconds * 1000 + 1;
+  return at > cx.now ? at : null;
+}
+
+/** True when some pod of the node is Ready but not yet available: its classes change with time. */
+export function changesWithTime(pods: readonly Pod[], cx: ClassContext): boolean {
+  if (cx.minReadySeconds <= 0) return false;
+  for (const p of pods)
+    if (isPodReady(p) && !isPodAvailable(p, cx.minReadySeconds, cx.now)) return true;
+  return false;
+}
