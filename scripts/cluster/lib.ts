@@ -3,7 +3,15 @@
  * the state file, process handling and bounded waiting. See docs/real-cluster.md.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, openSync, closeSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { homedir } from 'node:os';
@@ -44,6 +52,8 @@ export interface Component {
   readonly pid: number;
   readonly binary: string;
   readonly log: string;
+  /** The arguments it was started with (absent in state files written before they were kept). */
+  readonly args?: readonly string[];
 }
 
 /** What `up` records and `down` reads: the file whose presence means "a cluster was started". */
@@ -59,6 +69,11 @@ export interface ClusterState {
 /** The state file path inside the state directory. */
 export function stateFile(dir = stateDir()): string {
   return join(dir, 'cluster.json');
+}
+
+/** Writes the state file (after a component was started or restarted). */
+export function writeState(state: ClusterState, dir = stateDir()): void {
+  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2) + '\n');
 }
 
 /** Reads the state file; undefined when there is none or it is unreadable. */
@@ -96,7 +111,7 @@ export function startDetached(
     const child = spawn(binary, args, { cwd, detached: true, stdio: ['ignore', fd, fd] });
     if (child.pid === undefined) throw new Error(`could not start ${name} (${binary})`);
     child.unref();
-    return { name, pid: child.pid, binary, log };
+    return { name, pid: child.pid, binary, log, args: [...args] };
   } finally {
     closeSync(fd);
   }
@@ -224,4 +239,109 @@ export async function waitFor(
     }
     await sleep(opts.intervalMs ?? 250);
   }
+}
+
+/**
+ * `args` with flags set, replaced or removed: each key of `flags` is a flag name (`--controllers`);
+ * a string value sets `--name=value` in place of every earlier `--name=...` or `--name`, null
+ * removes the flag. Other arguments keep their order; new flags go at the end.
+ */
+export function withFlags(
+  args: readonly string[],
+  flags: Readonly<Record<string, string | null>>,
+): string[] {
+  const out = args.filter((a) => {
+    const name = a.startsWith('--') ? a.split('=', 1)[0]! : undefined;
+    return name === undefined || !(name in flags);
+  });
+  for (const [name, value] of Object.entries(flags))
+    if (value !== null) out.push(`${name}=${value}`);
+  return out;
+}
+
+/** The arguments a component runs with: as recorded, else read from /proc (older state files). */
+export function componentArgs(c: Component): readonly string[] {
+  if (c.args) return c.args;
+  try {
+    return readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0').slice(1, -1);
+  } catch {
+    return [];
+  }
+}
+
+/** The value of `--name=value` in args, or undefined. */
+export function flagValue(args: readonly string[], name: string): string | undefined {
+  const prefix = `${name}=`;
+  return args.findLast((a) => a.startsWith(prefix))?.slice(prefix.length);
+}
+
+/**
+ * How to tell that a component is serving again, from its own arguments: kube-apiserver's
+ * /readyz (as the admin), the /healthz of kube-controller-manager and kube-scheduler on their
+ * secure ports, etcd's /health; a component with no such endpoint (kwok) is ready while it runs.
+ */
+function healthCheck(c: Component, args: readonly string[], dir: string): () => Promise<boolean> {
+  const port = flagValue(args, '--secure-port');
+  switch (c.name) {
+    case 'kube-apiserver': {
+      const tls = {
+        ca: readFileSync(join(dir, 'pki', 'ca.crt'), 'utf8'),
+        cert: readFileSync(join(dir, 'pki', 'admin.crt'), 'utf8'),
+        key: readFileSync(join(dir, 'pki', 'admin.key'), 'utf8'),
+      };
+      return async () => (await get(`https://127.0.0.1:${port}/readyz`, tls)).status === 200;
+    }
+    case 'kube-controller-manager':
+    case 'kube-scheduler':
+      return async () =>
+        (await get(`https://127.0.0.1:${port}/healthz`, 'insecure')).status === 200;
+    case 'etcd': {
+      const url = flagValue(args, '--listen-client-urls')?.split(',')[0];
+      return async () => (await get(`${url}/health`)).body.includes('"true"');
+    }
+    default:
+      return () => Promise.resolve(isOurs(c.pid, c.binary));
+  }
+}
+
+/**
+ * Restarts one component of the running cluster (state dir `dir`) in place: stops it (SIGTERM,
+ * SIGKILL after `graceMs`), starts the same binary with its recorded arguments changed by
+ * `flags` (see withFlags) and `edit`, records the new pid and arguments in the state file (so
+ * cluster:down stops it), and resolves once it serves again (see healthCheck), or throws a
+ * StartError after `timeoutMs`. Works for every component `up` starts: etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler, kwok. Returns the new component record.
+ */
+export async function restartComponent(
+  name: string,
+  opts: {
+    readonly flags?: Readonly<Record<string, string | null>>;
+    readonly edit?: (args: string[]) => string[];
+    readonly timeoutMs?: number;
+    readonly graceMs?: number;
+    readonly dir?: string;
+  } = {},
+): Promise<Component> {
+  const dir = opts.dir ?? stateDir();
+  const state = readState(dir);
+  if (!state) throw new Error(`no cluster state in ${dir}`);
+  const c = state.components.find((x) => x.name === name);
+  if (!c) {
+    const known = state.components.map((x) => x.name).join(', ');
+    throw new Error(`no component ${name} in ${stateFile(dir)} (it has ${known})`);
+  }
+  let args = withFlags(componentArgs(c), opts.flags ?? {});
+  if (opts.edit) args = opts.edit(args);
+  await stopAll([c], opts.graceMs);
+  if (isOurs(c.pid, c.binary)) throw new StartError(`${name} (pid ${c.pid}) did not stop`, c);
+  const next = startDetached(name, c.binary, args, c.log, dir);
+  writeState(
+    { ...state, components: state.components.map((x) => (x.name === name ? next : x)) },
+    dir,
+  );
+  await waitFor(`${name} serving again after a restart`, healthCheck(next, args, dir), {
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    component: next,
+  });
+  return next;
 }

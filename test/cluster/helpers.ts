@@ -5,7 +5,7 @@
  * restarts of control-plane components (kube-apiserver, kube-controller-manager) in place.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -14,12 +14,12 @@ import { KubeCluster } from '../../src/cluster/kube/index.js';
 import type { Watch } from '../../src/cluster/port.js';
 import {
   type ClusterState,
+  componentArgs,
+  flagValue,
   get,
   readState,
-  startDetached,
+  restartComponent as restartInPlace,
   stateDir,
-  stateFile,
-  stopAll,
 } from '../../scripts/cluster/lib.js';
 import { kubectl } from './kubectl.js';
 
@@ -491,44 +491,32 @@ export function clusterState(): ClusterState {
 }
 
 /**
- * Restarts one control-plane component in place: stops it (SIGTERM), starts the same binary with
- * the arguments it ran with (read from /proc), changed by `edit`, and records the new pid in the
- * state file so that cluster:down still stops it. Resolves once its health endpoint answers 200.
+ * Restarts one control-plane component in place with its arguments changed by `edit` (see
+ * restartComponent in scripts/cluster/lib.ts, which this wraps); resolves once it serves again.
  */
 export async function restartComponent(
-  name: 'kube-apiserver' | 'kube-controller-manager',
+  name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok',
   edit: (args: string[]) => string[] = (a) => a,
 ): Promise<void> {
-  const state = clusterState();
-  const c = state.components.find((x) => x.name === name);
-  if (!c) throw new Error(`${name} is not in the state file`);
-  const args = readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0').slice(1, -1);
-  await stopAll([c]);
-  const next = startDetached(name, c.binary, edit(args), c.log, stateDir());
-  const recorded: ClusterState = {
-    ...state,
-    components: state.components.map((x) => (x.name === name ? next : x)),
-  };
-  writeFileSync(stateFile(), JSON.stringify(recorded, null, 2) + '\n');
-  const port = /^--secure-port=(\d+)$/m.exec(args.join('\n'))?.[1];
-  if (name === 'kube-apiserver') {
-    await waitUntil('kube-apiserver /readyz after restart', () => {
-      kubectl(['get', '--raw', '/readyz']);
-      return true;
-    });
-  } else {
-    await waitUntil(`${name} /healthz after restart`, async () => {
-      return (await get(`https://127.0.0.1:${port}/healthz`, 'insecure')).status === 200;
-    });
-  }
+  await restartInPlace(name, { edit, timeoutMs: 60_000 });
 }
 
-/** Restarts kube-controller-manager with the built-in DaemonSet controller on or off. */
-export function setBuiltinDaemonSetController(on: boolean): Promise<void> {
-  return restartComponent('kube-controller-manager', (args) => [
-    ...args.filter((a) => !a.startsWith('--controllers=')),
-    on ? '--controllers=*' : '--controllers=*,-daemonset-controller',
-  ]);
+/** Whether kube-controller-manager currently runs its DaemonSet controller (from its arguments). */
+export function builtinDaemonSetControllerOn(): boolean {
+  const kcm = clusterState().components.find((c) => c.name === 'kube-controller-manager');
+  const controllers = flagValue(kcm ? componentArgs(kcm) : [], '--controllers') ?? '*';
+  return !controllers.split(',').includes('-daemonset-controller');
+}
+
+/**
+ * Restarts kube-controller-manager with the built-in DaemonSet controller on or off (nothing to
+ * do when it already is). Everything else kube-controller-manager runs stays on.
+ */
+export async function setBuiltinDaemonSetController(on: boolean): Promise<void> {
+  if (builtinDaemonSetControllerOn() === on) return;
+  await restartInPlace('kube-controller-manager', {
+    flags: { '--controllers': on ? '*' : '*,-daemonset-controller' },
+  });
 }
 
 /** Deletes namespaces without waiting (best effort). */
