@@ -3,7 +3,7 @@
  */
 
 export type FieldErrorType =
-  'Invalid' | 'Required' | 'NotSupported' | 'Forbidden' | 'Duplicate' | 'TooLong';
+  'Invalid' | 'Required' | 'NotSupported' | 'Forbidden' | 'Duplicate' | 'TooLong' | 'NotFound';
 
 /** One field error; toString() reads like kube-apiserver's, e.g.
  * `spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: 1: may not be set when maxUnavailable is non-zero`. */
@@ -24,6 +24,7 @@ const TYPE_TEXT: Readonly<Record<FieldErrorType, string>> = {
   Forbidden: 'Forbidden',
   Duplicate: 'Duplicate value',
   TooLong: 'Too long',
+  NotFound: 'Not found',
 };
 
 /** Renders a bad value: numbers and booleans bare, strings quoted, anything else as JSON. */

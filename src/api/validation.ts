@@ -3,9 +3,11 @@
  */
 import { fieldError } from './fielderrors.js';
 import type { FieldError } from './fielderrors.js';
-import { isEmptyLabelSelector, labelSelectorAsSelector, labelSelectorProblems } from './labels.js';
+import { isEmptyLabelSelector, labelSelectorAsSelector } from './labels.js';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPercent } from './names.js';
-import { validateLabels, validatePodTemplateSpec } from './podvalidation.js';
+import { validatePodTemplateSpec } from './podvalidation.js';
+import { validateLabelSelector, validateLabels } from './schedvalidation.js';
+import { checkWireTypes } from './wirecheck.js';
 import { templateGenerationOf } from './pod.js';
 import type {
   DaemonSet,
@@ -113,8 +115,7 @@ function validateUpdateStrategy(
 function validateSelector(spec: DaemonSetSpec | undefined): FieldError[] {
   const out: FieldError[] = [];
   const selector = spec?.selector;
-  for (const p of labelSelectorProblems(selector))
-    out.push(fieldError(p.type, `spec.selector.${p.field}`, p.value, p.detail));
+  out.push(...validateLabelSelector(selector, 'spec.selector'));
   if (out.length === 0) {
     // A nil selector matches nothing, so it fails here too.
     const labels = spec?.template?.metadata?.labels;
@@ -167,8 +168,13 @@ function validateSpec(ds: DaemonSet): FieldError[] {
   return out;
 }
 
-/** ValidateDaemonSet on a defaulted object (create). */
+/**
+ * ValidateDaemonSet on a defaulted object (create). A value of the wrong JSON type (what the
+ * decoder refuses before validation) is reported alone, as kube-apiserver does.
+ */
 export function validateDaemonSet(ds: DaemonSet): FieldError[] {
+  const types = checkWireTypes(ds, 'DaemonSet');
+  if (types.length > 0) return types;
   return [...validateObjectMeta(ds.metadata), ...validateSpec(ds)];
 }
 
@@ -207,6 +213,8 @@ function validateObjectMetaUpdate(
 
 /** ValidateDaemonSetUpdate: validateDaemonSet plus the immutable selector. */
 export function validateDaemonSetUpdate(next: DaemonSet, prev: DaemonSet): FieldError[] {
+  const types = checkWireTypes(next, 'DaemonSet');
+  if (types.length > 0) return types;
   const out = [...validateObjectMetaUpdate(next.metadata, prev.metadata), ...validateSpec(next)];
   if (!semanticEqual(next.spec?.selector, prev.spec?.selector)) {
     out.push(fieldError('Invalid', 'spec.selector', next.spec?.selector, 'field is immutable'));

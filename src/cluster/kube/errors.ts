@@ -36,6 +36,7 @@ const causeTypes: Readonly<Record<string, FieldErrorType>> = {
   FieldValueForbidden: 'Forbidden',
   FieldValueDuplicate: 'Duplicate',
   FieldValueTooLong: 'TooLong',
+  FieldValueNotFound: 'NotFound',
 };
 const typeText: Readonly<Record<FieldErrorType, string>> = {
   Invalid: 'Invalid value',
@@ -44,6 +45,7 @@ const typeText: Readonly<Record<FieldErrorType, string>> = {
   Forbidden: 'Forbidden',
   Duplicate: 'Duplicate value',
   TooLong: 'Too long',
+  NotFound: 'Not found',
 };
 
 /**

@@ -4,6 +4,8 @@
  * files; the small kinds are here.
  */
 import { isDNS1123Subdomain } from '../../api/names.js';
+import { validateNode } from '../../api/nodevalidation.js';
+import { isEmptyValue, semanticEqual as deepEqual } from '../../api/semantic.js';
 import { fieldError, type FieldError } from '../../api/validation.js';
 import type { KubeObject, ResourceKind } from '../port.js';
 
@@ -39,43 +41,8 @@ export function validateName(obj: Mut): FieldError[] {
   return isDNS1123Subdomain(name).map((msg) => fieldError('Invalid', 'metadata.name', name, msg));
 }
 
-/** True for the values kube's semantic equality treats as absent: nil, empty lists, empty maps. */
-export function isEmptyValue(v: unknown): boolean {
-  if (v === undefined || v === null) return true;
-  if (Array.isArray(v)) return v.length === 0;
-  if (typeof v !== 'object') return false;
-  for (const _ in v) return false;
-  return true;
-}
-
-/**
- * Semantic equality as kube-apiserver applies it to decide whether a write changed anything: key
- * order is ignored, and absent, null, empty lists and empty maps inside objects are all the same.
- */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  const aArr = Array.isArray(a);
-  if (aArr !== Array.isArray(b)) return false;
-  if (aArr) {
-    const aa = a as unknown[];
-    const bb = b as unknown[];
-    if (aa.length !== bb.length) return false;
-    for (let i = 0; i < aa.length; i++) if (!deepEqual(aa[i], bb[i])) return false;
-    return true;
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  let present = 0;
-  for (const k in ao) {
-    const v = ao[k];
-    if (isEmptyValue(v)) continue;
-    present++;
-    if (!deepEqual(v, bo[k])) return false;
-  }
-  for (const k in bo) if (!isEmptyValue(bo[k])) present--;
-  return present === 0;
-}
+/** Semantic equality and emptiness (src/api/semantic.ts), under the registry's names. */
+export { isEmptyValue, deepEqual };
 
 function keepStatus(next: Mut, prev: KubeObject): Mut {
   const status = (prev as { status?: unknown }).status;
@@ -105,6 +72,21 @@ const plain = (
   ...extra,
 });
 
+/**
+ * Go's decoder reads `taints: null` (and any other null spec field) as absent, and the stored
+ * object omits it: a null must not reach the readers of the stored object.
+ */
+function dropNullSpecFields(obj: Mut): Mut {
+  const spec = obj.spec;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    if (spec === null) delete obj.spec;
+    return obj;
+  }
+  const s = spec as Record<string, unknown>;
+  for (const k of Object.keys(s)) if (s[k] === null) Reflect.deleteProperty(s, k);
+  return obj;
+}
+
 function validateRevision(obj: Mut): FieldError[] {
   const rev = obj.revision;
   return typeof rev === 'number' && rev < 0
@@ -118,8 +100,14 @@ export function smallKindStrategy(
 ): KindStrategy {
   switch (kind) {
     case 'Node':
-      // Nodes keep the status they are created with (the kubelet registers with one).
-      return plain('v1', 'Node', 'nodes', true);
+      // Nodes keep the status they are created with (the kubelet registers with one). Taints
+      // with an unknown effect, wrong types and the like are refused as kube-apiserver does.
+      return plain('v1', 'Node', 'nodes', true, {
+        prepareForCreate: dropNullSpecFields,
+        validateCreate: validateNode,
+        prepareForUpdate: (next, prev) => keepStatus(dropNullSpecFields(next), prev),
+        validateUpdate: (next) => validateNode(next),
+      });
     case 'ControllerRevision':
       return plain('apps/v1', 'ControllerRevision.apps', 'controllerrevisions.apps', false, {
         validateCreate: (obj) => [...validateName(obj), ...validateRevision(obj)],
