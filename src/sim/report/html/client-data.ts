@@ -6,7 +6,8 @@
  */
 export const CLIENT_DATA = String.raw`
 var EN = (window.EN = window.EN || {});
-EN.MAX_NODE_ROWS = 120;
+// One row per node up to this many (a band of 10,000 / TARGET_BANDS nodes opens into rows).
+EN.MAX_NODE_ROWS = 300;
 EN.TARGET_BANDS = 40;
 EN.LABEL_W = 230;
 

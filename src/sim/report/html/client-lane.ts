@@ -51,7 +51,7 @@ EN.Lane.prototype.drawCrumbs = function () {
 EN.Lane.prototype.layout = function () {
   var rows = EN.rows(this.doc, this.scope().nodes);
   var nodeRows = rows.filter(function (r) { return r.kind === 'node'; }).length;
-  var rh = Math.max(5, Math.min(18, Math.floor(520 / Math.max(1, nodeRows))));
+  var rh = Math.max(4, Math.min(18, Math.floor(520 / Math.max(1, nodeRows))));
   var y = 0;
   rows.forEach(function (r) {
     r.h = r.kind === 'node' ? rh : r.kind === 'band' ? 22 : 16;
@@ -76,8 +76,12 @@ EN.Lane.prototype.drawLabels = function () {
   var self = this;
   this.labels.textContent = '';
   this.labels.style.height = this.H + 'px';
-  this.rows.forEach(function (r, i) {
-    var a = { class: 'row ' + r.kind, text: r.label, style: 'top:' + r.y + 'px;height:' + r.h + 'px;line-height:' + r.h + 'px;font-size:' + Math.min(12, Math.max(8, r.h - 3)) + 'px', title: r.label };
+  // Rows too thin for a label of their own: every k-th row is labelled, the rest on hover.
+  var every = 1, k = 0;
+  this.rows.forEach(function (r) { if (r.kind === 'node' && r.h < 9) every = Math.ceil(10 / r.h); });
+  this.rows.forEach(function (r) {
+    var shown = r.kind !== 'node' || every === 1 || k++ % every === 0;
+    var a = { class: 'row ' + r.kind, text: shown ? r.label : '', style: 'top:' + r.y + 'px;height:' + r.h + 'px;line-height:' + (shown && r.h < 9 ? 10 : r.h) + 'px;font-size:' + Math.min(12, Math.max(8, r.h - 3)) + 'px;overflow:visible;z-index:' + (shown ? 1 : 0), title: r.label };
     if (r.kind === 'node') a['data-node'] = r.label;
     if (r.kind !== 'node') a.onclick = function () { self.open(r.label, r.nodes); };
     self.labels.appendChild(EN.el('div', a));
