@@ -1,24 +1,28 @@
 /**
- * Go's encoding/json Marshal of a generic value (map[string]interface{}, []interface{}, string,
- * float64, bool, nil), byte for byte. kube-controller-manager writes a ControllerRevision's data
- * this way (getPatch in pkg/controller/daemon/update.go: Marshal, Unmarshal into a generic map,
- * Marshal again) and recognises its current revision by comparing those bytes (daemon.Match), so
- * a revision everynode writes must carry exactly these bytes to be recognised after a handover.
+ * The bytes kube-controller-manager writes as a ControllerRevision's data. getPatch
+ * (pkg/controller/daemon/update.go) marshals the DaemonSet, reads it back into a generic map with
+ * k8s.io/apimachinery/pkg/util/json (sigs.k8s.io/json's UnmarshalCaseSensitivePreserveInts), and
+ * marshals that map with encoding/json; daemon.Match recognises the current revision by comparing
+ * those bytes, so a revision everynode writes must carry exactly them to be recognised after a
+ * handover to the built-in controller.
  *
- * The rules, as Go 1.22+ applies them to a generic map (encoding/json encode.go):
- * - object keys sorted by their UTF-8 bytes (which is code point order, not JavaScript's UTF-16
- *   order), no whitespace anywhere, every key kept (null values and empty objects included);
- * - numbers are float64: strconv 'f' format with the shortest round-trip digits when
- *   1e-6 <= |x| < 1e21, else 'e' format with the exponent's leading zero dropped (1e-7, 1e+21).
- *   That is exactly Number#toString, except for negative zero, which Go writes as -0;
- * - strings: `"` and `\` escaped, \b \f \n \r \t in short form, the other control characters as
+ * The rules of that round trip (checked against Go 1.26 and apimachinery v0.33):
+ * - object keys sorted by their UTF-8 bytes (code point order, not JavaScript's UTF-16 order), no
+ *   whitespace, every key kept (null values and empty objects included);
+ * - a number written as an integer that fits int64 stays an int64 and is written in decimal; any
+ *   other number is a float64, written in strconv 'f' form with the shortest round-trip digits
+ *   when 1e-6 <= |x| < 1e21 and in 'e' form outside (1e-7, 1e+21). Number#toString gives the same
+ *   text for both, with one exception: -0 (an int64 0 in Go, from the text "-0"), written 0.
+ *   JSON.parse keeps integers exactly only up to 2^53, so a template integer beyond that (no
+ *   Kubernetes field has a sensible one) comes out as the nearest float64's digits, not Go's;
+ * - strings: `"` and `\` escaped, \b \f \n \r \t in short form, other control characters as
  *   \u00XX (lowercase hex), `<` `>` `&` as \u003c \u003e \u0026 and U+2028/U+2029 as \u2028 /
- *   \u2029 (the HTML-safe default), everything else as UTF-8.
+ *   \u2029 (encoding/json's HTML-safe default), everything else (DEL included) as UTF-8.
  *
- * A JavaScript string may hold a lone surrogate, which has no UTF-8 form and no Go string
- * equivalent. Whatever route such a string takes to kube-apiserver (JSON's "\ud800" escape, or
- * UTF-8 with the replacement character) Go decodes it as U+FFFD, so U+FFFD is what
- * kube-controller-manager later writes; it is written here as that character too.
+ * A JavaScript string may hold a lone surrogate, which has no UTF-8 form and no Go equivalent.
+ * Whatever route such a string takes to kube-apiserver (JSON's "\ud800" escape, or UTF-8 with the
+ * replacement character), Go decodes it as U+FFFD, so U+FFFD is what kube-controller-manager later
+ * writes; it is written here as that character too (the golden set has a case).
  */
 
 /** Characters a Go string encoding changes: quote, backslash, controls, <>&, U+2028/9, surrogates. */
@@ -66,12 +70,12 @@ export function goQuote(s: string): string {
   return out + s.slice(start) + '"';
 }
 
-/** A float64 as Go's encoding/json writes it. */
+/** A number as getPatch's round trip writes it (int64 in decimal, float64 as Go formats it). */
 export function goNumber(n: number): string {
   if (!Number.isFinite(n)) throw new TypeError(`json: unsupported value: ${String(n)}`);
-  // Number#toString switches to exponent form at the same bounds as Go (1e21 and 1e-6) and with
-  // the same digits and exponent spelling; only the sign of zero differs.
-  if (n === 0 && Object.is(n, -0)) return '-0';
+  // Number#toString switches to exponent form at the same bounds as Go's float64 format (1e21
+  // and 1e-6), with the same digits and exponent spelling, and writes integers in decimal as an
+  // int64 is. -0 comes from the text "-0", an int64 0 for Go; String(-0) is "0" as well.
   return String(n);
 }
 
