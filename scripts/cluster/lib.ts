@@ -63,6 +63,8 @@ export interface ClusterState {
   readonly bin: string;
   readonly apiserver: string;
   readonly nodes: readonly string[];
+  /** The regular expression of images kwok keeps in ErrImagePull (absent in older state files). */
+  readonly badImages?: string;
   readonly components: readonly Component[];
 }
 

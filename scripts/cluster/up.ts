@@ -1,7 +1,7 @@
 /**
  * `npm run cluster:up -- [--nodes N] [--upstream-daemonset-controller] [--no-api-limits]
  *   [--kube-api-qps Q --kube-api-burst B] [--scheduler-api-qps Q --scheduler-api-burst B]
- *   [--node-monitor-grace-period D] [--audit-policy FILE]`
+ *   [--node-monitor-grace-period D] [--audit-policy FILE] [--bad-image-pattern RE ...]`
  *
  * Starts a real control plane on 127.0.0.1 from the binaries build.sh put in the cache: etcd,
  * kube-apiserver, kube-controller-manager (built-in DaemonSet controller off unless
@@ -9,6 +9,10 @@
  * they are Ready and untainted and the default service account exists, and prints
  * `KUBECONFIG=<path>` as the last line on stdout. Progress goes to stderr. Refuses (exit 1) while
  * a cluster started by an earlier `up` is still running. See docs/real-cluster.md.
+ *
+ * Pods whose image matches a bad-image pattern (RE2, against the whole image reference; default:
+ * a tag containing `non-existent` or `does-not-exist`) stay Pending in ErrImagePull /
+ * ImagePullBackOff, as on a real node (kwok-bad-image.yaml); every other pod becomes Ready.
  *
  * The client-limit and audit options exist for the side-by-side benchmark
  * (docs/dev/bench-cluster.md); left out, each component keeps its own defaults.
@@ -35,6 +39,7 @@ import {
   waitFor,
 } from './lib.js';
 import { makePki, writeKubeconfig } from './pki.js';
+import { DEFAULT_BAD_IMAGE_PATTERNS, badImageRegex, writeBadImageStages } from './stages.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,6 +59,7 @@ const { values: args } = parseArgs({
     'node-monitor-grace-period': { type: 'string' },
     // An audit policy file: the apiserver then writes JSON audit events to logs/audit.log.
     'audit-policy': { type: 'string' },
+    'bad-image-pattern': { type: 'string', multiple: true },
   },
 });
 /** `--flag=value` for each option given, nothing for those left out. */
@@ -80,6 +86,13 @@ const schedulerLimits = passFlags([
 const auditPolicy = args['audit-policy'] === undefined ? undefined : resolve(args['audit-policy']);
 if (auditPolicy !== undefined && !existsSync(auditPolicy)) {
   console.error(`--audit-policy: no such file ${auditPolicy}`);
+  process.exit(2);
+}
+let badImages: string;
+try {
+  badImages = badImageRegex(args['bad-image-pattern'] ?? DEFAULT_BAD_IMAGE_PATTERNS);
+} catch (e) {
+  console.error((e as Error).message);
   process.exit(2);
 }
 const nodeCount = Number(args.nodes);
@@ -183,6 +196,7 @@ function saveState(): void {
     bin,
     apiserver: server,
     nodes: nodeNames,
+    badImages,
     components,
   };
   writeFileSync(stateFile(dir), JSON.stringify(state, null, 2) + '\n');
@@ -324,6 +338,7 @@ try {
   const kwok = start('kwok', 'kwok', [
     `--kubeconfig=${kubeconfig}`,
     `--config=${stages}`,
+    `--config=${writeBadImageStages(dir, badImages)}`,
     // Only nodes annotated as kwok's (the harness's own, and those the e2e tests add): the
     // conformance suite's Nodes must keep exactly what the suite writes.
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
