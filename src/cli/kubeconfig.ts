@@ -1,9 +1,12 @@
 /**
- * Finding the cluster as kubectl does: --kubeconfig, else $KUBECONFIG, else ~/.kube/config, else
- * the in-cluster service account; --context picks a context; the namespace defaults to the
- * context's, then "default".
+ * Finding the cluster as kubectl does: --kubeconfig, else $KUBECONFIG (a list; missing files are
+ * skipped, the rest merged), else ~/.kube/config, else the in-cluster service account; --context
+ * picks a context; the namespace defaults to the context's, then "default". Every failure is one
+ * line naming the file, or saying where we looked when there is none.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterError, NotFoundError, TerminalError, UnavailableError } from '../cluster/port.js';
 import { UsageError } from './errors.js';
@@ -14,30 +17,96 @@ export interface KubeFlags {
   readonly context?: string | undefined;
 }
 
-const SA_NAMESPACE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const SA_NAMESPACE = `${SA_DIR}/namespace`;
+const SA_TOKEN = `${SA_DIR}/token`;
 
-/** A loaded KubeConfig; a missing file or unknown context is a UsageError (exit 1, as kubectl). */
-export function loadKubeConfig(flags: KubeFlags): KubeConfig {
+/** Where loadKubeConfig looks; tests point it elsewhere. */
+export interface KubeConfigEnv {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly home?: string;
+  readonly serviceAccountToken?: string;
+}
+
+function missing(file: string): UsageError {
+  return new UsageError(`kubeconfig ${file}: no such file or directory`, 1);
+}
+
+/** Reads one kubeconfig file; a parse error is its first line, naming the file. */
+function readFile(file: string): KubeConfig {
   const kc = new KubeConfig();
   try {
-    if (flags.kubeconfig !== undefined) {
-      if (!existsSync(flags.kubeconfig)) {
-        throw new UsageError(`stat ${flags.kubeconfig}: no such file or directory`, 1);
-      }
-      kc.loadFromFile(flags.kubeconfig);
-    } else {
-      kc.loadFromDefault();
-    }
+    kc.loadFromFile(file);
   } catch (err) {
-    if (err instanceof UsageError) throw err;
     const msg = err instanceof Error ? err.message : String(err);
-    throw new UsageError(`cannot load the kubeconfig: ${msg}`, 1);
+    // js-yaml's messages carry a multi-line code frame; the first line says what and where.
+    const first = (msg.split('\n')[0] ?? msg).trim();
+    throw new UsageError(`kubeconfig ${file}: cannot parse: ${first}`, 1);
+  }
+  return kc;
+}
+
+/**
+ * A loaded KubeConfig; a missing or unreadable file, no kubeconfig anywhere, or an unknown
+ * context is a UsageError with exit code 1 (as kubectl).
+ */
+export function loadKubeConfig(flags: KubeFlags, where: KubeConfigEnv = {}): KubeConfig {
+  const env = where.env ?? process.env;
+  const home = where.home ?? homedir();
+  const token = where.serviceAccountToken ?? SA_TOKEN;
+  let kc: KubeConfig;
+  let source: string;
+  if (flags.kubeconfig !== undefined) {
+    if (!existsSync(flags.kubeconfig)) throw missing(flags.kubeconfig);
+    kc = readFile(flags.kubeconfig);
+    source = flags.kubeconfig;
+  } else if ((env.KUBECONFIG ?? '') !== '') {
+    const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
+    const files = listed.filter((f) => existsSync(f));
+    if (files.length === 0) {
+      if (listed.length === 1) throw missing(listed[0]!);
+      throw new UsageError(
+        `no kubeconfig found: none of the files in $KUBECONFIG exists (${listed.join(', ')})`,
+        1,
+      );
+    }
+    kc = readFile(files[0]!);
+    for (const f of files.slice(1)) kc.mergeConfig(readFile(f), true);
+    source = files.join(delimiter);
+  } else if (existsSync(join(home, '.kube', 'config'))) {
+    source = join(home, '.kube', 'config');
+    kc = readFile(source);
+  } else if (existsSync(token) && (env.KUBERNETES_SERVICE_HOST ?? '') !== '') {
+    kc = new KubeConfig();
+    kc.loadFromCluster();
+    source = 'the in-cluster service account';
+  } else {
+    throw new UsageError(
+      `no kubeconfig found: --kubeconfig not given, $KUBECONFIG not set, ` +
+        `${join(home, '.kube', 'config')} does not exist, and not in a pod ` +
+        `(${token} does not exist or $KUBERNETES_SERVICE_HOST is not set)`,
+      1,
+    );
   }
   if (flags.context !== undefined) {
     if (kc.getContextObject(flags.context) === null) {
-      throw new UsageError(`context "${flags.context}" does not exist`, 1);
+      throw new UsageError(`context "${flags.context}" does not exist in kubeconfig ${source}`, 1);
     }
     kc.setCurrentContext(flags.context);
+  }
+  const current = kc.getCurrentContext();
+  if (!current) {
+    throw new UsageError(`kubeconfig ${source}: current-context is not set (use --context)`, 1);
+  }
+  if (kc.getContextObject(current) === null) {
+    throw new UsageError(`kubeconfig ${source}: context "${current}" does not exist`, 1);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (cluster === null || !cluster.server) {
+    throw new UsageError(
+      `kubeconfig ${source}: context "${current}" has no cluster with a server`,
+      1,
+    );
   }
   return kc;
 }

@@ -11,6 +11,9 @@ import type { Logger } from '../controller/logger.js';
 /** How `everynode run` writes logs. */
 export type LogFormat = 'json' | 'text';
 
+/** The levels --log-level accepts, lowest first. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
 /** Options of the process logger. */
 export interface LoggingOptions {
   /** `json`, `text` (pretty), or undefined: pretty on a TTY, JSON otherwise. */

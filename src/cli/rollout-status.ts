@@ -36,25 +36,53 @@ export async function rolloutStatusWatch(t: RolloutTarget, opts: StatusOptions):
     last = s.message;
     return s.done;
   };
-  const first = await getDs(t);
-  if (report(first) || !opts.watch) return;
-  await new Promise<void>((resolve, reject) => {
+  // The timeout covers the whole command, the first read included: a server that accepts the
+  // connection and never answers must not outlast it.
+  let timer: TimerHandle | undefined;
+  const ms = opts.timeoutMs ?? 0;
+  const deadline =
+    ms > 0
+      ? new Promise<never>((_, reject) => {
+          timer = opts.clock.setTimeout(() => {
+            reject(new RolloutError('timed out waiting for the condition'));
+          }, ms);
+        })
+      : undefined;
+  deadline?.catch(() => undefined);
+  const within = <R>(p: Promise<R>): Promise<R> =>
+    deadline === undefined ? p : Promise.race([p, deadline]);
+  let following: { done: Promise<void>; stop: () => void } | undefined;
+  try {
+    const first = await within(getDs(t));
+    if (report(first) || !opts.watch) return;
+    following = followUntilDone(t, first, report);
+    await within(following.done);
+  } finally {
+    timer?.cancel();
+    following?.stop();
+  }
+}
+
+/**
+ * Watches the DaemonSet from `first` until report() says done; `done` rejects on an error or the
+ * DaemonSet's deletion. stop() ends the watch (and `done` resolves).
+ */
+function followUntilDone(
+  t: RolloutTarget,
+  first: DaemonSet,
+  report: (ds: DaemonSet) => boolean,
+): { done: Promise<void>; stop: () => void } {
+  let finish: (err?: unknown) => void = () => undefined;
+  const done = new Promise<void>((resolve, reject) => {
     let watch: Watch | undefined;
-    let timer: TimerHandle | undefined;
     let finished = false;
-    const finish = (err?: unknown): void => {
+    finish = (err?: unknown): void => {
       if (finished) return;
       finished = true;
-      timer?.cancel();
       watch?.stop();
       if (err === undefined) resolve();
       else reject(err instanceof Error ? err : new Error('rollout status failed', { cause: err }));
     };
-    if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
-      timer = opts.clock.setTimeout(() => {
-        finish(new RolloutError('timed out waiting for the condition'));
-      }, opts.timeoutMs);
-    }
     const follow = async (rv: string): Promise<void> => {
       let lastRv = rv;
       const w = await t.cluster.watch<DaemonSet>(
@@ -99,4 +127,10 @@ export async function rolloutStatusWatch(t: RolloutTarget, opts: StatusOptions):
       finish(err);
     });
   });
+  return {
+    done,
+    stop: () => {
+      finish();
+    },
+  };
 }

@@ -38,7 +38,7 @@ import {
   RolloutError,
   type RolloutTarget,
 } from './rollout-target.js';
-import { parseDuration } from './run.js';
+import { parseDuration } from './flags.js';
 
 // The whole command's API in one module, as before the split into rollout-*.ts.
 export { rolloutStatusWatch, type StatusOptions } from './rollout-status.js';
@@ -175,6 +175,7 @@ interface CommonFlags {
   readonly resource: 'crd' | 'native';
   readonly kubeconfig?: string;
   readonly context?: string;
+  readonly requestTimeout: string;
 }
 
 /** Builds the target from flags and runs fn; server errors print as kubectl prints them (exit 1). */
@@ -184,8 +185,9 @@ async function withTarget(
   fn: (t: RolloutTarget) => Promise<void>,
 ): Promise<void> {
   const name = parseName(nameArg);
+  const timeoutMs = parseDuration('--request-timeout', flags.requestTimeout);
   const kc = loadKubeConfig(flags);
-  const cluster = new KubeCluster({ kubeConfig: kc });
+  const cluster = new KubeCluster({ kubeConfig: kc, timeoutMs });
   const t: RolloutTarget = {
     cluster,
     resource: flags.resource,
@@ -218,6 +220,11 @@ function common(cmd: Command): Command {
     )
     .option('--kubeconfig <path>', 'path to the kubeconfig file')
     .option('--context <name>', 'the kubeconfig context to use')
+    .option(
+      '--request-timeout <d>',
+      'give up on an API request not answered within this long (e.g. 30s); 0 waits forever',
+      '60s',
+    )
     .exitOverride();
 }
 

@@ -88,7 +88,6 @@ export class ControllerProcess implements HealthSource {
   private readonly cluster: Cluster;
   private readonly log: Logger;
   private elector: LeaderElector | undefined;
-  private starting: Promise<void> | undefined;
   private stopping = false;
   private finished = false;
   private fatal = false;
@@ -104,12 +103,16 @@ export class ControllerProcess implements HealthSource {
     return this.elector ? this.elector.isLeader() : this.controller !== undefined;
   }
 
-  /** Starts the controller, or the campaign for the Lease; returns once that is under way. */
+  /**
+   * Starts the controller (without leader election: resolves once its caches have synced, or
+   * at once when shutdown() is called meanwhile), or the campaign for the Lease (resolves at
+   * once).
+   */
   async start(): Promise<void> {
     const le = this.opts.leaderElection;
     if (le === undefined) {
       this.opts.metrics?.leader.set(1);
-      await this.startController();
+      await Promise.race([this.startController(), this.exited]);
       return;
     }
     const name = le.name ?? LEASE_NAME;
@@ -128,12 +131,10 @@ export class ControllerProcess implements HealthSource {
       ...(le.renewDeadlineMs === undefined ? {} : { renewDeadlineMs: le.renewDeadlineMs }),
       ...(le.retryPeriodMs === undefined ? {} : { retryPeriodMs: le.retryPeriodMs }),
       onStartedLeading: () => {
+        // Shutting down: the elector releases what it has just won; nothing starts.
+        if (this.stopping) return;
         this.opts.metrics?.leader.set(1);
-        this.starting = this.startController().catch((err: unknown) => {
-          this.log.error({ err: String(err) }, 'the controller failed to start');
-          this.fatal = true;
-          void this.stopAfterLoss();
-        });
+        void this.startController();
       },
       onStoppedLeading: () => {
         this.opts.metrics?.leader.set(0);
@@ -143,6 +144,10 @@ export class ControllerProcess implements HealthSource {
     this.elector.start();
   }
 
+  /**
+   * Builds and starts the controller; resolves once it has started, or was stopped before its
+   * caches synced. A failure to start is fatal: the process exits 1.
+   */
   private async startController(): Promise<void> {
     const m = this.opts.metrics;
     const c = new DaemonSetController({
@@ -161,33 +166,44 @@ export class ControllerProcess implements HealthSource {
             onSync: (_key: string, ms: number, err: Error | undefined) => {
               m.observeReconcile(ms, err !== undefined);
             },
+            onSyncPath: (path: 'incremental' | 'full', reason: string) => {
+              m.observeSyncPath(path, reason);
+            },
           }
         : {}),
     });
     this.controller = c;
-    await c.start();
+    try {
+      // Resolves early, starting nothing, when shutdown() stops the controller meanwhile.
+      await c.start();
+    } catch (err) {
+      this.log.error({ err: String(err) }, 'the controller failed to start');
+      this.fatal = true;
+      void this.stopAfterLoss();
+    }
   }
 
-  /** Leadership is gone: stop at once (another replica may already act) and exit 1. */
+  /** Leadership is gone (or the controller could not start): stop at once and exit 1. */
   private async stopAfterLoss(): Promise<void> {
-    if (this.finished) return;
+    if (this.finished || this.stopping) return;
     this.stopping = true;
-    this.log.error({}, 'leader election lost; stopping the controller and exiting');
+    if (!this.fatal)
+      this.log.error({}, 'leader election lost; stopping the controller and exiting');
     await this.stopController();
     await this.elector?.stop();
     this.finish(1);
   }
 
   private async stopController(): Promise<void> {
-    await this.starting;
     const c = this.controller;
     this.controller = undefined;
     if (c !== undefined) await c.stop();
   }
 
   /**
-   * Orderly shutdown (SIGTERM): the controller stops taking keys and finishes its in-flight
-   * syncs, then the Lease is released so a standby takes over at once. Resolves `exited` with 0.
+   * Orderly shutdown (SIGTERM), from any state: the controller stops taking keys and finishes
+   * its in-flight syncs (while still starting, its caches simply stop syncing), then the Lease is
+   * released so a standby takes over at once. Resolves `exited` with 0.
    */
   async shutdown(): Promise<void> {
     if (this.stopping) {

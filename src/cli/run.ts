@@ -1,26 +1,25 @@
 /**
  * `everynode run`: the controller as a long-running process, against a real cluster (kubeconfig
  * found as kubectl finds it) or the embedded one (--embedded). Leader election on a Lease,
- * /metrics /healthz /readyz, JSON logs, and an orderly exit on SIGTERM: in-flight syncs finish
- * and the Lease is released.
+ * /metrics /healthz /readyz, JSON logs, and an orderly exit on SIGTERM in every state: in-flight
+ * syncs finish and the Lease is released; a second signal or --shutdown-timeout forces it.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import type { DaemonSet } from '../api/types.js';
-import { KubeCluster } from '../cluster/kube/index.js';
-import type { Cluster, KubeObject, ResourceKind } from '../cluster/port.js';
-import { RealClock, type Clock } from '../clock/clock.js';
-import type { Logger } from '../controller/logger.js';
-import { buildApp, parseAddr, startServer } from '../server/http.js';
+import type { ResourceKind } from '../cluster/port.js';
+import { buildApp, parseAddr, startServer, type HealthSource } from '../server/http.js';
 import { ControllerMetrics } from '../server/metrics.js';
 import { UsageError } from './errors.js';
-import { contextNamespace, describeApiError, loadKubeConfig, serverOf } from './kubeconfig.js';
-import { loadObjects } from './load.js';
-import { createLogger, type LogFormat } from './logging.js';
-import { ControllerProcess, type ExitCode } from './run-process.js';
-import { DEFAULT_KUBELET, EmbeddedCluster, nodeSpecs } from './run-embedded.js';
-import { readScenario } from './sim.js';
+import { parseDuration, positiveInt } from './flags.js';
+import { createLogger, LOG_LEVELS, type LogFormat } from './logging.js';
+import { ControllerProcess } from './run-process.js';
+import { Stopper } from './run-stop.js';
+import { embeddedTarget, kubeTarget, type Target } from './run-target.js';
+import { takeSignals } from './signals.js';
+
+export { parseDuration } from './flags.js';
 
 /** The flags of `everynode run`, as commander parses them. */
 export interface RunFlags {
@@ -34,9 +33,12 @@ export interface RunFlags {
   readonly leaderElect?: boolean;
   readonly leaderElectionNamespace?: string;
   readonly leaseDuration: string;
-  readonly metricsAddr: string;
+  /** Unset: 127.0.0.1:8080, or 127.0.0.1:0 (any free port) with --embedded. */
+  readonly metricsAddr?: string;
   readonly logFormat?: LogFormat;
   readonly logLevel: string;
+  readonly requestTimeout?: string;
+  readonly shutdownTimeout?: string;
   readonly embedded?: boolean;
   readonly embeddedNodes?: string;
   readonly embeddedScenario?: string;
@@ -47,31 +49,12 @@ export interface RunFlags {
   readonly nodeEventDelay?: string;
 }
 
+/** How `everynode run` ended: see EXIT_CODES. */
+export type RunExitCode = number;
+
 /** The port kind DaemonSets are read as under --resource. */
 export function dsKindFor(resource: 'crd' | 'native'): ResourceKind {
   return resource === 'native' ? 'DaemonSet' : 'EverynodeDaemonSet';
-}
-
-function positiveInt(name: string, v: string, min = 1): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min)
-    throw new UsageError(`${name}: expected an integer ≥ ${min}, got "${v}"`);
-  return n;
-}
-
-function positiveNumber(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new UsageError(`${name}: expected a number > 0, got "${v}"`);
-  return n;
-}
-
-/** Parses durations such as 500ms, 15s, 2m, 1h (a bare number is seconds). */
-export function parseDuration(name: string, v: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new UsageError(`${name}: expected a duration such as 30s or 5m, got "${v}"`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * unit;
 }
 
 /**
@@ -101,172 +84,152 @@ export function leaderIdentity(env: NodeJS.ProcessEnv = process.env): string {
   return `${env.POD_NAME ?? hostname()}_${randomUUID()}`;
 }
 
-interface Target {
-  readonly cluster: Cluster;
-  readonly clock: Clock;
-  readonly defaultNamespace: string;
-  readonly embedded?: EmbeddedCluster;
-  readonly close: () => void;
+const DAY_MS = 86_400_000;
+
+/** Every flag checked and converted before anything starts (bad values: UsageError, exit 2). */
+function parseFlags(flags: RunFlags) {
+  const metricsAddr = flags.metricsAddr ?? (flags.embedded ? '127.0.0.1:0' : '127.0.0.1:8080');
+  if (metricsAddr !== '0') {
+    try {
+      parseAddr(metricsAddr);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (!LOG_LEVELS.includes(flags.logLevel as (typeof LOG_LEVELS)[number])) {
+    throw new UsageError(
+      `--log-level: expected one of ${LOG_LEVELS.join(', ')}, got "${flags.logLevel}"`,
+    );
+  }
+  // Timers past Node's 24.8-day limit fire at once; only --run-for needs to be that long.
+  const leaseDurationMs = parseDuration('--lease-duration', flags.leaseDuration, {
+    min: 1000,
+    max: DAY_MS,
+  });
+  return {
+    workers: positiveInt('--workers', flags.workers),
+    leaseDurationMs,
+    metricsAddr,
+    requestTimeoutMs: parseDuration('--request-timeout', flags.requestTimeout ?? '60s', {
+      max: DAY_MS,
+    }),
+    shutdownTimeoutMs: parseDuration('--shutdown-timeout', flags.shutdownTimeout ?? '25s', {
+      min: 1,
+      max: DAY_MS,
+    }),
+    runForMs: flags.runFor === undefined ? undefined : parseDuration('--run-for', flags.runFor),
+    nodeEventDelayMs:
+      flags.nodeEventDelay === undefined
+        ? undefined
+        : parseDuration('--node-event-delay', flags.nodeEventDelay, { max: DAY_MS }),
+  };
 }
 
-async function embeddedTarget(
-  flags: RunFlags,
-  dsKind: ResourceKind,
-  logger: Logger,
-): Promise<Target> {
-  const scenario =
-    flags.embeddedScenario === undefined ? undefined : await readScenario(flags.embeddedScenario);
-  const objects: KubeObject[] = [...(scenario?.objects ?? [])];
-  for (const f of flags.filename ?? []) {
-    for (const o of await loadObjects(f)) objects.push(o.object);
+/** Serves the probes and metrics; a listener that cannot bind is an error (exit 1). */
+async function listen(
+  addr: string,
+  metrics: ControllerMetrics,
+  health: HealthSource,
+): Promise<Awaited<ReturnType<typeof startServer>>> {
+  try {
+    return await startServer(buildApp(metrics, health), addr);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new UsageError(`cannot listen on ${addr} (--metrics-addr): ${msg}`, 1);
   }
-  const count =
-    flags.embeddedNodes === undefined
-      ? undefined
-      : positiveInt('--embedded-nodes', flags.embeddedNodes, 0);
-  const nodes = count !== undefined ? nodeSpecs(count) : (scenario?.nodes ?? nodeSpecs(3));
-  const embedded = new EmbeddedCluster({
-    nodes,
-    kubelet: scenario?.kubelet ?? DEFAULT_KUBELET,
-    objects,
-    dsKind,
-    speed: positiveNumber('--embedded-speed', flags.embeddedSpeed),
-    ...(scenario ? { seed: scenario.seed } : {}),
-    logger,
-  });
-  await embedded.start();
-  logger.info({ nodes: nodes.length, objects: objects.length }, 'embedded cluster started');
-  return {
-    cluster: embedded.cluster,
-    clock: embedded.clock,
-    defaultNamespace: 'default',
-    embedded,
-    close: () => {
-      embedded.stop();
-    },
-  };
 }
 
 /**
- * Connects to the cluster the kubeconfig names and checks it once: an unreachable server or a
- * missing resource type is a clear error (exit 1) before anything starts. After this first
- * success the informers retry on their own.
+ * Runs `everynode run` until a signal, a lost Lease, or --exit-after-converged / --run-for;
+ * resolves with the exit code. Signals are taken over at once, so every state below (binding,
+ * connecting, syncing caches, leading, standing by) ends on SIGTERM.
  */
-async function kubeTarget(flags: RunFlags, dsKind: ResourceKind, logger: Logger): Promise<Target> {
-  const kc = loadKubeConfig(flags);
-  const server = serverOf(kc);
-  const cluster = new KubeCluster({
-    kubeConfig: kc,
-    qps: positiveNumber('--qps', flags.qps),
-    burst: positiveInt('--burst', flags.burst),
-  });
-  const resource = dsKind === 'DaemonSet' ? 'daemonsets.apps' : 'daemonsets.apps.everynode.dev';
-  try {
-    await cluster.list(dsKind, flags.namespace ? { namespace: flags.namespace } : {});
-  } catch (err) {
-    cluster.close();
-    throw new UsageError(describeApiError(err, server, resource), 1);
-  }
-  logger.info({ server, context: kc.getCurrentContext(), resource }, 'connected to the API server');
-  return {
-    cluster,
-    clock: new RealClock(),
-    defaultNamespace: contextNamespace(kc),
-    close: () => {
-      cluster.close();
-    },
-  };
-}
-
-/** Runs `everynode run` until a signal, a lost Lease, or --exit-after-converged / --run-for. */
-export async function runCommand(flags: RunFlags): Promise<ExitCode> {
-  const workers = positiveInt('--workers', flags.workers);
-  const leaseDurationMs = parseDuration('--lease-duration', flags.leaseDuration);
-  const runForMs =
-    flags.runFor === undefined ? undefined : parseDuration('--run-for', flags.runFor);
-  const nodeEventDelayMs =
-    flags.nodeEventDelay === undefined
-      ? undefined
-      : parseDuration('--node-event-delay', flags.nodeEventDelay);
-  if (flags.metricsAddr !== '0') parseAddr(flags.metricsAddr);
+export async function runCommand(flags: RunFlags): Promise<RunExitCode> {
+  const f = parseFlags(flags);
   const { logger, flush } = createLogger({ format: flags.logFormat, level: flags.logLevel });
-  const dsKind = dsKindFor(flags.resource);
-  const target = flags.embedded
-    ? await embeddedTarget(flags, dsKind, logger)
-    : await kubeTarget(flags, dsKind, logger);
-  const metrics = new ControllerMetrics();
-  const proc = new ControllerProcess({
-    cluster: target.cluster,
-    clock: target.clock,
-    logger,
-    dsKind,
-    namespace: flags.namespace,
-    workers,
-    ...(nodeEventDelayMs !== undefined && { nodeEventDelayMs }),
-    metrics,
-    leaderElection: flags.leaderElect
-      ? {
-          namespace:
-            flags.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? target.defaultNamespace,
-          identity: leaderIdentity(),
-          leaseDurationMs,
-          renewDeadlineMs: Math.round((leaseDurationMs * 2) / 3),
-          retryPeriodMs: Math.max(1, Math.round(leaseDurationMs / 7.5)),
-        }
-      : undefined,
+  const stopper = new Stopper({ logger, flush, shutdownTimeoutMs: f.shutdownTimeoutMs });
+  const releaseSignals = takeSignals((s) => {
+    stopper.signal(s);
   });
+  if (f.runForMs !== undefined) stopper.after(f.runForMs, '--run-for');
+  const dsKind = dsKindFor(flags.resource);
+  const metrics = new ControllerMetrics();
+  let proc: ControllerProcess | undefined;
+  let target: Target | undefined;
   let server: Awaited<ReturnType<typeof startServer>> | undefined;
-  if (flags.metricsAddr !== '0') {
-    server = await startServer(buildApp(metrics, proc), flags.metricsAddr);
-    logger.info(
-      { addr: flags.metricsAddr, port: server.port },
-      'serving /metrics, /healthz and /readyz',
-    );
-  }
-  const onSignal = (signal: string): void => {
-    logger.info({ signal }, 'signal received');
-    void proc.shutdown();
-  };
-  const sigterm = (): void => {
-    onSignal('SIGTERM');
-  };
-  const sigint = (): void => {
-    onSignal('SIGINT');
-  };
-  process.once('SIGTERM', sigterm);
-  process.once('SIGINT', sigint);
-  const timers: NodeJS.Timeout[] = [];
-  if (runForMs !== undefined) timers.push(setTimeout(() => void proc.shutdown(), runForMs));
-  if (flags.exitAfterConverged && target.embedded) {
-    const embedded = target.embedded;
-    const poll = setInterval(() => {
-      void embedded.daemonSets().then((dss) => {
-        if (allConverged(dss)) {
-          clearInterval(poll);
-          logger.info({ daemonSets: dss.length }, 'every DaemonSet converged');
-          void proc.shutdown();
-        }
+  let poll: NodeJS.Timeout | undefined;
+  try {
+    if (f.metricsAddr !== '0') {
+      // Before the controller exists the process is alive and not ready.
+      server = await listen(f.metricsAddr, metrics, {
+        healthy: () => proc?.healthy() ?? !stopper.stopping,
+        ready: () => proc?.ready() ?? false,
       });
-    }, 50);
-    timers.push(poll);
-  }
-  await proc.start();
-  const code = await proc.exited;
-  for (const t of timers) clearInterval(t);
-  process.off('SIGTERM', sigterm);
-  process.off('SIGINT', sigint);
-  if (server) {
-    const s = server.server;
-    await new Promise<void>((resolve) => {
-      s.close(() => {
-        resolve();
-      });
+      logger.info(
+        { addr: f.metricsAddr, port: server.port },
+        'serving /metrics, /healthz and /readyz',
+      );
+    }
+    if (stopper.stopping) return 0;
+    target = flags.embedded
+      ? await embeddedTarget(flags, dsKind, logger)
+      : await kubeTarget(flags, dsKind, logger, f.requestTimeoutMs, stopper.requested);
+    if (target === undefined || stopper.stopping) return 0;
+    const t = target;
+    proc = new ControllerProcess({
+      cluster: t.cluster,
+      clock: t.clock,
+      logger,
+      dsKind,
+      namespace: flags.namespace,
+      workers: f.workers,
+      ...(f.nodeEventDelayMs !== undefined && { nodeEventDelayMs: f.nodeEventDelayMs }),
+      metrics,
+      leaderElection: flags.leaderElect
+        ? {
+            namespace:
+              flags.leaderElectionNamespace ?? process.env.POD_NAMESPACE ?? t.defaultNamespace,
+            identity: leaderIdentity(),
+            leaseDurationMs: f.leaseDurationMs,
+            renewDeadlineMs: Math.round((f.leaseDurationMs * 2) / 3),
+            retryPeriodMs: Math.max(1, Math.round(f.leaseDurationMs / 7.5)),
+          }
+        : undefined,
     });
+    const p = proc;
+    void stopper.requested.then(() => p.shutdown());
+    const embedded = t.embedded;
+    if (flags.exitAfterConverged && embedded !== undefined) {
+      poll = setInterval(() => {
+        void embedded.daemonSets().then((dss) => {
+          if (allConverged(dss) && !stopper.stopping) {
+            logger.info({ daemonSets: dss.length }, 'every DaemonSet converged');
+            stopper.request('converged');
+          }
+        });
+      }, 50);
+    }
+    await p.start();
+    const code = await p.exited;
+    logger.info({ exitCode: code }, 'everynode exiting');
+    return code;
+  } finally {
+    if (poll !== undefined) clearInterval(poll);
+    stopper.dispose();
+    releaseSignals();
+    if (server !== undefined) {
+      const s = server.server;
+      await new Promise<void>((resolve) => {
+        s.close(() => {
+          resolve();
+        });
+        // Scrapers' keep-alive connections must not hold the exit.
+        if ('closeAllConnections' in s) s.closeAllConnections();
+      });
+    }
+    target?.close();
+    flush();
   }
-  target.close();
-  logger.info({ exitCode: code }, 'everynode exiting');
-  flush();
-  return code;
 }
 
 const EXAMPLES = `
@@ -280,8 +243,16 @@ Examples:
   # The same controller on the embedded cluster: 5 simulated nodes, one DaemonSet
   everynode run --embedded --embedded-nodes 5 -f examples/plan/daemonset.yaml --exit-after-converged
 
-Exit codes: 0 after SIGTERM/SIGINT (or --run-for / --exit-after-converged), 1 when the API server
-cannot be reached at start or the leader lease is lost, 2 on bad flags.`;
+/metrics, /healthz and /readyz listen on 127.0.0.1:8080 by default (127.0.0.1 on any free port
+with --embedded; the port is logged); --metrics-addr=0.0.0.0:8080 exposes them, 0 turns them off.
+
+Exit codes:
+  0        stopped by SIGTERM/SIGINT, --run-for or --exit-after-converged
+  1        could not start (kubeconfig, API server unreachable or silent past --request-timeout,
+           the metrics address cannot be bound), the leader Lease was lost, or the shutdown did
+           not finish within --shutdown-timeout
+  2        bad flags or input files
+  130/143  a second SIGINT/SIGTERM during the shutdown ended it at once`;
 
 /** Registers `everynode run` on the program. */
 export function registerRun(program: Command): void {
@@ -313,14 +284,34 @@ export function registerRun(program: Command): void {
       'namespace of the Lease (default: $POD_NAMESPACE, else the context namespace)',
     )
     .option('--lease-duration <d>', 'how long a Lease holds without renewal', '15s')
-    .option('--metrics-addr <addr>', 'serve /metrics /healthz /readyz here; 0 disables', ':8080')
+    .option(
+      '--metrics-addr <addr>',
+      'serve /metrics /healthz /readyz on host:port (:port is every interface); 0 disables ' +
+        '(default: 127.0.0.1:8080; with --embedded 127.0.0.1:0, any free port)',
+    )
+    .option(
+      '--request-timeout <d>',
+      'give up on an API request not answered within this long (a watch: not accepted); ' +
+        '0 waits forever',
+      '60s',
+    )
+    .option(
+      '--shutdown-timeout <d>',
+      'after SIGTERM, exit 1 if the orderly stop takes longer than this ' +
+        "(keep it below the pod's terminationGracePeriodSeconds)",
+      '25s',
+    )
     .addOption(
       new Option(
         '--log-format <f>',
         'json, or text (default: text on a terminal, else json)',
       ).choices(['json', 'text']),
     )
-    .option('--log-level <level>', 'debug, info, warn or error', 'info')
+    .addOption(
+      new Option('--log-level <level>', 'the lowest level logged')
+        .choices([...LOG_LEVELS])
+        .default('info'),
+    )
     .option('--embedded', 'run on the embedded cluster (simulated nodes and kubelets) instead')
     .option(
       '--embedded-nodes <n>',
@@ -336,7 +327,7 @@ export function registerRun(program: Command): void {
       'with --embedded: objects (DaemonSets, nodes) to create first',
     )
     .option('--exit-after-converged', 'with --embedded: exit 0 once every DaemonSet has rolled out')
-    .option('--run-for <d>', 'exit 0 after this long (e.g. 30s), as after SIGTERM')
+    .option('--run-for <d>', 'exit 0 after this long (e.g. 30s or 1h30m), as after SIGTERM')
     .option(
       '--node-event-delay <d>',
       'sync DaemonSets this long (e.g. 1s) after the first of a burst of node joins, leaves or ' +
@@ -356,6 +347,10 @@ export function registerRun(program: Command): void {
           '--embedded-nodes, --embedded-scenario, -f and --exit-after-converged need --embedded',
         );
       }
-      process.exitCode = await runCommand(flags);
+      const code = await runCommand(flags);
+      process.exitCode = code;
+      // Everything the run opened is closed by now; should a library still hold a handle, the
+      // stopped controller must not linger as a pod that looks alive.
+      setTimeout(() => process.exit(code), 2000).unref();
     });
 }

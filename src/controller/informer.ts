@@ -3,7 +3,9 @@
  * resourceVersion with bookmarks, and keeps an indexed Store current. Unlike client-node's
  * informer it hands the old object to update handlers, relists (and diffs against the cache) on
  * 410 Gone, restarts with exponential backoff and jitter on any other error, and restarts a
- * watch that has been silent for longer than a timeout.
+ * watch that has been silent for longer than a timeout. stop() ends it at once, whatever it is
+ * waiting for: a list or a watch still in flight on a server that stopped answering is left to
+ * the transport's own timeout (its answer is ignored, a late watch is stopped when it opens).
  */
 import type { Pod } from '../api/types.js';
 import { getControllerOf, getTargetNodeName } from '../api/pod.js';
@@ -101,9 +103,15 @@ export class Informer<T extends KubeObject> {
   private current: Watch | undefined;
   private sleeping: { timer: TimerHandle; wake: () => void } | undefined;
   private loop: Promise<void> | undefined;
+  /** Rejects when stop() is called; raced against every request so none can hold the loop. */
+  private readonly stopRequested: Promise<never>;
+  private rejectStop!: (err: Error) => void;
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
+    this.stopRequested = new Promise<never>((_, reject) => (this.rejectStop = reject));
+    // Nobody may be racing it when stop() is called.
+    this.stopRequested.catch(() => undefined);
     this.log = (opts.logger ?? nullLogger).child({ informer: opts.kind });
     this.store = new Store<T>(opts.indexers ?? {}, opts.store);
   }
@@ -137,6 +145,7 @@ export class Informer<T extends KubeObject> {
   /** Stops the watch and the loop; resolves when the loop has ended. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.rejectStop(new Error('informer stopped'));
     this.current?.stop();
     if (this.sleeping !== undefined) {
       this.sleeping.timer.cancel();
@@ -209,9 +218,8 @@ export class Informer<T extends KubeObject> {
     this.listing = true;
     try {
       const ns = this.opts.namespace ?? '';
-      const list = await this.opts.cluster.list<T>(
-        this.opts.kind,
-        ns === '' ? {} : { namespace: ns },
+      const list = await this.untilStopped(
+        this.opts.cluster.list<T>(this.opts.kind, ns === '' ? {} : { namespace: ns }),
       );
       if (this.stopped) return;
       this.stats.lists++;
@@ -275,7 +283,7 @@ export class Informer<T extends KubeObject> {
     arm(timeoutMs);
     try {
       const ns = this.opts.namespace ?? '';
-      w = await this.opts.cluster.watch<T>(
+      const opening = this.opts.cluster.watch<T>(
         this.opts.kind,
         {
           resourceVersion: this.resourceVersion,
@@ -289,6 +297,14 @@ export class Informer<T extends KubeObject> {
           this.handle(ev);
         },
       );
+      // A watch that opens after stop() (its open outlived the loop) is stopped at once.
+      opening.then(
+        (late) => {
+          if (this.stopped) late.stop();
+        },
+        () => undefined,
+      );
+      w = await this.untilStopped(opening);
       this.stats.watches++;
       this.current = w;
       if (this.stopped || timedOut) w.stop();
@@ -298,6 +314,11 @@ export class Informer<T extends KubeObject> {
       timer?.cancel();
       this.current = undefined;
     }
+  }
+
+  /** p, or a rejection as soon as stop() is called. */
+  private untilStopped<R>(p: Promise<R>): Promise<R> {
+    return Promise.race([p, this.stopRequested]);
   }
 
   private handle(ev: WatchEvent<T>): void {

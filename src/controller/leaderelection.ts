@@ -55,6 +55,10 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private timer: TimerHandle | null = null;
+  /** The acquire-or-renew attempt under way, if any. */
+  private inflight: Promise<void> | undefined;
+  /** True after this process wrote itself into the Lease, until it releases it. */
+  private holding = false;
   private lastRenewMs = 0;
   /** The Lease record last seen or written (recordKey), and when, on our clock. */
   private observedRecord: string | undefined;
@@ -82,39 +86,47 @@ export class LeaderElector {
     this.schedule(0);
   }
 
-  /** Stops campaigning and, when leading, releases the Lease so a standby takes over at once. */
+  /**
+   * Stops campaigning and releases the Lease if this process holds it, so a standby takes over
+   * at once. An attempt under way is waited for first (it is bounded by the client's request
+   * timeout): one that acquired the Lease after stop() was called is released too.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
-    if (!this.leading) return;
+    await this.inflight;
+    const wasLeading = this.leading;
     this.leading = false;
-    try {
-      const lease = await this.opts.cluster.get<Lease>(
-        'Lease',
-        this.opts.namespace,
-        this.opts.name,
-      );
-      if (lease.spec?.holderIdentity === this.opts.identity) {
-        await this.opts.cluster.update<Lease>('Lease', {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: '',
-            leaseDurationSeconds: 1,
-            renewTime: microTime(this.opts.clock.now()),
-          },
-        });
+    if (this.holding) {
+      this.holding = false;
+      try {
+        const lease = await this.opts.cluster.get<Lease>(
+          'Lease',
+          this.opts.namespace,
+          this.opts.name,
+        );
+        if (lease.spec?.holderIdentity === this.opts.identity) {
+          await this.opts.cluster.update<Lease>('Lease', {
+            ...lease,
+            spec: {
+              ...lease.spec,
+              holderIdentity: '',
+              leaseDurationSeconds: 1,
+              renewTime: microTime(this.opts.clock.now()),
+            },
+          });
+        }
+      } catch (err) {
+        this.log.warn({ err: String(err) }, 'could not release the lease');
       }
-    } catch (err) {
-      this.log.warn({ err: String(err) }, 'could not release the lease');
     }
-    this.opts.onStoppedLeading();
+    if (wasLeading) this.opts.onStoppedLeading();
   }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = this.opts.clock.setTimeout(() => {
-      void this.tick();
+      this.inflight = this.tick();
     }, ms);
   }
 
@@ -126,6 +138,8 @@ export class LeaderElector {
     } catch (err) {
       this.log.warn({ err: String(err) }, 'lease acquire or renew failed');
     }
+    // Written even when stopping meanwhile, so that stop() knows to release what it won.
+    if (ok) this.holding = true;
     if (this.stopped) return;
     const now = this.opts.clock.now();
     if (ok) {

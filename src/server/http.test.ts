@@ -41,5 +41,11 @@ test('/healthz and /readyz follow the health source', async () => {
 test('parseAddr accepts host:port and :port, rejects junk', () => {
   assert.deepEqual(parseAddr(':8080'), { hostname: '0.0.0.0', port: 8080 });
   assert.deepEqual(parseAddr('127.0.0.1:9090'), { hostname: '127.0.0.1', port: 9090 });
-  assert.throws(() => parseAddr('nope'), /--metrics-addr/);
+  assert.deepEqual(parseAddr('[::1]:0'), { hostname: '::1', port: 0 });
+  assert.deepEqual(parseAddr('localhost:80'), { hostname: 'localhost', port: 80 });
+  assert.throws(() => parseAddr('nope'), /--metrics-addr "nope": no valid port/);
+  assert.throws(() => parseAddr('not-an-addr'), /--metrics-addr/);
+  assert.throws(() => parseAddr('1.2.3.4:99999'), /no valid port/);
+  assert.throws(() => parseAddr('999.1.1.1:0'), /999\.1\.1\.1 is not an IPv4 address/);
+  assert.throws(() => parseAddr('::1:80'), /write IPv6 addresses as \[addr\]:port/);
 });

@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { serve, type ServerType } from '@hono/node-server';
+import { isIP } from 'node:net';
 import type { ControllerMetrics } from './metrics.js';
 
 /** What the probes ask of the running process. */
@@ -26,15 +27,29 @@ export function buildApp(metrics: ControllerMetrics, health: HealthSource): Hono
   return app;
 }
 
-/** Parses "host:port" or ":port" (all interfaces). */
+/**
+ * Parses "host:port", "[v6]:port" or ":port" (all interfaces). Throws an Error naming the flag for
+ * anything else, including a host that looks like an IPv4 address and is not one (999.1.1.1),
+ * which would otherwise be looked up as a host name.
+ */
 export function parseAddr(addr: string): { hostname: string; port: number } {
   const i = addr.lastIndexOf(':');
-  const host = i <= 0 ? '0.0.0.0' : addr.slice(0, i);
-  const port = Number(addr.slice(i + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`--metrics-addr ${JSON.stringify(addr)}: expected host:port or :port`);
+  let host = i < 0 ? '' : addr.slice(0, i);
+  const portText = addr.slice(i + 1);
+  const port = Number(portText);
+  const bad = (why: string): Error =>
+    new Error(`--metrics-addr ${JSON.stringify(addr)}: ${why}; expected host:port or :port`);
+  if (i < 0 || portText === '' || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw bad('no valid port');
+  if (host.startsWith('[') && host.endsWith(']')) {
+    host = host.slice(1, -1);
+    if (isIP(host) !== 6) throw bad(`${host} is not an IPv6 address`);
+  } else if (/^[\d.]+$/.test(host) && isIP(host) !== 4) {
+    throw bad(`${host} is not an IPv4 address`);
+  } else if (host.includes(':') || /[\s/]/.test(host)) {
+    throw bad(`${JSON.stringify(host)} is not a host (write IPv6 addresses as [addr]:port)`);
   }
-  return { hostname: host, port };
+  return { hostname: host === '' ? '0.0.0.0' : host, port };
 }
 
 /** Starts serving; resolves with the server and the bound port. */

@@ -178,7 +178,11 @@ test('flags: durations, resource kinds, convergence', () => {
   assert.equal(parseDuration('--x', '2m'), 120_000);
   assert.equal(parseDuration('--x', '250ms'), 250);
   assert.equal(parseDuration('--x', '3'), 3000);
+  assert.equal(parseDuration('--x', '1m30s'), 90_000);
+  assert.equal(parseDuration('--x', '1.5h'), 5_400_000);
   assert.throws(() => parseDuration('--x', 'soon'), /expected a duration/);
+  assert.throws(() => parseDuration('--x', '1d'), /unknown unit "d"/);
+  assert.throws(() => parseDuration('--x', '2h', { max: 3_600_000 }), /must be at most 1h00m/);
   assert.equal(dsKindFor('crd'), 'EverynodeDaemonSet');
   assert.equal(dsKindFor('native'), 'DaemonSet');
   assert.equal(allConverged([]), false);
@@ -320,15 +324,22 @@ describe('everynode run (spawned)', { concurrency: true }, () => {
       '--log-format',
       'json',
     ]);
-    const serving = await p.waitFor(/^serving \/metrics/);
-    await p.waitFor(/^daemonset controller started$/);
-    const base = `http://127.0.0.1:${String(serving.port)}`;
-    assert.equal((await fetch(`${base}/healthz`)).status, 200);
-    assert.equal((await fetch(`${base}/readyz`)).status, 200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
-    assert.match(metrics, /leader_election_master_status 1/);
-    assert.match(metrics, /rest_client_requests_total\{verb="create",kind="Lease",code="201"\} 1/);
-    p.kill('SIGTERM');
+    try {
+      const serving = await p.waitFor(/^serving \/metrics/);
+      await p.waitFor(/^daemonset controller started$/);
+      const base = `http://127.0.0.1:${String(serving.port)}`;
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      assert.equal((await fetch(`${base}/readyz`)).status, 200);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      assert.match(metrics, /leader_election_master_status 1/);
+      assert.match(
+        metrics,
+        /rest_client_requests_total\{verb="create",kind="Lease",code="201"\} 1/,
+      );
+    } finally {
+      // A failed check must not leave the child running (and the test file with it).
+      p.kill('SIGTERM');
+    }
     assert.equal(await p.exit, 0, p.stderr());
     const msgs = p.lines.map((l) => l.msg);
     assert.ok(msgs.includes('released the leader lease'), msgs.join('\n'));
@@ -355,7 +366,7 @@ describe('everynode run (spawned)', { concurrency: true }, () => {
     assert.equal(await ok.exit, 0, ok.stderr());
     const bad = run(['--embedded', '--node-event-delay', 'soon', '--metrics-addr', '0']);
     assert.equal(await bad.exit, 2);
-    assert.match(bad.stderr(), /--node-event-delay: expected a duration such as 30s or 5m/);
+    assert.match(bad.stderr(), /--node-event-delay: expected a duration such as 30s, 5m or 1m30s/);
   });
 
   test('an unreachable API server: one clear line naming the URL, exit 1, no stack trace', async () => {

@@ -1,0 +1,136 @@
+/**
+ * Where `everynode run` runs: the cluster a kubeconfig names (checked once with a bounded request
+ * before anything starts), or the embedded one. Either way the result has a close() that ends
+ * everything the target holds, in-flight requests included.
+ */
+import type { KubeObject, ResourceKind, Cluster } from '../cluster/port.js';
+import { KubeCluster } from '../cluster/kube/index.js';
+import { RealClock, type Clock } from '../clock/clock.js';
+import type { Logger } from '../controller/logger.js';
+import { formatDuration } from '../sim/duration.js';
+import { UsageError } from './errors.js';
+import { positiveInt, positiveNumber } from './flags.js';
+import { contextNamespace, describeApiError, loadKubeConfig, serverOf } from './kubeconfig.js';
+import { loadObjects } from './load.js';
+import { DEFAULT_KUBELET, EmbeddedCluster, nodeSpecs } from './run-embedded.js';
+import { readScenario } from './sim.js';
+
+/** A cluster the controller can run against. */
+export interface Target {
+  readonly cluster: Cluster;
+  readonly clock: Clock;
+  readonly defaultNamespace: string;
+  readonly embedded?: EmbeddedCluster;
+  readonly close: () => void;
+}
+
+/** What building a target reads from the flags. */
+export interface TargetFlags {
+  readonly kubeconfig?: string | undefined;
+  readonly context?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly qps: string;
+  readonly burst: string;
+  readonly embeddedNodes?: string | undefined;
+  readonly embeddedScenario?: string | undefined;
+  readonly embeddedSpeed: string;
+  readonly filename?: readonly string[] | undefined;
+}
+
+/** The embedded cluster with the flags' nodes, scenario and objects, started. */
+export async function embeddedTarget(
+  flags: TargetFlags,
+  dsKind: ResourceKind,
+  logger: Logger,
+): Promise<Target> {
+  const scenario =
+    flags.embeddedScenario === undefined ? undefined : await readScenario(flags.embeddedScenario);
+  const objects: KubeObject[] = [...(scenario?.objects ?? [])];
+  for (const f of flags.filename ?? []) {
+    for (const o of await loadObjects(f)) objects.push(o.object);
+  }
+  const count =
+    flags.embeddedNodes === undefined
+      ? undefined
+      : positiveInt('--embedded-nodes', flags.embeddedNodes, 0);
+  const nodes = count !== undefined ? nodeSpecs(count) : (scenario?.nodes ?? nodeSpecs(3));
+  const embedded = new EmbeddedCluster({
+    nodes,
+    kubelet: scenario?.kubelet ?? DEFAULT_KUBELET,
+    objects,
+    dsKind,
+    speed: positiveNumber('--embedded-speed', flags.embeddedSpeed),
+    ...(scenario ? { seed: scenario.seed } : {}),
+    logger,
+  });
+  try {
+    await embedded.start();
+  } catch (err) {
+    embedded.stop();
+    throw err;
+  }
+  logger.info({ nodes: nodes.length, objects: objects.length }, 'embedded cluster started');
+  return {
+    cluster: embedded.cluster,
+    clock: embedded.clock,
+    defaultNamespace: 'default',
+    embedded,
+    close: () => {
+      embedded.stop();
+    },
+  };
+}
+
+/**
+ * Connects to the cluster the kubeconfig names and checks it once: an unreachable server, one
+ * that does not answer within the request timeout, or a missing resource type is a clear error
+ * (exit 1) before anything starts. After this first success the informers retry on their own.
+ * Resolves undefined, with everything closed, when `stop` settles first.
+ */
+export async function kubeTarget(
+  flags: TargetFlags,
+  dsKind: ResourceKind,
+  logger: Logger,
+  requestTimeoutMs: number,
+  stop: Promise<unknown>,
+): Promise<Target | undefined> {
+  const kc = loadKubeConfig(flags);
+  const server = serverOf(kc);
+  const cluster = new KubeCluster({
+    kubeConfig: kc,
+    qps: positiveNumber('--qps', flags.qps),
+    burst: positiveInt('--burst', flags.burst),
+    timeoutMs: requestTimeoutMs,
+  });
+  const resource = dsKind === 'DaemonSet' ? 'daemonsets.apps' : 'daemonsets.apps.everynode.dev';
+  logger.info(
+    { server, context: kc.getCurrentContext(), resource },
+    'connecting to the API server',
+  );
+  const STOPPED = Symbol('stopped');
+  try {
+    const first = await Promise.race([
+      cluster.list(dsKind, flags.namespace ? { namespace: flags.namespace } : {}),
+      stop.then(() => STOPPED),
+    ]);
+    if (first === STOPPED) {
+      cluster.close();
+      return undefined;
+    }
+  } catch (err) {
+    cluster.close();
+    const hint = /no answer within/.test(String(err))
+      ? ` (--request-timeout ${formatDuration(requestTimeoutMs)})`
+      : '';
+    throw new UsageError(`${describeApiError(err, server, resource)}${hint}`, 1);
+  }
+  logger.info({ server, context: kc.getCurrentContext(), resource }, 'connected to the API server');
+  return {
+    cluster,
+    clock: new RealClock(),
+    defaultNamespace: contextNamespace(kc),
+    close: () => {
+      cluster.close();
+    },
+  };
+}
