@@ -16,6 +16,8 @@ import { after, before, describe, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeCluster } from '../../src/cluster/kube/index.js';
 import { UnavailableError } from '../../src/cluster/port.js';
+import { RealClock } from '../../src/clock/clock.js';
+import { Informer } from '../../src/controller/informer.js';
 import { emptyCluster, json, silent, startFakeApi, type FakeApi } from './fakeapi.js';
 
 function clusterFor(kubeconfig: string, timeoutMs = 500): KubeCluster {
@@ -142,6 +144,60 @@ describe('kube adapter against a misbehaving server', () => {
     );
     assert.equal(seen.length, 0);
     c.close();
+  });
+
+  test('a watch that goes silent mid-stream is restarted by the informer (silence timeout)', async () => {
+    let watches = 0;
+    api.handler = (req, res) => {
+      if (req.query.get('watch') !== '1') {
+        emptyCluster(req, res);
+        return;
+      }
+      // One event, then nothing: a server (or a network path) that stopped answering mid-watch.
+      watches++;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(
+        `${JSON.stringify({ type: 'ADDED', object: { metadata: { name: `n${watches}`, resourceVersion: String(watches + 1) } } })}\n`,
+      );
+    };
+    const c = clusterFor(api.kubeconfig(dir), 5000);
+    const inf = new Informer({
+      cluster: c,
+      kind: 'Node',
+      clock: new RealClock(),
+      watchTimeoutMs: 300,
+      backoff: { initialMs: 10, maxMs: 10, jitter: 0 },
+    });
+    inf.start();
+    const t0 = performance.now();
+    while (inf.stats.watches < 3 && performance.now() - t0 < 5000)
+      await new Promise((r) => setTimeout(r, 20));
+    await inf.stop();
+    c.close();
+    assert.ok(inf.stats.watches >= 3, `${inf.stats.watches} watches in 5 s`);
+    assert.equal(inf.store.size(), inf.stats.watches, 'every watch delivered its event');
+  });
+
+  test('onResult counts every HTTP request: status, or <error> without a response', async () => {
+    const results: string[] = [];
+    const kc = new KubeConfig();
+    kc.loadFromFile(api.kubeconfig(dir));
+    const c = new KubeCluster({
+      kubeConfig: kc,
+      timeoutMs: 200,
+      onResult: (code, method, host) => results.push(`${code} ${method} ${host}`),
+    });
+    api.handler = emptyCluster;
+    await c.list('Node');
+    api.handler = (_req, res) => {
+      json(res, 404, { kind: 'Status', code: 404, reason: 'NotFound', message: 'x' });
+    };
+    await assert.rejects(c.get('Pod', 'a', 'b'));
+    api.handler = silent;
+    await assert.rejects(c.get('Pod', 'a', 'b'));
+    c.close();
+    const host = new URL(api.url).host;
+    assert.deepEqual(results, [`200 GET ${host}`, `404 GET ${host}`, `<error> GET ${host}`]);
   });
 
   test('a plain-http server needs no insecure-skip-tls-verify (as kubectl)', async () => {

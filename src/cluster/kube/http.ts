@@ -41,6 +41,11 @@ export interface TransportOptions {
    * watch until the server accepts it. Default 60 s; 0 waits forever.
    */
   readonly timeoutMs?: number;
+  /**
+   * Called once per HTTP request with its outcome, as client-go's request metric counts them:
+   * code is the HTTP status, or "<error>" when no response came; host is the server's host:port.
+   */
+  readonly onResult?: (code: string, method: string, host: string) => void;
 }
 
 /**
@@ -65,6 +70,7 @@ export class Transport {
   readonly limiter: TokenBucket;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
+  private readonly onResult: ((code: string, method: string, host: string) => void) | undefined;
   private agent: HttpAgent | HttpsAgent | undefined;
   private auth: { headers: Record<string, string>; at: number } | undefined;
   private authPending: Promise<Record<string, string>> | undefined;
@@ -81,6 +87,7 @@ export class Transport {
     this.limiter = new TokenBucket(opts.qps ?? 20, opts.burst ?? 30);
     this.userAgent = opts.userAgent ?? 'everynode/0.1.0';
     this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.onResult = opts.onResult;
   }
 
   private url(req: Request): URL {
@@ -174,12 +181,22 @@ export class Transport {
       (opts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(body));
     const proxied = this.proxy != null && u.protocol === 'http:';
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-      const r = proxied ? httpRequest(opts, onResponse) : send(u, opts, onResponse);
+      const report = (code: string): void => {
+        try {
+          this.onResult?.(code, req.method, u.host);
+        } catch {
+          // A metrics hook must not fail a request.
+        }
+      };
+      let responded = false;
       function onResponse(res: IncomingMessage): void {
+        responded = true;
         if (timer !== undefined) clearTimeout(timer);
+        report(String(res.statusCode ?? 0));
         resolve(res);
       }
+      const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+      const r = proxied ? httpRequest(opts, onResponse) : send(u, opts, onResponse);
       this.inflight.add(r);
       r.on('close', () => this.inflight.delete(r));
       const timer =
@@ -194,6 +211,8 @@ export class Transport {
       });
       r.on('error', (e) => {
         if (timer !== undefined) clearTimeout(timer);
+        // Only errors before a response; after one, the request reported its status.
+        if (!responded) report('<error>');
         reject(transportError(this.closed ? new Error('the client is closed') : e, what));
       });
       r.end(body);
