@@ -10,6 +10,7 @@ import type { DaemonSet, Pod } from '../api/types.js';
 import { formatInvalid, validateDaemonSet } from '../api/validation.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { Plan, Snapshot } from '../engine/types.js';
+import { defaultUpdatePolicy, type UpdatePolicy } from '../engine/updatepolicy.js';
 import { FailedPodBackoff, DEFAULT_BACKOFF } from './backoff.js';
 import { DEFAULT_BURST_REPLICAS, Executor } from './executor.js';
 import { ControllerExpectations } from './expectations.js';
@@ -227,24 +228,27 @@ export class DaemonSetController {
     const now = this.opts.clock.now();
     // The snapshot is built only when the full reconcile runs: reading every node and pod is
     // what the incremental sync saves. (No named closures here: under tsx each costs a __name.)
+    // The update policy is an input of both paths: the incremental one honours it or declines.
+    const policy = this.opts.updatePolicy?.(ds) ?? defaultUpdatePolicy;
     const fast =
       this.incremental?.plan(
         key,
         ds,
         now,
         satisfied,
-        () => this.reconcileFull(key, ds, now, satisfied).nodes,
+        () => this.reconcileFull(key, ds, now, satisfied, policy).nodes,
+        policy,
       ) ?? 'disabled';
     let plan: Plan;
     if (typeof fast === 'string') {
       this.countPath(fast);
-      plan = this.reconcileFull(key, ds, now, satisfied);
+      plan = this.reconcileFull(key, ds, now, satisfied, policy);
     } else {
       plan = fast;
       this.countPath(undefined);
       if (this.verify) {
         syncPathCounts.verified++;
-        const diff = comparePlans(plan, this.reconcileFull(key, ds, now, satisfied));
+        const diff = comparePlans(plan, this.reconcileFull(key, ds, now, satisfied, policy));
         if (diff !== undefined) throw new SyncVerificationError(key, diff);
       }
     }
@@ -282,7 +286,13 @@ export class DaemonSetController {
   }
 
   /** reconcile() over a full snapshot; an engine rejection becomes an InvalidDaemonSetError. */
-  private reconcileFull(key: string, ds: DaemonSet, now: number, satisfied: boolean): Plan {
+  private reconcileFull(
+    key: string,
+    ds: DaemonSet,
+    now: number,
+    satisfied: boolean,
+    policy: UpdatePolicy,
+  ): Plan {
     const snapshot: Snapshot = {
       ds,
       nodes: this.inf.nodes.store.list(),
@@ -293,7 +303,7 @@ export class DaemonSetController {
       backoffConfig: this.backoff.config,
     };
     try {
-      return reconcile(snapshot, { mode: 'live', expectationsSatisfied: satisfied });
+      return reconcile(snapshot, { mode: 'live', expectationsSatisfied: satisfied, policy });
     } catch (err) {
       // The engine rejects what no retry can fix (a malformed spec that slipped past validation):
       // say so on the DaemonSet and wait for it to change, which enqueues it again.

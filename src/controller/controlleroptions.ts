@@ -3,7 +3,9 @@
  * that controller.ts stays about the runtime; controller.ts re-exports both.
  */
 import type { Cluster, ResourceKind } from '../cluster/port.js';
+import type { DaemonSet } from '../api/types.js';
 import type { BackoffConfig, Plan } from '../engine/types.js';
+import type { UpdatePolicy } from '../engine/updatepolicy.js';
 import type { ReflectorBackoff } from './informer.js';
 import type { Logger } from './logger.js';
 import type { Clock } from '../clock/clock.js';
@@ -55,6 +57,11 @@ export interface DaemonSetControllerOptions {
    * as an uncaught exception; the test harness uses it to fail the test that caused it.
    */
   readonly onVerificationFailure?: (err: SyncVerificationError) => void;
+  /**
+   * The rolling update's node order and release set for a DaemonSet (engine/updatepolicy.ts);
+   * defaultUpdatePolicy when absent. Both the full reconcile and the incremental sync use it.
+   */
+  readonly updatePolicy?: (ds: DaemonSet) => UpdatePolicy;
   /** Called once per sync with the plan it carries out (before the executor runs it). */
   readonly onPlan?: (key: string, plan: Plan) => void;
   /**

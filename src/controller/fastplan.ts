@@ -20,17 +20,21 @@ import { allowsSurge, resolveBudget } from '../engine/budget.js';
 import { claimObjects } from '../engine/claim.js';
 import { makeEligibilityChecker } from '../engine/eligibility.js';
 import { constructHistory } from '../engine/history.js';
-import {
-  DEFAULT_BACKOFF,
-  manage,
-  MISSING_POD_REASON,
-  type ManageResult,
-} from '../engine/manage.js';
+import { MISSING_POD_REASON } from '../engine/manage.js';
+import { newPodRequeueAt } from '../engine/nodeclass.js';
 import { makePodFactory } from '../engine/podfactory.js';
-import { minDelay, toRef } from '../engine/reconcile.js';
-import { statusChanged, statusRequeueAfterMs } from '../engine/status.js';
+import { LazyCreate, podDelete } from '../engine/podwrites.js';
+import { minDelay, rollingUpdateRuns, toRef } from '../engine/reconcile.js';
+import {
+  releaseTest,
+  RolloutStateError,
+  runRollingUpdate,
+  type RollingUpdateResult,
+} from '../engine/rolloutmodes.js';
+import { statusChanged, statusRequeueAfterMs, withCounters } from '../engine/status.js';
+import { statusCounters } from '../engine/tallies.js';
 import type { NodeDecision, Plan, PodCreate, PodDelete, RevisionRef } from '../engine/types.js';
-import { planRollout } from './fastrollout.js';
+import { defaultUpdatePolicy, type UpdatePolicy } from '../engine/updatepolicy.js';
 import { INDEX_NAMESPACE, INDEX_ORPHAN_NAMESPACE } from './informer.js';
 import type { ReadonlyStore } from './store.js';
 import type { DeclineReason } from './syncpath.js';
@@ -84,6 +88,7 @@ export class IncrementalPlanner {
     now: number,
     satisfied: boolean,
     decisions: () => readonly NodeDecision[],
+    policy: UpdatePolicy = defaultUpdatePolicy,
   ): Plan | DeclineReason {
     // Selecting all and being deleted are early exits of reconcile that cost nothing there; an
     // unparsable selector must raise reconcile's own error.
@@ -95,8 +100,8 @@ export class IncrementalPlanner {
     if (h === undefined) return 'historyWrite';
     const state = this.stateFor(k, ds, h.current.hash);
     state.advance(now);
-    // Duplicates, failed pods, pods on ineligible nodes, old pods on nodes that left (see
-    // DaemonSetSyncState.classify): manage or the rolling update acts there in ways not kept.
+    // Failed pods, order-dependent reasons, unbound pods on missing nodes (see
+    // DaemonSetSyncState.classify): manage acts there in ways the state does not keep.
     const complex = state.complexReason();
     if (complex !== undefined) return complex;
     // Owned pods the selector no longer matches are released by the full claim.
@@ -111,46 +116,27 @@ export class IncrementalPlanner {
       // Made on the first create only: a steady-state sync creates nothing (B5).
       let made: ((node: string) => Pod) | undefined;
       const factory = (node: string): Pod => (made ??= makePodFactory(ds, h.current.hash))(node);
-      const m = this.manageWrites(ds, state, h.current.hash, now, factory);
-      if (typeof m === 'string') return m;
-      ({ creates, deletes } = m);
-      const isRollingUpdate =
-        (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
-      // Live mode: the rolling update runs only when manage planned no writes (§4 step 7.2).
-      if (isRollingUpdate && creates.length === 0 && deletes.length === 0) {
-        let budget;
-        try {
-          budget = resolveBudget(ds, state.totals.desired);
-        } catch {
-          // A malformed budget is the full reconcile's to report (plan.error).
-          return 'invalidBudget';
-        }
-        // Manage's mode and the rolling update's must agree for the node classes to hold.
-        if (budget.maxSurge > 0 !== state.shape.surge) return 'modeMismatch';
-        const ru = planRollout(state, budget, now);
+      const hash = h.current.hash;
+      ({ creates, deletes } = this.manageWrites(state, hash, factory));
+      if (rollingUpdateRuns(ds, false, creates.length + deletes.length)) {
+        const ru = planRollout(ds, state, policy, now);
         if (typeof ru === 'string') return ru;
         rollingUpdateRan = true;
-        creates = ru.creates.map((c) =>
-          createOf(factory, c.node, h.current.hash, c.reason, 'rollingUpdate'),
+        creates = ru.createOnNodes.map(
+          (c) => new LazyCreate(factory, c.node, hash, c.reason, 'rollingUpdate'),
         );
-        deletes = ru.deletes;
-        ruRequeue = ru.requeueAfterMs;
+        deletes = ru.deletePods.map((d) => podDelete(d.pod, d.node, d.source, d.reason));
+        ruRequeue = ru.requeueAt === null ? null : Math.max(1, ru.requeueAt - now);
       }
     }
-    const t = state.totals;
     // A shallow copy: the conditions and collisionCount are carried over as they are and never
     // changed here (computeStatus deep-copies; the executor writes a copy either way).
-    const status = { ...(ds.status ?? {}) } as Mutable<DaemonSetStatus>;
-    Object.assign(status, {
-      desiredNumberScheduled: t.desired,
-      currentNumberScheduled: t.current,
-      numberMisscheduled: t.misscheduled,
-      numberReady: t.ready,
-      numberAvailable: t.available,
-      numberUnavailable: t.desired - t.available,
-      updatedNumberScheduled: t.updated,
-    });
-    if (satisfied) status.observedGeneration = ds.metadata?.generation ?? 0;
+    const status = withCounters(
+      { ...(ds.status ?? {}) } as Mutable<DaemonSetStatus>,
+      statusCounters(state.totals),
+      ds,
+      satisfied,
+    );
     let nodes: readonly NodeDecision[] | undefined;
     return {
       dsKey: objectKey(ds),
@@ -232,6 +218,7 @@ export class IncrementalPlanner {
     k.state = new DaemonSetSyncState(
       {
         uid: ds.metadata?.uid ?? '',
+        ds,
         checker: makeEligibilityChecker(ds),
         selector: k.selector,
         hash,
@@ -258,72 +245,32 @@ export class IncrementalPlanner {
   }
 
   /**
-   * Manage's writes, in node-list order: creates on empty nodes that should run a pod, and in
-   * surge mode a create beside a node's one terminating pod and deletes of old pods beside new
-   * ones (§5.2), those two with manage's own reasons: manage() run on just that node, which is
-   * all it reads there.
+   * Manage's writes as the state keeps them per node (engine manageNode), in node-list order:
+   * creates first, then deletes, as manage() returns them.
    */
   private manageWrites(
-    ds: DaemonSet,
     state: DaemonSetSyncState,
     hash: string,
-    now: number,
     factory: (node: string) => Pod,
-  ): { creates: PodCreate[]; deletes: PodDelete[] } | DeclineReason {
-    const { missing, rollout } = state;
+  ): { creates: PodCreate[]; deletes: PodDelete[] } {
+    const { missing, manageWrites } = state;
     const creates: PodCreate[] = [];
     const deletes: PodDelete[] = [];
-    const createOn =
-      rollout.manageCreates.size === 0 ? missing : new Set([...missing, ...rollout.manageCreates]);
-    for (const name of this.inNodeOrder(createOn)) {
-      if (missing.has(name)) {
-        creates.push(createOf(factory, name, hash, MISSING_POD_REASON, 'manage'));
+    const nodes = manageWrites.size === 0 ? missing : new Set([...missing, ...manageWrites.keys()]);
+    const ordered = this.inNodeOrder(nodes);
+    for (const name of ordered) {
+      const w = manageWrites.get(name);
+      if (w === undefined) {
+        creates.push(new LazyCreate(factory, name, hash, MISSING_POD_REASON, 'manage'));
         continue;
       }
-      const m = this.manageOn(ds, state, name, hash, now);
-      if (m === undefined || m.creates.length !== 1 || m.deletes.length > 0) return 'stateMismatch';
-      creates.push(createOf(factory, name, hash, m.creates[0]!.reason, 'manage'));
+      for (const c of w.creates)
+        creates.push(new LazyCreate(factory, c.node, hash, c.reason, 'manage'));
     }
-    for (const name of this.inNodeOrder(rollout.manageDeletes)) {
-      const m = this.manageOn(ds, state, name, hash, now);
-      if (m === undefined || m.creates.length > 0 || m.deletes.length !== 1) return 'stateMismatch';
-      const d = m.deletes[0]!;
-      const meta = d.pod.metadata;
-      deletes.push({
-        namespace: meta?.namespace ?? '',
-        name: meta?.name ?? '',
-        uid: meta?.uid ?? '',
-        node: d.node,
-        source: 'manage',
-        reason: d.reason,
-      });
-    }
+    for (const name of ordered)
+      for (const d of manageWrites.get(name)?.deletes ?? [])
+        deletes.push(podDelete(d.pod, d.node, 'manage', d.reason));
     return { creates, deletes };
-  }
-
-  /** manage() over one node of the state (surge mode); undefined when it would raise events. */
-  private manageOn(
-    ds: DaemonSet,
-    state: DaemonSetSyncState,
-    name: string,
-    hash: string,
-    now: number,
-  ): ManageResult | undefined {
-    const view = state.nodeView(name);
-    if (view === undefined) return undefined;
-    const m = manage({
-      ds,
-      nodes: [view.node],
-      eligibility: new Map([[name, view.elig]]),
-      eligibilityAt: [view.elig],
-      nodeToPods: new Map([[name, view.pods]]),
-      hash,
-      now,
-      surge: true,
-      backoff: new Map(),
-      backoffConfig: DEFAULT_BACKOFF,
-    });
-    return m.events.length > 0 || m.backoffUpdates.size > 0 ? undefined : m;
   }
 
   /** Node names of a set in node-list order. */
@@ -344,31 +291,45 @@ export class IncrementalPlanner {
 }
 
 /**
- * A create as reconcile's planPodWrites makes it, its pod body built on first read. A class, not
- * an object literal with a getter: a sync plans a create for every missing node (10k on B1's
- * first syncs) though the executor issues at most the burst, and the literals were a fifth of
- * B1's allocated bytes.
+ * The engine's rolling update (engine/rolloutmodes.ts runRollingUpdate) over the state's tally:
+ * the same function the full reconcile calls after its scan, with the same policy. Declines a
+ * policy with a free select (it reads every candidate), a budget that does not resolve (the full
+ * reconcile reports it), and the surge-mode failure on an old pod of a node that left.
  */
-class LazyCreate implements PodCreate {
-  private body: Pod | undefined = undefined;
-  constructor(
-    private readonly factory: (node: string) => Pod,
-    readonly node: string,
-    readonly revisionHash: string,
-    readonly reason: string,
-    readonly source: PodCreate['source'],
-  ) {}
-  get pod(): Pod {
-    return (this.body ??= this.factory(this.node));
+function planRollout(
+  ds: DaemonSet,
+  state: DaemonSetSyncState,
+  policy: UpdatePolicy,
+  now: number,
+): RollingUpdateResult | DeclineReason {
+  if (policy.select !== undefined) return 'policy';
+  let budget;
+  try {
+    budget = resolveBudget(ds, state.totals.desired);
+  } catch {
+    return 'invalidBudget';
   }
-}
-
-function createOf(
-  factory: (node: string) => Pod,
-  node: string,
-  hash: string,
-  reason: string,
-  source: PodCreate['source'],
-): PodCreate {
-  return new LazyCreate(factory, node, hash, reason, source);
+  const cx = state.classContext(now);
+  let requeueAt: number | null = null;
+  for (const name of state.pending) {
+    const at = newPodRequeueAt(state.classOf(name, now).newPod, cx);
+    if (at !== null && (requeueAt === null || at < requeueAt)) requeueAt = at;
+  }
+  try {
+    return runRollingUpdate(
+      {
+        tally: state.rollout,
+        classOf: (node) => state.classOf(node, now),
+        shouldRun: (node) => state.shouldRun(node),
+        listed: (node) => state.listed(node),
+        released: releaseTest(policy, budget.desired, () => state.desiredInOrder()),
+        requeueAt,
+      },
+      budget,
+      policy,
+      { ds, hash: state.shape.hash, now },
+    );
+  } catch (err) {
+    return err instanceof RolloutStateError ? 'stateMismatch' : 'oldPodOnMissingNode';
+  }
 }

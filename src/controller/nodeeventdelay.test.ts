@@ -2,7 +2,7 @@
  * The node-event delay (controller option nodeEventDelayMs): node joins, eligibility-changing
  * node updates and the deletion of a pod whose node has left queue their DaemonSets once per
  * window instead of at once; pod events and everything else keep upstream's timing. Off by
- * default. All on a ManualClock.
+ * default. All on a VirtualClock.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -17,12 +17,8 @@ export const DECLINE_REASONS = [
   'invalidSelector',
   /** History plans a write: a new revision, a dedup, a rollback raise, a label repair, a cleanup. */
   'historyWrite',
-  /** A node holds more than one live pod of a kind (duplicates manage deletes). */
-  'duplicatePods',
   /** A node holds a failed or succeeded pod (manage deletes it, with events and backoff). */
   'terminalPod',
-  /** Pods on a node that may not continue running them (manage deletes them). */
-  'ineligibleNode',
   /** An unbound pod pinned to a node that does not exist (manage deletes it). */
   'unboundOnMissingNode',
   /** Surge manage would create beside two or more terminating pods (its reason names one). */
@@ -33,8 +29,6 @@ export const DECLINE_REASONS = [
   'adoptOrphan',
   /** maxSurge / maxUnavailable do not resolve: the full reconcile reports plan.error. */
   'invalidBudget',
-  /** Manage's mode (AllowsSurge) and the rolling update's (maxSurge > 0 at desired) differ. */
-  'modeMismatch',
   /** Surge mode with an old pod on a node that left the node list (fails or deletes there). */
   'oldPodOnMissingNode',
   /** The update policy cannot be honoured from the kept state. */

@@ -114,7 +114,7 @@ const podName = (p: Pod): string => p.metadata?.name ?? p.metadata?.generateName
 
 /** Mutable state of one manage pass. */
 interface Pass {
-  readonly input: ManageInput;
+  readonly input: ManageNodeInput;
   readonly result: ManageResult;
   requeue: number | null;
 }
@@ -152,18 +152,43 @@ export function manage(input: ManageInput): ManageResult {
   return { ...result, requeueAfterMs: pass.requeue };
 }
 
+/** What manage reads on one node besides the node's eligibility and pods. */
+export type ManageNodeInput = Omit<
+  ManageInput,
+  'nodes' | 'eligibility' | 'nodeToPods' | 'eligibilityAt'
+>;
+
+const QUIET: ManageResult = Object.freeze({
+  creates: Object.freeze([]) as unknown as CreateDecision[],
+  deletes: Object.freeze([]) as unknown as DeleteDecision[],
+  events: Object.freeze([]) as unknown as PlanEvent[],
+  backoffUpdates: new Map(),
+  requeueAfterMs: null,
+  notes: new Map(),
+});
+
+/**
+ * True when manage leaves a node alone without looking further: a node with no pods that should
+ * not run one, or one pod that is neither terminating nor terminal on a node it may stay on.
+ */
+export function manageIsQuiet(elig: Eligibility, pods: readonly Pod[] | undefined): boolean {
+  if (pods === undefined || pods.length === 0) return !elig.shouldRun;
+  return elig.shouldContinueRunning && pods.length === 1 && isQuietPod(pods[0]!);
+}
+
 /**
  * Manage on one node of the node list, as manage() decides it there: what it reads is the node's
  * eligibility and its own pods only, so the incremental sync asks this for each node it keeps
  * rather than restating manage's rules. (The other pass of manage(), unbound pods pinned to nodes
- * that do not exist, is not part of it.)
+ * that do not exist, is not part of it.) A quiet node gets a shared empty result: do not change it.
  */
 export function manageNode(
-  input: Omit<ManageInput, 'nodes' | 'eligibility' | 'nodeToPods' | 'eligibilityAt'>,
+  input: ManageNodeInput,
   node: string,
   elig: Eligibility,
   pods: readonly Pod[] | undefined,
 ): ManageResult {
+  if (manageIsQuiet(elig, pods)) return QUIET;
   const result: ManageResult = {
     creates: [],
     deletes: [],
@@ -172,11 +197,7 @@ export function manageNode(
     requeueAfterMs: null,
     notes: new Map(),
   };
-  const pass: Pass = {
-    input: { ...input, nodes: [], eligibility: new Map(), nodeToPods: new Map() },
-    result,
-    requeue: null,
-  };
+  const pass: Pass = { input, result, requeue: null };
   podsShouldBeOnNode(pass, node, elig, pods);
   return { ...result, requeueAfterMs: pass.requeue };
 }
@@ -222,7 +243,7 @@ function podsShouldBeOnNode(
     }
     return;
   }
-  if (pods.length === 1 && isQuietPod(pods[0]!)) return;
+  if (manageIsQuiet(elig, pods)) return;
   const running: Pod[] = [];
   let terminating: Pod | undefined;
   let failedDeleted: Pod | undefined;

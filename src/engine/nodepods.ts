@@ -8,6 +8,14 @@ import type { Pod } from '../api/types.js';
 export type NodePodsMap = Map<string, Pod[]>;
 
 /**
+ * True when a claimed pod is in the node→pods map's entry of its node: terminal pods held by a
+ * finalizer after their deletion are left out, so they do not block the node's replacement (§7).
+ */
+export function inNodePodsMap(pod: Pod): boolean {
+  return !(pod.metadata?.deletionTimestamp && isPodTerminal(pod));
+}
+
+/**
  * Groups claimed pods by target node. Pods whose node cannot be determined are left out.
  * Unless includeDeletedTerminal, terminal pods with a deletionTimestamp are left out too.
  */
@@ -17,8 +25,7 @@ export function buildNodeToDaemonPods(
 ): NodePodsMap {
   const map: NodePodsMap = new Map();
   for (const pod of claimed) {
-    // A terminal pod held by a finalizer must not block its node's replacement (§7).
-    if (!includeDeletedTerminal && pod.metadata?.deletionTimestamp && isPodTerminal(pod)) continue;
+    if (!includeDeletedTerminal && !inNodePodsMap(pod)) continue;
     let node = pod.spec?.nodeName ?? '';
     if (node === '') {
       const target = getTargetNodeName(pod);

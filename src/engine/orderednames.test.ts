@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { compareNodeNames, sortNodeNames } from '../engine/updatepolicy.js';
-import { NameOrder } from './fastrollout.js';
+import { OrderedNames } from './orderednames.js';
+import { compareNodeNames, sortNodeNames } from './updatepolicy.js';
 
 const NAMES = [
   'node-2',
@@ -25,7 +25,7 @@ test('sortNodeNames gives compareNodeNames order', () => {
   );
 });
 
-test('NameOrder: the first n members in compareNodeNames order after any adds and deletes', () => {
+test('OrderedNames: the first n members in compareNodeNames order after any adds and deletes', () => {
   const op = fc.record({
     add: fc.boolean(),
     name: fc.constantFrom(...NAMES),
@@ -33,7 +33,7 @@ test('NameOrder: the first n members in compareNodeNames order after any adds an
   });
   fc.assert(
     fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
-      const order = new NameOrder();
+      const order = new OrderedNames();
       const model = new Set<string>();
       for (const o of ops) {
         if (o.add) {
@@ -44,16 +44,18 @@ test('NameOrder: the first n members in compareNodeNames order after any adds an
           model.delete(o.name);
         }
         assert.equal(order.size, model.size);
-        const want = [...model].sort(compareNodeNames).slice(0, o.read);
-        assert.deepEqual(order.first(o.read), want);
+        const sorted = [...model].sort(compareNodeNames);
+        assert.deepEqual(order.first(o.read), sorted.slice(0, o.read));
+        assert.deepEqual(order.last(o.read), sorted.reverse().slice(0, o.read));
+        assert.deepEqual([...order.inOrder()], sorted.reverse());
       }
     }),
     { numRuns: 300 },
   );
 });
 
-test('NameOrder: many names, few changes between reads (insertion by binary search)', () => {
-  const order = new NameOrder();
+test('OrderedNames: many names, few changes between reads (insertion by binary search)', () => {
+  const order = new OrderedNames();
   const model = new Set<string>();
   for (let i = 0; i < 300; i++) {
     order.add(`node-${i}`);
@@ -69,4 +71,17 @@ test('NameOrder: many names, few changes between reads (insertion by binary sear
     }
     assert.deepEqual(order.first(4), [...model].sort(compareNodeNames).slice(0, 4));
   }
+});
+
+test('OrderedNames: another order re-sorts the members; the same order key costs nothing', () => {
+  const order = new OrderedNames();
+  for (const n of ['node-2', 'node-10', 'node-1']) order.add(n);
+  assert.deepEqual(order.first(3), ['node-1', 'node-2', 'node-10']);
+  const reverse = (a: string, b: string): number => compareNodeNames(b, a);
+  order.setOrder('reverse', reverse);
+  assert.deepEqual(order.first(3), ['node-10', 'node-2', 'node-1']);
+  order.add('node-5');
+  assert.deepEqual(order.first(2), ['node-10', 'node-5']);
+  order.setOrder('reverse', reverse);
+  assert.deepEqual(order.last(1), ['node-1']);
 });

@@ -8,6 +8,7 @@ import {
   CONTROLLER_REVISION_HASH_LABEL,
   objectKey,
   type ControllerRevision,
+  type DaemonSet,
   type Pod,
 } from '../api/types.js';
 import { allowsSurge } from './budget.js';
@@ -18,7 +19,9 @@ import { cleanupHistory, constructHistory } from './history.js';
 import { DEFAULT_BACKOFF, manage } from './manage.js';
 import { buildNodeToDaemonPods, type NodePodsMap } from './nodepods.js';
 import { makePodFactory } from './podfactory.js';
+import { LazyCreate, podDelete } from './podwrites.js';
 import { rollingUpdate } from './rollingupdate.js';
+import type { UpdatePolicy } from './updatepolicy.js';
 import { computeStatus, statusChanged, statusRequeueAfterMs } from './status.js';
 import type {
   HistoryPlan,
@@ -44,6 +47,8 @@ export interface ReconcileOptions {
   readonly mode: 'harness' | 'live';
   /** False while expectations are unsatisfied: only history and status are planned (§4 step 6). */
   readonly expectationsSatisfied?: boolean;
+  /** The rolling update's node order and release set; defaultUpdatePolicy when absent. */
+  readonly policy?: UpdatePolicy;
 }
 
 /** The event upstream records on every sync of a DaemonSet whose selector is `{}`. */
@@ -132,6 +137,7 @@ interface Context {
   readonly eligibilityAt: Eligibility[];
   /** Claimed pods by node, as the snapshot shows them. */
   readonly nodeToPods: NodePodsMap;
+  readonly policy: UpdatePolicy | undefined;
 }
 
 /** The pod writes of manage and the rolling update, and what they leave behind. */
@@ -170,16 +176,17 @@ function addDelete(
   reason: string,
   source: PodDelete['source'],
 ): void {
-  const meta = pod.metadata;
   w.deletedPods.push(pod);
-  w.deletes.push({
-    namespace: meta?.namespace ?? '',
-    name: meta?.name ?? '',
-    uid: meta?.uid ?? '',
-    node,
-    source,
-    reason,
-  });
+  w.deletes.push(podDelete(pod, node, source, reason));
+}
+
+/**
+ * Whether the rolling update runs in this reconcile (§4 step 7.2): only with the RollingUpdate
+ * strategy, and live only once manage's writes are observed (it planned none).
+ */
+export function rollingUpdateRuns(ds: DaemonSet, harness: boolean, manageWrites: number): boolean {
+  const isRollingUpdate = (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
+  return isRollingUpdate && (harness || manageWrites === 0);
 }
 
 /** §4 step 7: manage, then the rolling update when the mode and manage's writes allow it. */
@@ -200,18 +207,8 @@ function planPodWrites(ctx: Context): PodWrites {
   const factory = makePodFactory(ds, ctx.hash);
   // The pod body is built on first read: a sync issues at most burstReplicas creates, and building
   // bodies for every missing node on 10k nodes cost more than the rest of the sync (B1 profile).
-  const create = (node: string, reason: string, source: PodCreate['source']): PodCreate => {
-    let pod: Pod | undefined;
-    return {
-      node,
-      revisionHash: ctx.hash,
-      source,
-      reason,
-      get pod(): Pod {
-        return (pod ??= factory(node));
-      },
-    };
-  };
+  const create = (node: string, reason: string, source: PodCreate['source']): PodCreate =>
+    new LazyCreate(factory, node, ctx.hash, reason, source);
   const w: PodWrites = {
     creates: m.creates.map((c) => create(c.node, c.reason, 'manage')),
     deletes: [],
@@ -230,9 +227,7 @@ function planPodWrites(ctx: Context): PodWrites {
     ? applyWrites(ctx.nodeToPods, w.creates, w.deletedPods)
     : ctx.nodeToPods;
   w.statusPods = afterManage;
-  const isRollingUpdate = (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
-  // Live: the rolling update waits until manage's writes are observed (§4 step 7.2).
-  if (!isRollingUpdate || (!ctx.harness && manageWrites > 0)) return w;
+  if (!rollingUpdateRuns(ds, ctx.harness, manageWrites)) return w;
   try {
     const ru = rollingUpdate({
       ds,
@@ -241,6 +236,7 @@ function planPodWrites(ctx: Context): PodWrites {
       nodeToPods: afterManage,
       hash: ctx.hash,
       now,
+      ...(ctx.policy === undefined ? {} : { policy: ctx.policy }),
     });
     w.rollingUpdateRan = true;
     const ruCreates = ru.createOnNodes.map((c) => create(c.node, c.reason, 'rollingUpdate'));
@@ -291,6 +287,7 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     hash: hist.current.hash,
     ...eligibilityOf(snapshot),
     nodeToPods: buildNodeToDaemonPods(claimedPods, false),
+    policy: options.policy,
   };
   const satisfied = options.expectationsSatisfied ?? true;
   const w = satisfied ? planPodWrites(ctx) : noPodWrites(ctx);

@@ -64,8 +64,21 @@ export function computeCounters(input: StatusInput): StatusCounters {
  */
 export function computeStatus(input: StatusInput): DaemonSetStatus {
   const status = structuredClone(input.ds.status ?? {}) as Mutable<DaemonSetStatus>;
-  Object.assign(status, computeCounters(input));
-  if (input.updateObservedGen) status.observedGeneration = input.ds.metadata?.generation ?? 0;
+  return withCounters(status, computeCounters(input), input.ds, input.updateObservedGen);
+}
+
+/**
+ * Sets the counters on `status` (a copy of the stored status the caller made) and raises
+ * observedGeneration to metadata.generation when updateObservedGen (expectations satisfied).
+ */
+export function withCounters(
+  status: Mutable<DaemonSetStatus>,
+  counters: StatusCounters,
+  ds: DaemonSet,
+  updateObservedGen: boolean,
+): DaemonSetStatus {
+  Object.assign(status, counters);
+  if (updateObservedGen) status.observedGeneration = ds.metadata?.generation ?? 0;
   return status;
 }
 

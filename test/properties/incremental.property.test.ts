@@ -5,8 +5,11 @@
  * After every step, whenever the incremental planner answers (expectations satisfied or not), its
  * plan must equal reconcile(fullSnapshot, { mode: 'live' }) in everything the executor acts on.
  * A second property starts each run with a template change and draws steps of a rollout in
- * progress (both modes, several budgets), so that the incremental rolling update (fastrollout.ts)
- * answers often; both count what they covered and hold floors on it.
+ * progress (both modes, several budgets), so that the incremental rolling update (the engine's
+ * runRollingUpdate over the kept tally) answers often; both count what they covered and hold
+ * floors on it. The rollout property runs again with a partition-like update policy (the last two
+ * nodes held back), which the incremental sync must honour, and with a policy that has a free
+ * select, which it must decline.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -32,6 +35,11 @@ import { comparePlans, formatDifference } from '../../src/controller/plancompare
 import { Store, storeKey } from '../../src/controller/store.js';
 import { reconcile } from '../../src/engine/reconcile.js';
 import { withTemplate } from '../../src/engine/rollout.js';
+import {
+  defaultUpdatePolicy,
+  holdBackLast,
+  type UpdatePolicy,
+} from '../../src/engine/updatepolicy.js';
 import type { Plan } from '../../src/engine/types.js';
 import { dsWith, newNode, newOrphanPod, sec } from '../harness/fixtures.js';
 
@@ -153,6 +161,8 @@ class World {
   now = sec(100);
   private seq = 0;
 
+  constructor(readonly policy: UpdatePolicy = defaultUpdatePolicy) {}
+
   snapshotPlan(satisfied: boolean): Plan {
     const ns = this.ds.metadata?.namespace ?? '';
     return reconcile(
@@ -167,7 +177,7 @@ class World {
         now: this.now,
         backoff: new Map(),
       },
-      { mode: 'live', expectationsSatisfied: satisfied },
+      { mode: 'live', expectationsSatisfied: satisfied, policy: this.policy },
     );
   }
 
@@ -383,15 +393,22 @@ function check(
   steps: fc.Arbitrary<Step[]>,
   numRuns: number,
   rollout: boolean,
-): { incremental: number; fallbacks: number; seen: Record<string, number> } {
+  policy: UpdatePolicy = defaultUpdatePolicy,
+): {
+  incremental: number;
+  fallbacks: number;
+  seen: Record<string, number>;
+  declined: Record<string, number>;
+} {
   let incremental = 0;
   let fallbacks = 0;
+  const declined: Record<string, number> = {};
   const seen = {
     misscheduled: 0,
     requeue: 0,
     creates: 0,
     unavailable: 0,
-    // The incremental rolling update (fastrollout.ts) and the node classes it reads.
+    // The incremental rolling update (runRollingUpdate over the kept tally) and the classes it reads.
     oldPods: 0,
     terminating: 0,
     rolloutDeletes: 0,
@@ -403,7 +420,7 @@ function check(
   };
   fc.assert(
     fc.property(startArb, steps, (start, steps) => {
-      const w = new World();
+      const w = new World(policy);
       const key = 'default/foo';
       w.step({ k: 'strategy', mode: start.strategy });
       w.ds = { ...w.ds, spec: { ...w.ds.spec!, minReadySeconds: start.minReady } };
@@ -422,9 +439,10 @@ function check(
         w.step(s);
         for (const satisfied of [true, false]) {
           const full = w.snapshotPlan(satisfied);
-          const fast = w.planner.plan(key, w.ds, w.now, satisfied, () => full.nodes);
+          const fast = w.planner.plan(key, w.ds, w.now, satisfied, () => full.nodes, policy);
           if (typeof fast === 'string') {
             fallbacks++;
+            declined[fast] = (declined[fast] ?? 0) + 1;
             continue;
           }
           incremental++;
@@ -455,8 +473,10 @@ function check(
     { numRuns },
   );
   if (process.env['EVERYNODE_PROPERTY_COUNTS'] === '1')
-    console.log(JSON.stringify({ rollout, incremental, fallbacks, ...seen }));
-  return { incremental, fallbacks, seen };
+    console.log(
+      JSON.stringify({ rollout, policy: policy.name, incremental, fallbacks, ...seen, declined }),
+    );
+  return { incremental, fallbacks, seen, declined };
 }
 
 test('incremental sync: after every random step its plan equals the full reconcile', () => {
@@ -549,4 +569,41 @@ test('incremental sync: rollouts in both modes are planned incrementally and equ
   };
   for (const [what, n] of Object.entries(seen))
     assert.ok(n >= (floors[what] ?? 5), `${what}: ${counts}`);
+});
+
+test('incremental sync: with a partition-like policy (the last 2 nodes held back) it still answers and equals the full reconcile', () => {
+  const { incremental, fallbacks, seen, declined } = check(
+    fc.array(rolloutStepArb, { minLength: 5, maxLength: 40 }),
+    80,
+    true,
+    holdBackLast(2),
+  );
+  const counts = JSON.stringify({ incremental, fallbacks, ...seen, declined });
+  // The incremental planner honours the policy rather than declining it.
+  assert.equal(declined['policy'] ?? 0, 0, counts);
+  assert.ok(incremental > 700, counts);
+  for (const what of ['rolloutDeletes', 'rolloutCreates', 'surgeRollout'] as const)
+    assert.ok((seen[what] ?? 0) >= 5, `${what}: ${counts}`);
+});
+
+test('incremental sync: a policy with a free select is declined as policy, never ignored', () => {
+  const select: UpdatePolicy = {
+    ...defaultUpdatePolicy,
+    name: 'reverse',
+    select: (cs, n) => [...cs].reverse().slice(0, n),
+  };
+  const { incremental, declined, seen } = check(
+    fc.array(rolloutStepArb, { minLength: 5, maxLength: 20 }),
+    20,
+    true,
+    select,
+  );
+  // Every sync where the rolling update runs goes to the full reconcile, which runs the select.
+  assert.equal(
+    (seen['rolloutDeletes'] ?? 0) + (seen['rolloutCreates'] ?? 0),
+    0,
+    JSON.stringify(seen),
+  );
+  assert.ok((declined['policy'] ?? 0) > 0, JSON.stringify(declined));
+  assert.ok(incremental > 0);
 });
