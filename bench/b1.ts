@@ -7,13 +7,18 @@ import type { ApiCallStats } from '../src/cluster/memory/index.js';
 import { argValue, runChild } from './lib/child.js';
 import {
   atMost,
+  describeSyncPaths,
   info,
   isQuick,
   note,
   report,
   round,
+  syncPathFigures,
+  syncPathsNow,
+  syncPathsSince,
   type BenchResult,
   type Figure,
+  type SyncPaths,
 } from './lib/common.js';
 import { allConverged, benchScenario, daemonSetManifest, runMeasured } from './lib/sim.js';
 
@@ -27,6 +32,8 @@ interface SizeResult {
   readonly cpuMs: number;
   readonly virtualMs: number;
   readonly syncs: number;
+  /** Syncs by planning path (full ones by decline reason), from before the apply. */
+  readonly paths: SyncPaths;
   readonly writes: number;
   readonly eventWrites: number;
   readonly byVerbKind: Record<string, number>;
@@ -50,12 +57,16 @@ async function one(nodes: number): Promise<SizeResult> {
     ],
   });
   let statsAtStart: ApiCallStats | undefined;
+  let pathsAtStart = syncPathsNow();
   const { start, end, sim } = await runMeasured(
     scenario,
     APPLY_AT_MS,
     allConverged,
     (s) => {
-      if (s.offset < APPLY_AT_MS) statsAtStart = s.memory.stats('controller');
+      if (s.offset < APPLY_AT_MS) {
+        statsAtStart = s.memory.stats('controller');
+        pathsAtStart = syncPathsNow();
+      }
     },
     undefined,
     argValue('--profile'),
@@ -72,6 +83,7 @@ async function one(nodes: number): Promise<SizeResult> {
     cpuMs: end.cpuMs - start.cpuMs,
     virtualMs: end.offsetMs - start.offsetMs,
     syncs: sim.controllerSyncs,
+    paths: syncPathsSince(pathsAtStart),
     writes: after.writes - (statsAtStart?.writes ?? 0),
     eventWrites,
     byVerbKind: byVerbKind(after),
@@ -93,7 +105,7 @@ async function main(): Promise<void> {
     });
     const s = r.details.size as SizeResult;
     note(
-      `B1 ${n} nodes: ${round(s.wallMs, 0)} ms wall, ${round(s.cpuMs, 0)} ms CPU, ${s.pods} pods, ${s.writes} writes (${s.eventWrites} events)`,
+      `B1 ${n} nodes: ${round(s.wallMs, 0)} ms wall, ${round(s.cpuMs, 0)} ms CPU, ${s.pods} pods, ${s.writes} writes (${s.eventWrites} events), syncs ${describeSyncPaths(s.paths)}`,
     );
     results.push(s);
   }
@@ -127,6 +139,7 @@ async function main(): Promise<void> {
     );
     figures.push(info(`writes per pod with events, ${r.nodes} nodes`, r.writes / r.pods, 'writes'));
   }
+  figures.push(...syncPathFigures(largest.paths, `, ${largest.nodes} nodes`));
   report({
     id: 'B1',
     title: 'one DaemonSet applied, pods ready at once',

@@ -7,16 +7,20 @@
 import { argValue, runChild } from './lib/child.js';
 import {
   atMost,
+  describeSyncPaths,
   info,
   isQuick,
   note,
   report,
   round,
+  syncPathFigures,
+  syncPathsNow,
+  syncPathsSince,
   type BenchResult,
   type Figure,
+  type SyncPaths,
 } from './lib/common.js';
 import { allConverged, benchScenario, runMeasured } from './lib/sim.js';
-import { syncPathCounts } from '../src/controller/syncpath.js';
 
 const UPDATE_AT_MS = 10_000;
 
@@ -27,9 +31,8 @@ interface ModeResult {
   readonly cpuMs: number;
   readonly virtualMs: number;
   readonly syncs: number;
-  /** Syncs of the rollout planned by the incremental sync, and by the full reconcile. */
-  readonly incrementalSyncs: number;
-  readonly fullSyncs: number;
+  /** Syncs of the rollout by planning path (full ones by decline reason). */
+  readonly paths: SyncPaths;
   readonly controllerWrites: number;
   readonly maxUnavailableSeen: number;
 }
@@ -54,8 +57,7 @@ async function one(mode: 'unavailable' | 'surge', nodes: number): Promise<ModeRe
   });
   let syncsAtStart = 0;
   let writesAtStart = 0;
-  let incrementalAtStart = 0;
-  let fullAtStart = 0;
+  let pathsAtStart = syncPathsNow();
   const { start, end, sim } = await runMeasured(
     scenario,
     UPDATE_AT_MS,
@@ -64,8 +66,7 @@ async function one(mode: 'unavailable' | 'surge', nodes: number): Promise<ModeRe
       if (s.offset < UPDATE_AT_MS) {
         syncsAtStart = s.controllerSyncs;
         writesAtStart = s.memory.stats('controller').writes;
-        incrementalAtStart = syncPathCounts.incremental;
-        fullAtStart = syncPathCounts.full;
+        pathsAtStart = syncPathsNow();
       }
     },
     undefined,
@@ -80,8 +81,7 @@ async function one(mode: 'unavailable' | 'surge', nodes: number): Promise<ModeRe
     cpuMs: end.cpuMs - start.cpuMs,
     virtualMs: end.offsetMs - UPDATE_AT_MS,
     syncs: sim.controllerSyncs - syncsAtStart,
-    incrementalSyncs: syncPathCounts.incremental - incrementalAtStart,
-    fullSyncs: syncPathCounts.full - fullAtStart,
+    paths: syncPathsSince(pathsAtStart),
     controllerWrites: sim.memory.stats('controller').writes - writesAtStart,
     maxUnavailableSeen: rollout?.maxUnavailable ?? -1,
   };
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     });
     const d = r.details.mode as ModeResult;
     note(
-      `B2 ${m} ${nodes} nodes: ${round(d.wallMs, 0)} ms wall, ${round(d.cpuMs, 0)} ms CPU, ${d.syncs} syncs (${d.incrementalSyncs} incremental, ${d.fullSyncs} full), ${d.virtualMs} virtual ms`,
+      `B2 ${m} ${nodes} nodes: ${round(d.wallMs, 0)} ms wall, ${round(d.cpuMs, 0)} ms CPU, ${d.syncs} syncs (${describeSyncPaths(d.paths)}), ${d.virtualMs} virtual ms`,
     );
     modes.push(d);
     const label = m === 'unavailable' ? 'maxUnavailable 10%' : 'maxSurge 10%';
@@ -118,8 +118,7 @@ async function main(): Promise<void> {
         : info(`rolling update, ${label}, ${nodes} nodes`, d.wallMs, 'ms'),
       info(`CPU, ${label}`, d.cpuMs, 'ms'),
       info(`syncs, ${label}`, d.syncs, 'syncs'),
-      info(`incremental syncs, ${label}`, d.incrementalSyncs, 'syncs'),
-      info(`full syncs, ${label}`, d.fullSyncs, 'syncs'),
+      ...syncPathFigures(d.paths, `, ${label}`),
       info(`controller writes, ${label}`, d.controllerWrites, 'writes'),
     );
   }

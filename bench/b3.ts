@@ -13,16 +13,20 @@ import { argValue } from './lib/child.js';
 import {
   atMost,
   cpuMs,
+  describeSyncPaths,
   info,
   isQuick,
   note,
   percentile,
   report,
+  syncPathFigures,
+  syncPathsNow,
+  syncPathsSince,
   type Figure,
+  type SyncPaths,
 } from './lib/common.js';
 import { allConverged, benchScenario, mark, runMeasured, type Mark } from './lib/sim.js';
 import { summarise, type CpuProfile } from './profile.js';
-import { syncPathCounts } from '../src/controller/syncpath.js';
 
 const quick = isQuick();
 const nodes = Number(argValue('--nodes') ?? (quick ? 500 : 5000));
@@ -67,8 +71,8 @@ interface Run {
   readonly controllerShare: number;
   readonly controllerCpuPerEvent: number;
   readonly syncs: number;
-  readonly incremental: number;
-  readonly full: number;
+  /** Syncs of the churn by planning path (full ones by decline reason). */
+  readonly paths: SyncPaths;
   readonly virtualDelays: readonly number[];
   readonly wallDelays: readonly number[];
   readonly wallMs: number;
@@ -99,8 +103,8 @@ async function measure(scenario: Scenario, profileFile: string | undefined): Pro
   let syncsAtStart = 0;
   let syncsAtEnd = 0;
   // Syncs planned by the incremental path and by the full reconcile (src/controller/fastplan.ts).
-  let pathsAtStart = { ...syncPathCounts };
-  let pathsAtEnd = { ...syncPathCounts };
+  let pathsAtStart = syncPathsNow();
+  let paths: SyncPaths | undefined;
 
   const { start, end, sim } = await runMeasured(
     scenario,
@@ -109,13 +113,13 @@ async function measure(scenario: Scenario, profileFile: string | undefined): Pro
     (s) => {
       if (s.offset < CHURN_AT_MS) {
         syncsAtStart = s.controllerSyncs;
-        pathsAtStart = { ...syncPathCounts };
+        pathsAtStart = syncPathsNow();
         return;
       }
       if (churnEnd === undefined && s.offset >= churnEndMs && allConverged(s)) {
         churnEnd = mark(s.offset);
         syncsAtEnd = s.controllerSyncs;
-        pathsAtEnd = { ...syncPathCounts };
+        paths = syncPathsSince(pathsAtStart);
         session.post('Profiler.stop', (err, r) => {
           if (err === null) profile = r.profile as unknown as CpuProfile;
         });
@@ -180,8 +184,7 @@ async function measure(scenario: Scenario, profileFile: string | undefined): Pro
     controllerShare,
     controllerCpuPerEvent,
     syncs: syncsAtEnd - syncsAtStart,
-    incremental: pathsAtEnd.incremental - pathsAtStart.incremental,
-    full: pathsAtEnd.full - pathsAtStart.full,
+    paths: paths ?? syncPathsSince(pathsAtStart),
     virtualDelays,
     wallDelays,
     wallMs: churnEnd.wallMs - start.wallMs,
@@ -202,7 +205,7 @@ if (delayMs > 0) {
 }
 for (const [name, r] of runs)
   note(
-    `B3 ${name}, ${nodes} nodes, ${events} node events: ${(r.cpuTotal / events).toFixed(3)} ms CPU per event (process), controller share ${(100 * r.controllerShare).toFixed(0)}%, ${r.syncs} syncs`,
+    `B3 ${name}, ${nodes} nodes, ${events} node events: ${(r.cpuTotal / events).toFixed(3)} ms CPU per event (process), controller share ${(100 * r.controllerShare).toFixed(0)}%, ${r.syncs} syncs (${describeSyncPaths(r.paths)})`,
   );
 
 /** The figures of one run; `suffix` names the variant after the first. */
@@ -223,12 +226,7 @@ function figures(r: Run, suffix: string): Figure[] {
     info(`whole-process CPU per virtual second of churn${suffix}`, r.cpuTotal / seconds, 'ms'),
     info(`wall time for the churn${suffix}`, r.wallMs, 'ms'),
     info(`syncs per node event${suffix}`, r.syncs / events, 'syncs'),
-    info(
-      `syncs planned incrementally (the rest ran the full reconcile)${suffix}`,
-      r.incremental,
-      'syncs',
-    ),
-    info(`syncs that ran the full reconcile${suffix}`, r.full, 'syncs'),
+    ...syncPathFigures(r.paths, suffix),
     info(`arrival to pod creation p50 (virtual)${suffix}`, percentile(r.virtualDelays, 50), 'ms'),
     info(`arrival to pod creation p99 (virtual)${suffix}`, percentile(r.virtualDelays, 99), 'ms'),
     info(`arrival to pod creation p50 (wall)${suffix}`, percentile(r.wallDelays, 50), 'ms'),
@@ -239,6 +237,7 @@ function figures(r: Run, suffix: string): Figure[] {
 
 const details = (r: Run): Record<string, unknown> => ({
   syncs: r.syncs,
+  syncPaths: r.paths,
   cpuMs: r.cpuTotal,
   controllerShare: r.controllerShare,
   profileSelfMsByArea: r.areas,

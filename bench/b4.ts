@@ -10,7 +10,6 @@
  */
 import type { Pod } from '../src/api/types.js';
 import { DaemonSetController } from '../src/controller/controller.js';
-import { syncPathCounts } from '../src/controller/syncpath.js';
 import {
   byControllerUID,
   byNamespace,
@@ -23,7 +22,17 @@ import {
 } from '../src/controller/informer.js';
 import { VirtualClock } from '../src/sim/clock.js';
 import { argValue } from './lib/child.js';
-import { atMost, info, isQuick, note, report } from './lib/common.js';
+import {
+  atMost,
+  describeSyncPaths,
+  info,
+  isQuick,
+  note,
+  report,
+  syncPathFigures,
+  syncPathsNow,
+  syncPathsSince,
+} from './lib/common.js';
 import { WireCluster } from './lib/wire.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -73,7 +82,7 @@ const beforeSync = heap() - h0;
 // The controller as it runs: every DaemonSet synced once, which builds the incremental sync state
 // (syncstate.ts) it keeps between syncs. The wire pods are converged (one ready pod per node on
 // the current revision), so a sync plans no pod writes; its status write is accepted and dropped.
-const paths0 = { ...syncPathCounts };
+const paths0 = syncPathsNow();
 const syncErrors: string[] = [];
 for (const key of wire.daemonSetKeys()) {
   try {
@@ -87,12 +96,15 @@ for (const key of wire.daemonSetKeys()) {
     syncErrors.push(`${key}: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
-const incrementalSyncs = syncPathCounts.incremental - paths0.incremental;
-const fullSyncs = syncPathCounts.full - paths0.full;
+const paths = syncPathsSince(paths0);
+const incrementalSyncs = paths.incremental;
+const fullSyncs = paths.full;
 if (syncErrors.length > 0) throw new Error(`B4 syncs failed: ${syncErrors.join('; ')}`);
 // Without the incremental path no sync state is kept and the figure would say nothing.
 if (incrementalSyncs !== daemonSets)
-  throw new Error(`B4: ${incrementalSyncs} of ${daemonSets} syncs took the incremental path`);
+  throw new Error(
+    `B4: ${incrementalSyncs} of ${daemonSets} syncs took the incremental path (${describeSyncPaths(paths)})`,
+  );
 const whole = heap() - h0;
 const syncState = whole - beforeSync;
 const stats = controller.stats();
@@ -126,6 +138,7 @@ report({
     info('pod JSON on the wire', wire.podWireBytes(), 'B'),
     info('whole controller heap after the syncs', whole / 2 ** 20, 'MiB'),
     info('whole controller heap before any sync', beforeSync / 2 ** 20, 'MiB'),
+    ...syncPathFigures(paths),
   ],
   details: {
     nodes,
@@ -138,6 +151,7 @@ report({
     syncs: incrementalSyncs + fullSyncs,
     incrementalSyncs,
     fullSyncs,
+    syncPaths: paths,
     statusWrites: stats.statusWrites,
     droppedWrites: Object.fromEntries(wire.writes),
     trimmed,

@@ -9,7 +9,18 @@ import { DaemonSetController } from '../src/controller/controller.js';
 import { INDEX_NAMESPACE } from '../src/controller/informer.js';
 import { reconcile } from '../src/engine/reconcile.js';
 import { argValue } from './lib/child.js';
-import { atMost, cpuMs, info, isQuick, note, percentile, report } from './lib/common.js';
+import {
+  atMost,
+  cpuMs,
+  info,
+  isQuick,
+  note,
+  percentile,
+  report,
+  syncPathFigures,
+  syncPathsNow,
+  syncPathsSince,
+} from './lib/common.js';
 import { convergedCluster } from './lib/populate.js';
 import { startProfile } from './lib/profiler.js';
 
@@ -27,6 +38,7 @@ const controller = new DaemonSetController({
 await controller.start();
 const key = keys[0]!;
 const before = memory.stats('controller').writes;
+const pathsAtStart = syncPathsNow();
 
 async function timeSync(): Promise<{ wall: number; cpu: number }> {
   const c0 = cpuMs();
@@ -81,6 +93,7 @@ const p50 = percentile(wall, 50);
 note(
   `B5 ${nodes} nodes: sync p50 ${p50.toFixed(2)} ms wall, ${percentile(cpu, 50).toFixed(2)} ms CPU`,
 );
+const paths = syncPathsSince(pathsAtStart);
 report({
   id: 'B5',
   title: `steady-state sync of one DaemonSet over ${nodes} nodes`,
@@ -97,6 +110,7 @@ report({
     info('snapshot from caches p50', percentile(snapshotMs, 50), 'ms'),
     info('engine reconcile p50', percentile(engineMs, 50), 'ms'),
     info('API writes during the timed syncs', writes, 'writes'),
+    ...syncPathFigures(paths, ' (first, warm-up and timed syncs)'),
   ],
-  details: { nodes, runs, wallMs: wall, cpuMs: cpu, engineMs, snapshotMs, first },
+  details: { nodes, runs, wallMs: wall, cpuMs: cpu, engineMs, snapshotMs, first, syncPaths: paths },
 });

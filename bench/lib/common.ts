@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { applyControllerEnv } from '../../src/cli/controllerenv.js';
+import { syncPathCounts } from '../../src/controller/syncpath.js';
 
 // The benchmarks honour the CLI's controller switches (EVERYNODE_INCREMENTAL_SYNC=0 measures the
 // full reconcile on every sync; EVERYNODE_NODE_EVENT_DELAY_MS), as `everynode` itself does.
@@ -119,4 +120,52 @@ export function calibrate(): number {
   for (let r = 0; r < 50; r++) for (const v of m.values()) s += m.get(v.name)!.n & 1;
   if (s < 0) throw new Error('unreachable');
   return performance.now() - t0;
+}
+
+/** Syncs of this process by planning path, and full ones by decline reason (only those seen). */
+export interface SyncPaths {
+  readonly incremental: number;
+  readonly full: number;
+  readonly byReason: Readonly<Record<string, number>>;
+}
+
+/** The process's sync-path counts now (controller/syncpath.ts). */
+export function syncPathsNow(): SyncPaths {
+  return {
+    incremental: syncPathCounts.incremental,
+    full: syncPathCounts.full,
+    byReason: { ...syncPathCounts.byReason },
+  };
+}
+
+/** The syncs since `start` (a syncPathsNow() reading), with only the reasons that occurred. */
+export function syncPathsSince(start: SyncPaths): SyncPaths {
+  const now = syncPathsNow();
+  const byReason: Record<string, number> = {};
+  for (const [r, n] of Object.entries(now.byReason)) {
+    const d = n - (start.byReason[r] ?? 0);
+    if (d > 0) byReason[r] = d;
+  }
+  return {
+    incremental: now.incremental - start.incremental,
+    full: now.full - start.full,
+    byReason,
+  };
+}
+
+/** "51 incremental, 1 full (historyWrite 1)": the sync paths in one phrase. */
+export function describeSyncPaths(p: SyncPaths): string {
+  const reasons = Object.entries(p.byReason).map(([r, n]) => `${r} ${n}`);
+  return `${p.incremental} incremental, ${p.full} full${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`;
+}
+
+/** Report figures for sync paths: incremental, full, and full per decline reason. */
+export function syncPathFigures(p: SyncPaths, suffix = ''): Figure[] {
+  return [
+    info(`syncs planned incrementally${suffix}`, p.incremental, 'syncs'),
+    info(`syncs by the full reconcile${suffix}`, p.full, 'syncs'),
+    ...Object.entries(p.byReason).map(([r, n]) =>
+      info(`full reconcile because ${r}${suffix}`, n, 'syncs'),
+    ),
+  ];
 }
