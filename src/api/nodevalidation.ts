@@ -28,3 +28,18 @@ export function validateNode(input: unknown): FieldError[] {
   out.push(...validateTaints(node.spec?.taints, 'spec.taints'));
   return out;
 }
+
+/**
+ * The node as Go's decoder reads it: a null spec field (`taints: null`) is absent. Returns the
+ * same object when there is nothing to drop.
+ */
+export function normalizeNode(node: Node): Node {
+  const spec = node.spec as Record<string, unknown> | null | undefined;
+  if (spec === null) {
+    const { spec: _, ...rest } = node;
+    return rest;
+  }
+  if (spec === undefined || !Object.values(spec).includes(null)) return node;
+  const kept = Object.fromEntries(Object.entries(spec).filter(([, v]) => v !== null));
+  return { ...node, spec: kept };
+}

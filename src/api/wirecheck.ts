@@ -6,6 +6,7 @@
  */
 import { fieldError, type FieldError } from './fielderrors.js';
 import { parseQuantity } from './quantity.js';
+import { parseRFC3339 } from './rfc3339.js';
 import { WIRE_SCHEMAS, type WireType } from './wireschema.js';
 
 /** At most this many type errors are collected per object (a huge wrong input stays short). */
@@ -14,7 +15,6 @@ export const MAX_WIRE_ERRORS = 20;
 const INT32_MAX = 2 ** 31 - 1;
 const INT32_MIN = -(2 ** 31);
 const INT64_LIMIT = 2 ** 63;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * The type errors of a wire object against its kind's schema (DaemonSet, Node, Pod,
@@ -73,7 +73,7 @@ function scalarProblem(v: unknown, t: string): string | undefined {
       return 'error' in q ? q.error : undefined;
     }
     case 'time':
-      return typeof v === 'string' && RFC3339.test(v) && !Number.isNaN(Date.parse(v))
+      return typeof v === 'string' && parseRFC3339(v) !== undefined
         ? undefined
         : 'must be an RFC 3339 time such as "2026-11-28T21:00:00Z"';
     case 'object':

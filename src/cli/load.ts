@@ -3,10 +3,17 @@
  * several YAML documents, or a List. Every object keeps where it came from, so errors about it
  * can name the file and line. Errors are UsageErrors (exit code 2), never stack traces.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { LineCounter, parseAllDocuments, isMap, isSeq } from 'yaml';
 import type { Node as YamlNode } from 'yaml';
 import { UsageError } from './errors.js';
+import {
+  MAX_DEPTH,
+  parseFast,
+  TooDeepError,
+  TooManyDocumentsError,
+  type FastDoc,
+} from './fastyaml.js';
 
 /** A Kubernetes object as read from a file: a plain JSON value with apiVersion, kind, metadata. */
 export interface KubeObject {
@@ -38,6 +45,8 @@ export interface LoadedObject {
 export interface LoadOptions {
   /** What "-" reads; defaults to process.stdin. */
   readonly stdin?: AsyncIterable<string | Uint8Array>;
+  /** The input limit in bytes (default: maxInputBytes()). */
+  readonly maxBytes?: number;
 }
 
 /** The display name of a path in messages. */
@@ -45,26 +54,77 @@ export function displayName(path: string): string {
   return path === '-' ? '<stdin>' : path;
 }
 
+/** The largest input read by default, in MiB; EVERYNODE_MAX_INPUT_MB raises (or lowers) it. */
+export const DEFAULT_MAX_INPUT_MB = 256;
+/** The most YAML documents one input may hold. */
+export const MAX_DOCUMENTS = 100_000;
+/** The most aliases one YAML document may expand (anchors only go through the `yaml` library). */
+export const MAX_ALIASES = 100;
+
+/** The input size limit in bytes: EVERYNODE_MAX_INPUT_MB when set to a positive number. */
+export function maxInputBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env['EVERYNODE_MAX_INPUT_MB']);
+  return (Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_MAX_INPUT_MB) * 2 ** 20;
+}
+
 /**
  * Reads a file (or standard input for "-") and returns every object in it, Lists flattened, in
- * file order. Throws UsageError naming the file (and line:col) when it cannot be read or parsed.
+ * file order. Throws UsageError naming the file (and line:col) when it cannot be read or parsed,
+ * or is larger than the input limit (read in chunks, so /dev/zero stops at the limit).
  */
 export async function loadObjects(path: string, opts: LoadOptions = {}): Promise<LoadedObject[]> {
-  const text = path === '-' ? await readAll(opts.stdin ?? process.stdin) : await readPath(path);
+  const limit = opts.maxBytes ?? maxInputBytes();
+  const text =
+    path === '-'
+      ? await readAll(opts.stdin ?? process.stdin, limit, displayName(path))
+      : await readPath(path, limit);
   return parseObjects(text, displayName(path));
 }
 
 /**
  * Parses text holding YAML documents or JSON into objects (for callers that already have the
- * text, such as scenario files). Throws UsageError with `file:line:col: message`.
+ * text, such as scenario files). Throws UsageError with `file:line:col: message`. Linear in the
+ * text's size: js-yaml takes what it can (fastyaml.ts), the `yaml` library the rest.
  */
 export function parseObjects(text: string, file: string): LoadedObject[] {
+  let fast: FastDoc[] | undefined;
+  try {
+    fast = parseFast(text, MAX_DOCUMENTS);
+  } catch (err) {
+    throw limitError(err, file);
+  }
+  if (fast === undefined) return parseSlow(text, file);
+  const out: LoadedObject[] = [];
+  fast.forEach((d, doc) => {
+    if (d.value === null || d.value === undefined) return;
+    const lineOfItem = (i: number): number => d.itemLines?.[i] ?? d.line;
+    out.push(...flatten(d.value, { file, doc, line: d.line }, lineOfItem));
+  });
+  return out;
+}
+
+function limitError(err: unknown, file: string): unknown {
+  if (err instanceof TooManyDocumentsError)
+    return new UsageError(`${file}: more than ${MAX_DOCUMENTS} YAML documents`);
+  if (err instanceof TooDeepError || err instanceof RangeError)
+    return new UsageError(`${file}: nested more than ${MAX_DEPTH} levels deep`);
+  return err;
+}
+
+/** The `yaml` library's parse, for anchors and aliases and for its error messages. */
+function parseSlow(text: string, file: string): LoadedObject[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    throw limitError(err, file);
+  }
   // An empty stream parses to an EmptyStream (an empty array-like): no objects.
   const out: LoadedObject[] = [];
   let docIndex = 0;
   for (const doc of docs) {
+    if (docIndex >= MAX_DOCUMENTS) throw limitError(new TooManyDocumentsError(''), file);
     const err = doc.errors[0];
     if (err) {
       const { line, col } = lineCounter.linePos(err.pos[0]);
@@ -72,21 +132,58 @@ export function parseObjects(text: string, file: string): LoadedObject[] {
     }
     const contents = doc.contents;
     // Empty documents (a stray `---`, a file of comments) hold no object.
-    const value: unknown = contents === null ? null : doc.toJS({ maxAliasCount: 100 });
+    const value: unknown = contents === null ? null : toJS(doc, file, docIndex);
     if (contents !== null && value !== null && value !== undefined) {
       const line = lineOf(contents, lineCounter);
-      out.push(...flatten(value, contents, { file, doc: docIndex, line }, lineCounter));
+      const itemNodes = isMap(contents) ? contents.get('items', true) : undefined;
+      const lineOfItem = (i: number): number => {
+        const n = isSeq(itemNodes) ? (itemNodes.items[i] as YamlNode | undefined) : undefined;
+        return n ? lineOf(n, lineCounter) : line;
+      };
+      out.push(...flatten(value, { file, doc: docIndex, line }, lineOfItem));
     }
     docIndex++;
   }
   return out;
 }
 
+function toJS(
+  doc: ReturnType<typeof parseAllDocuments>[number],
+  file: string,
+  index: number,
+): unknown {
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    if (err instanceof RangeError) throw limitError(err, file);
+    const msg = err instanceof Error ? err.message : String(err);
+    // The library's words for an alias bomb ("Excessive alias count indicates a resource
+    // exhaustion attack") and for an alias to no anchor, both with the file named.
+    throw new UsageError(`${file}: document ${index + 1}: ${firstLine(msg)}`);
+  }
+  if (depthOf(value) > MAX_DEPTH) throw limitError(new TooDeepError(''), file);
+  return value;
+}
+
+/** The nesting depth of a plain value, without recursion. */
+function depthOf(root: unknown): number {
+  let max = 0;
+  const todo: [unknown, number][] = [[root, 1]];
+  while (todo.length > 0) {
+    const [v, d] = todo.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > max) max = d;
+    if (max > MAX_DEPTH) return max;
+    for (const child of Object.values(v)) todo.push([child, d + 1]);
+  }
+  return max;
+}
+
 function flatten(
   value: unknown,
-  node: YamlNode,
   source: ObjectSource,
-  lineCounter: LineCounter,
+  lineOfItem: (i: number) => number,
 ): LoadedObject[] {
   const where = `${source.file}:${source.line}`;
   const obj = asObject(value, where);
@@ -94,11 +191,9 @@ function flatten(
     const items = obj.items;
     if (items === null || items === undefined) return [];
     if (!Array.isArray(items)) throw new UsageError(`${where}: ${obj.kind}: items must be a list`);
-    const itemNodes = isMap(node) ? node.get('items', true) : undefined;
     const itemKind = obj.kind === 'List' ? undefined : obj.kind.slice(0, -'List'.length);
     return items.map((raw: unknown, i) => {
-      const itemNode = isSeq(itemNodes) ? (itemNodes.items[i] as YamlNode | undefined) : undefined;
-      const line = itemNode ? lineOf(itemNode, lineCounter) : source.line;
+      const line = lineOfItem(i);
       // Typed lists read straight from the API (NodeList, PodList) omit kind on their items.
       const filled =
         itemKind !== undefined && isPlainObject(raw) && raw.kind === undefined
@@ -145,10 +240,42 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 
-async function readPath(path: string): Promise<string> {
+const CHUNK = 1 << 16;
+
+function tooLarge(file: string, limit: number): UsageError {
+  const mb = Math.round(limit / 2 ** 20);
+  return new UsageError(
+    `${file}: larger than ${mb} MiB, the input limit (set EVERYNODE_MAX_INPUT_MB to raise it)`,
+  );
+}
+
+/** Decodes bytes as UTF-8 text; a NUL byte means the file is not a YAML or JSON document. */
+function textOf(chunks: readonly Buffer[], file: string): string {
+  const buf = Buffer.concat(chunks);
+  if (buf.includes(0)) throw new UsageError(`${file}: not a text file (it holds NUL bytes)`);
+  return buf.toString('utf8');
+}
+
+async function readPath(path: string, limit: number): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    return await readFile(path, 'utf8');
+    handle = await open(path, 'r');
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
+      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      // /dev/zero and other endless sources stop at the first chunk that is not text.
+      if (buf.subarray(0, bytesRead).includes(0))
+        throw new UsageError(`${path}: not a text file (it holds NUL bytes)`);
+      chunks.push(buf.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > limit) throw tooLarge(path, limit);
+    }
+    return textOf(chunks, path);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'
@@ -159,15 +286,25 @@ async function readPath(path: string): Promise<string> {
             ? 'permission denied'
             : (err as Error).message;
     throw new UsageError(`${path}: ${why}`, 2);
+  } finally {
+    await handle?.close();
   }
 }
 
-async function readAll(stream: AsyncIterable<string | Uint8Array>): Promise<string> {
+async function readAll(
+  stream: AsyncIterable<string | Uint8Array>,
+  limit: number,
+  file: string,
+): Promise<string> {
   const chunks: Buffer[] = [];
+  let total = 0;
   for await (const chunk of stream) {
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    chunks.push(buf);
+    total += buf.length;
+    if (total > limit) throw tooLarge(file, limit);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return textOf(chunks, file);
 }
 
 /**

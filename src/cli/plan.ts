@@ -4,23 +4,17 @@
  * controller's own writes are observed at once), and prints each node's decision, the actions,
  * the status and the events; with --rollout, the whole rollout step by step.
  */
-import { createHash } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { defaultDaemonSet } from '../api/defaults.js';
-import { validateDaemonSet } from '../api/validation.js';
-import type { ControllerRevision, DaemonSet, Mutable, Node, Pod } from '../api/types.js';
-import { TEMPLATE_GENERATION_ANNOTATION } from '../api/types.js';
+import { parseRFC3339 } from '../api/rfc3339.js';
 import { reconcile } from '../engine/reconcile.js';
-import type { Snapshot } from '../engine/types.js';
 import { UsageError } from './errors.js';
-import { displayName, expectKind, loadObjects } from './load.js';
 import type { LoadOptions } from './load.js';
-import { checkShapes } from './shape.js';
+import { loadPlanInput } from './planfiles.js';
 import { toJSONText, toYAMLText } from './output.js';
 import { planView, renderPlanTable } from './plan-view.js';
 import { renderRollout, rolloutView } from './plan-rollout.js';
 import { writePlanReport } from './plan-report.js';
-import type { PlanInput } from './planinput.js';
+export { loadPlanInput } from './planfiles.js';
 
 /** The output formats of `everynode plan`. */
 export type PlanFormat = 'table' | 'json' | 'yaml';
@@ -134,146 +128,17 @@ function format(view: unknown, output: PlanFormat): string {
   return output === 'yaml' ? toYAMLText(view) : toJSONText(view);
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** Parses --now (RFC 3339), or reads the clock when it is absent. */
+/**
+ * Parses --now (RFC 3339, every field in range: 2026-02-30 is refused, never read as March 2),
+ * or reads the clock when it is absent.
+ */
 export function parseNow(value: string | undefined, clock: () => number): number {
   if (value === undefined) return clock();
-  const ms = RFC3339.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) {
-    throw new UsageError(`--now: "${value}" is not an RFC 3339 time such as 2026-11-28T21:00:00Z`);
+  const ms = parseRFC3339(value);
+  if (ms === undefined) {
+    throw new UsageError(
+      `--now: "${value}" is not an RFC 3339 time such as 2026-11-28T21:00:00Z (with a real date and time of day)`,
+    );
   }
   return ms;
-}
-
-/**
- * Loads and checks every file, defaults and validates the DaemonSet as the API server would, and
- * builds the engine's snapshot. Throws UsageError naming the file, line or field at fault.
- */
-export async function loadPlanInput(
-  opts: Pick<PlanOptions, 'filename' | 'nodes' | 'pods' | 'revisions'>,
-  now: number,
-  stdin?: LoadOptions['stdin'],
-): Promise<PlanInput> {
-  const files = [opts.filename, opts.nodes, opts.pods, opts.revisions].filter((f) => f === '-');
-  if (files.length > 1) throw new UsageError('only one of the files can be "-" (standard input)');
-  const load = async <T>(path: string | undefined, kind: string): Promise<T[]> => {
-    if (path === undefined) return [];
-    const loaded = await loadObjects(path, { stdin });
-    const objs = expectKind<T>(loaded, [kind], displayName(path));
-    checkShapes(loaded);
-    return objs;
-  };
-
-  const dsList = await load<DaemonSet>(opts.filename, 'DaemonSet');
-  const file = displayName(opts.filename);
-  if (dsList.length !== 1) {
-    throw new UsageError(
-      dsList.length === 0
-        ? `${file}: no DaemonSet in the file`
-        : `${file}: ${dsList.length} DaemonSets in the file; plan takes one (${dsList.map((d) => d.metadata?.name ?? '').join(', ')})`,
-    );
-  }
-  const nodes = await load<Node>(opts.nodes, 'Node');
-  const pods = await load<Pod>(opts.pods, 'Pod');
-  const revisions = await load<ControllerRevision>(opts.revisions, 'ControllerRevision');
-
-  const notes: string[] = [];
-  const ds = prepareDaemonSet(dsList[0]!, [...pods, ...revisions], file, notes);
-  const ns = ds.metadata?.namespace ?? 'default';
-  const inNamespace = <T extends Pod | ControllerRevision>(objs: T[], what: string): T[] => {
-    const kept = objs.map((o) => withNamespace(o, ns)).filter((o) => o.metadata?.namespace === ns);
-    if (kept.length < objs.length) {
-      notes.push(`${objs.length - kept.length} ${what} outside namespace ${ns} ignored`);
-    }
-    return kept;
-  };
-  const snapshot: Snapshot = {
-    ds,
-    nodes: dedupeNodes(nodes, displayName(opts.nodes)),
-    pods: inNamespace(pods, 'pods'),
-    revisions: inNamespace(revisions, 'revisions'),
-    now,
-    backoff: new Map(),
-  };
-  return { snapshot, notes };
-}
-
-/**
- * What the API server does on create, for a DaemonSet read from a file: namespace, generation,
- * template generation, uid, defaults; then apps/v1 validation.
- */
-function prepareDaemonSet(
-  raw: DaemonSet,
-  owned: readonly (Pod | ControllerRevision)[],
-  file: string,
-  notes: string[],
-): DaemonSet {
-  const ds = structuredClone(raw) as Mutable<DaemonSet>;
-  const meta = (ds.metadata ??= {});
-  if (!meta.namespace) meta.namespace = 'default';
-  meta.generation ??= 1;
-  const annotations = (meta.annotations ??= {});
-  const tg = annotations[TEMPLATE_GENERATION_ANNOTATION];
-  if (tg === undefined) annotations[TEMPLATE_GENERATION_ANNOTATION] = '1';
-  else if (!/^-?\d+$/.test(tg)) {
-    throw new UsageError(
-      `${file}: The DaemonSet "${meta.name ?? ''}" is invalid: metadata.annotations[${TEMPLATE_GENERATION_ANNOTATION}]: Invalid value: "${tg}": must be an integer`,
-    );
-  }
-  if (!meta.uid) {
-    const fromOwner = ownerUidFor(meta.name ?? '', meta.namespace, owned);
-    meta.uid = fromOwner ?? fakeUid(meta.namespace, meta.name ?? '');
-    notes.push(
-      fromOwner
-        ? `DaemonSet has no metadata.uid; using ${meta.uid}, the uid its pods' and revisions' controller references name`
-        : `DaemonSet has no metadata.uid; using the made-up uid ${meta.uid}, so pods owned by another uid are not claimed`,
-    );
-  }
-  const defaulted = defaultDaemonSet(ds);
-  const errors = validateDaemonSet(defaulted);
-  if (errors.length > 0) {
-    const head = `${file}: The DaemonSet "${meta.name ?? ''}" is invalid:`;
-    const lines = errors.map((e) => e.toString());
-    throw new UsageError(
-      lines.length === 1
-        ? `${head} ${lines[0]!}`
-        : `${head}\n${lines.map((l) => `* ${l}`).join('\n')}`,
-    );
-  }
-  return defaulted;
-}
-
-function ownerUidFor(
-  name: string,
-  namespace: string,
-  owned: readonly (Pod | ControllerRevision)[],
-): string | undefined {
-  for (const o of owned) {
-    if ((o.metadata?.namespace ?? namespace) !== namespace) continue;
-    const ref = o.metadata?.ownerReferences?.find((r) => r.controller === true);
-    if (ref?.kind === 'DaemonSet' && ref.name === name && ref.uid) return ref.uid;
-  }
-  return undefined;
-}
-
-/** A stable, recognisable uid for a DaemonSet read without one (same name, same uid). */
-function fakeUid(namespace: string, name: string): string {
-  const h = createHash('sha1').update(`everynode-plan/${namespace}/${name}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-function withNamespace<T extends Pod | ControllerRevision>(obj: T, ns: string): T {
-  if (obj.metadata?.namespace) return obj;
-  return { ...obj, metadata: { ...obj.metadata, namespace: ns } };
-}
-
-function dedupeNodes(nodes: readonly Node[], file: string): Node[] {
-  const seen = new Set<string>();
-  for (const n of nodes) {
-    const name = n.metadata?.name ?? '';
-    if (seen.has(name)) throw new UsageError(`${file}: node "${name}" appears twice`);
-    seen.add(name);
-  }
-  return [...nodes];
 }
