@@ -7,7 +7,6 @@ import type { KubeObject, ResourceKind, Cluster } from '../cluster/port.js';
 import { KubeCluster } from '../cluster/kube/index.js';
 import { RealClock, type Clock } from '../clock/clock.js';
 import type { Logger } from '../controller/logger.js';
-import { formatDuration } from '../sim/duration.js';
 import { UsageError } from './errors.js';
 import { positiveInt, positiveNumber } from './flags.js';
 import { contextNamespace, describeApiError, loadKubeConfig, serverOf } from './kubeconfig.js';
@@ -119,9 +118,7 @@ export async function kubeTarget(
     }
   } catch (err) {
     cluster.close();
-    const hint = /no answer within/.test(String(err))
-      ? ` (--request-timeout ${formatDuration(requestTimeoutMs)})`
-      : '';
+    const hint = /no answer within/.test(String(err)) ? ' (--request-timeout)' : '';
     throw new UsageError(`${describeApiError(err, server, resource)}${hint}`, 1);
   }
   logger.info({ server, context: kc.getCurrentContext(), resource }, 'connected to the API server');
