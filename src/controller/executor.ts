@@ -3,15 +3,7 @@
  * (with the hash-collision path of §8.4), ownerReference claims, pod creates with slow start and
  * the burst cap under expectations, deletes in parallel (§5.4), revision cleanup, then the status
  * write with one retry after a fresh GET (§9.2). Errors follow scenario 40: a sync error wins over
- * a status error, which is then only logged.
- *
- * The status write starts from the cached DaemonSet, as upstream's does, except when the cache
- * still shows an object our last successful status write (or a chain of them) replaced: the watch
- * events of those writes have not all arrived yet (the next sync often starts first, woken by pod
- * events; on a loaded machine the cache can trail by two or three writes). Writing from the cached
- * object then could only meet a Conflict and cost a GET and a second write; instead the write
- * starts from the object our last write returned, and is left out when it would not change what
- * the API server holds. What the server ends up holding is the same either way.
+ * a status error, which is then only logged. The status write itself is statuswriter.ts.
  */
 import { getControllerOf } from '../api/pod.js';
 import type { DaemonSet, DaemonSetStatus, Mutable } from '../api/types.js';
@@ -19,21 +11,20 @@ import { CONTROLLER_REVISION_HASH_LABEL } from '../api/types.js';
 import { AlreadyExistsError, InvalidError, NotFoundError } from '../cluster/port.js';
 import type { Cluster, JsonPatchOp, KubeObject, ResourceKind } from '../cluster/port.js';
 import { collisionDecision } from '../engine/history.js';
-import { statusChanged } from '../engine/status.js';
 import type { ClaimAction, Plan } from '../engine/types.js';
 import type { ControllerRevision } from '../api/types.js';
 import type { FailedPodBackoff } from './backoff.js';
 import type { ControllerExpectations } from './expectations.js';
 import { nullLogger, type Logger } from './logger.js';
 import type { EventSink } from './recorder.js';
+import { StatusWriter } from './statuswriter.js';
 import { syncNodes, SyncAggregateError } from './syncnodes.js';
 
 export { SyncAggregateError, isNamespaceTerminating } from './syncnodes.js';
+export { STATUS_UPDATE_RETRIES } from './statuswriter.js';
 
 /** Upstream's BurstReplicas: the most creates (and deletes) one sync issues. */
 export const DEFAULT_BURST_REPLICAS = 250;
-/** Upstream's StatusUpdateRetries. */
-export const STATUS_UPDATE_RETRIES = 1;
 
 /** The adoption re-check found the DaemonSet gone, replaced or being deleted (§5.1). */
 export class AdoptionRecheckError extends Error {
@@ -81,20 +72,6 @@ function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-/** Our last successful status write of one DaemonSet: what it returned, and what came before. */
-interface WrittenStatus {
-  /**
-   * resourceVersions of objects this write (and the chain of our writes it was based on)
-   * replaced, oldest first: a cache showing one of them has not caught up with `result`.
-   */
-  readonly behind: readonly string[];
-  /** The object the API server returned. */
-  readonly result: DaemonSet;
-}
-
-/** The most resourceVersions kept per chain of status writes the cache has not caught up with. */
-const MAX_BEHIND = 16;
-
 /**
  * Carries out Plans; one instance serves every DaemonSet. Between syncs it keeps only the object
  * each DaemonSet's last status write returned, until the cache has caught up with it.
@@ -103,25 +80,24 @@ export class Executor {
   private readonly log: Logger;
   private readonly dsKind: ResourceKind;
   private readonly burst: number;
-  /** Per DaemonSet key, until the cache shows something other than what the writes replaced. */
-  private readonly written = new Map<string, WrittenStatus>();
+  private readonly status: StatusWriter;
 
   constructor(private readonly opts: ExecutorOptions) {
     this.log = (opts.logger ?? nullLogger).child({ component: 'executor' });
     this.dsKind = opts.dsKind ?? 'DaemonSet';
     this.burst = opts.burstReplicas ?? DEFAULT_BURST_REPLICAS;
+    this.status = new StatusWriter(opts.cluster, this.dsKind, this.log);
   }
 
   /** Drops what is kept for key (its DaemonSet is gone from the cache). */
   forget(key: string): void {
-    this.written.delete(key);
+    this.status.forget(key);
   }
 
   /** Executes the plan; never throws (every failure is in the result). */
   async execute(input: ExecutionInput): Promise<ExecutionResult> {
     const { ds, plan } = input;
-    const last = this.written.get(input.key);
-    if (last !== undefined && !this.cacheBehind(ds, last)) this.written.delete(input.key);
+    this.status.observe(input.key, ds);
     const result = {
       error: undefined,
       statusError: undefined,
@@ -176,7 +152,7 @@ export class Executor {
     let statusError: Error | undefined;
     let statusWritten = false;
     if (plan.statusChanged) {
-      const stored = await this.storeStatus(
+      const stored = await this.status.store(
         input.key,
         ds,
         plan.status,
@@ -382,72 +358,6 @@ export class Executor {
     });
   }
 
-  /** True when ds is an object our last status writes replaced: the cache has not caught up. */
-  private cacheBehind(ds: DaemonSet, last: WrittenStatus): boolean {
-    const rv = ds.metadata?.resourceVersion;
-    return (
-      rv !== undefined && last.behind.includes(rv) && ds.metadata?.uid === last.result.metadata?.uid
-    );
-  }
-
-  /**
-   * storeDaemonSetStatus (§9.2): UpdateStatus; on failure one fresh GET and one more try. The
-   * first try starts from the cached object, or from our last write's result while the cache is
-   * behind it (then nothing is sent when that result already holds this status). With
-   * updateObservedGen false, observedGeneration stays what the object written over holds.
-   */
-  private async storeStatus(
-    key: string,
-    ds: DaemonSet,
-    status: DaemonSetStatus,
-    updateObservedGen: boolean,
-  ): Promise<{ error: Error | undefined; written: boolean }> {
-    const last = this.written.get(key);
-    const generation = ds.metadata?.generation ?? 0;
-    let toUpdate: Mutable<DaemonSet>;
-    // What a cache may show while it has not caught up with this write.
-    let behind: string[];
-    if (last !== undefined && this.cacheBehind(ds, last)) {
-      // Judged as upstream judges the cached object, against the generation the sync saw.
-      const held: DaemonSet = {
-        ...last.result,
-        metadata: { ...last.result.metadata, generation },
-      };
-      if (!statusChanged(held, status)) return { error: undefined, written: false };
-      toUpdate = withCounters(last.result, status, updateObservedGen ? generation : undefined);
-      behind = [...last.behind, last.result.metadata?.resourceVersion ?? ''];
-    } else {
-      // Shallow: the port never changes what it is given (the API server copies, the kube client
-      // serialises), and a deep copy of the whole DaemonSet per status write was the executor's
-      // largest cost in B3 (a tenth of the controller's CPU per node event).
-      toUpdate = { ...ds, status: { ...status } } as Mutable<DaemonSet>;
-      behind = [ds.metadata?.resourceVersion ?? ''];
-    }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const result = await this.opts.cluster.updateStatus(this.dsKind, toUpdate);
-        if (result?.metadata?.resourceVersion !== undefined)
-          this.written.set(key, { behind: behind.slice(-MAX_BEHIND), result });
-        else this.written.delete(key);
-        return { error: undefined, written: true };
-      } catch (err) {
-        if (attempt >= STATUS_UPDATE_RETRIES) return { error: asError(err), written: false };
-        this.log.debug({ err: String(err) }, 'status update failed; retrying with a fresh read');
-      }
-      try {
-        const fresh = await this.opts.cluster.get<DaemonSet>(
-          this.dsKind,
-          ds.metadata?.namespace ?? '',
-          ds.metadata?.name ?? '',
-        );
-        toUpdate = withCounters(fresh, status, updateObservedGen ? generation : undefined);
-        behind.push(fresh.metadata?.resourceVersion ?? '');
-      } catch (err) {
-        return { error: asError(err), written: false };
-      }
-    }
-  }
-
   private async ignoreNotFound(p: Promise<unknown>): Promise<void> {
     try {
       await p;
@@ -455,28 +365,4 @@ export class Executor {
       if (!(err instanceof NotFoundError)) throw err;
     }
   }
-}
-
-/**
- * The fresh object with the fields a sync may change (§11) set from status; the rest kept.
- * observedGeneration is set to `observedGeneration` when given, else kept as fresh holds it
- * (upstream's retry with updateObservedGen false).
- */
-function withCounters(
-  fresh: DaemonSet,
-  status: DaemonSetStatus,
-  observedGeneration: number | undefined,
-): Mutable<DaemonSet> {
-  const out = structuredClone(fresh) as Mutable<DaemonSet>;
-  const s = { ...(out.status ?? {}) } as Mutable<DaemonSetStatus>;
-  s.currentNumberScheduled = status.currentNumberScheduled;
-  s.numberMisscheduled = status.numberMisscheduled;
-  s.desiredNumberScheduled = status.desiredNumberScheduled;
-  s.numberReady = status.numberReady;
-  s.updatedNumberScheduled = status.updatedNumberScheduled;
-  s.numberAvailable = status.numberAvailable;
-  s.numberUnavailable = status.numberUnavailable;
-  if (observedGeneration !== undefined) s.observedGeneration = observedGeneration;
-  out.status = s;
-  return out;
 }
