@@ -6,12 +6,14 @@
 import type { DaemonSet } from '../api/types.js';
 import { MemoryCluster } from '../cluster/memory/index.js';
 import {
+  ClusterError,
   NotFoundError,
   type Cluster,
   type KubeObject,
   type ResourceKind,
 } from '../cluster/port.js';
 import type { Logger } from '../controller/logger.js';
+import { UsageError } from './errors.js';
 import { createNodes } from '../sim/actions.js';
 import { VirtualClock } from '../sim/clock.js';
 import { Journal } from '../sim/journal.js';
@@ -27,8 +29,11 @@ import { World } from '../sim/world.js';
 export interface EmbeddedOptions {
   readonly nodes: readonly NodeSpec[];
   readonly kubelet: KubeletSpec;
-  /** Objects to create before the controller starts (DaemonSets, nodes, pods). */
-  readonly objects: readonly KubeObject[];
+  /**
+   * Objects to create before the controller starts (DaemonSets, nodes, pods), each with the
+   * file:line it came from when it came from a file, so a refusal names it (exit 2).
+   */
+  readonly objects: readonly { readonly object: KubeObject; readonly source?: string }[];
   /** The kind DaemonSets are stored as; apps/v1 and CRD manifests are both accepted. */
   readonly dsKind: ResourceKind;
   /** Virtual seconds per wall second; default 1. */
@@ -102,7 +107,15 @@ export class EmbeddedCluster {
     await this.world.start();
     const seed = this.memory.client('seed');
     await createNodes({ cluster: seed, clock: this.clock }, this.opts.nodes);
-    for (const obj of this.opts.objects) await this.apply(seed, obj);
+    for (const { object, source } of this.opts.objects) {
+      try {
+        await this.apply(seed, object);
+      } catch (err) {
+        // The embedded API server refused a user's object as kube-apiserver would: bad input.
+        if (source === undefined || !(err instanceof ClusterError)) throw err;
+        throw new UsageError(`${source}: ${err.message}`);
+      }
+    }
     const speed = this.opts.speed ?? 1;
     const wallStart = Date.now();
     const virtualStart = this.clock.now();

@@ -14,6 +14,27 @@ import { loadObjects } from './load.js';
 import { DEFAULT_KUBELET, EmbeddedCluster, nodeSpecs } from './run-embedded.js';
 import { readScenario } from './sim.js';
 
+/** The largest --embedded-nodes (B1 runs 10k; a billion ran V8 out of memory). */
+export const MAX_EMBEDDED_NODES = 100_000;
+
+/** --embedded-nodes, checked (UsageError, exit 2), or undefined when not given. */
+function embeddedNodeCount(flags: TargetFlags): number | undefined {
+  if (flags.embeddedNodes === undefined) return undefined;
+  const count = positiveInt('--embedded-nodes', flags.embeddedNodes, 0);
+  // Each node is a few KB in every cache; far past the benchmarks' 10k, memory runs out.
+  if (count > MAX_EMBEDDED_NODES)
+    throw new UsageError(`--embedded-nodes: at most ${MAX_EMBEDDED_NODES}, got ${count}`);
+  return count;
+}
+
+/** Checks the target's flags without acting on them, so bad ones fail before anything starts. */
+export function checkTargetFlags(flags: TargetFlags): void {
+  positiveNumber('--qps', flags.qps);
+  positiveInt('--burst', flags.burst);
+  positiveNumber('--embedded-speed', flags.embeddedSpeed);
+  embeddedNodeCount(flags);
+}
+
 /** A cluster the controller can run against. */
 export interface Target {
   readonly cluster: Cluster;
@@ -44,14 +65,15 @@ export async function embeddedTarget(
 ): Promise<Target> {
   const scenario =
     flags.embeddedScenario === undefined ? undefined : await readScenario(flags.embeddedScenario);
-  const objects: KubeObject[] = [...(scenario?.objects ?? [])];
+  const objects: { object: KubeObject; source?: string }[] = (scenario?.objects ?? []).map(
+    (object) => ({ object, source: flags.embeddedScenario }),
+  );
   for (const f of flags.filename ?? []) {
-    for (const o of await loadObjects(f)) objects.push(o.object);
+    for (const o of await loadObjects(f)) {
+      objects.push({ object: o.object, source: `${o.source.file}:${o.source.line}` });
+    }
   }
-  const count =
-    flags.embeddedNodes === undefined
-      ? undefined
-      : positiveInt('--embedded-nodes', flags.embeddedNodes, 0);
+  const count = embeddedNodeCount(flags);
   const nodes = count !== undefined ? nodeSpecs(count) : (scenario?.nodes ?? nodeSpecs(3));
   const embedded = new EmbeddedCluster({
     nodes,

@@ -16,7 +16,7 @@ import { parseDuration, positiveInt } from './flags.js';
 import { createLogger, LOG_LEVELS, type LogFormat } from './logging.js';
 import { ControllerProcess } from './run-process.js';
 import { Stopper } from './run-stop.js';
-import { embeddedTarget, kubeTarget, type Target } from './run-target.js';
+import { checkTargetFlags, embeddedTarget, kubeTarget, type Target } from './run-target.js';
 import { takeSignals } from './signals.js';
 
 export { parseDuration } from './flags.js';
@@ -88,6 +88,7 @@ const DAY_MS = 86_400_000;
 
 /** Every flag checked and converted before anything starts (bad values: UsageError, exit 2). */
 function parseFlags(flags: RunFlags) {
+  checkTargetFlags(flags);
   const metricsAddr = flags.metricsAddr ?? (flags.embedded ? '127.0.0.1:0' : '127.0.0.1:8080');
   if (metricsAddr !== '0') {
     try {

@@ -154,7 +154,14 @@ describe('everynode run: start-up, bounds and bad input', { concurrency: 4 }, ()
     }
   });
 
-  test('bad flags: exit 2 with one line each', async () => {
+  test('bad flags and a refused -f object: exit 2 with one line each', async () => {
+    const badDs = join(dir, 'bad-ds.yaml');
+    writeFileSync(
+      badDs,
+      'apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: bad, namespace: default}\n' +
+        'spec:\n  selector: {matchLabels: {a: b}}\n  template:\n    metadata: {labels: {a: c}}\n' +
+        '    spec: {containers: [{name: c, image: x}]}\n',
+    );
     const cases: [string[], RegExp][] = [
       [['--metrics-addr', 'not-an-addr'], /^error: --metrics-addr "not-an-addr": no valid port/],
       [
@@ -164,8 +171,18 @@ describe('everynode run: start-up, bounds and bad input', { concurrency: 4 }, ()
       [['--log-level', 'loud'], /^error: option '--log-level <level>' argument 'loud' is invalid/],
       [['--run-for', '1d'], /^error: --run-for: expected a duration .*unknown unit "d"/],
       [['--lease-duration', '100h'], /^error: --lease-duration: must be at most 24h00m/],
+      [
+        ['--embedded-nodes', '1000000000'],
+        /^error: --embedded-nodes: at most 100000, got 1000000000\n$/,
+      ],
+      [
+        ['-f', badDs],
+        /^error: .*bad-ds\.yaml:1: DaemonSet\.apps\.everynode\.dev "bad" is invalid: spec\.template\.metadata\.labels/,
+      ],
     ];
-    const runs = cases.map(([args]) => everynode(['run', '--embedded', ...args]));
+    const runs = cases.map(([args]) =>
+      everynode(['run', '--embedded', '--metrics-addr', '0', ...args]),
+    );
     for (const [i, p] of runs.entries()) {
       const e = await p.exit;
       assert.equal(e.code, 2, `${cases[i]![0].join(' ')}: ${p.stderr()}`);
