@@ -54,6 +54,15 @@ if (Number(process.versions.node.split('.')[0]) < MIN_MAJOR) {
     else process.exit(code ?? 1);
   });
 } else {
+  // `everynode run` treats SIGTERM/SIGINT as a request to stop from the first moment: they are
+  // recorded here, before anything loads, until the command takes them over
+  // (src/cli/signals.ts), instead of killing a process that is still loading.
+  if (process.argv[2] === 'run') {
+    const early = { received: [], listener: undefined };
+    early.listener = (signal) => early.received.push(signal);
+    for (const s of ['SIGTERM', 'SIGINT']) process.on(s, early.listener);
+    globalThis[Symbol.for('everynode.early-signals')] = early;
+  }
   const compiled = join(root, 'dist', 'cli', 'main.js');
   if (existsSync(compiled) && !process.env.EVERYNODE_FROM_SOURCE) {
     await import(pathToFileURL(compiled).href);
