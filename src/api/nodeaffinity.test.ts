@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { matchNodeSelectorLabels, matchNodeSelectorTerms } from './nodeaffinity.js';
+import {
+  InvalidNodeSelectorError,
+  matchNodeSelectorLabels,
+  matchNodeSelectorTerms,
+} from './nodeaffinity.js';
+import { validateNodeSelector } from './schedvalidation.js';
 import type { Node, NodeSelector, NodeSelectorTerm } from './types.js';
 
 const L1 = { name: 'simple-daemon', type: 'production' };
@@ -115,52 +120,60 @@ test('matchExpressions operators: table', () => {
   }
 });
 
-test('matchFields: only metadata.name, In/NotIn with exactly one value, other keys read as ""', () => {
+test('matchFields: only metadata.name with In/NotIn and exactly one value; anything else throws', () => {
   const n = node('n1');
   const field = (key: string, operator: string, values: string[]): NodeSelector =>
     terms({ matchFields: [{ key, operator, values }] });
   assert.equal(matchNodeSelectorTerms(n, field('metadata.name', 'In', ['n1'])).matches, true);
   assert.equal(matchNodeSelectorTerms(n, field('metadata.name', 'NotIn', ['n1'])).matches, false);
   assert.equal(matchNodeSelectorTerms(n, field('metadata.name', 'NotIn', ['n2'])).matches, true);
-  assert.equal(
-    matchNodeSelectorTerms(n, field('metadata.name', 'In', ['n1', 'n2'])).matches,
-    false,
-    'two values: parse error',
-  );
-  assert.equal(matchNodeSelectorTerms(n, field('metadata.name', 'Exists', [])).matches, false);
-  assert.equal(matchNodeSelectorTerms(n, field('metadata.foo', 'In', ['bar'])).matches, false);
-  assert.equal(matchNodeSelectorTerms(n, field('metadata.foo', 'NotIn', ['bar'])).matches, true);
+  // What validation refuses is an error, never "matches no node" (issue 17 item 2).
+  for (const sel of [
+    field('metadata.name', 'In', ['n1', 'n2']),
+    field('metadata.name', 'Exists', []),
+    field('metadata.foo', 'In', ['bar']),
+    field('metadata.foo', 'NotIn', ['bar']),
+  ]) {
+    assert.throws(() => matchNodeSelectorTerms(n, sel), InvalidNodeSelectorError);
+  }
 });
 
-test('empty terms and parse errors match nothing, but other terms still can', () => {
+test('issue 17 item 2: a selector validation refuses throws; empty terms and Gt "x" match nothing', () => {
   const n = node('n1', { a: 'b' });
-  assert.equal(matchNodeSelectorTerms(n, terms()).matches, false);
-  assert.equal(matchNodeSelectorTerms(n, {} as NodeSelector).matches, false);
   assert.equal(matchNodeSelectorTerms(n, terms({})).matches, false);
   assert.match(matchNodeSelectorTerms(n, terms({})).reason, /nodeSelectorTerms\[0\] is empty/);
-  const broken: NodeSelectorTerm[] = [
-    { matchExpressions: [{ key: 'a', operator: 'Foo', values: ['b'] }] },
-    { matchExpressions: [{ key: 'a', operator: 'In' }] },
-    { matchExpressions: [{ key: 'a', operator: 'Exists', values: ['b'] }] },
-    { matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1', '2'] }] },
-    { matchExpressions: [{ key: 'a', operator: 'Lt', values: ['x'] }] },
-    { matchExpressions: [{ key: 'bad key', operator: 'Exists' }] },
-    // A parse error anywhere in a term fails the term even when another requirement would hold.
-    {
-      matchExpressions: [{ key: 'a', operator: 'In', values: ['b'] }],
-      matchFields: [{ key: 'metadata.name', operator: 'In' }],
-    },
+  // Gt with a value that is no integer passes validation and fails to parse when matching.
+  const gtX = terms({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['x'] }] });
+  assert.equal(matchNodeSelectorTerms(n, gtX).matches, false);
+  assert.match(matchNodeSelectorTerms(n, gtX).reason, /invalid requirement/);
+  const refused: NodeSelector[] = [
+    terms(),
+    {} as NodeSelector,
+    { nodeSelectorTerms: 'oops' } as unknown as NodeSelector,
+    terms({ matchExpressions: 'x' } as unknown as NodeSelectorTerm),
+    terms({ matchExpressions: [{ key: 'a', operator: 'Near', values: ['b'] }] }),
+    terms({ matchExpressions: [{ key: 'a', operator: 'in', values: ['b'] }] }),
+    terms({ matchExpressions: [{ key: 'a', operator: 'In' }] }),
+    terms({ matchExpressions: [{ key: 'a', operator: 'Exists', values: ['b'] }] }),
+    terms({ matchExpressions: [{ key: 'a', operator: 'Gt', values: ['1', '2'] }] }),
+    terms({ matchExpressions: [{ key: 'bad key', operator: 'Exists' }] }),
+    // Even when another term would match: the whole selector is refused.
+    terms(
+      { matchExpressions: [{ key: 'a', operator: 'Exists' }] },
+      { matchExpressions: [{ key: 'a', operator: 'Foo', values: ['b'] }] },
+    ),
   ];
-  for (const t of broken) {
-    const r = matchNodeSelectorTerms(n, terms(t));
-    assert.equal(r.matches, false, JSON.stringify(t));
-    assert.match(r.reason, /invalid requirement/);
-    assert.equal(
-      matchNodeSelectorTerms(n, terms(t, { matchExpressions: [{ key: 'a', operator: 'Exists' }] }))
-        .matches,
-      true,
+  for (const sel of refused) {
+    assert.throws(
+      () => matchNodeSelectorTerms(n, sel),
+      InvalidNodeSelectorError,
+      JSON.stringify(sel),
     );
   }
+  assert.throws(
+    () => matchNodeSelectorTerms(n, refused[4]!),
+    /invalid required node affinity: affinity\.nodeAffinity\.requiredDuringSchedulingIgnoredDuringExecution\.nodeSelectorTerms\[0\]\.matchExpressions\[0\]\.operator: Invalid value: "Near": not a valid selector operator/,
+  );
 });
 
 const nameArb = fc.stringMatching(/^[a-z][a-z0-9-]{0,6}[a-z0-9]$/);
@@ -177,26 +190,51 @@ test('property: a matchFields metadata.name In [n] term matches exactly node n',
   );
 });
 
-const termArb: fc.Arbitrary<NodeSelectorTerm> = fc.record({
+const anyTermArb: fc.Arbitrary<NodeSelectorTerm> = fc.record({
   matchExpressions: fc.array(
     fc.record({
-      key: fc.constantFrom('a', 'b', 'c'),
-      operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt', 'Bogus'),
+      key: fc.constantFrom('a', 'b', 'c', 'bad key'),
+      operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt', 'Bogus', 'in'),
       values: fc.array(fc.constantFrom('1', '2', 'x'), { maxLength: 2 }),
     }),
     { maxLength: 2 },
   ),
 });
+const isValid = (t: NodeSelectorTerm): boolean =>
+  validateNodeSelector(terms(t), 'sel').length === 0;
+const termArb = anyTermArb.filter(isValid);
 const labelsArb = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('1', '2', 'x'));
+
+test('property: matching throws exactly when validation refuses the selector', () => {
+  fc.assert(
+    fc.property(fc.array(anyTermArb, { minLength: 1, maxLength: 3 }), labelsArb, (ts, labels) => {
+      const sel = terms(...ts);
+      const valid = validateNodeSelector(sel, 'sel').length === 0;
+      let threw = false;
+      try {
+        matchNodeSelectorTerms(node('n', labels), sel);
+      } catch (err) {
+        assert.ok(err instanceof InvalidNodeSelectorError);
+        threw = true;
+      }
+      assert.equal(threw, !valid);
+    }),
+  );
+});
 
 test('property: ORing a term never reduces matches', () => {
   fc.assert(
-    fc.property(fc.array(termArb, { maxLength: 3 }), termArb, labelsArb, (ts, extra, labels) => {
-      const n = node('n', labels);
-      const before = matchNodeSelectorTerms(n, terms(...ts)).matches;
-      const after = matchNodeSelectorTerms(n, terms(...ts, extra)).matches;
-      if (before) assert.equal(after, true);
-      assert.equal(after, before || matchNodeSelectorTerms(n, terms(extra)).matches);
-    }),
+    fc.property(
+      fc.array(termArb, { minLength: 1, maxLength: 3 }),
+      termArb,
+      labelsArb,
+      (ts, extra, labels) => {
+        const n = node('n', labels);
+        const before = matchNodeSelectorTerms(n, terms(...ts)).matches;
+        const after = matchNodeSelectorTerms(n, terms(...ts, extra)).matches;
+        if (before) assert.equal(after, true);
+        assert.equal(after, before || matchNodeSelectorTerms(n, terms(extra)).matches);
+      },
+    ),
   );
 });

@@ -1,9 +1,43 @@
 /**
  * Required node affinity and nodeSelector matching (component-helpers nodeaffinity semantics),
- * with reasons a person can act on.
+ * with reasons a person can act on. A selector kube-apiserver would refuse (an unknown operator,
+ * `nodeSelectorTerms: "oops"`, In without values) is never read as "matches no node": matching it
+ * throws InvalidNodeSelectorError, so the engine reports the DaemonSet instead of acting on it.
  */
 import { isQualifiedName, isValidLabelValue } from './names.js';
+import { validateNodeSelector } from './schedvalidation.js';
 import type { Node, NodeSelector, NodeSelectorRequirement, NodeSelectorTerm } from './types.js';
+import { checkWire } from './wirecheck.js';
+import { nodeSelector as nodeSelectorWire } from './wireschema.js';
+
+/** A required node affinity that validation refuses; matching it is an error, never "no match". */
+export class InvalidNodeSelectorError extends Error {
+  override name = 'InvalidNodeSelectorError';
+}
+
+const verdicts = new WeakMap<object, string | null>();
+
+/**
+ * Throws InvalidNodeSelectorError when kube-apiserver would refuse the selector. The verdict is
+ * kept per selector object, so checking it for every node of a reconcile costs one lookup.
+ */
+export function assertValidNodeSelector(selector: NodeSelector): void {
+  if (typeof selector !== 'object' || selector === null) {
+    throw new InvalidNodeSelectorError('required node affinity is not a map');
+  }
+  let verdict = verdicts.get(selector);
+  if (verdict === undefined) {
+    const path = 'affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution';
+    const types = checkWire(selector, nodeSelectorWire, path);
+    const errors = types.length > 0 ? types : validateNodeSelector(selector, path);
+    verdict =
+      errors.length === 0
+        ? null
+        : `invalid required node affinity: ${errors.map(String).join('; ')}`;
+    verdicts.set(selector, verdict);
+  }
+  if (verdict !== null) throw new InvalidNodeSelectorError(verdict);
+}
 
 /** The outcome of a match, with a human reason when it fails. */
 export interface MatchResult {
@@ -152,8 +186,13 @@ function termFailure(node: Node, term: NodeSelectorTerm, index: number): string 
   return undefined;
 }
 
-/** ORed nodeSelectorTerms; a term with a parse error or no requirements matches nothing. */
+/**
+ * ORed nodeSelectorTerms; a term with no requirements, or a Gt/Lt value that is not an integer
+ * (valid for the API, a parse error when matching), matches nothing. Throws
+ * InvalidNodeSelectorError for a selector validation refuses (assertValidNodeSelector).
+ */
 export function matchNodeSelectorTerms(node: Node, selector: NodeSelector): MatchResult {
+  assertValidNodeSelector(selector);
   const terms = selector.nodeSelectorTerms ?? [];
   if (terms.length === 0)
     return fail('required node affinity has no nodeSelectorTerms, so no node matches');

@@ -6,6 +6,8 @@ import {
   defaultDaemonTolerations,
   findUntoleratedTaint,
   formatTaint,
+  InvalidTolerationError,
+  malformedTaints,
   toleratesTaint,
 } from './taints.js';
 import type { Taint, Toleration } from './types.js';
@@ -101,20 +103,42 @@ test('toleratesTaint: table', () => {
       { key: 'dedicated', value: 'user1', effect: 'NoExecute' },
       true,
     ],
-    [
-      { key: 'n', operator: 'Gt', value: '1' },
-      { key: 'n', value: '5', effect: 'NoSchedule' },
-      false,
-    ], // gate off
-    [
-      { key: 'n', operator: 'Lt', value: '9' },
-      { key: 'n', value: '5', effect: 'NoSchedule' },
-      false,
-    ],
     [{ key: 'k', operator: 'Equal' }, { key: 'k', effect: 'NoSchedule' }, true], // both values empty
   ];
   for (const [tol, t, want] of rows)
     assert.equal(toleratesTaint(tol, t), want, `${JSON.stringify(tol)} vs ${formatTaint(t)}`);
+});
+
+test('issue 17 item 2: an operator or effect validation refuses throws, whatever the taint', () => {
+  const taint: Taint = { key: 'n', value: '5', effect: 'NoSchedule' };
+  const refused: Toleration[] = [
+    { key: 'n', operator: 'Gt', value: '1' }, // Gt/Lt: behind a feature gate that is off
+    { key: 'n', operator: 'Lt', value: '9' },
+    { key: 'n', operator: 'Bogus' },
+    { key: 'other', operator: 'exists' },
+    { key: 'n', operator: 'Exists', effect: 'Bogus' },
+    { key: 'other', operator: 'Exists', effect: 'noschedule' },
+  ];
+  for (const tol of refused) {
+    assert.throws(() => toleratesTaint(tol, taint), InvalidTolerationError, JSON.stringify(tol));
+  }
+  assert.throws(
+    () => findUntoleratedTaint([taint], [{ key: 'n', operator: 'Bogus' }], () => true),
+    /toleration operator "Bogus" is not supported \(Equal or Exists\)/,
+  );
+});
+
+test('malformedTaints: what a node that bypassed validation would hold is named', () => {
+  assert.equal(malformedTaints(undefined), undefined);
+  assert.equal(malformedTaints(null), undefined);
+  assert.equal(malformedTaints([{ key: 'a', effect: 'NoSchedule' }]), undefined);
+  assert.equal(malformedTaints('x'), 'spec.taints is not a list');
+  assert.equal(malformedTaints([null]), 'spec.taints[0] is not a map');
+  assert.equal(malformedTaints([{ effect: 'NoSchedule' }]), 'spec.taints[0] has no key');
+  assert.equal(
+    malformedTaints([{ key: 'cp', effect: 'Bogus' }]),
+    'spec.taints[0] (cp) has the effect "Bogus", not NoSchedule, PreferNoSchedule or NoExecute',
+  );
 });
 
 test('findUntoleratedTaint: respects the filter and returns the first untolerated taint', () => {

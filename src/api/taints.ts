@@ -1,7 +1,18 @@
 /**
  * Taints and tolerations: ToleratesTaint, and the default daemon tolerations with their merge.
+ * A toleration kube-apiserver would refuse (operator `Bogus`, effect `Bogus`) is never read as
+ * "does not tolerate": it throws InvalidTolerationError, so the engine reports the DaemonSet.
  */
 import type { Mutable, Taint, Toleration } from './types.js';
+
+/** A toleration that validation refuses; matching it is an error, never "not tolerated". */
+export class InvalidTolerationError extends Error {
+  override name = 'InvalidTolerationError';
+}
+
+function isKnownEffect(effect: string): boolean {
+  return effect === 'NoSchedule' || effect === 'NoExecute' || effect === 'PreferNoSchedule';
+}
 
 const NOT_READY = 'node.kubernetes.io/not-ready';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
@@ -57,24 +68,54 @@ export function addDefaultDaemonTolerations(
   return out;
 }
 
-/** ToleratesTaint: effect, key and operator/value rules of spec §2.2. */
+/**
+ * ToleratesTaint: effect, key and operator/value rules of spec §2.2. Throws InvalidTolerationError
+ * for an operator or effect that validation refuses, whatever the taint.
+ */
 export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
   const effect = toleration.effect ?? '';
+  const operator = toleration.operator ?? '';
+  if (effect !== '' && !isKnownEffect(effect)) {
+    throw new InvalidTolerationError(
+      `toleration effect ${JSON.stringify(effect)} is not supported (NoSchedule, PreferNoSchedule or NoExecute)`,
+    );
+  }
+  if (operator !== '' && operator !== 'Equal' && operator !== 'Exists') {
+    throw new InvalidTolerationError(
+      `toleration operator ${JSON.stringify(operator)} is not supported (Equal or Exists)`,
+    );
+  }
   if (effect !== '' && effect !== taint.effect) return false;
   const key = toleration.key ?? '';
-  const operator = toleration.operator ?? '';
   if (key === '' && operator !== 'Exists') return false;
   if (key !== '' && key !== taint.key) return false;
   switch (operator) {
     case '':
     case 'Equal':
       return (toleration.value ?? '') === (taint.value ?? '');
-    case 'Exists':
-      return true;
     default:
-      // Lt/Gt exist only behind a feature gate that is off here; unknown operators never match.
-      return false;
+      return true; // Exists
   }
+}
+
+/**
+ * Why a node's taints cannot be read as kube-apiserver would have stored them (not a list, a
+ * taint that is not a map, without a key, or with an effect validation refuses), or undefined.
+ * Such a node must not be acted on: the engine reports it instead of guessing.
+ */
+export function malformedTaints(taints: unknown): string | undefined {
+  if (taints === undefined || taints === null) return undefined;
+  if (!Array.isArray(taints)) return 'spec.taints is not a list';
+  for (let i = 0; i < taints.length; i++) {
+    const t = taints[i] as unknown;
+    if (typeof t !== 'object' || t === null) return `spec.taints[${i}] is not a map`;
+    const { key, effect } = t as { key?: unknown; effect?: unknown };
+    if (typeof key !== 'string' || key === '') return `spec.taints[${i}] has no key`;
+    if (typeof effect !== 'string' || !isKnownEffect(effect)) {
+      return `spec.taints[${i}] (${key}) has the effect ${JSON.stringify(effect ?? null)}, not NoSchedule, PreferNoSchedule or NoExecute`;
+    }
+  }
+  return undefined;
 }
 
 /** The first taint (passing filter) that no toleration tolerates, or undefined. */
