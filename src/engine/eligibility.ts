@@ -6,7 +6,12 @@
  * the cluster and for every DaemonSet.
  */
 import { matchNodeSelectorTerms } from '../api/nodeaffinity.js';
-import { addDefaultDaemonTolerations, findUntoleratedTaint, formatTaint } from '../api/taints.js';
+import {
+  addDefaultDaemonTolerations,
+  findUntoleratedTaint,
+  formatTaint,
+  malformedTaints,
+} from '../api/taints.js';
 import type { DaemonSet, Node, Taint } from '../api/types.js';
 
 /** Which check of §2.1 made a node ineligible (metrics count nodes by it). */
@@ -81,7 +86,12 @@ export function makeEligibilityChecker(ds: DaemonSet): EligibilityChecker {
       }
     }
     const taints = node.spec?.taints;
-    if (taints === undefined || taints.length === 0) return ELIGIBLE;
+    // null is absent, as Go's decoder reads it (taints: null stopped every DaemonSet, issue 17).
+    if (taints == null || taints.length === 0) return ELIGIBLE;
+    // Taints kube-apiserver would refuse (a node that bypassed validation): no new pod there and
+    // manage keeps a running one; the problem is the reason, and other nodes go on.
+    const malformed = malformedTaints(taints);
+    if (malformed !== undefined) return ineligible(true, 'taint', `malformed node: ${malformed}`);
     const blocking = findUntoleratedTaint(taints, tolerations, isScheduleOrExecute);
     if (blocking === undefined) return ELIGIBLE;
     const evicting =
