@@ -1,0 +1,259 @@
+/**
+ * The world of the incremental-sync property (incremental.property.test.ts): the controller's
+ * caches written directly, the DaemonSet as stored, the steps that change them, and how a full
+ * plan is carried out, so each step can compare the incremental plan with the full reconcile.
+ */
+import { getTargetNodeName } from '../../src/api/pod.js';
+import {
+  formatTime,
+  type ControllerRevision,
+  type DaemonSet,
+  type Mutable,
+  type Node,
+  type Pod,
+} from '../../src/api/types.js';
+import { POD_CACHE, REVISION_CACHE } from '../../src/controller/caches.js';
+import { IncrementalPlanner } from '../../src/controller/fastplan.js';
+import {
+  INDEX_CONTROLLER_UID,
+  INDEX_NAMESPACE,
+  INDEX_ORPHAN_NAMESPACE,
+} from '../../src/controller/informer.js';
+import { Store, storeKey } from '../../src/controller/store.js';
+import { reconcile } from '../../src/engine/reconcile.js';
+import { withTemplate } from '../../src/engine/rollout.js';
+import { defaultUpdatePolicy, type UpdatePolicy } from '../../src/engine/updatepolicy.js';
+import type { Plan } from '../../src/engine/types.js';
+import { dsWith, newNode, newOrphanPod, sec } from '../harness/fixtures.js';
+import { STRATEGIES, TAINTS, type Step } from './incremental-steps.js';
+
+/** Caches as the controller keeps them, written directly, and the DaemonSet as stored. */
+export class World {
+  readonly nodes = new Store<Node>();
+  // Exactly the controller's pod cache: per-owner change logs (caches.ts).
+  readonly pods = new Store<Pod>(POD_CACHE.indexers, POD_CACHE.store);
+  readonly revisions = new Store<ControllerRevision>(REVISION_CACHE.indexers);
+  readonly planner = new IncrementalPlanner(this);
+  ds: DaemonSet = dsWith({ type: 'RollingUpdate', maxUnavailable: 1, maxSurge: 0 });
+  now = sec(100);
+  private seq = 0;
+
+  constructor(readonly policy: UpdatePolicy = defaultUpdatePolicy) {}
+
+  snapshotPlan(satisfied: boolean): Plan {
+    const ns = this.ds.metadata?.namespace ?? '';
+    return reconcile(
+      {
+        ds: this.ds,
+        nodes: this.nodes.list(),
+        pods: [
+          ...this.pods.byIndex(INDEX_CONTROLLER_UID, this.ds.metadata?.uid ?? ''),
+          ...this.pods.byIndex(INDEX_ORPHAN_NAMESPACE, ns),
+        ],
+        revisions: this.revisions.byIndex(INDEX_NAMESPACE, ns),
+        now: this.now,
+        backoff: new Map(),
+      },
+      { mode: 'live', expectationsSatisfied: satisfied, policy: this.policy },
+    );
+  }
+
+  podAt(j: number): Pod | undefined {
+    const keys = this.pods.keys().sort();
+    return keys.length === 0 ? undefined : this.pods.get(keys[j % keys.length]!);
+  }
+
+  edit(pod: Pod, f: (p: Mutable<Pod>) => void): void {
+    const copy = structuredClone(pod) as Mutable<Pod>;
+    f(copy);
+    copy.metadata = { ...copy.metadata, resourceVersion: String(++this.seq) };
+    this.pods.upsert(copy);
+  }
+
+  /** Carries out a full plan's writes the way the API server and a kubelet would show them. */
+  apply(plan: Plan, bind: boolean, removeDeleted: boolean): void {
+    const h = plan.history;
+    if (h?.createRevision) this.revisions.upsert(h.createRevision);
+    for (const u of h?.updateRevisions ?? []) {
+      const key = `${this.ds.metadata?.namespace}/${u.name}`;
+      const rev = this.revisions.get(key);
+      if (rev) this.revisions.upsert({ ...rev, revision: u.revision });
+    }
+    for (const name of h?.deleteRevisions ?? [])
+      this.revisions.remove(`${this.ds.metadata?.namespace}/${name}`);
+    for (const c of plan.creates) {
+      const pod = structuredClone(c.pod) as Mutable<Pod>;
+      const name = `${pod.metadata?.generateName ?? 'p-'}${++this.seq}`;
+      pod.metadata = {
+        ...pod.metadata,
+        name,
+        uid: `uid-${name}`,
+        creationTimestamp: formatTime(this.now),
+      };
+      if (bind) pod.spec = { ...pod.spec!, nodeName: c.node };
+      pod.status = { phase: 'Pending' };
+      this.pods.upsert(pod);
+    }
+    for (const d of plan.deletes) {
+      const key = `${d.namespace}/${d.name}`;
+      const pod = this.pods.get(key);
+      if (pod === undefined) continue;
+      if (removeDeleted) this.pods.remove(key);
+      else
+        this.edit(
+          pod,
+          (p) => (p.metadata = { ...p.metadata, deletionTimestamp: formatTime(this.now) }),
+        );
+    }
+    for (const c of plan.claims) {
+      const pod = c.kind === 'Pod' ? this.pods.get(`${c.namespace}/${c.name}`) : undefined;
+      if (pod === undefined) continue;
+      const ds = this.ds;
+      this.edit(pod, (p) => {
+        p.metadata = {
+          ...p.metadata,
+          ownerReferences:
+            c.action === 'adopt'
+              ? [
+                  {
+                    apiVersion: 'apps/v1',
+                    kind: 'DaemonSet',
+                    name: ds.metadata?.name ?? '',
+                    uid: ds.metadata?.uid ?? '',
+                    controller: true,
+                  },
+                ]
+              : [],
+        };
+      });
+    }
+    if (plan.statusChanged) this.ds = { ...this.ds, status: plan.status };
+  }
+
+  step(s: Step): void {
+    switch (s.k) {
+      case 'node': {
+        const name = `node-${s.i}`;
+        if (!s.present) {
+          this.nodes.remove(name);
+          return;
+        }
+        const taint = TAINTS[s.taint];
+        this.nodes.upsert(
+          newNode(name, {
+            labels: s.role ? { role: 'x' } : {},
+            ...(taint ? { taints: [taint] } : {}),
+          }),
+        );
+        return;
+      }
+      case 'touchNode': {
+        const node = this.nodes.get(`node-${s.i}`);
+        if (node) this.nodes.upsert(structuredClone(node));
+        return;
+      }
+      case 'apply':
+        this.apply(this.snapshotPlan(true), s.bind, s.removeDeleted);
+        return;
+      case 'kubelet': {
+        this.kubelet();
+        return;
+      }
+      case 'pod': {
+        this.podStep(s.j, s.op);
+        return;
+      }
+      case 'orphan':
+        this.pods.upsert(
+          newOrphanPod(`node-${s.i}`, s.matches ? {} : { labels: { other: 'app' } }),
+        );
+        return;
+      case 'template': {
+        const t = structuredClone(this.ds.spec!.template) as Mutable<
+          NonNullable<DaemonSet['spec']>['template']
+        >;
+        t.spec = {
+          ...t.spec!,
+          containers: [{ ...t.spec!.containers[0]!, image: `foo/bar:${s.image}` }],
+          ...(s.role ? { nodeSelector: { role: 'x' } } : { nodeSelector: undefined }),
+        };
+        if (!s.role) delete (t.spec as { nodeSelector?: unknown }).nodeSelector;
+        const next = withTemplate(this.ds, t) as Mutable<DaemonSet>;
+        this.ds = { ...next, spec: { ...next.spec!, minReadySeconds: s.minReady } };
+        return;
+      }
+      case 'strategy': {
+        const ru = STRATEGIES[s.mode]!;
+        this.ds = {
+          ...this.ds,
+          spec: { ...this.ds.spec!, updateStrategy: ru },
+        };
+        return;
+      }
+      case 'advance':
+        this.now += s.ms;
+        return;
+    }
+  }
+
+  /** Every pod bound, started and Ready, and every terminating pod gone: a quick convergence. */
+  kubelet(): void {
+    for (const pod of this.pods.list()) {
+      if (pod.metadata?.deletionTimestamp) {
+        this.pods.remove(storeKey(pod));
+        continue;
+      }
+      if (pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+      const t = getTargetNodeName(pod);
+      const node = pod.spec?.nodeName || ('node' in t ? t.node : '');
+      this.edit(pod, (p) => {
+        p.spec = { ...p.spec!, nodeName: node };
+        p.status = {
+          phase: 'Running',
+          conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: formatTime(this.now) }],
+        };
+      });
+    }
+  }
+
+  podStep(j: number, op: Extract<Step, { k: 'pod' }>['op']): void {
+    const pod = this.podAt(j);
+    if (pod === undefined) return;
+    const now = formatTime(this.now);
+    switch (op) {
+      case 'bind': {
+        const t = getTargetNodeName(pod);
+        if (!pod.spec?.nodeName && 'node' in t)
+          this.edit(pod, (p) => (p.spec = { ...p.spec!, nodeName: t.node }));
+        return;
+      }
+      case 'ready':
+      case 'unready':
+        this.edit(pod, (p) => {
+          p.status = {
+            phase: 'Running',
+            conditions: [
+              { type: 'Ready', status: op === 'ready' ? 'True' : 'False', lastTransitionTime: now },
+            ],
+          };
+        });
+        return;
+      case 'delete':
+        this.edit(pod, (p) => (p.metadata = { ...p.metadata, deletionTimestamp: now }));
+        return;
+      case 'remove':
+        this.pods.remove(storeKey(pod));
+        return;
+      case 'fail':
+      case 'succeed':
+        this.edit(pod, (p) => (p.status = { phase: op === 'fail' ? 'Failed' : 'Succeeded' }));
+        return;
+      case 'relabel':
+        this.edit(pod, (p) => (p.metadata = { ...p.metadata, labels: { other: 'app' } }));
+        return;
+      case 'touch':
+        this.edit(pod, () => undefined);
+        return;
+    }
+  }
+}
