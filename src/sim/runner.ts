@@ -17,6 +17,7 @@ import { Kubelets } from './kubelet.js';
 import { NodeLifecycle } from './lifecycle.js';
 import { Observer } from './observer.js';
 import { GridRecorder } from './report/grid/recorder.js';
+import type { Plan } from '../engine/types.js';
 import { seededRandom } from './random.js';
 import { Scheduler } from './scheduler.js';
 import { ScenarioError } from './scenario/source.js';
@@ -248,6 +249,12 @@ export class Simulation {
       burstReplicas: this.scenario.controller.burstReplicas,
       nodeEventDelayMs: this.scenario.controller.nodeEventDelayMs,
       random: () => this.rng.next(),
+      ...(this.grid !== undefined && {
+        // Each sync's plan, for the reasons of its creates and deletes in the report.
+        onPlan: (key: string, plan: Plan) => {
+          this.grid?.onPlan(key, plan);
+        },
+      }),
     });
     this.controller = c;
     await c.start();

@@ -130,7 +130,7 @@ test('sim report at 10,000 nodes: bands of counts, a band opens into its nodes',
   const path = await simReport('examples/scale-10k.yaml', 'scale-10k.html');
   const { page, problems, ms } = await open(path);
   const renderMs = await page.evaluate(
-    () => (window as unknown as { EN_RENDER_MS: number }).EN_RENDER_MS,
+    () => (globalThis as unknown as { EN_RENDER_MS: number }).EN_RENDER_MS,
   );
   t.diagnostic(
     `10k-node report: ${statSync(path).size} bytes, loaded and drawn in ${ms} ms (${Math.round(renderMs)} ms decode + render)`,

@@ -51,6 +51,8 @@ EN.DsView.prototype.zoom = function (a, b) {
 };
 EN.DsView.prototype.setDoc = function (doc, ds) {
   this.doc = doc; this.ds = ds; this.lane.doc = doc; this.lane.ds = ds;
+  // Nodes may have joined: the outermost scope is always every node of the new document.
+  this.lane.scopes[0] = { label: 'all ' + doc.order.length + ' nodes', nodes: doc.order };
   if (this.follow) { this.t0 = 0; this.t1 = this.endT(); }
   this.draw();
 };
@@ -147,6 +149,7 @@ EN.DsView.prototype.drawEvents = function () {
   var open = this.events.open;
   this.events.textContent = '';
   this.events.open = open;
+  this.events.style.display = evs.length > 0 ? '' : 'none';
   this.events.appendChild(EN.el('summary', { text: 'Timeline (' + evs.length + ' events; click a time to zoom there)' }));
   var tbl = EN.el('table', { class: 'evtable' });
   evs.forEach(function (e) {
