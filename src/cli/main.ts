@@ -30,6 +30,7 @@ const commands: Readonly<Record<string, () => Promise<Register>>> = {
   sim: async () => (await import('./sim.js')).registerSim,
   run: async () => (await import('./run.js')).registerRun,
   rollout: async () => (await import('./rollout.js')).registerRollout,
+  dashboard: async () => (await import('./dashboard.js')).registerDashboard,
 };
 
 // The controller's environment switches (EVERYNODE_INCREMENTAL_SYNC, ...): the CLI reads them,
