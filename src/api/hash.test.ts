@@ -117,7 +117,7 @@ test("revisionDataBytes: Go's bytes (sorted keys, nulls kept, HTML-safe escapes)
   assert.equal(
     revisionDataBytes(served),
     '{"spec":{"template":{"$patch":"replace","metadata":{"creationTimestamp":null,"labels":{"app":"a"}},' +
-      '"spec":{"containers":[{"env":[{"name":"E","value":"\\u003c\\u0026\\u003e"}],"image":"foo/bar","name":"c"}]}}}}',
+      '"spec":{"containers":[{"env":[{"name":"E","value":"\\u003c\\u0026\\u003e"}],"image":"foo/bar","name":"c","resources":{}}]}}}}',
   );
 });
 
@@ -145,6 +145,45 @@ test('revisionDataMatches: upstream-written data with other key order and creati
   );
   assert.equal(revisionDataMatches(ds, undefined), false);
   assert.equal(revisionDataMatches(ds, 'not json'), false);
+});
+
+test('revisionDataFor: a custom resource template gets the fields apps/v1 always has', () => {
+  const crd = {
+    apiVersion: 'apps.everynode.dev/v1alpha1',
+    kind: 'DaemonSet',
+    metadata: { name: 'foo' },
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      template: {
+        metadata: { labels: { app: 'a' } },
+        spec: {
+          containers: [
+            { name: 'c', image: 'i', command: [], resources: { requests: { cpu: '0.5' } } },
+          ],
+        },
+      },
+    },
+  } as unknown as DaemonSet;
+  assert.deepEqual(revisionDataFor(crd), {
+    spec: {
+      template: {
+        $patch: 'replace',
+        metadata: { creationTimestamp: null, labels: { app: 'a' } },
+        spec: { containers: [{ name: 'c', image: 'i', resources: { requests: { cpu: '500m' } } }] },
+      },
+    },
+  });
+  // Its own revision, and one written before the served form (data as the template was), match.
+  assert.equal(revisionDataMatches(crd, revisionDataFor(crd)), true);
+  assert.equal(
+    revisionDataMatches(crd, { spec: { template: { ...crd.spec!.template, $patch: 'replace' } } }),
+    true,
+  );
+  const other = structuredClone(crd) as unknown as {
+    spec: { template: { spec: { containers: object[] } } };
+  };
+  other.spec.template.spec.containers = [{ name: 'c', image: 'j' }];
+  assert.equal(revisionDataMatches(other as unknown as DaemonSet, revisionDataFor(crd)), false);
 });
 
 test('property: canonicalJSON is invariant under key order', () => {

@@ -2,6 +2,7 @@
  * Canonical JSON, the template hash, and ControllerRevision data (spec §8.1–8.2).
  */
 import { goMarshal } from './gojson.js';
+import { servedTemplate } from './servedform.js';
 import type { DaemonSet, PodTemplateSpec } from './types.js';
 
 function canonical(value: unknown): string | undefined {
@@ -76,12 +77,14 @@ export function computeTemplateHash(template: PodTemplateSpec, collisionCount?: 
 
 /**
  * The revision data object for a DaemonSet: `{"spec":{"template":{...,"$patch":"replace"}}}` with
- * the template as it is, every field kept (null values and empty objects included), as
- * kube-controller-manager's getPatch builds it from the DaemonSet the API server returned.
- * Serialised with goMarshal it gives upstream's bytes (revisionDataBytes).
+ * the template as kube-apiserver serves it for apps/v1, every field kept (null values and empty
+ * objects included), as kube-controller-manager's getPatch builds it. A template read from
+ * apps/v1 is that already; one from everynode's custom resource gets the fields the API server
+ * always writes for apps/v1 (servedTemplate), so that the revision is recognised after a move to
+ * apps/v1. Serialised with goMarshal it gives upstream's bytes (revisionDataBytes).
  */
 export function revisionDataFor(ds: DaemonSet): Record<string, unknown> {
-  const template = structuredClone(ds.spec?.template ?? {}) as Record<string, unknown>;
+  const template = servedTemplate(ds.spec?.template ?? {}) as Record<string, unknown>;
   return { spec: { template: { ...template, $patch: 'replace' } } };
 }
 
@@ -93,7 +96,10 @@ export function revisionDataBytes(ds: DaemonSet): string {
   return goMarshal(revisionDataFor(ds));
 }
 
-/** Match(ds, rev): the canonical JSON of revisionDataFor(ds) equals that of the revision data. */
+/**
+ * Match(ds, rev), semantically: the revision data equals the template's (as it is, or in served
+ * form) once both are in canonical JSON.
+ */
 export function revisionDataMatches(ds: DaemonSet, data: unknown): boolean {
   let other = data;
   if (typeof other === 'string') {
@@ -111,7 +117,13 @@ export function revisionDataMatches(ds: DaemonSet, data: unknown): boolean {
   }
   if (other === undefined || other === null) return false;
   // Semantic: the canonical form drops nulls and ignores key order and escaping, so data written
-  // by either controller (or by an older everynode that dropped nulls) is recognised.
-  const mine = { spec: { template: { ...(ds.spec?.template ?? {}), $patch: 'replace' } } };
-  return canonicalJSON(mine) === canonicalJSON(other);
+  // by either controller (or by an older everynode that dropped nulls) is recognised; a custom
+  // resource's template may be stored without the fields apps/v1 always has, so its served form
+  // is compared as well.
+  const theirs = canonicalJSON(other);
+  const template = ds.spec?.template ?? {};
+  const asIs = { spec: { template: { ...template, $patch: 'replace' } } };
+  if (canonicalJSON(asIs) === theirs) return true;
+  const served = { spec: { template: { ...servedTemplate(template), $patch: 'replace' } } };
+  return canonicalJSON(served) === theirs;
 }
