@@ -4,7 +4,12 @@
  * clock): the DaemonSetController, optional leader election on a Lease, metrics on every API
  * call, the health probes, and an orderly shutdown. Tests drive it directly.
  */
-import { ClusterError, type Cluster, type ResourceKind } from '../cluster/port.js';
+import {
+  ClusterError,
+  UnavailableError,
+  type Cluster,
+  type ResourceKind,
+} from '../cluster/port.js';
 import type { Clock } from '../clock/clock.js';
 import { DaemonSetController } from '../controller/controller.js';
 import { LeaderElector } from '../controller/leaderelection.js';
@@ -148,10 +153,44 @@ export class ControllerProcess implements HealthSource {
    * Builds and starts the controller; resolves once it has started, or was stopped before its
    * caches synced. A failure to start is fatal: the process exits 1.
    */
+  /**
+   * The cluster as the controller sees it: with leader election, every write is refused unless
+   * the Lease was renewed within the renew deadline. A leader frozen past its Lease (SIGSTOP) and
+   * then resumed may run a sync before its elector notices it lost the Lease; this fence keeps
+   * that sync from writing beside the replica that took over. Reads are not fenced.
+   */
+  private fenced(): Cluster {
+    const c = this.cluster;
+    const check = (): void => {
+      const e = this.elector;
+      if (e !== undefined && !e.holdsLease())
+        throw new UnavailableError(
+          'not writing: the leader Lease was not renewed within the renew deadline (another replica may lead now)',
+          503,
+        );
+    };
+    const guard =
+      <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+      async (...a: A): Promise<R> => {
+        check();
+        return fn(...a);
+      };
+    return {
+      list: (k, o) => c.list(k, o),
+      watch: (k, o, h) => c.watch(k, o, h),
+      get: (k, ns, n) => c.get(k, ns, n),
+      create: guard((k, o) => c.create(k, o)),
+      update: guard((k, o) => c.update(k, o)),
+      updateStatus: guard((k, o) => c.updateStatus(k, o)),
+      patch: guard((k, ns, n, p) => c.patch(k, ns, n, p)),
+      delete: guard((k, ns, n, o) => c.delete(k, ns, n, o)),
+    };
+  }
+
   private async startController(): Promise<void> {
     const m = this.opts.metrics;
     const c = new DaemonSetController({
-      cluster: this.cluster,
+      cluster: this.fenced(),
       clock: this.opts.clock,
       logger: this.log,
       workers: this.opts.workers,

@@ -81,6 +81,16 @@ export class LeaderElector {
     return this.leading;
   }
 
+  /**
+   * True when this process leads and renewed the Lease less than renewDeadline ago by its own
+   * clock: the window in which no other replica can have taken over (it waits a whole lease
+   * duration). A process frozen past it (SIGSTOP, a VM pause, a long GC) still believes it leads
+   * until its next tick; writes gated on this stay safe in between.
+   */
+  holdsLease(): boolean {
+    return this.leading && this.opts.clock.now() - this.lastRenewMs < this.renewDeadlineMs;
+  }
+
   /** Starts campaigning; returns at once. */
   start(): void {
     this.schedule(0);
