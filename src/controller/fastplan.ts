@@ -21,7 +21,7 @@ import { claimObjects } from '../engine/claim.js';
 import { makeEligibilityChecker } from '../engine/eligibility.js';
 import { constructHistory } from '../engine/history.js';
 import { MISSING_POD_REASON } from '../engine/manage.js';
-import { newPodRequeueAt } from '../engine/nodeclass.js';
+import { earliestRequeueAt, requeueDelay } from '../engine/nodeclass.js';
 import { makePodFactory } from '../engine/podfactory.js';
 import { LazyCreate, podDelete } from '../engine/podwrites.js';
 import { minDelay, rollingUpdateRuns, toRef } from '../engine/reconcile.js';
@@ -126,7 +126,7 @@ export class IncrementalPlanner {
           (c) => new LazyCreate(factory, c.node, hash, c.reason, 'rollingUpdate'),
         );
         deletes = ru.deletePods.map((d) => podDelete(d.pod, d.node, d.source, d.reason));
-        ruRequeue = ru.requeueAt === null ? null : Math.max(1, ru.requeueAt - now);
+        ruRequeue = requeueDelay(ru.requeueAt, now);
       }
     }
     // A shallow copy: the conditions and collisionCount are carried over as they are and never
@@ -309,12 +309,9 @@ function planRollout(
   } catch {
     return 'invalidBudget';
   }
-  const cx = state.classContext(now);
-  let requeueAt: number | null = null;
-  for (const name of state.pending) {
-    const at = newPodRequeueAt(state.classOf(name, now).newPod, cx);
-    if (at !== null && (requeueAt === null || at < requeueAt)) requeueAt = at;
-  }
+  // Only nodes whose classes change with time can hold a new pod the update waits on.
+  const waiting = [...state.pending].map((name) => state.classOf(name, now));
+  const requeueAt = earliestRequeueAt(waiting, state.classContext(now));
   try {
     return runRollingUpdate(
       {

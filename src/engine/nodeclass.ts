@@ -164,6 +164,27 @@ export function newPodRequeueAt(pod: Pod | undefined, cx: ClassContext): number 
   return at > cx.now ? at : null;
 }
 
+/**
+ * The earliest newPodRequeueAt over the new pods of some nodes' classes (the rolling update's
+ * requeueAt), or null.
+ */
+export function earliestRequeueAt(
+  classes: Iterable<RolloutClass>,
+  cx: ClassContext,
+): number | null {
+  let best: number | null = null;
+  for (const cls of classes) {
+    const at = newPodRequeueAt(cls.newPod, cx);
+    if (at !== null && (best === null || at < best)) best = at;
+  }
+  return best;
+}
+
+/** The delay a plan asks to be requeued after for a rolling update's requeueAt (at least 1 ms). */
+export function requeueDelay(requeueAt: number | null, now: number): number | null {
+  return requeueAt === null ? null : Math.max(1, requeueAt - now);
+}
+
 /** True when some pod of the node is Ready but not yet available: its classes change with time. */
 export function changesWithTime(pods: readonly Pod[], cx: ClassContext): boolean {
   if (cx.minReadySeconds <= 0) return false;

@@ -17,6 +17,7 @@ import { buildNodeDecisions } from './decisions.js';
 import { makeEligibilityChecker, type Eligibility } from './eligibility.js';
 import { cleanupHistory, constructHistory } from './history.js';
 import { DEFAULT_BACKOFF, manage } from './manage.js';
+import { requeueDelay } from './nodeclass.js';
 import { buildNodeToDaemonPods, type NodePodsMap } from './nodepods.js';
 import { makePodFactory } from './podfactory.js';
 import { LazyCreate, podDelete } from './podwrites.js';
@@ -243,8 +244,7 @@ function planPodWrites(ctx: Context): PodWrites {
     const firstRuDelete = w.deletes.length;
     w.creates.push(...ruCreates);
     for (const d of ru.deletePods) addDelete(w, d.pod, d.node, d.reason, d.source);
-    if (ru.requeueAt !== null)
-      w.requeueAfterMs = minDelay(w.requeueAfterMs, Math.max(1, ru.requeueAt - now));
+    w.requeueAfterMs = minDelay(w.requeueAfterMs, requeueDelay(ru.requeueAt, now));
     if (ctx.harness)
       w.statusPods = applyWrites(afterManage, ruCreates, w.deletedPods.slice(firstRuDelete));
   } catch (e) {

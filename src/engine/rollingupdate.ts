@@ -9,8 +9,8 @@ import type { DaemonSet, Node } from '../api/types.js';
 import { resolveBudget, type Budget } from './budget.js';
 import type { Eligibility } from './eligibility.js';
 import {
+  earliestRequeueAt,
   EMPTY_NODE_CLASS,
-  newPodRequeueAt,
   rolloutClass,
   type ClassContext,
   type RolloutClass,
@@ -77,13 +77,10 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
   };
   const classes = new Map<string, RolloutClass>();
   const tally = new RolloutTally();
-  let requeueAt: number | null = null;
   const shouldRun = (node: string): boolean => input.eligibility.get(node)?.shouldRun ?? false;
   const visit = (node: string, cls: RolloutClass): void => {
     classes.set(node, cls);
     tally.add(node, cls.bits, shouldRun(node));
-    const at = newPodRequeueAt(cls.newPod, cx);
-    if (at !== null && (requeueAt === null || at < requeueAt)) requeueAt = at;
   };
   for (const [node, pods] of input.nodeToPods)
     visit(node, rolloutClass(pods, input.eligibility.has(node), cx));
@@ -97,7 +94,7 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
       shouldRun,
       listed: (node) => input.eligibility.has(node),
       released,
-      requeueAt,
+      requeueAt: earliestRequeueAt(classes.values(), cx),
     },
     budget,
     policy,
