@@ -16,6 +16,8 @@ export interface StatusOptions {
   readonly timeoutMs?: number | undefined;
   readonly clock: Clock;
   readonly write: (text: string) => void;
+  /** Called with every version of the DaemonSet read or watched (the tree view redraws on it). */
+  readonly onObject?: (ds: DaemonSet) => void;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface StatusOptions {
 export async function rolloutStatusWatch(t: RolloutTarget, opts: StatusOptions): Promise<void> {
   let last = '';
   const report = (ds: DaemonSet): boolean => {
+    opts.onObject?.(ds);
     let s;
     try {
       s = rolloutStatus(ds);
