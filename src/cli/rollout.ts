@@ -29,6 +29,7 @@ import { UsageError } from './errors.js';
 import { contextNamespace, describeApiError, loadKubeConfig, serverOf } from './kubeconfig.js';
 import { toYAMLText } from './output.js';
 import { rolloutStatusWatch } from './rollout-status.js';
+import { statusOutput } from './rollout-tree.js';
 import {
   controlledRevisions,
   displayName,
@@ -281,14 +282,16 @@ export function registerRollout(program: Command): void {
     .action(
       async (nameArg: string, f: CommonFlags & { watch: string | boolean; timeout: string }) => {
         const timeoutMs = parseDuration('--timeout', f.timeout);
-        await withTarget(nameArg, f, (t) =>
-          rolloutStatusWatch(t, {
-            watch: f.watch !== 'false' && f.watch !== false,
-            timeoutMs,
-            clock: new RealClock(),
-            write: (s) => process.stdout.write(s),
-          }),
-        );
+        const watch = f.watch !== 'false' && f.watch !== false;
+        await withTarget(nameArg, f, async (t) => {
+          // On a terminal the watch draws a tree (revision → nodes); else kubectl's lines.
+          const out = statusOutput(t, watch, process.stdout);
+          try {
+            await rolloutStatusWatch(t, { watch, timeoutMs, clock: new RealClock(), ...out });
+          } finally {
+            out.finish();
+          }
+        });
       },
     );
   common(rollout.command('history').argument('<name>', 'the DaemonSet'))
