@@ -4,7 +4,7 @@
  *
  * API (kept stable; scenario tests of every section build on it):
  *
- *   const h = new Harness({ ds, nodes, pods, revisions, now, backoffConfig });
+ *   const h = new Harness({ ds, nodes, pods, revisions, now, backoffConfig, policy });
  *   h.ds / h.nodes / h.pods / h.revisions   current state (plain objects, replace freely)
  *   h.now                                   the clock, epoch ms (fixtures.sec(n) = T0 + n s)
  *   h.advance(ms) / h.setNow(ms)            move the clock
@@ -58,51 +58,18 @@ import type {
 } from '../../src/engine/types.js';
 import { newOwnedPod, T0, updateStrategy, type PodOptions, type StrategySpec } from './fixtures.js';
 import { revisionDataMatches } from '../../src/api/hash.js';
+import type { UpdatePolicy } from '../../src/engine/updatepolicy.js';
+import {
+  isReady,
+  setReady,
+  suffix,
+  type HarnessInit,
+  type PodRef,
+  type SyncOptions,
+  type SyncResult,
+} from './harness-parts.js';
 
-/** Initial state of a Harness. */
-export interface HarnessInit {
-  readonly ds: DaemonSet;
-  readonly nodes?: readonly Node[];
-  readonly pods?: readonly Pod[];
-  readonly revisions?: readonly ControllerRevision[];
-  readonly now?: number;
-  readonly backoffConfig?: BackoffConfig;
-}
-
-/** Options of one sync. */
-export interface SyncOptions {
-  /** 'remove' (default): deleted pods vanish. 'keep': deletes are issued but not observed. */
-  readonly deletes?: 'remove' | 'keep';
-  /** Default true; false runs §4 step 6 (status only). */
-  readonly expectationsSatisfied?: boolean;
-}
-
-/** What one sync did. */
-export interface SyncResult {
-  readonly plan: Plan;
-  /** The created pods as stored (named). */
-  readonly created: readonly Pod[];
-  /** Names of the pods deleted. */
-  readonly deleted: readonly string[];
-  readonly creates: number;
-  readonly deletes: number;
-  readonly events: readonly PlanEvent[];
-  readonly error?: string;
-}
-
-type PodRef = Pod | string;
-
-// Sorted so that fixed-width names sort in creation order.
-const NAME_ALPHABET = '2456789bcdfghjklmnpqrstvwxz';
-
-function suffix(n: number): string {
-  let s = '';
-  for (let i = 0; i < 5; i++) {
-    s = NAME_ALPHABET[n % NAME_ALPHABET.length]! + s;
-    n = Math.floor(n / NAME_ALPHABET.length);
-  }
-  return s;
-}
+export type { HarnessInit, SyncOptions, SyncResult } from './harness-parts.js';
 
 /** A single DaemonSet's little world, synced like the upstream unit tests do. */
 export class Harness {
@@ -113,6 +80,8 @@ export class Harness {
   now: number;
   backoff = new Map<string, BackoffEntry>();
   backoffConfig: BackoffConfig | undefined;
+  /** The update policy every plan of this harness uses (undefined: the engine's default). */
+  policy: UpdatePolicy | undefined;
   /** Every event of every sync, in order. */
   readonly events: PlanEvent[] = [];
   lastPlan: Plan | undefined;
@@ -125,6 +94,7 @@ export class Harness {
     this.revisions = [...(init.revisions ?? [])];
     this.now = init.now ?? T0;
     this.backoffConfig = init.backoffConfig;
+    this.policy = init.policy;
   }
 
   advance(ms: number): void {
@@ -151,6 +121,7 @@ export class Harness {
     return reconcile(this.snapshot(), {
       mode: 'harness',
       expectationsSatisfied: opts.expectationsSatisfied ?? true,
+      ...(this.policy === undefined ? {} : { policy: this.policy }),
     });
   }
 
@@ -422,17 +393,4 @@ export class Harness {
       return copy;
     });
   }
-}
-
-function setReady(p: Mutable<Pod>, at: number): void {
-  p.status = { ...p.status, phase: 'Running' };
-  const others = (p.status.conditions ?? []).filter((c) => c.type !== 'Ready');
-  p.status.conditions = [
-    ...others,
-    { type: 'Ready', status: 'True', lastTransitionTime: formatTime(at) },
-  ];
-}
-
-function isReady(p: Pod): boolean {
-  return (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
