@@ -20,8 +20,8 @@ test('/metrics exposes controller-runtime style names', async () => {
     /controller_runtime_reconcile_total\{controller="daemonset",result="success"\} 1/,
   );
   assert.match(text, /controller_runtime_reconcile_errors_total\{controller="daemonset"\} 1/);
-  assert.match(text, /workqueue_adds_total\{name="daemonset"\} 1/);
-  assert.match(text, /rest_client_requests_total\{verb="create",kind="Pod",code="201"\} 1/);
+  assert.match(text, /workqueue_adds_total\{name="daemonset",controller="daemonset"\} 1/);
+  assert.match(text, /rest_client_requests_total\{code="201",method="POST",host=""\} 1/);
   assert.match(text, /everynode_sync_path_total\{path="incremental",reason=""\} 1/);
   assert.match(text, /everynode_sync_path_total\{path="full",reason="historyWrite"\} 1/);
 });
