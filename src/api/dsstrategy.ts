@@ -115,8 +115,7 @@ export function admitDaemonSetUpdate(input: DaemonSet, prev: DaemonSet): Admissi
 
 /**
  * A DaemonSet read back as stored (a file from `kubectl get -o yaml`, a custom resource that
- * kube-apiserver stored as sent): decode, defaults, generation 1 and template generation 1 when
- * absent, status kept; then ValidateDaemonSet.
+ * kube-apiserver stored as sent): decode, then storedDefaults, then ValidateDaemonSet.
  */
 export function admitStoredDaemonSet(input: DaemonSet): Admission {
   const decoded = decodeDaemonSet(input);
@@ -126,8 +125,18 @@ export function admitStoredDaemonSet(input: DaemonSet): Admission {
     const e = fieldError('Invalid', TEMPLATE_GENERATION_FIELD, supplied, 'must be an integer');
     return { ds: input, errors: [e] };
   }
-  const ds = defaultDaemonSet(input) as Mutable<DaemonSet>;
-  if (supplied === undefined) withAnnotation(ds, 1n);
-  if (ds.metadata?.generation == null) ds.metadata = { ...ds.metadata, generation: 1 };
+  const ds = storedDefaults(input);
   return { ds, errors: validateDaemonSet(ds) };
+}
+
+/**
+ * Defaults, and generation 1 and template generation 1 when absent, status kept: what a stored
+ * object read back needs before planning. Only for an object admitStoredDaemonSet accepted.
+ */
+export function storedDefaults(input: DaemonSet): DaemonSet {
+  const ds = defaultDaemonSet(input) as Mutable<DaemonSet>;
+  if (input.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION] === undefined)
+    withAnnotation(ds, 1n);
+  if (ds.metadata?.generation == null) ds.metadata = { ...ds.metadata, generation: 1 };
+  return ds;
 }
