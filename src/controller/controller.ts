@@ -5,12 +5,11 @@
  * decides what a DaemonSet needs; that is the engine's job.
  */
 import type { KubeObject, ResourceKind } from '../cluster/port.js';
-import { defaultDaemonSet } from '../api/defaults.js';
 import type { DaemonSet, Pod } from '../api/types.js';
-import { formatInvalid, validateDaemonSet } from '../api/validation.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { Plan, Snapshot } from '../engine/types.js';
 import { defaultUpdatePolicy, type UpdatePolicy } from '../engine/updatepolicy.js';
+import { DaemonSetAdmission, InvalidDaemonSetError } from './admission.js';
 import { FailedPodBackoff, DEFAULT_BACKOFF } from './backoff.js';
 import { DEFAULT_BURST_REPLICAS, Executor } from './executor.js';
 import { ControllerExpectations } from './expectations.js';
@@ -40,10 +39,7 @@ import {
 export type { ControllerStats, DaemonSetControllerOptions } from './controlleroptions.js';
 export { controllerDefaults, setControllerDefaults } from './controlleroptions.js';
 
-/** The engine cannot reconcile this DaemonSet as it is; retrying before it changes is pointless. */
-export class InvalidDaemonSetError extends Error {
-  override name = 'InvalidDaemonSetError';
-}
+export { InvalidDaemonSetError } from './admission.js';
 
 /** A DaemonSet controller over one Cluster; start() it, stop() it, ask isIdle(). */
 export class DaemonSetController {
@@ -59,7 +55,7 @@ export class DaemonSetController {
   private readonly executor: Executor;
   private readonly handlers: EventHandlers;
   private readonly inf: ControllerInformers;
-  private readonly prepared = new Map<string, { rv: string; source: DaemonSet; ds: DaemonSet }>();
+  private readonly admission: DaemonSetAdmission;
   private readonly incremental: IncrementalPlanner | undefined;
   private readonly verify: boolean;
   private workers: Promise<void>[] = [];
@@ -84,6 +80,13 @@ export class DaemonSetController {
     this.recorder = new EventRecorder({
       cluster: opts.cluster,
       clock: opts.clock,
+      logger: this.log,
+    });
+    this.admission = new DaemonSetAdmission({
+      cluster: opts.cluster,
+      recorder: this.recorder,
+      clock: opts.clock,
+      dsKind: this.dsKind,
       logger: this.log,
     });
     this.inf = makeInformers({
@@ -218,12 +221,14 @@ export class DaemonSetController {
     const cached = this.inf.daemonSets.store.get(key);
     if (cached === undefined) {
       this.expectations.deleteExpectations(key);
-      this.prepared.delete(key);
+      this.admission.forget(key);
       this.incremental?.forget(key);
       this.executor.forget(key);
       return undefined;
     }
-    const ds = this.prepare(key, cached);
+    // Before either planning path: a DaemonSet the API server would refuse is refused here
+    // (Event, Invalid condition, no pod or revision write); see admission.ts.
+    const ds = this.admission.admit(key, cached) ?? (await this.admission.settle(key, cached));
     const satisfied = this.expectations.satisfiedExpectations(key);
     const now = this.opts.clock.now();
     // The snapshot is built only when the full reconcile runs: reading every node and pod is
@@ -311,30 +316,6 @@ export class DaemonSetController {
       this.recorder.event(ds, 'Warning', 'FailedReconcile', `Cannot reconcile: ${message}`);
       throw new InvalidDaemonSetError(`reconcile ${key}: ${message}`, { cause: err });
     }
-  }
-
-  /**
-   * A custom resource comes from kube-apiserver as the user sent it: no apps/v1 defaults and only
-   * the checks its schema can express. Default and validate it here (once per resourceVersion);
-   * an invalid one gets a Warning event naming the fields and is not retried until it changes.
-   * apps/v1 DaemonSets were defaulted and validated by the API server and are used as they are.
-   */
-  private prepare(key: string, cached: DaemonSet): DaemonSet {
-    if (this.dsKind === 'DaemonSet') return cached;
-    const rv = cached.metadata?.resourceVersion ?? '';
-    const hit = this.prepared.get(key);
-    if (hit !== undefined && hit.rv === rv && hit.source === cached) return hit.ds;
-    const ds = defaultDaemonSet(cached);
-    const errors = validateDaemonSet(ds);
-    if (errors.length > 0) {
-      const group = (cached.apiVersion ?? '').split('/')[0] ?? '';
-      const kind = `${cached.kind ?? 'DaemonSet'}${group === '' ? '' : `.${group}`}`;
-      const message = formatInvalid(kind, cached.metadata?.name ?? '', errors);
-      this.recorder.event(cached, 'Warning', 'FailedValidation', message);
-      throw new InvalidDaemonSetError(message);
-    }
-    this.prepared.set(key, { rv, source: cached, ds });
-    return ds;
   }
 
   private async runWorker(id: number): Promise<void> {

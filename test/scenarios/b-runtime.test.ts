@@ -367,7 +367,8 @@ function corruptingView(c: Cluster): Cluster {
   };
 }
 
-test('a DaemonSet the engine cannot reconcile gets a Warning event, is not hot-retried, and others are served', async () => {
+// The controller's admission check (admission.ts, issue 17) refuses it before the engine runs.
+test('a DaemonSet that bypassed validation gets a Warning event, is not hot-retried, and others are served', async () => {
   const h = harness({ wrap: corruptingView });
   await h.cluster.create('Node', node('node-0'));
   await h.controller.start();
@@ -375,12 +376,19 @@ test('a DaemonSet the engine cannot reconcile gets a Warning event, is not hot-r
   await h.cluster.create('DaemonSet', dsFoo('good'));
   await h.settle();
   await h.controller.recorder.flush();
-  assert.equal(h.controller.recorder.counts().get('FailedReconcile'), 1);
+  assert.equal(h.controller.recorder.counts().get('FailedValidation'), 1);
   const events = await h.cluster.list<
-    { reason?: string; involvedObject?: { name?: string } } & Pod
+    { reason?: string; message?: string; involvedObject?: { name?: string } } & Pod
   >('Event');
   assert.ok(
-    events.items.some((e) => e.reason === 'FailedReconcile' && e.involvedObject?.name === 'bad'),
+    events.items.some(
+      (e) =>
+        e.reason === 'FailedValidation' &&
+        e.involvedObject?.name === 'bad' &&
+        /spec\.selector\.matchExpressions\[0\]\.operator: Invalid value: "Bogus"/.test(
+          e.message ?? '',
+        ),
+    ),
   );
   assert.equal(h.controller.queue.numRequeues('default/bad'), 0, 'forgotten, not rate-limited');
   const pods = await h.pods();
