@@ -1,9 +1,11 @@
 /**
- * The incremental sync: the Plan that reconcile(fullSnapshot, { mode: 'live' }) would return,
- * built from per-DaemonSet state kept between syncs (syncstate.ts) in time proportional to what
- * changed. It answers only in the cases it can prove equal to the full reconcile and returns
- * undefined otherwise, and the controller then runs reconcile() as before. reconcile() stays the
- * reference: verification mode (verifySync) runs both on every sync and compares them.
+ * The incremental sync: the Plan that reconcile(fullSnapshot, { mode: 'live', policy }) would
+ * return, built from per-DaemonSet state kept between syncs (syncstate.ts) in time proportional
+ * to what changed, by the engine's own functions (manage's per-node writes, runRollingUpdate over
+ * the kept tally, statusCounters). It answers only in the cases it can prove equal to the full
+ * reconcile and otherwise returns the DeclineReason (syncpath.ts), and the controller then runs
+ * reconcile(). reconcile() stays the reference: verification mode (verifySync) runs both on every
+ * sync and compares them. The controller README explains it in a page.
  */
 import { isEmptyLabelSelector, labelSelectorAsSelector, type Selector } from '../api/labels.js';
 import { templateGenerationOf } from '../api/pod.js';
