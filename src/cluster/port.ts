@@ -96,11 +96,16 @@ export interface JsonPatchOp {
   readonly from?: string;
 }
 
-/** A patch: merge (RFC 7386), strategic merge (treated as merge where a map is enough), or JSON patch. */
-export type Patch =
+/**
+ * A patch: merge (RFC 7386), strategic merge (treated as merge where a map is enough), or JSON
+ * patch. With dryRun the server validates and admits it and answers with the result, but stores
+ * nothing (the API's dryRun=All; kubectl's --dry-run=server).
+ */
+export type Patch = (
   | { readonly type: 'merge'; readonly body: Readonly<Record<string, unknown>> }
   | { readonly type: 'strategic'; readonly body: Readonly<Record<string, unknown>> }
-  | { readonly type: 'json'; readonly ops: readonly JsonPatchOp[] };
+  | { readonly type: 'json'; readonly ops: readonly JsonPatchOp[] }
+) & { readonly dryRun?: boolean };
 
 /** The port. Every method rejects only with ClusterError subclasses. */
 export interface Cluster {
