@@ -158,6 +158,7 @@ export class KubeCluster implements Cluster {
     return this.transport.json<T>({
       method: 'PATCH',
       path: pathOf(info, namespace, name),
+      ...(patch.dryRun === true && { query: { dryRun: 'All' } }),
       body: patch.type === 'json' ? patch.ops : patch.body,
       contentType: patchTypes[patch.type],
     });
