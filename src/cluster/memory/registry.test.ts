@@ -321,3 +321,35 @@ test('pods: created Pending, the scheduler may bind once by patch, other spec ch
     InvalidError,
   );
 });
+
+test('a dry-run patch (dryRun=All) is validated and answered but stores nothing and sends no event', async () => {
+  const { cluster } = fresh();
+  const created = await cluster.create('DaemonSet', ds());
+  const events: string[] = [];
+  await cluster.watch<DaemonSet>(
+    'DaemonSet',
+    { resourceVersion: created.metadata!.resourceVersion! },
+    (e) => events.push(e.type),
+  );
+  const patch = { spec: { template: { spec: { containers: [{ name: 'c', image: 'foo/baz' }] } } } };
+  const dry = await cluster.patch<DaemonSet>('DaemonSet', 'default', 'foo', {
+    type: 'merge',
+    body: patch,
+    dryRun: true,
+  });
+  assert.equal(dry.spec?.template.spec?.containers[0]?.image, 'foo/baz');
+  assert.equal(dry.metadata?.generation, 2, 'the answer is what would be stored');
+  assert.equal(dry.metadata?.resourceVersion, created.metadata?.resourceVersion);
+  const stored = await cluster.get<DaemonSet>('DaemonSet', 'default', 'foo');
+  assert.deepEqual(stored, created);
+  await assert.rejects(
+    cluster.patch('DaemonSet', 'default', 'foo', {
+      type: 'merge',
+      body: { spec: { selector: { matchLabels: { other: 'x' } } } },
+      dryRun: true,
+    }),
+    InvalidError,
+  );
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events, []);
+});

@@ -180,7 +180,7 @@ export class Registry {
   }
 
   /** Full update of the main resource, or of the status subresource when `status` is set. */
-  update(kind: ResourceKind, input: KubeObject, status = false): KubeObject {
+  update(kind: ResourceKind, input: KubeObject, status = false, dryRun = false): KubeObject {
     const st = this.strategy(kind);
     if (!isObject(input))
       throw new TerminalError('the body of the request is not an object', 400, 'BadRequest');
@@ -230,6 +230,9 @@ export class Registry {
       const errs = [...this.finalizerErrors(next, prev), ...st.validateUpdate(next, prev)];
       if (errs.length > 0) throw invalid(st, name, errs);
     }
+    // A dry run (dryRun=All) answers with what would be stored, at the stored resourceVersion.
+    if (dryRun)
+      return { ...next, metadata: { ...next.metadata, resourceVersion: pm.resourceVersion } };
     return this.commitUpdate(kind, next, prev);
   }
 
@@ -278,6 +281,6 @@ export class Registry {
     if (meta.name !== name || (NAMESPACED[kind] && meta.namespace !== namespace)) {
       throw invalidField(st, name, 'Invalid', 'metadata.name', meta.name, 'field is immutable');
     }
-    return this.update(kind, patched as KubeObject);
+    return this.update(kind, patched as KubeObject, false, patch.dryRun === true);
   }
 }
