@@ -30,9 +30,8 @@ import {
 } from '../engine/manage.js';
 import {
   changesWithTime,
-  EMPTY_NODE_CLASS,
+  nodeRolloutClass,
   R_MASK,
-  rolloutClass,
   S_DESIRED,
   statusShare,
   UNVISITED_NODE_CLASS,
@@ -291,15 +290,10 @@ export class DaemonSetSyncState {
       for (const p of pods)
         if (!p.spec?.nodeName && !p.metadata?.deletionTimestamp)
           return void this.complex.set(name, 'unboundOnMissingNode');
-      if (pods.length > 0) e.c = rolloutClass(pods, false, cx).bits;
+      e.c = nodeRolloutClass(pods, undefined, cx).bits;
       return;
     }
-    e.c = statusShare(elig.shouldRun, pods, cx);
-    if (pods.length === 0) {
-      if (elig.shouldRun) e.c |= EMPTY_NODE_CLASS.bits;
-    } else {
-      e.c |= rolloutClass(pods, true, cx).bits;
-    }
+    e.c = statusShare(elig.shouldRun, pods, cx) | nodeRolloutClass(pods, elig, cx).bits;
     // Failed and succeeded pods: manage's events and the failed-pod backoff are not kept here.
     for (const p of pods)
       if (!p.metadata?.deletionTimestamp && isPodTerminal(p))
@@ -328,9 +322,7 @@ export class DaemonSetSyncState {
   classOf(name: string, now: number): RolloutClass {
     const e = this.entries.get(name);
     if (e === undefined) return UNVISITED_NODE_CLASS;
-    const pods = e.pods.filter(inNodePodsMap);
-    if (pods.length === 0) return e.elig?.shouldRun ? EMPTY_NODE_CLASS : UNVISITED_NODE_CLASS;
-    return rolloutClass(pods, e.node !== undefined, this.classContext(now));
+    return nodeRolloutClass(e.pods.filter(inNodePodsMap), e.elig, this.classContext(now));
   }
 
   /** NodeShouldRunDaemonPod's shouldRun for a node (false when it is not in the node list). */

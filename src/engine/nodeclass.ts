@@ -152,6 +152,20 @@ export const EMPTY_NODE_CLASS: RolloutClass = UNAVAILABLE;
 export const UNVISITED_NODE_CLASS: RolloutClass = NONE;
 
 /**
+ * The rolling-update class of any node: the rolling update visits every node of the node→pods
+ * map (`pods` non-empty) and every node that should run a pod but has none (EMPTY_NODE_CLASS);
+ * any other node is UNVISITED_NODE_CLASS. `elig` undefined: the node is not in the node list.
+ */
+export function nodeRolloutClass(
+  pods: readonly Pod[],
+  elig: { readonly shouldRun: boolean } | undefined,
+  cx: ClassContext,
+): RolloutClass {
+  if (pods.length > 0) return rolloutClass(pods, elig !== undefined, cx);
+  return elig?.shouldRun ? EMPTY_NODE_CLASS : UNVISITED_NODE_CLASS;
+}
+
+/**
  * When a live new pod that is Ready but not yet available becomes available, so that the rolling
  * update can move on (strictly after ready + minReadySeconds), or null when it is not waiting.
  */
