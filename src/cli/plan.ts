@@ -14,6 +14,8 @@ import { toJSONText, toYAMLText } from './output.js';
 import { planView, renderPlanTable } from './plan-view.js';
 import { renderRollout, rolloutView } from './plan-rollout.js';
 import { writePlanReport } from './plan-report.js';
+import { loadLiveInput } from './plan-live.js';
+import type { PlanInput } from './planinput.js';
 export { loadPlanInput } from './planfiles.js';
 
 /** The output formats of `everynode plan`. */
@@ -21,8 +23,14 @@ export type PlanFormat = 'table' | 'json' | 'yaml';
 
 /** The files and flags of one `everynode plan`. */
 export interface PlanOptions {
-  readonly filename: string;
-  readonly nodes: string;
+  /** `ds/NAME` or `eds/NAME`: read the DaemonSet (unless -f), nodes, pods, revisions from the cluster. */
+  readonly target?: string | undefined;
+  readonly namespace?: string | undefined;
+  readonly context?: string | undefined;
+  readonly kubeconfig?: string | undefined;
+  /** The DaemonSet file; with a target, the changed DaemonSet to plan over the live one. */
+  readonly filename?: string | undefined;
+  readonly nodes?: string | undefined;
   readonly pods?: string | undefined;
   readonly revisions?: string | undefined;
   readonly now?: string | undefined;
@@ -48,9 +56,10 @@ Examples:
   everynode plan -f examples/plan/daemonset.yaml --nodes examples/plan/nodes.yaml \\
       --pods examples/plan/pods.yaml --revisions examples/plan/revisions.yaml
 
-  # From a live cluster, for scripts
-  kubectl get nodes -o yaml > nodes.yaml
-  kubectl get ds node-exporter -n monitoring -o yaml | everynode plan -f - --nodes nodes.yaml -o json
+  # From a live cluster (the kubeconfig's current context; read-only)
+  everynode plan ds/node-exporter -n monitoring
+  # What applying a changed manifest would do there, step by step
+  everynode plan ds/node-exporter -n monitoring -f node-exporter.yaml --rollout
 
   # The whole rollout of a template change, step by step
   everynode plan --rollout -f examples/plan/daemonset-v1.8.2.yaml --nodes examples/plan/nodes.yaml \\
@@ -67,11 +76,18 @@ export function registerPlan(program: Command): void {
         "node's decision with its reason, the pods to create and delete, the revision history, " +
         'the status that would be written and the events. Nothing is written anywhere.',
     )
-    .requiredOption(
-      '-f, --filename <file>',
-      'the DaemonSet (apps/v1 or apps.everynode.dev/v1alpha1)',
+    .argument(
+      '[daemonset]',
+      'ds/NAME (apps/v1) or eds/NAME (the CRD): read it, the nodes, pods and revisions from the cluster',
     )
-    .requiredOption('--nodes <file>', 'the nodes (kubectl get nodes -o yaml)')
+    .option(
+      '-f, --filename <file>',
+      'the DaemonSet (apps/v1 or apps.everynode.dev/v1alpha1); with ds/NAME, the change to plan',
+    )
+    .option('--nodes <file>', 'the nodes (kubectl get nodes -o yaml); not with ds/NAME')
+    .option('-n, --namespace <ns>', "with ds/NAME: its namespace (default: the context's)")
+    .option('--context <name>', 'with ds/NAME: the kubeconfig context')
+    .option('--kubeconfig <path>', 'with ds/NAME: the kubeconfig file')
     .option('--pods <file>', "the pods in the DaemonSet's namespace (kubectl get pods -o yaml)")
     .option(
       '--revisions <file>',
@@ -95,8 +111,8 @@ export function registerPlan(program: Command): void {
     // A subcommand does not inherit exitOverride set on the program after it was created: without
     // this, commander exits 1 on its own for a missing or bad option instead of runMain's 2.
     .exitOverride()
-    .action(async (opts: PlanOptions) => {
-      await runPlan(opts, { stdout: process.stdout, stdin: process.stdin });
+    .action(async (target: string | undefined, opts: PlanOptions) => {
+      await runPlan({ ...opts, target }, { stdout: process.stdout, stdin: process.stdin });
     });
 }
 
@@ -105,7 +121,7 @@ export async function runPlan(opts: PlanOptions, io: PlanIO): Promise<void> {
   const now = parseNow(opts.now, io.clock ?? Date.now);
   if (opts.report !== undefined && opts.rollout !== true)
     throw new UsageError('--report: needs --rollout (the report shows the rollout step by step)');
-  const input = await loadPlanInput(opts, now, io.stdin);
+  const input = await planInput(opts, now, io);
   if (opts.rollout) {
     const view = rolloutView(input);
     io.stdout.write(
@@ -122,6 +138,29 @@ export async function runPlan(opts: PlanOptions, io: PlanIO): Promise<void> {
   io.stdout.write(
     opts.output === 'table' ? renderPlanTable(view, io.stdout) : format(view, opts.output),
   );
+}
+
+/** The input from the cluster (with a target) or from the files. */
+async function planInput(opts: PlanOptions, now: number, io: PlanIO): Promise<PlanInput> {
+  if (opts.target !== undefined) {
+    if (opts.nodes ?? opts.pods ?? opts.revisions)
+      throw new UsageError(
+        `--nodes, --pods and --revisions read files; with ${opts.target} they come from the cluster`,
+      );
+    return loadLiveInput({ ...opts, target: opts.target }, now, io.stdin);
+  }
+  if (opts.namespace ?? opts.context ?? opts.kubeconfig)
+    throw new UsageError('-n, --context and --kubeconfig need a DaemonSet to read: plan ds/NAME');
+  // The files' form keeps commander's words for a missing option.
+  if (opts.filename === undefined && opts.nodes !== undefined)
+    throw new UsageError("required option '-f, --filename <file>' not specified");
+  if (opts.filename !== undefined && opts.nodes === undefined)
+    throw new UsageError("required option '--nodes <file>' not specified");
+  if (opts.filename === undefined || opts.nodes === undefined)
+    throw new UsageError(
+      'plan: name a DaemonSet in the cluster (everynode plan ds/NAME -n NS), or give files (-f and --nodes)',
+    );
+  return loadPlanInput({ ...opts, filename: opts.filename, nodes: opts.nodes }, now, io.stdin);
 }
 
 function format(view: unknown, output: PlanFormat): string {
