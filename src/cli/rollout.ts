@@ -101,14 +101,33 @@ function undoPatch(t: RolloutTarget, ds: DaemonSet, data: unknown): Patch {
   };
 }
 
-/** Options of `rollout undo`. */
+/**
+ * kubectl's --dry-run strategies: none sends the write; client sends none and prints what it
+ * would do; server sends it with dryRun=All, so the API server validates and admits it (webhooks
+ * included) and stores nothing.
+ */
+export type DryRun = 'none' | 'client' | 'server';
+
+/** Options of `rollout undo` and `rollout restart`. */
 export interface UndoOptions {
   /**
-   * Read only: return the revision the undo would go back to and the pod template it would
-   * apply (as `history --revision N` prints it), and send no write.
+   * client (or true): read only, return the revision the undo would go back to and the pod
+   * template it would apply (as `history --revision N` prints it); server: the patch is sent as
+   * a dry run and kubectl's line says so.
    */
-  readonly dryRun?: boolean;
+  readonly dryRun?: boolean | DryRun;
 }
+
+function strategy(d: boolean | DryRun | undefined): DryRun {
+  return d === true ? 'client' : d === false || d === undefined ? 'none' : d;
+}
+
+/** kubectl's suffix of the line a dry run prints. */
+const DRY_RUN_SUFFIX: Record<DryRun, string> = {
+  none: '',
+  client: ' (dry run)',
+  server: ' (server dry run)',
+};
 
 /**
  * `rollout undo [--to-revision N] [--dry-run]` (§8.7, scenario 87): patches the template back to
@@ -124,16 +143,22 @@ export async function rolloutUndo(
   const revisions = await controlledRevisions(t.cluster, ds);
   const target = rollbackTarget(revisions, toRevision, ds);
   if (target.kind === 'error') throw new RolloutError(target.message);
-  const dryRun = opts.dryRun === true;
+  const dryRun = strategy(opts.dryRun);
   if (target.kind === 'skipped') {
-    return `${displayName(t)} ${target.message}${dryRun ? ' (dry run)' : ''}\n`;
+    return `${displayName(t)} ${target.message}${DRY_RUN_SUFFIX[dryRun]}\n`;
   }
-  if (dryRun) {
+  if (dryRun === 'client') {
     const applied = applyRollbackPatch(ds, target.patch);
     return templateText(t, target.revision.revision, applied, ' (dry run)');
   }
-  await t.cluster.patch(kindOf(t), t.namespace, t.name, undoPatch(t, ds, target.patch));
-  return `${displayName(t)} rolled back\n`;
+  const patch = undoPatch(t, ds, target.patch);
+  await t.cluster.patch(
+    kindOf(t),
+    t.namespace,
+    t.name,
+    dryRun === 'server' ? { ...patch, dryRun: true } : patch,
+  );
+  return `${displayName(t)} rolled back${DRY_RUN_SUFFIX[dryRun]}\n`;
 }
 
 /** RFC 3339 in UTC, seconds precision, as kubectl writes restartedAt. */
@@ -143,9 +168,15 @@ export function rfc3339(ms: number): string {
 
 /**
  * `rollout restart` (scenario 92): sets the template annotation restartedAt to now, which makes a
- * new revision; returns kubectl's line.
+ * new revision; returns kubectl's line. A client dry run sends nothing; a server one sends the
+ * patch with dryRun=All.
  */
-export async function rolloutRestart(t: RolloutTarget, clock: Pick<Clock, 'now'>): Promise<string> {
+export async function rolloutRestart(
+  t: RolloutTarget,
+  clock: Pick<Clock, 'now'>,
+  opts: UndoOptions = {},
+): Promise<string> {
+  const dryRun = strategy(opts.dryRun);
   const body = {
     spec: {
       template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: rfc3339(clock.now()) } } },
@@ -154,8 +185,18 @@ export async function rolloutRestart(t: RolloutTarget, clock: Pick<Clock, 'now'>
   // A merge patch of maps is the same as kubectl's strategic one, and custom resources accept it.
   const patch: Patch =
     t.resource === 'native' ? { type: 'strategic', body } : { type: 'merge', body };
-  await t.cluster.patch(kindOf(t), t.namespace, t.name, patch);
-  return `${displayName(t)} restarted\n`;
+  if (dryRun === 'client') {
+    // kubectl reads the object first even in a client dry run: a missing DaemonSet still fails.
+    await getDs(t);
+  } else {
+    await t.cluster.patch(
+      kindOf(t),
+      t.namespace,
+      t.name,
+      dryRun === 'server' ? { ...patch, dryRun: true } : patch,
+    );
+  }
+  return `${displayName(t)} restarted${DRY_RUN_SUFFIX[dryRun]}\n`;
 }
 
 /** kubectl's `Error from server (Reason): message` for an error the API server returned. */
@@ -237,14 +278,14 @@ function intFlag(name: string, v: string | undefined): number {
 }
 
 /**
- * The name and dry-run mode of `rollout undo`: kubectl's --dry-run values none, client (also a
- * bare --dry-run) and server (refused: it would need the API server's dry-run support). A value
- * that is none of these while the name is missing is the name (`undo --dry-run foo`).
+ * The name and dry-run strategy of `rollout undo` and `restart`: kubectl's --dry-run values none,
+ * client (also a bare --dry-run) and server. A value that is none of these while the name is
+ * missing is the name (`undo --dry-run foo`).
  */
-export function undoArgs(
+export function dryRunArgs(
   nameArg: string | undefined,
   dryRunArg: string | undefined,
-): { name: string; dryRun: boolean } {
+): { name: string; dryRun: DryRun } {
   let mode = dryRunArg;
   let name = nameArg;
   if (mode !== undefined && !['none', 'client', 'server'].includes(mode)) {
@@ -255,10 +296,7 @@ export function undoArgs(
     mode = 'client';
   }
   if (name === undefined) throw new UsageError("missing required argument 'name'");
-  if (mode === 'server') {
-    throw new UsageError('--dry-run=server is not supported; use --dry-run=client');
-  }
-  return { name, dryRun: mode === 'client' };
+  return { name, dryRun: (mode ?? 'none') as DryRun };
 }
 
 /** Registers `everynode rollout` and its four subcommands. */
@@ -304,14 +342,15 @@ export function registerRollout(program: Command): void {
       });
     });
   // [name] and the usage line: commander lets an optional option value take the next word, so
-  // `undo --dry-run foo` arrives as dryRun "foo" and no name; undoArgs sorts that out.
+  // `undo --dry-run foo` arrives as dryRun "foo" and no name; dryRunArgs sorts that out.
   common(rollout.command('undo').argument('[name]', 'the DaemonSet').usage('<name> [options]'))
     .description('roll the pod template back to a previous revision')
     .option('--to-revision <n>', 'the revision to roll back to; 0 is the previous one', '0')
     .addOption(
       new Option(
         '--dry-run [strategy]',
-        'client (or no value): print the revision and pod template it would apply, change nothing',
+        'client (or no value): print the revision and pod template it would apply, change ' +
+          'nothing; server: send the patch as a dry run (validated, stored nowhere)',
       ).preset('client'),
     )
     .action(
@@ -320,19 +359,26 @@ export function registerRollout(program: Command): void {
         f: CommonFlags & { toRevision: string; dryRun?: string },
       ) => {
         const to = intFlag('--to-revision', f.toRevision);
-        const { name, dryRun } = undoArgs(nameArg, f.dryRun);
+        const { name, dryRun } = dryRunArgs(nameArg, f.dryRun);
         await withTarget(name, f, async (t) => {
           process.stdout.write(await rolloutUndo(t, to, { dryRun }));
         });
       },
     );
-  common(rollout.command('restart').argument('<name>', 'the DaemonSet'))
+  common(rollout.command('restart').argument('[name]', 'the DaemonSet').usage('<name> [options]'))
     .description(
       'replace every pod by stamping the template with kubectl.kubernetes.io/restartedAt',
     )
-    .action(async (nameArg: string, f: CommonFlags) => {
-      await withTarget(nameArg, f, async (t) => {
-        process.stdout.write(await rolloutRestart(t, new RealClock()));
+    .addOption(
+      new Option(
+        '--dry-run [strategy]',
+        'client (or no value): change nothing; server: send the patch as a dry run',
+      ).preset('client'),
+    )
+    .action(async (nameArg: string | undefined, f: CommonFlags & { dryRun?: string }) => {
+      const { name, dryRun } = dryRunArgs(nameArg, f.dryRun);
+      await withTarget(name, f, async (t) => {
+        process.stdout.write(await rolloutRestart(t, new RealClock(), { dryRun }));
       });
     });
 }

@@ -27,7 +27,7 @@ import {
   rolloutStatusWatch,
   registerRollout,
   rolloutUndo,
-  undoArgs,
+  dryRunArgs,
   type RolloutTarget,
 } from '../../src/cli/rollout.js';
 
@@ -204,6 +204,45 @@ for (const mode of MODES) {
       await w.h.controller.stop();
     });
 
+    test('scenario 87: undo --dry-run=server sends the patch as a dry run: validated, nothing stored', async () => {
+      const w = await threeRevisions(mode);
+      const before = await w.get();
+      assert.equal(
+        await rolloutUndo(w.t, 0, { dryRun: 'server' }),
+        `${displayName(w.t)} rolled back (server dry run)\n`,
+      );
+      await w.h.settle();
+      const after = await w.get();
+      assert.equal(after.metadata?.resourceVersion, before.metadata?.resourceVersion);
+      assert.equal(imageOf(after), 'foo/bar:v3');
+      // Errors exactly as without --dry-run.
+      await assert.rejects(rolloutUndo(w.t, 9, { dryRun: 'server' }), RolloutError);
+      await w.h.controller.stop();
+    });
+
+    test('scenario 92: restart --dry-run (client, server) changes nothing; a missing DaemonSet fails', async () => {
+      const w = await world(mode);
+      const before = await w.get();
+      for (const dryRun of ['client', 'server'] as const) {
+        assert.equal(
+          await rolloutRestart(w.t, w.h.clock, { dryRun }),
+          `${displayName(w.t)} restarted (${dryRun === 'server' ? 'server ' : ''}dry run)\n`,
+        );
+        await assert.rejects(
+          rolloutRestart({ ...w.t, name: 'nope' }, w.h.clock, { dryRun }),
+          /not found/i,
+        );
+      }
+      await w.h.settle();
+      const after = await w.get();
+      assert.equal(after.metadata?.resourceVersion, before.metadata?.resourceVersion);
+      assert.equal(
+        after.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION],
+        undefined,
+      );
+      await w.h.controller.stop();
+    });
+
     test('scenario 87e: undo --dry-run with a single revision fails as undo does', async () => {
       const w = await world(mode);
       await assert.rejects(rolloutUndo(w.t, 0, { dryRun: true }), {
@@ -314,24 +353,22 @@ test('names: kubectl-style type/name forms', () => {
   assert.equal(ds.metadata?.name, 'foo');
 });
 
-test('undo --dry-run flag forms: bare, =client, =none, =server, before the name', async () => {
-  assert.deepEqual(undoArgs('foo', undefined), { name: 'foo', dryRun: false });
-  assert.deepEqual(undoArgs('foo', 'client'), { name: 'foo', dryRun: true });
-  assert.deepEqual(undoArgs('foo', 'none'), { name: 'foo', dryRun: false });
+test('--dry-run flag forms: bare, =client, =none, =server, before the name', async () => {
+  assert.deepEqual(dryRunArgs('foo', undefined), { name: 'foo', dryRun: 'none' });
+  assert.deepEqual(dryRunArgs('foo', 'client'), { name: 'foo', dryRun: 'client' });
+  assert.deepEqual(dryRunArgs('foo', 'none'), { name: 'foo', dryRun: 'none' });
+  assert.deepEqual(dryRunArgs('foo', 'server'), { name: 'foo', dryRun: 'server' });
   // `undo --dry-run ds/foo`: commander hands the name over as the option's value.
-  assert.deepEqual(undoArgs(undefined, 'ds/foo'), { name: 'ds/foo', dryRun: true });
-  assert.throws(() => undoArgs('foo', 'server'), /--dry-run=server is not supported/);
-  assert.throws(() => undoArgs('foo', 'bar'), /--dry-run: expected none, client or server/);
-  assert.throws(() => undoArgs(undefined, undefined), /missing required argument 'name'/);
-  // Through commander: the flag's value reaches undoArgs (rejected before any cluster access).
+  assert.deepEqual(dryRunArgs(undefined, 'ds/foo'), { name: 'ds/foo', dryRun: 'client' });
+  assert.throws(() => dryRunArgs('foo', 'bar'), /--dry-run: expected none, client or server/);
+  assert.throws(() => dryRunArgs(undefined, undefined), /missing required argument 'name'/);
+  // Through commander, for undo and restart: a bad value is refused before any cluster access.
   const program = new Command().exitOverride();
   registerRollout(program);
-  await assert.rejects(
-    program.parseAsync(['rollout', 'undo', 'foo', '--dry-run=server'], { from: 'user' }),
-    /--dry-run=server is not supported/,
-  );
-  await assert.rejects(
-    program.parseAsync(['rollout', 'undo', 'foo', '--dry-run', 'bad'], { from: 'user' }),
-    /--dry-run: expected none, client or server, got "bad"/,
-  );
+  for (const cmd of ['undo', 'restart']) {
+    await assert.rejects(
+      program.parseAsync(['rollout', cmd, 'foo', '--dry-run', 'bad'], { from: 'user' }),
+      /--dry-run: expected none, client or server, got "bad"/,
+    );
+  }
 });
