@@ -19,6 +19,7 @@ const testFiles = [
   'test/cluster/e2e-rollout.test.ts',
   'test/cluster/e2e-process.test.ts',
   'test/cluster/e2e-takeover.test.ts',
+  'test/cluster/e2e-badimage.test.ts',
 ];
 const nodes = process.env.EVERYNODE_TEST_NODES ?? '3';
 
