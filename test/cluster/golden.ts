@@ -168,12 +168,12 @@ export const goldenCases: readonly GoldenCase[] = [
   },
 ];
 
-/** The apps/v1 DaemonSet of a case in namespace `ns`. */
-export function goldenDaemonSet(ns: string, gc: GoldenCase): DaemonSet {
+/** The DaemonSet of a case in namespace `ns`: apps/v1, or everynode's custom resource. */
+export function goldenDaemonSet(ns: string, gc: GoldenCase, crd = false): DaemonSet {
   const app = `golden-${gc.name}`;
   const meta = (gc.template.metadata ?? {}) as { labels?: Record<string, string> };
   return {
-    apiVersion: 'apps/v1',
+    apiVersion: crd ? 'apps.everynode.dev/v1alpha1' : 'apps/v1',
     kind: 'DaemonSet',
     metadata: { name: app, namespace: ns },
     spec: {
@@ -202,18 +202,21 @@ export function stableDaemonSet(ds: DaemonSet): DaemonSet {
 }
 
 /**
- * Creates every golden DaemonSet in `ns` (through `api`), waits until each has its one
- * ControllerRevision (written by whichever controller runs apps/v1 DaemonSets), and returns the
- * DaemonSets as served with the revisions' data bytes read in protobuf form.
+ * Creates every golden DaemonSet in `ns` (apps/v1, or with `crd` everynode's custom resource),
+ * waits until each has its one ControllerRevision (written by whichever controller runs them),
+ * and returns the DaemonSets as served with the revisions' data bytes read in protobuf form.
  */
 export async function recordGolden(
   api: KubeCluster,
   kubeconfig: string,
   ns: string,
-  cases: readonly GoldenCase[] = goldenCases,
-  timeoutMs = 60_000,
+  opts: { readonly crd?: boolean; readonly timeoutMs?: number } = {},
 ): Promise<GoldenRecord[]> {
-  for (const gc of cases) kubectl(['create', '-f', '-'], JSON.stringify(goldenDaemonSet(ns, gc)));
+  const cases = goldenCases;
+  const crd = opts.crd ?? false;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  for (const gc of cases)
+    kubectl(['create', '-f', '-'], JSON.stringify(goldenDaemonSet(ns, gc, crd)));
   const out: GoldenRecord[] = [];
   const deadline = Date.now() + timeoutMs;
   for (const gc of cases) {
@@ -224,7 +227,11 @@ export async function recordGolden(
         labelSelector: `app=${name}`,
       });
       if (revs.items.length === 1) {
-        const daemonSet = await api.get<DaemonSet>('DaemonSet', ns, name);
+        const daemonSet = await api.get<DaemonSet>(
+          crd ? 'EverynodeDaemonSet' : 'DaemonSet',
+          ns,
+          name,
+        );
         const data = await rawRevisionData(kubeconfig, ns, revs.items[0]!.metadata!.name!);
         out.push({ name: gc.name, daemonSet, data });
         break;
