@@ -45,7 +45,7 @@ export function fromPino(p: PinoLogger): Logger {
   };
 }
 
-/** The pino-pretty stream, loaded only when asked for (it is a development dependency). */
+/** The pino-pretty stream (a runtime dependency), loaded only when text is asked for. */
 function prettyStream(colorize: boolean): DestinationStream | undefined {
   try {
     const require = createRequire(import.meta.url);
