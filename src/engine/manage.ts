@@ -12,16 +12,19 @@ import {
 } from '../api/types.js';
 import type { Eligibility } from './eligibility.js';
 import type { NodePodsMap } from './nodepods.js';
+import { failedPodsBackoffKey, formatDuration, isInBackoff, nextBackoff } from './failedbackoff.js';
 import type { BackoffConfig, BackoffEntry, BackoffState, PlanEvent } from './types.js';
+
+export {
+  DEFAULT_BACKOFF,
+  failedPodsBackoffKey,
+  formatDuration,
+  isInBackoff,
+  nextBackoff,
+} from './failedbackoff.js';
 
 /** The reason manage gives for creating a pod on an eligible node that has none. */
 export const MISSING_POD_REASON = 'no daemon pod on an eligible node';
-
-/** Production failed-pod backoff: 1 s initial, 15 min maximum (§5.6). */
-export const DEFAULT_BACKOFF: BackoffConfig = Object.freeze({
-  initialMs: 1000,
-  maxMs: 15 * 60 * 1000,
-});
 
 /** What manage sees. */
 export interface ManageInput {
@@ -65,49 +68,6 @@ export interface ManageResult {
   readonly requeueAfterMs: number | null;
   /** Node name → a sentence for its NodeDecision when the node waits on something. */
   readonly notes: Map<string, string>;
-}
-
-/** The failed-pod backoff key "<uid>/<observedGeneration>/<node>" (§5.6). */
-export function failedPodsBackoffKey(ds: DaemonSet, node: string): string {
-  return `${ds.metadata?.uid ?? ''}/${ds.status?.observedGeneration ?? 0}/${node}`;
-}
-
-/** flowcontrol.Backoff hasExpired: no update for more than twice the maximum delay. */
-function hasExpired(entry: BackoffEntry, now: number, cfg: BackoffConfig): boolean {
-  return now - entry.lastUpdateMs > 2 * cfg.maxMs;
-}
-
-/** IsInBackOffSinceUpdate: true while less than the current delay has passed since the last update. */
-export function isInBackoff(
-  entry: BackoffEntry | undefined,
-  now: number,
-  cfg: BackoffConfig,
-): boolean {
-  if (entry === undefined || hasExpired(entry, now, cfg)) return false;
-  return now - entry.lastUpdateMs < entry.delayMs;
-}
-
-/** Backoff.Next without jitter: the initial delay for a new or expired entry, else double, capped. */
-export function nextBackoff(
-  entry: BackoffEntry | undefined,
-  now: number,
-  cfg: BackoffConfig,
-): BackoffEntry {
-  if (entry === undefined || hasExpired(entry, now, cfg))
-    return { delayMs: cfg.initialMs, lastUpdateMs: now };
-  return { delayMs: Math.min(entry.delayMs * 2, cfg.maxMs), lastUpdateMs: now };
-}
-
-/** A short human duration: 500ms, 2s, 1m4s, 15m. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  const total = Math.ceil(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h${m}m${s}s`;
-  if (m > 0) return s > 0 ? `${m}m${s}s` : `${m}m`;
-  return `${s}s`;
 }
 
 const podName = (p: Pod): string => p.metadata?.name ?? p.metadata?.generateName ?? '';
