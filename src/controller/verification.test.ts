@@ -47,3 +47,28 @@ test('verification: a difference is shown as the path, then each side', () => {
   const text = formatDifference({ path: 'plan.deletes.length', incremental: 1, full: 2 });
   assert.equal(text, 'plan.deletes.length\n  incremental: 1\n  full:        2');
 });
+
+test('sync paths: each sync is counted as incremental or full with its reason, and reported', async () => {
+  const seen: string[] = [];
+  const h = harness({ onSyncPath: (path, reason) => seen.push(`${path}:${reason}`) });
+  await h.cluster.create('Node', node('node-1'));
+  await h.controller.start();
+  await h.cluster.create('DaemonSet', dsFoo());
+  await h.settle();
+  const paths = h.controller.stats().syncPaths;
+  // The first sync writes the first revision: a history write is the full reconcile's.
+  assert.equal(paths.full.historyWrite, 1);
+  assert.ok(paths.incremental >= 1, JSON.stringify(paths));
+  assert.equal(seen[0], 'full:historyWrite');
+  assert.ok(seen.includes('incremental:'));
+  assert.equal(seen.length, paths.incremental + paths.full.historyWrite);
+  const off = harness({ incrementalSync: false });
+  await off.cluster.create('Node', node('node-1'));
+  await off.controller.start();
+  await off.cluster.create('DaemonSet', dsFoo());
+  await off.settle();
+  assert.equal(off.controller.stats().syncPaths.incremental, 0);
+  assert.ok(off.controller.stats().syncPaths.full.disabled > 0);
+  await h.controller.stop();
+  await off.controller.stop();
+});
