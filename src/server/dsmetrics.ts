@@ -15,7 +15,7 @@ import { Gauge, type Registry } from 'prom-client';
 import type { DaemonSet } from '../api/types.js';
 import type { Caches } from '../controller/caches.js';
 import { storeKey } from '../controller/store.js';
-import { INELIGIBLE_CAUSES, NodeTally } from './nodetally.js';
+import { INELIGIBLE_CAUSES, NodeTally, type CauseCounts } from './nodetally.js';
 
 /** The rollout phases of rollout-features.md §4; one series each while status.rollout has one. */
 export const ROLLOUT_PHASES = [
@@ -199,7 +199,7 @@ export class DaemonSetMetrics {
     this.lastRefreshMs = performance.now() - t0;
   }
 
-  private add(ds: DaemonSet, causes: Readonly<Record<string, number>> | undefined): void {
+  private add(ds: DaemonSet, causes: Readonly<CauseCounts> | undefined): void {
     const labels = { namespace: ds.metadata?.namespace ?? '', daemonset: ds.metadata?.name ?? '' };
     const s = (ds.status ?? {}) as Readonly<Record<string, unknown>>;
     for (const [i, [, field]] of STATUS_GAUGES.entries()) {
