@@ -82,6 +82,14 @@ export async function loadObjects(path: string, opts: LoadOptions = {}): Promise
 }
 
 /**
+ * Reads a text file (a scenario) within the input limit; a file past it, or one holding NUL
+ * bytes, is a UsageError naming it, as for loadObjects.
+ */
+export async function readTextFile(path: string, maxBytes = maxInputBytes()): Promise<string> {
+  return readPath(path, maxBytes);
+}
+
+/**
  * Parses text holding YAML documents or JSON into objects (for callers that already have the
  * text, such as scenario files). Throws UsageError with `file:line:col: message`. Linear in the
  * text's size: js-yaml takes what it can (fastyaml.ts), the `yaml` library the rest.

@@ -7,6 +7,7 @@ import type { DaemonSet, Node, Pod, Taint } from '../api/types.js';
 import type { Mutable } from '../api/types.js';
 import {
   ClusterError,
+  InvalidError,
   NotFoundError,
   type Cluster,
   type KubeObject,
@@ -119,8 +120,13 @@ export async function runAction(ctx: ActionContext, a: TimedAction): Promise<voi
   } catch (err) {
     if (err instanceof ScenarioError) throw err;
     // The API server refused (an invalid patch, a missing DaemonSet): that is part of the story.
+    // A refused write changed nothing, so no pod is touched because of it.
     const msg = err instanceof Error ? err.message : String(err);
-    ctx.journal.add('warning', `${a.action} failed: ${msg}`);
+    const what =
+      err instanceof InvalidError
+        ? `${a.action} refused by the API server, nothing changed`
+        : `${a.action} failed`;
+    ctx.journal.add('warning', `${what}: ${msg}`);
   }
 }
 

@@ -10,6 +10,13 @@ import type { NodeRef, NodeSpec } from './scenario/types.js';
 export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
 
+/**
+ * The most nodes one simulation may hold (scenario nodes, addNodes, `run --embedded-nodes`):
+ * about 30 times the 10k-node example, well within memory; a count past it is refused instead
+ * of ending in an out-of-memory abort.
+ */
+export const MAX_SIMULATED_NODES = 100_000;
+
 /** A node's health as the kubelet and node lifecycle see it. */
 export type NodeHealth = 'ready' | 'notReady' | 'unreachable';
 

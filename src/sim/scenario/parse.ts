@@ -2,10 +2,15 @@
  * Parses and validates a scenario file. Every error names the file, line, column and field path;
  * nothing is half-applied: a scenario either parses completely or not at all.
  */
-import { defaultDaemonSet } from '../../api/defaults.js';
-import type { DaemonSet } from '../../api/types.js';
-import { formatInvalid, validateDaemonSet } from '../../api/validation.js';
+import { admitDaemonSetCreate } from '../../api/dsstrategy.js';
+import type { FieldError } from '../../api/fielderrors.js';
+import { validateNode } from '../../api/nodevalidation.js';
+import { validateAffinity, validateTolerations } from '../../api/schedvalidation.js';
+import type { DaemonSet, Pod } from '../../api/types.js';
+import { formatInvalid } from '../../api/validation.js';
+import { checkWireTypes } from '../../api/wirecheck.js';
 import type { KubeObject } from '../../cluster/port.js';
+import { MAX_SIMULATED_NODES } from '../nodes.js';
 import { parseExpect } from './expect.js';
 import { Reader } from './reader.js';
 import { ScenarioError, Source, type Path } from './source.js';
@@ -49,6 +54,10 @@ const TOP = [
   'expect',
 ];
 const DEFAULT_POD_CAPACITY = 110;
+/** The most controller workers a scenario may ask for. */
+export const MAX_WORKERS = 64;
+/** The longest virtual time a scenario may run: 30 days. */
+export const MAX_TIME_LIMIT_MS = 30 * 24 * 3_600_000;
 
 /** Parses a scenario file's text. Throws ScenarioError (or the loader's error) on bad input. */
 export async function parseScenario(
@@ -58,7 +67,10 @@ export async function parseScenario(
 ): Promise<Scenario> {
   const r = new Reader(Source.parse(file, text));
   const root = r.map(r.src.root() ?? {}, [], TOP);
-  const nodes = root.nodes === undefined ? [] : parseNodeEntries(r, root.nodes, ['nodes']);
+  // One budget for the scenario's nodes and every addNodes: a count past it is an error here,
+  // not an out-of-memory abort later.
+  const budget: NodeBudget = { left: MAX_SIMULATED_NODES };
+  const nodes = root.nodes === undefined ? [] : parseNodeEntries(r, root.nodes, ['nodes'], budget);
   checkUniqueNames(
     r,
     nodes.map((n) => n.name),
@@ -79,7 +91,7 @@ export async function parseScenario(
     seed: root.seed === undefined ? 1 : r.int(root.seed, ['seed']),
     speed: root.speed === undefined ? 0 : r.num(root.speed, ['speed'], 0, 1e6),
     controller: {
-      workers: c.workers === undefined ? 2 : r.int(c.workers, ['controller', 'workers'], 1),
+      workers: c.workers === undefined ? 2 : workers(r, c.workers),
       burstReplicas:
         c.burstReplicas === undefined
           ? 250
@@ -96,23 +108,53 @@ export async function parseScenario(
       root.timeline === undefined
         ? []
         : await parseTimeline(r, root.timeline, ['timeline'], {
-            nodes: (v, p) => parseNodeEntries(r, v, p),
+            nodes: (v, p) => parseNodeEntries(r, v, p, budget),
             objects: (v, p) => parseObjects(r, v, p, opts),
           }),
     stop: {
       converged:
         stop.converged === undefined ? true : r.bool(stop.converged, ['stop', 'converged']),
-      timeLimitMs:
-        stop.timeLimit === undefined
-          ? 3_600_000
-          : r.duration(stop.timeLimit, ['stop', 'timeLimit']),
+      timeLimitMs: stop.timeLimit === undefined ? 3_600_000 : timeLimit(r, stop.timeLimit),
     },
     expect: root.expect === undefined ? [] : parseExpect(r, root.expect, ['expect']),
   };
 }
 
+function workers(r: Reader, v: unknown): number {
+  const n = r.int(v, ['controller', 'workers'], 1);
+  if (n > MAX_WORKERS) r.fail(['controller', 'workers'], `at most ${MAX_WORKERS} workers`);
+  return n;
+}
+
+function timeLimit(r: Reader, v: unknown): number {
+  const ms = r.duration(v, ['stop', 'timeLimit']);
+  if (ms > MAX_TIME_LIMIT_MS)
+    r.fail(['stop', 'timeLimit'], 'at most 720h (30 days) of virtual time');
+  return ms;
+}
+
+/** How many more nodes a scenario may define (MAX_SIMULATED_NODES in all). */
+export interface NodeBudget {
+  left: number;
+}
+
+function takeNodes(r: Reader, budget: NodeBudget, n: number, path: Path): void {
+  if (n > budget.left) {
+    r.fail(
+      path,
+      `${n} node${n === 1 ? '' : 's'} would pass the simulator's limit of ${MAX_SIMULATED_NODES} nodes in all`,
+    );
+  }
+  budget.left -= n;
+}
+
 /** Node entries: single nodes ({name, ...}) and groups ({count, prefix, ...}), expanded. */
-export function parseNodeEntries(r: Reader, v: unknown, path: Path): NodeSpec[] {
+export function parseNodeEntries(
+  r: Reader,
+  v: unknown,
+  path: Path,
+  budget: NodeBudget = { left: MAX_SIMULATED_NODES },
+): NodeSpec[] {
   const out: NodeSpec[] = [];
   r.list(v, path).forEach((entry, i) => {
     const p = [...path, i];
@@ -144,6 +186,7 @@ export function parseNodeEntries(r: Reader, v: unknown, path: Path): NodeSpec[] 
     if (m.name !== undefined) {
       if (m.count !== undefined || m.prefix !== undefined)
         r.fail([...p, 'name'], 'a node has either a name, or a count and a prefix');
+      takeNodes(r, budget, 1, p);
       out.push({
         name: nodeName(r, m.name, [...p, 'name']),
         labels: withZone(0),
@@ -155,6 +198,7 @@ export function parseNodeEntries(r: Reader, v: unknown, path: Path): NodeSpec[] 
     }
     if (m.count === undefined) r.fail(p, 'a node entry needs a name, or a count and a prefix');
     const count = r.int(m.count, [...p, 'count'], 1);
+    takeNodes(r, budget, count, [...p, 'count']);
     const prefix = m.prefix === undefined ? 'node-' : r.str(m.prefix, [...p, 'prefix']);
     const width = Math.max(2, String(count).length);
     for (let k = 0; k < count; k++) {
@@ -259,6 +303,34 @@ export async function parseObjects(
   return out;
 }
 
+/** The segments of a field path such as `spec.containers[0].ports[1]` or `metadata.labels[a.b]`. */
+function fieldPath(field: string): Path {
+  const out: (string | number)[] = [];
+  for (const m of field.matchAll(/([^.[\]]+)|\[([^\]]*)\]/g)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else out.push(/^\d+$/.test(m[2]!) ? Number(m[2]) : m[2]!);
+  }
+  return out;
+}
+
+/** Throws a ScenarioError at the first bad field of an inline object (or at its file entry). */
+function refuseInvalid(
+  r: Reader,
+  obj: KubeObject,
+  kind: string,
+  errors: readonly FieldError[],
+  path: Path,
+  file: string | undefined,
+): void {
+  if (errors.length === 0) return;
+  const where = file === undefined ? '' : ` (the object at ${file})`;
+  const at = file === undefined ? [...path, ...fieldPath(errors[0]!.field)] : path;
+  throw new ScenarioError(
+    `${formatInvalid(kind, obj.metadata?.name ?? '', errors)}${where}`,
+    r.src.at(at),
+  );
+}
+
 function checkObject(
   r: Reader,
   obj: KubeObject,
@@ -280,21 +352,29 @@ function checkObject(
       `${kind} has no metadata.name${where}`,
     );
   }
-  if (kind === 'Node') return obj;
+  if (kind === 'Node') {
+    refuseInvalid(r, obj, 'Node', validateNode(obj), path, file);
+    return obj;
+  }
   const namespaced = {
     ...obj,
     metadata: { ...obj.metadata, namespace: obj.metadata.namespace ?? 'default' },
   };
   if (kind === 'DaemonSet') {
-    const errors = validateDaemonSet(defaultDaemonSet(namespaced as DaemonSet));
-    if (errors.length > 0) {
-      const first = errors[0]!;
-      const inline = file === undefined ? [...path, ...first.field.split('.')] : path;
-      throw new ScenarioError(
-        `${formatInvalid('DaemonSet', obj.metadata.name, errors)}${where}`,
-        r.src.at(inline),
-      );
-    }
+    const errors = admitDaemonSetCreate(namespaced as DaemonSet).errors;
+    refuseInvalid(r, obj, 'DaemonSet', errors, path, file);
+  } else {
+    // A Pod: the decoder's types, and what the simulated scheduler reads.
+    const types = checkWireTypes(namespaced, 'Pod');
+    const spec = (namespaced as Pod).spec;
+    const errors =
+      types.length > 0
+        ? types
+        : [
+            ...validateAffinity(spec?.affinity, 'spec.affinity'),
+            ...validateTolerations(spec?.tolerations, 'spec.tolerations'),
+          ];
+    refuseInvalid(r, obj, 'Pod', errors, path, file);
   }
   return namespaced;
 }

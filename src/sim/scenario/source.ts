@@ -45,7 +45,12 @@ export class Source {
   /** Parses text; a YAML syntax error becomes a ScenarioError at its line. */
   static parse(file: string, text: string): Source {
     const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    let doc: Document;
+    try {
+      doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    } catch (err) {
+      throw Source.limitError(file, err);
+    }
     const err = doc.errors[0];
     if (err !== undefined) {
       const pos = lines.linePos(err.pos[0]);
@@ -60,9 +65,23 @@ export class Source {
     return new Source(file, doc, lines);
   }
 
-  /** The whole document as plain JavaScript values. */
+  /**
+   * The whole document as plain JavaScript values. An alias bomb or a nesting deep enough to
+   * overflow the stack is a ScenarioError naming the file, never a crash.
+   */
   root(): unknown {
-    return this.doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    try {
+      return this.doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    } catch (err) {
+      throw Source.limitError(this.file, err);
+    }
+  }
+
+  private static limitError(file: string, err: unknown): ScenarioError {
+    const loc = { file, line: 1, col: 1, path: '' };
+    if (err instanceof RangeError) return new ScenarioError('invalid YAML: nested too deeply', loc);
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
+    return new ScenarioError(`invalid YAML: ${first}`, loc);
   }
 
   /** The location of the value at path (or of its nearest existing parent). */
