@@ -3,12 +3,12 @@
  * simulated scheduler, kubelets and node lifecycle, the real controller) and reports what
  * happened; the scenario's `expect:` checks make it a test (exit 1 when one fails).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
 import { colorEnabled, isTerminal } from './output.js';
-import { loadObjects } from './load.js';
+import { loadObjects, readTextFile } from './load.js';
 import { parseScenario } from '../sim/scenario/parse.js';
 import { ScenarioError } from '../sim/scenario/source.js';
 import type { Scenario } from '../sim/scenario/types.js';
@@ -31,12 +31,11 @@ interface SimFlags {
 export async function readScenario(path: string): Promise<Scenario> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Bounded like every input (EVERYNODE_MAX_INPUT_MB); a NUL byte stops the read (/dev/zero).
+    text = await readTextFile(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      `${path}: cannot read the scenario file${code === 'ENOENT' ? ': no such file' : code ? ` (${code})` : ''}`,
-    );
+    const why = err instanceof Error ? err.message.replace(`${path}: `, '') : String(err);
+    throw new UsageError(`${path}: cannot read the scenario file: ${why}`);
   }
   const base = dirname(path);
   try {
