@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { applyControllerEnv } from './controllerenv.js';
 import { prepareProgram, runMain } from './errors.js';
 import { catchSignalsEarly } from './signals.js';
+import { VERSION } from '../version.js';
 
 const wanted = process.argv[2];
 // `run` treats SIGTERM as a request to stop from the first moment (bin/everynode.js already
@@ -46,7 +47,7 @@ const program = new Command();
 program
   .name('everynode')
   .description('A Kubernetes DaemonSet controller: upstream apps/v1 semantics, and safer rollouts')
-  .version('0.1.0');
+  .version(VERSION);
 // Settings are inherited by subcommands created afterwards, so this comes before registration.
 prepareProgram(program);
 

@@ -44,6 +44,12 @@ export interface ControllerProcessOptions {
   /** Campaign for the Lease first and run the controller only while leading. */
   readonly leaderElection?: LeaderElectionSettings | undefined;
   readonly metrics?: ControllerMetrics | undefined;
+  /**
+   * Count API requests at the Cluster port (rest_client_requests_total). Default true; false when
+   * the kube transport counts each HTTP request itself (its onResult hook), so nothing is counted
+   * twice.
+   */
+  readonly countRequestsAtPort?: boolean | undefined;
 }
 
 /** How a controller process ended: 0 after a requested shutdown, 1 after losing the Lease. */
@@ -99,8 +105,13 @@ export class ControllerProcess implements HealthSource {
 
   constructor(private readonly opts: ControllerProcessOptions) {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
-    this.cluster = opts.metrics ? instrumentCluster(opts.cluster, opts.metrics) : opts.cluster;
+    this.cluster =
+      opts.metrics && opts.countRequestsAtPort !== false
+        ? instrumentCluster(opts.cluster, opts.metrics)
+        : opts.cluster;
     this.log = opts.logger;
+    // Scrape-time gauges read the controller while one runs (a standby has none).
+    opts.metrics?.attach(() => this.controller, opts.workers);
   }
 
   /** True while this process holds the Lease (always true without leader election once started). */
@@ -121,6 +132,7 @@ export class ControllerProcess implements HealthSource {
       return;
     }
     const name = le.name ?? LEASE_NAME;
+    if (this.opts.metrics) this.opts.metrics.leaseName = name;
     this.log.info(
       { lease: `${le.namespace}/${name}`, identity: le.identity },
       'attempting to acquire the leader lease',

@@ -7,6 +7,7 @@ import type { KubeObject, ResourceKind, Cluster } from '../cluster/port.js';
 import { KubeCluster } from '../cluster/kube/index.js';
 import { RealClock, type Clock } from '../clock/clock.js';
 import type { Logger } from '../controller/logger.js';
+import type { ControllerMetrics } from '../server/metrics.js';
 import { UsageError } from './errors.js';
 import { positiveInt, positiveNumber } from './flags.js';
 import { contextNamespace, describeApiError, loadKubeConfig, serverOf } from './kubeconfig.js';
@@ -114,6 +115,7 @@ export async function kubeTarget(
   logger: Logger,
   requestTimeoutMs: number,
   stop: Promise<unknown>,
+  metrics?: ControllerMetrics,
 ): Promise<Target | undefined> {
   const kc = loadKubeConfig(flags);
   const server = serverOf(kc);
@@ -122,6 +124,12 @@ export async function kubeTarget(
     qps: positiveNumber('--qps', flags.qps),
     burst: positiveInt('--burst', flags.burst),
     timeoutMs: requestTimeoutMs,
+    // Every HTTP request counted once, as client-go's rest_client_requests_total.
+    ...(metrics && {
+      onResult: (code: string, method: string, host: string) => {
+        metrics.requestResult(code, method, host);
+      },
+    }),
   });
   const resource = dsKind === 'DaemonSet' ? 'daemonsets.apps' : 'daemonsets.apps.everynode.dev';
   logger.info(

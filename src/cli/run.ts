@@ -174,7 +174,7 @@ export async function runCommand(flags: RunFlags): Promise<RunExitCode> {
     if (stopper.stopping) return 0;
     target = flags.embedded
       ? await embeddedTarget(flags, dsKind, logger)
-      : await kubeTarget(flags, dsKind, logger, f.requestTimeoutMs, stopper.requested);
+      : await kubeTarget(flags, dsKind, logger, f.requestTimeoutMs, stopper.requested, metrics);
     if (target === undefined || stopper.stopping) return 0;
     const t = target;
     proc = new ControllerProcess({
@@ -186,6 +186,8 @@ export async function runCommand(flags: RunFlags): Promise<RunExitCode> {
       workers: f.workers,
       ...(f.nodeEventDelayMs !== undefined && { nodeEventDelayMs: f.nodeEventDelayMs }),
       metrics,
+      // The kube transport counts each HTTP request; the embedded cluster is counted at the port.
+      countRequestsAtPort: t.embedded !== undefined,
       leaderElection: flags.leaderElect
         ? {
             namespace:

@@ -35,6 +35,8 @@ const DS = '<DaemonSet>';
  */
 const KIND_EXPRESSIONS: Readonly<Record<string, readonly string[]>> = {
   'this.dsKind': [DS],
+  // admission: the Invalid condition of a refused DaemonSet.
+  dsKind: [DS],
   // executor: adoption and release patch pods and revisions.
   'a.kind': ['Pod', 'ControllerRevision'],
   // informer: one per cache (caches.ts): nodes, pods, DaemonSets, revisions.

@@ -26,6 +26,7 @@ import {
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import { createSecureContext } from 'node:tls';
+import { USER_AGENT } from '../../version.js';
 import { UnavailableError } from '../port.js';
 import { errorFromStatus, parseStatus, transportError } from './errors.js';
 import { forwardProxyAgent, parseProxyUrl, proxyAuthorization, TunnelingAgent } from './proxy.js';
@@ -85,7 +86,7 @@ export class Transport {
     opts: TransportOptions = {},
   ) {
     this.limiter = new TokenBucket(opts.qps ?? 20, opts.burst ?? 30);
-    this.userAgent = opts.userAgent ?? 'everynode/0.1.0';
+    this.userAgent = opts.userAgent ?? USER_AGENT;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.onResult = opts.onResult;
   }
