@@ -20,6 +20,7 @@ const testFiles = [
   'test/cluster/e2e-process.test.ts',
   'test/cluster/e2e-takeover.test.ts',
   'test/cluster/e2e-badimage.test.ts',
+  'test/cluster/crd-validation.test.ts',
 ];
 const nodes = process.env.EVERYNODE_TEST_NODES ?? '3';
 
