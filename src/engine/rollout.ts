@@ -6,10 +6,9 @@
  * next step. It stops when a reconcile plans nothing (converged) or after maxSteps.
  */
 import { isPodAvailable, getControllerOf, getTargetNodeName } from '../api/pod.js';
-import { canonicalJSON } from '../api/hash.js';
+import { withGenerations } from '../api/dsstrategy.js';
 import {
   CONTROLLER_REVISION_HASH_LABEL,
-  TEMPLATE_GENERATION_ANNOTATION,
   formatTime,
   type PodTemplateSpec,
   type ControllerRevision,
@@ -329,18 +328,11 @@ export function updateOrder(preview: RolloutPreview): string[] {
  * by one; otherwise the object is returned unchanged. The input is not modified.
  */
 export function withTemplate(ds: DaemonSet, template: PodTemplateSpec): DaemonSet {
-  if (canonicalJSON(template) === canonicalJSON(ds.spec?.template)) return ds;
-  const next = structuredClone(ds) as Mutable<DaemonSet>;
-  next.spec = { ...next.spec!, template: structuredClone(template) as Mutable<PodTemplateSpec> };
-  const meta = next.metadata ?? {};
-  const generation = Number.parseInt(meta.annotations?.[TEMPLATE_GENERATION_ANNOTATION] ?? '', 10);
-  next.metadata = {
-    ...meta,
-    generation: (meta.generation ?? 1) + 1,
-    annotations: {
-      ...meta.annotations,
-      [TEMPLATE_GENERATION_ANNOTATION]: String((Number.isNaN(generation) ? 1 : generation) + 1),
-    },
-  };
-  return next;
+  // The bookkeeping is the API server's update strategy (api/dsstrategy.ts), shared with the
+  // embedded API server, plan and sim: one rule for when the generations go up.
+  const next = withGenerations(
+    { ...ds, spec: { ...ds.spec!, template: structuredClone<PodTemplateSpec>(template) } },
+    ds,
+  );
+  return next.metadata?.generation === ds.metadata?.generation ? ds : next;
 }
