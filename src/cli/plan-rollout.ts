@@ -11,6 +11,11 @@ import { UsageError } from './errors.js';
 import { colorsFor, formatDuration, formatFields, formatTable } from './output.js';
 import type { Cell } from './output.js';
 import type { PlanInput } from './planinput.js';
+import { wrapLastColumn } from './plan-view.js';
+import { wrapText } from '../sim/report/format.js';
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** One step as printed: a reconcile that planned something, with its writes applied. */
 export interface RolloutStepView {
@@ -150,8 +155,12 @@ function list(items: readonly string[]): string {
 }
 
 /** Renders the rollout as a step table and a summary; colour only on a terminal. */
-export function renderRollout(view: RolloutView, stream: { readonly isTTY?: boolean }): string {
+export function renderRollout(
+  view: RolloutView,
+  stream: { readonly isTTY?: boolean; readonly columns?: number },
+): string {
   const c = colorsFor(stream);
+  const width = stream.isTTY === true && stream.columns ? stream.columns : Infinity;
   const b = view.budget;
   const budget =
     b === null
@@ -187,16 +196,41 @@ export function renderRollout(view: RolloutView, stream: { readonly isTTY?: bool
           },
       String(s.unavailable),
     ]);
+    const table = formatTable(['STEP', 'TIME', 'CREATE ON', 'DELETE', 'UNAVAILABLE'], rows, {
+      indent: 2,
+      headerStyle: c.dim,
+      rightAlign: [0, 4],
+    });
+    const fits = table.split('\n').every((l) => l.replace(ANSI, '').length < width);
+    // Narrow terminal: the counts first, the pods deleted last, wrapped under their column.
     out.push(
-      formatTable(['STEP', 'TIME', 'CREATE ON', 'DELETE', 'UNAVAILABLE'], rows, {
-        indent: 2,
-        headerStyle: c.dim,
-        rightAlign: [0, 4],
-      }),
+      fits
+        ? table
+        : wrapLastColumn(
+            formatTable(
+              ['STEP', 'TIME', 'UNAVAILABLE', 'CREATE ON', 'DELETE'],
+              rows.map((r) => [r[0]!, r[1]!, r[4]!, r[2]!, r[3]!]),
+              { indent: 2, headerStyle: c.dim, rightAlign: [0, 2] },
+            ),
+            'DELETE',
+            width,
+          ),
     );
   }
   out.push('', summary(view, c));
-  return out.join('\n') + '\n';
+  if (!Number.isFinite(width)) return out.join('\n') + '\n';
+  // Long lines of the header and the summary wrap under their value on a narrow terminal.
+  const fitted = out
+    .join('\n')
+    .split('\n')
+    .flatMap((l) => {
+      const plain = l.replace(ANSI, '');
+      if (plain.length < width || !/^[A-Z][a-z ]+: +\S/.test(plain)) return [l];
+      const at = /^[A-Z][a-z ]+: +/.exec(plain)![0].length;
+      const wrapped = wrapText(plain.slice(at), width - 1, at, at);
+      return [`${l.slice(0, l.length - plain.length + at)}${wrapped[0]!}`, ...wrapped.slice(1)];
+    });
+  return fitted.join('\n') + '\n';
 }
 
 function summary(view: RolloutView, c: ReturnType<typeof colorsFor>): string {

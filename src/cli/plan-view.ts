@@ -149,6 +149,60 @@ export function planView(input: PlanInput, plan: Plan): PlanView {
   };
 }
 
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/**
+ * Fits a table whose last column is a reason to the terminal: the reason wraps under its column,
+ * or, when that column would be narrower than 40, goes on lines of its own under the row.
+ */
+export function wrapLastColumn(table: string, header: string, width: number): string {
+  if (!Number.isFinite(width)) return table;
+  const lines = table.split('\n');
+  const at = lines[0]!.replace(ANSI, '').lastIndexOf(header);
+  if (at < 0 || lines.every((l) => l.replace(ANSI, '').length < width)) return table;
+  const below = width - at < 40;
+  const indent = below ? 6 : at;
+  const room = width - indent - 1;
+  return lines
+    .map((line, n) => {
+      const raw = rawIndex(line, at);
+      const head = line.slice(0, raw);
+      if (n === 0) return below ? head.trimEnd() : line;
+      if (line.replace(ANSI, '').length < width && !below) return line;
+      const out: string[] = below ? [head.trimEnd()] : [];
+      const cell = line.slice(raw);
+      if (below && cell.replace(ANSI, '').trim() === '-') return out.join('\n');
+      // Under the row, the text says which column it is.
+      let rest = below ? `${header.toLowerCase()}: ${cell}` : cell;
+      let first = !below;
+      while (rest !== '') {
+        let cut = rest.length <= room ? rest.length : rest.lastIndexOf(' ', room);
+        if (cut <= 0) cut = Math.min(room, rest.length);
+        out.push((first ? head : ' '.repeat(indent)) + rest.slice(0, cut));
+        rest = rest.slice(cut).trimStart();
+        first = false;
+      }
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
+/** The index in `line` of its visible column `col` (colour codes take no columns). */
+function rawIndex(line: string, col: number): number {
+  let raw = 0;
+  for (let seen = 0; raw < line.length && seen < col;) {
+    // eslint-disable-next-line no-control-regex
+    const m = /^\u001b\[[0-9;]*m/.exec(line.slice(raw));
+    if (m !== null) raw += m[0].length;
+    else {
+      raw++;
+      seen++;
+    }
+  }
+  return raw;
+}
+
 /** The seven counters and observedGeneration, in the order `kubectl get ds` reads them. */
 const STATUS_COLUMNS: readonly (readonly [string, keyof DaemonSetStatus])[] = [
   ['DESIRED', 'desiredNumberScheduled'],
@@ -162,31 +216,40 @@ const STATUS_COLUMNS: readonly (readonly [string, keyof DaemonSetStatus])[] = [
 ];
 
 /** Renders the plan as sections of kubectl-style tables; colour only on a terminal. */
-export function renderPlanTable(view: PlanView, stream: { readonly isTTY?: boolean }): string {
+export function renderPlanTable(
+  view: PlanView,
+  stream: { readonly isTTY?: boolean; readonly columns?: number },
+): string {
   const c = colorsFor(stream);
+  // On a terminal, tables that would wrap take a narrower form; pipes get the full one.
+  const width = stream.isTTY === true && stream.columns ? stream.columns : Infinity;
   const out: string[] = [];
   const heading = (s: string): void => {
     out.push('', c.bold(s));
   };
-  out.push(...header(view, c));
+  out.push(...header(view, c, width));
   for (const note of view.notes) out.push(c.dim(`Note: ${note}`));
 
   heading('Nodes:');
-  out.push(nodesTable(view, c));
+  out.push(wrapLastColumn(nodesTable(view, c), 'REASON', width));
 
   heading('Actions:');
   const actions = actionRows(view, c);
   out.push(
     actions.length === 0
       ? '  <none>'
-      : formatTable(['ACTION', 'OBJECT', 'NODE', 'REASON'], actions, {
-          indent: 2,
-          headerStyle: c.dim,
-        }),
+      : wrapLastColumn(
+          formatTable(['ACTION', 'OBJECT', 'NODE', 'REASON'], actions, {
+            indent: 2,
+            headerStyle: c.dim,
+          }),
+          'REASON',
+          width,
+        ),
   );
 
   heading('Status:');
-  out.push(statusTable(view, c));
+  out.push(statusTable(view, c, width));
 
   heading('Events:');
   out.push(
@@ -206,13 +269,16 @@ export function renderPlanTable(view: PlanView, stream: { readonly isTTY?: boole
   return out.join('\n') + '\n';
 }
 
-function header(view: PlanView, c: Colors): string[] {
+function header(view: PlanView, c: Colors, width: number): string[] {
   const d = view.daemonSet;
   const h = view.history;
-  const revision =
+  let revision =
     h === null
       ? '-'
       : `${h.currentRevision.name} (revision ${h.currentRevision.revision}, hash ${h.currentRevision.hash}${h.createRevision ? ', to be created' : ''})`;
+  // The hash is the end of the revision's name: narrow terminals do without it.
+  if (h !== null && 13 + revision.length >= width)
+    revision = `${h.currentRevision.name} (revision ${h.currentRevision.revision}${h.createRevision ? ', to be created' : ''})`;
   const fields: [string, string][] = [
     ['DaemonSet', `${d.namespace}/${d.name}`],
     ['Generation', `${d.generation} (template generation ${d.templateGeneration})`],
@@ -324,7 +390,7 @@ function sourced(source: ActionSource, reason: string): string {
     : reason;
 }
 
-function statusTable(view: PlanView, c: Colors): string {
+function statusTable(view: PlanView, c: Colors, width: number): string {
   const stored = view.storedStatus;
   const planned = view.status;
   const value = (s: DaemonSetStatus | null, key: keyof DaemonSetStatus): string => {
@@ -347,7 +413,19 @@ function statusTable(view: PlanView, c: Colors): string {
     rightAlign: STATUS_COLUMNS.map((_, i) => i + 1),
   });
   const note = view.statusChanged ? '' : `\n  ${c.dim('(unchanged: no status write)')}`;
-  return table + note;
+  const widest = Math.max(...table.split('\n').map((l) => l.replace(ANSI, '').length));
+  if (widest < width) return table + note;
+  // Too wide for the terminal: one row per counter instead, stored and planned side by side.
+  const tall = formatTable(
+    ['', 'STORED', 'PLANNED'],
+    STATUS_COLUMNS.map(([h, k]): Cell[] => {
+      const before = value(stored, k);
+      const after = value(planned, k);
+      return [h, before, after === before ? after : { text: after, style: c.cyan }];
+    }),
+    { indent: 2, headerStyle: c.dim, rightAlign: [1, 2] },
+  );
+  return tall + note;
 }
 
 function summary(view: PlanView, c: Colors): string {

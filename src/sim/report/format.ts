@@ -48,3 +48,36 @@ export function bar(done: number, partial: number, total: number, size: number, 
     c.dim('░'.repeat(Math.max(0, size - d - Math.max(0, p))))
   );
 }
+
+/**
+ * Wraps plain text to `width` columns: the first line starts after `first` characters already
+ * on the line, the others are indented by `indent` spaces. Words longer than a line are cut.
+ */
+export function wrapText(text: string, width: number, indent: number, first = indent): string[] {
+  const lines: string[] = [];
+  let room = Math.max(10, width - first);
+  let line = '';
+  for (let word of text.split(/\s+/)) {
+    while (word.length > Math.max(10, width - indent)) {
+      // A word that fits no line (a long image name): cut it.
+      const cut = Math.max(10, width - indent) - (line === '' ? 0 : line.length + 1);
+      if (cut < 5) break;
+      lines.push(line === '' ? word.slice(0, cut) : `${line} ${word.slice(0, cut)}`);
+      word = word.slice(cut);
+      line = '';
+      room = Math.max(10, width - indent);
+    }
+    if (line !== '' && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+      room = Math.max(10, width - indent);
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '' || lines.length === 0) lines.push(line);
+  return lines.map((l, i) => (i === 0 ? l : ' '.repeat(indent) + l));
+}
+
+/** The visible width of a string (colour codes not counted). */
+export function visibleWidth(s: string): number {
+  return width(s);
+}

@@ -8,7 +8,7 @@ import type { DaemonSet } from '../../api/types.js';
 import { objectKey } from '../../api/types.js';
 import { formatOffset } from '../duration.js';
 import type { Simulation } from '../runner.js';
-import { bar, colors, columns, type Colors } from './format.js';
+import { bar, colors, columns, visibleWidth, type Colors } from './format.js';
 
 const REDRAW_MS = 40;
 const PLAIN_EVERY_MS = 30_000;
@@ -77,19 +77,28 @@ export class Progress {
 
   private view(sim: Simulation): string {
     const c = this.c;
-    const rows = this.daemonSets(sim).map((ds) => {
-      const n = counts(ds);
-      const done = Math.min(n.updated, n.available);
-      const converged = sim.observer.tracks.get(objectKey(ds))?.view?.converged === true;
-      return [
-        converged ? c.green('✓') : c.yellow('…'),
-        objectKey(ds),
-        bar(done, n.updated - done, n.desired, 24, c),
-        `${n.updated}/${n.desired} updated`,
-        c.dim(`current ${n.current} · ready ${n.ready} · available ${n.available}`),
-      ];
-    });
     const cols = Math.max(40, (this.out.columns || 120) - 1);
+    const rowsOf = (barSize: number, details: boolean): string[][] =>
+      this.daemonSets(sim).map((ds) => {
+        const n = counts(ds);
+        const done = Math.min(n.updated, n.available);
+        const converged = sim.observer.tracks.get(objectKey(ds))?.view?.converged === true;
+        const row = [
+          converged ? c.green('✓') : c.yellow('…'),
+          objectKey(ds),
+          bar(done, n.updated - done, n.desired, barSize, c),
+          `${n.updated}/${n.desired} updated`,
+        ];
+        if (details)
+          row.push(c.dim(`current ${n.current} · ready ${n.ready} · available ${n.available}`));
+        return row;
+      });
+    // Fit the terminal: drop the details, then shorten the bar (10 at the least).
+    const fits = (rows: string[][]): boolean =>
+      columns(rows).every((l) => visibleWidth(l) + 2 <= cols);
+    let rows = rowsOf(24, true);
+    if (!fits(rows)) rows = rowsOf(24, false);
+    for (let size = 20; !fits(rows) && size >= 10; size -= 2) rows = rowsOf(size, false);
     const fit = (m: string): string => (m.length > cols - 11 ? `${m.slice(0, cols - 12)}…` : m);
     const recent = sim.journal.entries
       .slice(-4)

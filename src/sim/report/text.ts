@@ -8,7 +8,7 @@ import { formatDuration, formatOffset } from '../duration.js';
 import type { JournalEntry } from '../journal.js';
 import type { DsTrack } from '../observer.js';
 import type { SimResult } from '../runner.js';
-import { colors, columns, type Colors } from './format.js';
+import { colors, columns, visibleWidth, wrapText, type Colors } from './format.js';
 import { apiWrites } from './stats.js';
 
 const MAX_TIMELINE = 40;
@@ -16,7 +16,12 @@ const MAX_TIMELINE = 40;
 /** Options for the summary. */
 export interface SummaryOptions {
   readonly color: boolean;
+  /** The terminal's width: tables drop or shorten columns, long lines wrap. Unset: no limit. */
+  readonly width?: number | undefined;
 }
+
+/** A width with no limit, for pipes and files. */
+const UNLIMITED = 1_000_000;
 
 function rolloutCell(t: DsTrack | undefined, c: Colors): string {
   const rollouts = (t?.rollouts ?? []).filter((r) => !r.initial);
@@ -34,21 +39,37 @@ function rolloutCell(t: DsTrack | undefined, c: Colors): string {
     .join('; ');
 }
 
-function dsTable(r: SimResult, c: Colors): string[] {
+function dsTable(r: SimResult, c: Colors, width: number): string[] {
+  const wide = dsRows(r, c, false);
+  if (Math.max(...wide.table.map(visibleWidth)) <= width) return [...wide.table, ...wide.notes];
+  // Narrow: short headers, no CURRENT and READY, the rollouts on lines of their own.
+  const narrow = dsRows(r, c, true);
+  return [...narrow.table, ...narrow.rollouts, ...narrow.notes].flatMap((l) =>
+    visibleWidth(l) <= width ? [l] : [`${l.slice(0, Math.max(10, width - 1))}…`],
+  );
+}
+
+function dsRows(
+  r: SimResult,
+  c: Colors,
+  narrow: boolean,
+): { table: string[]; rollouts: string[]; notes: string[] } {
   const { sim } = r;
-  const rows: string[][] = [
-    [
-      'DAEMONSET',
-      'DESIRED',
-      'CURRENT',
-      'UPDATED',
-      'READY',
-      'AVAILABLE',
-      'CONVERGED AT',
-      'ROLLOUTS',
-    ].map((h) => c.bold(h)),
-  ];
+  const headers = narrow
+    ? ['DAEMONSET', 'DES', 'UPD', 'AVL', 'CONVERGED']
+    : [
+        'DAEMONSET',
+        'DESIRED',
+        'CURRENT',
+        'UPDATED',
+        'READY',
+        'AVAILABLE',
+        'CONVERGED AT',
+        'ROLLOUTS',
+      ];
+  const rows: string[][] = [headers.map((h) => c.bold(h))];
   const notes: string[] = [];
+  const rollouts: string[] = [];
   const dss = [...sim.world.daemonSets.values()].sort((a: DaemonSet, b: DaemonSet) =>
     objectKey(a) < objectKey(b) ? -1 : 1,
   );
@@ -57,44 +78,63 @@ function dsTable(r: SimResult, c: Colors): string[] {
     const t = sim.observer.tracks.get(key);
     const s = ds.status;
     const ok = t?.view?.converged === true;
-    rows.push([
-      ok ? key : c.yellow(key),
-      String(s?.desiredNumberScheduled ?? 0),
-      String(s?.currentNumberScheduled ?? 0),
-      String(s?.updatedNumberScheduled ?? 0),
-      String(s?.numberReady ?? 0),
-      String(s?.numberAvailable ?? 0),
+    const converged =
       ok && t.convergedAtMs !== undefined
         ? formatDuration(t.convergedAtMs)
-        : c.yellow('not converged'),
-      rolloutCell(t, c),
-    ]);
+        : c.yellow(narrow ? 'no' : 'not converged');
+    const desired = String(s?.desiredNumberScheduled ?? 0);
+    const updated = String(s?.updatedNumberScheduled ?? 0);
+    const available = String(s?.numberAvailable ?? 0);
+    rows.push(
+      narrow
+        ? [ok ? key : c.yellow(key), desired, updated, available, converged]
+        : [
+            ok ? key : c.yellow(key),
+            desired,
+            String(s?.currentNumberScheduled ?? 0),
+            updated,
+            String(s?.numberReady ?? 0),
+            available,
+            converged,
+            rolloutCell(t, c),
+          ],
+    );
+    if (narrow && (t?.rollouts ?? []).some((x) => !x.initial))
+      rollouts.push(`  ${key}: ${rolloutCell(t, c)}`);
     if (!ok) notes.push(`  ${c.yellow('!')} ${key}: ${t?.view?.why ?? 'never observed'}`);
   }
-  if (dss.length === 0) return [c.dim('  (no DaemonSets)')];
-  return [...columns(rows, new Set([1, 2, 3, 4, 5, 6])).map((l) => `  ${l}`), ...notes];
+  if (dss.length === 0) return { table: [c.dim('  (no DaemonSets)')], rollouts, notes };
+  const right = new Set(narrow ? [1, 2, 3, 4] : [1, 2, 3, 4, 5, 6]);
+  return { table: columns(rows, right).map((l) => `  ${l}`), rollouts, notes };
 }
 
-function timeline(entries: readonly JournalEntry[], c: Colors): string[] {
-  const paint = (e: JournalEntry): string => {
+function timeline(entries: readonly JournalEntry[], c: Colors, width: number): string[] {
+  const paint = (e: JournalEntry, message: string): string => {
     switch (e.kind) {
       case 'rollout':
-        return c.cyan(e.message);
+        return c.cyan(message);
       case 'warning':
-        return c.yellow(e.message);
+        return c.yellow(message);
       case 'node':
-        return e.message;
+        return message;
       case 'controller':
-        return c.magenta(e.message);
+        return c.magenta(message);
       default:
-        return e.message;
+        return message;
     }
   };
   const shown =
     entries.length > MAX_TIMELINE
       ? [...entries.slice(0, MAX_TIMELINE - 10), ...entries.slice(-10)]
       : entries;
-  const out = shown.map((e) => `  ${c.dim(formatOffset(e.atMs))}  ${paint(e)}`);
+  // "    1m30s  " is 11 columns; continuation lines line up under the message.
+  const out = shown.map((e) => {
+    const lines = wrapText(e.message, width, 11).map((l, i) => paint(e, i === 0 ? l : l.slice(11)));
+    return [
+      `  ${c.dim(formatOffset(e.atMs))}  ${lines[0]!}`,
+      ...lines.slice(1).map((l) => `${' '.repeat(11)}${l}`),
+    ].join('\n');
+  });
   if (entries.length > MAX_TIMELINE)
     out.splice(
       MAX_TIMELINE - 10,
@@ -104,7 +144,7 @@ function timeline(entries: readonly JournalEntry[], c: Colors): string[] {
   return out;
 }
 
-function writes(r: SimResult, c: Colors): string[] {
+function writes(r: SimResult, c: Colors, width: number): string[] {
   const w = apiWrites(r.sim);
   const ctl = w.controller!;
   const parts = Object.entries(ctl.byVerbKind).map(([k, n]) => `${k} ${n}`);
@@ -112,28 +152,43 @@ function writes(r: SimResult, c: Colors): string[] {
     (n, k) => n + (w[k]?.total ?? 0),
     0,
   );
+  // Labels take 20 columns; the breakdown in brackets wraps under the count.
+  const line = (label: string, total: string, detail: string): string[] => {
+    const head = `  ${label.padEnd(18)}${total}`;
+    if (detail === '') return [head];
+    const wrapped = wrapText(`(${detail})`, width, 20, visibleWidth(head) + 2);
+    return [`${head}  ${c.dim(wrapped[0])}`, ...wrapped.slice(1).map((l) => c.dim(l))];
+  };
   return [
-    `  controller        ${c.bold(String(ctl.total))}${parts.length > 0 ? c.dim(`  (${parts.join(' · ')})`) : ''}`,
-    `  simulated cluster ${String(simTotal)}${c.dim(`  (scheduler ${w.scheduler!.total} · kubelets ${w.kubelet!.total} · node lifecycle ${w['node-lifecycle']!.total})`)}`,
+    ...line('controller', c.bold(String(ctl.total)), parts.join(' · ')),
+    ...line(
+      'simulated cluster',
+      String(simTotal),
+      `scheduler ${w.scheduler!.total} · kubelets ${w.kubelet!.total} · node lifecycle ${w['node-lifecycle']!.total}`,
+    ),
   ];
 }
 
-function checks(r: SimResult, c: Colors): string[] {
+function checks(r: SimResult, c: Colors, width: number): string[] {
   if (r.checks.length === 0) return [c.dim('  (the scenario has no expect: checks)')];
-  return r.checks.flatMap((k) =>
-    k.passed
-      ? [`  ${c.green('✓')} ${k.name}`]
-      : [
-          `  ${c.red('✗')} ${k.name}`,
-          `      ${c.red(k.message)}`,
-          `      ${c.dim(`at ${formatDuration(k.atMs)} · ${k.where}`)}`,
-        ],
-  );
+  const wrap = (text: string, indent: number): string[] =>
+    wrapText(text, width, indent, indent).map((l, i) => (i === 0 ? l : l.slice(indent)));
+  return r.checks.flatMap((k) => {
+    const name = wrap(k.name, 4).map((l, i) => (i === 0 ? l : `    ${l}`));
+    if (k.passed) return [`  ${c.green('✓')} ${name[0]!}`, ...name.slice(1)];
+    return [
+      `  ${c.red('✗')} ${name[0]!}`,
+      ...name.slice(1),
+      ...wrap(k.message, 6).map((l) => `      ${c.red(l)}`),
+      ...wrap(`at ${formatDuration(k.atMs)} · ${k.where}`, 6).map((l) => `      ${c.dim(l)}`),
+    ];
+  });
 }
 
 /** Renders the summary printed at the end of `everynode sim`. */
 export function renderSummary(r: SimResult, opts: SummaryOptions): string {
   const c = colors(opts.color);
+  const width = Math.max(40, opts.width ?? UNLIMITED);
   const failed = r.checks.filter((k) => !k.passed).length;
   const stop =
     r.stopReason === 'converged'
@@ -141,44 +196,44 @@ export function renderSummary(r: SimResult, opts: SummaryOptions): string {
       : r.stopReason === 'timeLimit'
         ? 'time limit reached'
         : 'nothing left to happen';
-  const header = `${c.bold('everynode sim')} ${r.scenario.name} ${c.dim(`· seed ${r.seed} · ${r.sim.world.nodes.size} nodes · ${formatDuration(r.virtualMs)} simulated in ${(r.wallMs / 1000).toFixed(1)}s · ${stop}`)}`;
+  // The scenario's nodes at the start (as the timeline's first line counts them) and at the end.
+  const atStart = r.scenario.nodes.length;
+  const atEnd = r.sim.world.nodes.size;
+  const nodes =
+    atStart === atEnd ? `${atEnd} nodes` : `${atStart} nodes at the start, ${atEnd} at the end`;
+  const facts = `seed ${r.seed} · ${nodes} · ${formatDuration(r.virtualMs)} simulated in ${(r.wallMs / 1000).toFixed(1)}s · ${stop}`;
+  const title = `${c.bold('everynode sim')} ${r.scenario.name}`;
+  const header =
+    visibleWidth(title) + 3 + facts.length <= width
+      ? `${title} ${c.dim(`· ${facts}`)}`
+      : [title, ...wrapText(facts, width, 0).map((l) => c.dim(l))].join('\n');
   const verdict =
     r.checks.length === 0
       ? c.dim('no checks')
       : failed === 0
         ? c.green(c.bold(`all ${r.checks.length} checks passed`))
         : c.red(c.bold(`${failed} of ${r.checks.length} checks failed`));
-  const about = r.scenario.description === '' ? [] : [c.dim(wrap(r.scenario.description, 100))];
+  const about =
+    r.scenario.description === ''
+      ? []
+      : [c.dim(wrapText(r.scenario.description, Math.min(100, width), 0).join('\n'))];
   return [
     '',
     header,
     ...about,
     '',
-    ...dsTable(r, c),
+    ...dsTable(r, c, width),
     '',
     c.bold('Timeline'),
-    ...timeline(r.sim.journal.entries, c),
+    ...timeline(r.sim.journal.entries, c, width),
     '',
     c.bold('API writes'),
-    ...writes(r, c),
+    ...writes(r, c, width),
     '',
     c.bold('Checks'),
-    ...checks(r, c),
+    ...checks(r, c, width),
     '',
     verdict,
     '',
   ].join('\n');
-}
-
-function wrap(text: string, width: number): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line !== '' && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else line = line === '' ? word : `${line} ${word}`;
-  }
-  if (line !== '') lines.push(line);
-  return lines.join('\n');
 }
