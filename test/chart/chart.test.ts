@@ -89,3 +89,19 @@ test('every metric the alerts and the Grafana dashboard query is exported', asyn
   assert.ok(queried.size >= 15, `only ${queried.size} names found`);
   for (const name of queried) assert.ok(exported.has(name), `${name} is not exported`);
 });
+
+test('the kube-state-metrics config for the CRD has the DaemonSet families of /metrics, under kube_', async () => {
+  const config = parse(
+    readFileSync(join(root, 'deploy', 'kube-state-metrics', 'everynode-daemonsets.yaml'), 'utf8'),
+  ) as {
+    spec: { resources: { metricNamePrefix: string; metrics: { name: string }[] }[] };
+  };
+  const res = config.spec.resources[0]!;
+  assert.equal(res.metricNamePrefix, 'kube');
+  const ksm = new Set(res.metrics.map((m) => `everynode_${m.name}`));
+  const ours = [...(await exportedFamilies())].filter((n) => n.startsWith('everynode_daemonset_'));
+  // Counted by the controller from its caches, not a field of the object: no kube-state-metrics twin.
+  const controllerOnly = new Set(['everynode_daemonset_nodes_without_pod']);
+  for (const n of ours) if (!controllerOnly.has(n)) assert.ok(ksm.has(n), `${n} has no kube_ twin`);
+  for (const n of ksm) assert.ok(ours.includes(n), `${n} is not in /metrics`);
+});
