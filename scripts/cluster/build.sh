@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the real control plane used by the cluster tests from Go modules, into a cache outside
 # the repo: kube-apiserver, kube-controller-manager, kube-scheduler, kubectl (k8s.io/kubernetes),
-# etcd (go.etcd.io/etcd/server/v3) and kwok (sigs.k8s.io/kwok). A binary whose version already
-# matches is not rebuilt, so a warm run takes about a second.
+# etcd (go.etcd.io/etcd/server/v3) and kwok (sigs.k8s.io/kwok); then build-tools.sh adds helm and
+# promtool. A binary whose version already matches is not rebuilt, so a warm run takes about a
+# second.
 # See docs/real-cluster.md and shared/design/real-cluster-harness.md.
 #
 # Prints the bin directory as its last line. Environment:
@@ -163,6 +164,10 @@ if [ ! -s "$STAGES" ]; then
   done
   mv "$tmp" "$STAGES"
 fi
+
+# ---------------------------------------------------------------- helm, promtool
+# The chart's tests (install/upgrade/uninstall, promtool test rules) use these; same cache.
+bash "$HERE/build-tools.sh" "$BIN"
 
 log "all binaries ready in $BIN ($(($(date +%s) - start))s)"
 echo "$BIN"
