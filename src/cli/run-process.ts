@@ -17,6 +17,10 @@ import type { Logger } from '../controller/logger.js';
 import type { ControllerMetrics } from '../server/metrics.js';
 import type { HealthSource } from '../server/http.js';
 
+/** Why a fenced write is refused. */
+export const FENCED =
+  'not writing: the leader Lease was not renewed within the renew deadline (another replica may lead now)';
+
 /** The Lease the replicas of one deployment compete for. */
 export const LEASE_NAME = 'everynode-controller';
 
@@ -43,6 +47,11 @@ export interface ControllerProcessOptions {
   readonly nodeEventDelayMs?: number | undefined;
   /** Campaign for the Lease first and run the controller only while leading. */
   readonly leaderElection?: LeaderElectionSettings | undefined;
+  /**
+   * The client leader election uses (default: `cluster`). A separate one keeps the Lease's
+   * requests out of the controller's rate limit and out of its write fence.
+   */
+  readonly leaseCluster?: Cluster | undefined;
   readonly metrics?: ControllerMetrics | undefined;
   /**
    * Count API requests at the Cluster port (rest_client_requests_total). Default true; false when
@@ -97,6 +106,7 @@ export class ControllerProcess implements HealthSource {
   readonly exited: Promise<ExitCode>;
   private resolveExit!: (code: ExitCode) => void;
   private readonly cluster: Cluster;
+  private readonly leaseCluster: Cluster;
   private readonly log: Logger;
   private elector: LeaderElector | undefined;
   private stopping = false;
@@ -109,9 +119,24 @@ export class ControllerProcess implements HealthSource {
       opts.metrics && opts.countRequestsAtPort !== false
         ? instrumentCluster(opts.cluster, opts.metrics)
         : opts.cluster;
+    this.leaseCluster =
+      opts.leaseCluster === undefined
+        ? this.cluster
+        : opts.metrics && opts.countRequestsAtPort !== false
+          ? instrumentCluster(opts.leaseCluster, opts.metrics)
+          : opts.leaseCluster;
     this.log = opts.logger;
     // Scrape-time gauges read the controller while one runs (a standby has none).
     opts.metrics?.attach(() => this.controller, opts.workers);
+  }
+
+  /**
+   * False while leader election is on and the Lease was not renewed within the renew deadline:
+   * the controller must not write then (see fenced()). A transport can check it as each request
+   * leaves (run-target.ts's beforeSend), after any wait in between.
+   */
+  mayWrite(): boolean {
+    return this.elector === undefined || this.elector.holdsLease();
   }
 
   /** True while this process holds the Lease (always true without leader election once started). */
@@ -138,7 +163,7 @@ export class ControllerProcess implements HealthSource {
       'attempting to acquire the leader lease',
     );
     this.elector = new LeaderElector({
-      cluster: this.cluster,
+      cluster: this.leaseCluster,
       clock: this.opts.clock,
       namespace: le.namespace,
       name,
@@ -174,12 +199,7 @@ export class ControllerProcess implements HealthSource {
   private fenced(): Cluster {
     const c = this.cluster;
     const check = (): void => {
-      const e = this.elector;
-      if (e !== undefined && !e.holdsLease())
-        throw new UnavailableError(
-          'not writing: the leader Lease was not renewed within the renew deadline (another replica may lead now)',
-          503,
-        );
+      if (!this.mayWrite()) throw new UnavailableError(FENCED, 503);
     };
     const guard =
       <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>

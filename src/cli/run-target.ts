@@ -3,7 +3,12 @@
  * before anything starts), or the embedded one. Either way the result has a close() that ends
  * everything the target holds, in-flight requests included.
  */
-import type { KubeObject, ResourceKind, Cluster } from '../cluster/port.js';
+import {
+  UnavailableError,
+  type KubeObject,
+  type ResourceKind,
+  type Cluster,
+} from '../cluster/port.js';
 import { KubeCluster } from '../cluster/kube/index.js';
 import { RealClock, type Clock } from '../clock/clock.js';
 import type { Logger } from '../controller/logger.js';
@@ -13,6 +18,7 @@ import { positiveInt, positiveNumber } from './flags.js';
 import { contextNamespace, describeApiError, loadKubeConfig, serverOf } from './kubeconfig.js';
 import { loadObjects } from './load.js';
 import { DEFAULT_KUBELET, EmbeddedCluster, nodeSpecs } from './run-embedded.js';
+import { FENCED } from './run-process.js';
 import { readScenario } from './sim.js';
 
 /** The largest --embedded-nodes (B1 runs 10k; a billion ran V8 out of memory). */
@@ -39,6 +45,13 @@ export function checkTargetFlags(flags: TargetFlags): void {
 /** A cluster the controller can run against. */
 export interface Target {
   readonly cluster: Cluster;
+  /** A separate client for leader election, when the target has one. */
+  readonly leaseCluster?: Cluster;
+  /**
+   * Consulted as each write leaves the controller's client (not the Lease client); run.ts points
+   * it at ControllerProcess.mayWrite. Default: always allowed.
+   */
+  mayWrite: () => boolean;
   readonly clock: Clock;
   readonly defaultNamespace: string;
   readonly embedded?: EmbeddedCluster;
@@ -97,6 +110,8 @@ export async function embeddedTarget(
     clock: embedded.clock,
     defaultNamespace: 'default',
     embedded,
+    // The embedded client is in-process: the port-level fence in ControllerProcess covers it.
+    mayWrite: () => true,
     close: () => {
       embedded.stop();
     },
@@ -119,17 +134,33 @@ export async function kubeTarget(
 ): Promise<Target | undefined> {
   const kc = loadKubeConfig(flags);
   const server = serverOf(kc);
+  // Every HTTP request counted once, as client-go's rest_client_requests_total.
+  const onResult =
+    metrics &&
+    ((code: string, method: string, host: string) => {
+      metrics.requestResult(code, method, host);
+    });
+  const target = {
+    mayWrite: () => true,
+  };
   const cluster = new KubeCluster({
     kubeConfig: kc,
     qps: positiveNumber('--qps', flags.qps),
     burst: positiveInt('--burst', flags.burst),
     timeoutMs: requestTimeoutMs,
-    // Every HTTP request counted once, as client-go's rest_client_requests_total.
-    ...(metrics && {
-      onResult: (code: string, method: string, host: string) => {
-        metrics.requestResult(code, method, host);
-      },
-    }),
+    ...(onResult && { onResult }),
+    // The leader fence, checked as each write leaves: a write that waited for a rate-limit token
+    // or sat in a process frozen past its Lease is refused then.
+    beforeSend: (method) => {
+      if (method !== 'GET' && !target.mayWrite()) throw new UnavailableError(FENCED, 503);
+    },
+  });
+  // Leader election's own client, as controller-runtime keeps one: its renewals never wait
+  // behind the controller's requests and are never fenced.
+  const leaseCluster = new KubeCluster({
+    kubeConfig: kc,
+    timeoutMs: requestTimeoutMs,
+    ...(onResult && { onResult }),
   });
   const resource = dsKind === 'DaemonSet' ? 'daemonsets.apps' : 'daemonsets.apps.everynode.dev';
   logger.info(
@@ -144,20 +175,24 @@ export async function kubeTarget(
     ]);
     if (first === STOPPED) {
       cluster.close();
+      leaseCluster.close();
       return undefined;
     }
   } catch (err) {
     cluster.close();
+    leaseCluster.close();
     const hint = /no answer within/.test(String(err)) ? ' (--request-timeout)' : '';
     throw new UsageError(`${describeApiError(err, server, resource)}${hint}`, 1);
   }
   logger.info({ server, context: kc.getCurrentContext(), resource }, 'connected to the API server');
-  return {
+  return Object.assign(target, {
     cluster,
+    leaseCluster,
     clock: new RealClock(),
     defaultNamespace: contextNamespace(kc),
     close: () => {
       cluster.close();
+      leaseCluster.close();
     },
-  };
+  });
 }

@@ -179,6 +179,7 @@ export async function runCommand(flags: RunFlags): Promise<RunExitCode> {
     const t = target;
     proc = new ControllerProcess({
       cluster: t.cluster,
+      leaseCluster: t.leaseCluster,
       clock: t.clock,
       logger,
       dsKind,
@@ -200,6 +201,7 @@ export async function runCommand(flags: RunFlags): Promise<RunExitCode> {
         : undefined,
     });
     const p = proc;
+    t.mayWrite = () => p.mayWrite();
     void stopper.requested.then(() => p.shutdown());
     const embedded = t.embedded;
     if (flags.exitAfterConverged && embedded !== undefined) {

@@ -200,6 +200,33 @@ describe('kube adapter against a misbehaving server', () => {
     assert.deepEqual(results, [`200 GET ${host}`, `404 GET ${host}`, `<error> GET ${host}`]);
   });
 
+  test('beforeSend is checked as the request leaves: a write that waited for a token is refused', async () => {
+    api.handler = emptyCluster;
+    let open = true;
+    const kc = new KubeConfig();
+    kc.loadFromFile(api.kubeconfig(dir));
+    const c = new KubeCluster({
+      kubeConfig: kc,
+      qps: 2,
+      burst: 1,
+      beforeSend: (method) => {
+        if (method !== 'GET' && !open) throw new Error('fenced');
+      },
+    });
+    const before = api.seen.length;
+    await c.create('Pod', { metadata: { namespace: 'ns1', name: 'a' } });
+    // The second create waits ~0.5 s for a token; the gate closes meanwhile.
+    const second = c.create('Pod', { metadata: { namespace: 'ns1', name: 'b' } });
+    open = false;
+    await assert.rejects(second, /fenced/);
+    await c.list('Pod');
+    c.close();
+    assert.deepEqual(
+      api.seen.slice(before).map((s) => s.method),
+      ['POST', 'GET'],
+    );
+  });
+
   test('a plain-http server needs no insecure-skip-tls-verify (as kubectl)', async () => {
     api.handler = emptyCluster;
     const c = clusterFor(api.kubeconfig(dir, { insecure: false }));

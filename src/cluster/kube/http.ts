@@ -47,6 +47,12 @@ export interface TransportOptions {
    * code is the HTTP status, or "<error>" when no response came; host is the server's host:port.
    */
   readonly onResult?: (code: string, method: string, host: string) => void;
+  /**
+   * Called for every request just before it is sent (after the rate limiter and the
+   * credentials); throwing refuses it. The leader fence uses it so that a write that waited
+   * (for a token, or while the process was frozen) is checked when it leaves, not when asked.
+   */
+  readonly beforeSend?: (method: Request['method'], path: string) => void;
 }
 
 /**
@@ -72,6 +78,7 @@ export class Transport {
   private readonly userAgent: string;
   private readonly timeoutMs: number;
   private readonly onResult: ((code: string, method: string, host: string) => void) | undefined;
+  private readonly beforeSend: TransportOptions['beforeSend'];
   private agent: HttpAgent | HttpsAgent | undefined;
   private auth: { headers: Record<string, string>; at: number } | undefined;
   private authPending: Promise<Record<string, string>> | undefined;
@@ -89,6 +96,7 @@ export class Transport {
     this.userAgent = opts.userAgent ?? USER_AGENT;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.onResult = opts.onResult;
+    this.beforeSend = opts.beforeSend;
   }
 
   private url(req: Request): URL {
@@ -181,6 +189,11 @@ export class Transport {
     if (body !== undefined)
       (opts.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(body));
     const proxied = this.proxy != null && u.protocol === 'http:';
+    try {
+      this.beforeSend?.(req.method, u.pathname);
+    } catch (e) {
+      throw e instanceof UnavailableError ? e : transportError(e, what);
+    }
     return new Promise<IncomingMessage>((resolve, reject) => {
       const report = (code: string): void => {
         try {
