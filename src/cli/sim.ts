@@ -110,7 +110,9 @@ export async function runSim(file: string, flags: SimFlags): Promise<SimResult> 
     progress?.end();
   }
   process.stdout.write(
-    text ? renderSummary(result, { color }) : `${JSON.stringify(renderJson(result), null, 2)}\n`,
+    text
+      ? renderSummary(result, { color, width: tty ? process.stdout.columns : undefined })
+      : `${JSON.stringify(renderJson(result), null, 2)}\n`,
   );
   if (flags.report !== undefined) await writeReport(flags.report, result);
   if (result.checks.some((c) => !c.passed)) process.exitCode = 1;
