@@ -173,3 +173,38 @@ stop: { converged: false, timeLimit: 3m }
     4,
   );
 });
+
+test('found by the fuzzer: a node taint key, taint value or label the API server refuses is a ScenarioError at parse (it crashed the run, exit 1)', async () => {
+  await assert.rejects(
+    parse('nodes:\n  - { name: cp, taints: [{ key: "8zVxM_>", effect: NoSchedule }] }\n'),
+    scenarioError(/nodes\[0\]\.taints\[0\]\.key: "8zVxM_>" is not a valid taint key/),
+  );
+  await assert.rejects(
+    parse('nodes:\n  - { name: cp, taints: [{ key: k, value: "a b", effect: NoSchedule }] }\n'),
+    scenarioError(/taints\[0\]\.value: "a b" is not a valid taint value/),
+  );
+  await assert.rejects(
+    parse(
+      'nodes:\n  - { name: cp, taints: [{ key: k, effect: NoSchedule }, { key: k, effect: NoSchedule }] }\n',
+    ),
+    scenarioError(/taint k:NoSchedule is given twice/),
+  );
+  await assert.rejects(
+    parse('nodes:\n  - { name: cp, labels: { "bad key!": x } }\n'),
+    scenarioError(/label key "bad key!" is invalid/),
+  );
+  await assert.rejects(
+    parse('nodes:\n  - { name: cp, zone: "a b" }\n'),
+    scenarioError(/label value "a b" is invalid/),
+  );
+  await assert.rejects(
+    parse(
+      'nodes:\n  - { name: n1 }\ntimeline:\n  - { at: 1m, action: label, nodes: [n1], labels: { x: "-bad-" } }\n',
+    ),
+    scenarioError(/label value "-bad-" is invalid/),
+  );
+  await assert.rejects(
+    parse(`nodes:\n  - { name: ${'n'.repeat(64)} }\n`),
+    scenarioError(/at most 63/),
+  );
+});

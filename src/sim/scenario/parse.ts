@@ -169,7 +169,7 @@ export function parseNodeEntries(
       'pods',
       'ready',
     ]);
-    const labels = m.labels === undefined ? {} : r.stringMap(m.labels, [...p, 'labels']);
+    const labels = m.labels === undefined ? {} : r.labels(m.labels, [...p, 'labels']);
     const taints = m.taints === undefined ? [] : r.taints(m.taints, [...p, 'taints']);
     const pods = m.pods === undefined ? DEFAULT_POD_CAPACITY : r.int(m.pods, [...p, 'pods']);
     const ready = m.ready === undefined ? true : r.bool(m.ready, [...p, 'ready']);
@@ -181,6 +181,9 @@ export function parseNodeEntries(
           : [];
     if (m.zone !== undefined && m.zones !== undefined)
       r.fail([...p, 'zones'], 'give zone or zones, not both');
+    zones.forEach((z) => {
+      r.checkLabel(ZONE_LABEL, z, [...p, m.zones !== undefined ? 'zones' : 'zone']);
+    });
     const withZone = (k: number): Record<string, string> =>
       zones.length === 0 ? labels : { ...labels, [ZONE_LABEL]: zones[k % zones.length]! };
     if (m.name !== undefined) {
@@ -217,8 +220,11 @@ export function parseNodeEntries(
 
 function nodeName(r: Reader, v: unknown, path: Path): string {
   const s = r.str(v, path);
-  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(s))
-    r.fail(path, `"${s}" is not a valid node name (lowercase letters, digits, "-" and ".")`);
+  if (!/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(s))
+    r.fail(
+      path,
+      `"${s}" is not a valid node name (lowercase letters, digits, "-" and ".", at most 63: it is also the kubernetes.io/hostname label)`,
+    );
   return s;
 }
 

@@ -2,6 +2,7 @@
  * Typed readers over a scenario document: each takes a value and its path, and either returns the
  * value in the shape the runner wants or fails with the field path and line.
  */
+import { isQualifiedName, isValidLabelValue } from '../../api/names.js';
 import type { Taint } from '../../api/types.js';
 import { parseDuration } from '../duration.js';
 import type { Distribution } from '../random.js';
@@ -99,7 +100,24 @@ export class Reader {
     return out;
   }
 
+  /** Node labels: a string map whose keys and values are what kube-apiserver accepts. */
+  labels(v: unknown, path: Path): Record<string, string> {
+    const m = this.stringMap(v, path);
+    for (const [k, val] of Object.entries(m)) this.checkLabel(k, val, [...path, k]);
+    return m;
+  }
+
+  /** Fails at path when the key or value is not a valid label key or value. */
+  checkLabel(key: string, value: string | null, path: Path): void {
+    const ek = isQualifiedName(key);
+    if (ek.length > 0) this.fail(path, `label key "${key}" is invalid: ${ek[0]!}`);
+    const ev = value === null ? [] : isValidLabelValue(value);
+    if (ev.length > 0) this.fail(path, `label value "${value ?? ''}" is invalid: ${ev[0]!}`);
+  }
+
+  /** Node taints: a known effect, a valid key and value, unique by key and effect. */
   taints(v: unknown, path: Path): Taint[] {
+    const seen = new Set<string>();
     return this.list(v, path).map((t, i) => {
       const p = [...path, i];
       const m = this.map(t, p, ['key', 'value', 'effect']);
@@ -110,11 +128,21 @@ export class Reader {
         'effect',
       );
       const taint: Taint = { key: this.str(m.key, [...p, 'key']), effect };
+      const ek = isQualifiedName(taint.key);
+      if (ek.length > 0)
+        this.fail([...p, 'key'], `"${taint.key}" is not a valid taint key: ${ek[0]!}`);
+      const id = `${taint.key}:${effect}`;
+      if (seen.has(id))
+        this.fail(p, `taint ${id} is given twice (taints are unique by key and effect)`);
+      seen.add(id);
       if (m.value === undefined) return taint;
       const value =
         typeof m.value === 'number' || typeof m.value === 'boolean'
           ? String(m.value)
           : this.str(m.value, [...p, 'value']);
+      const ev = isValidLabelValue(value);
+      if (ev.length > 0)
+        this.fail([...p, 'value'], `"${value}" is not a valid taint value: ${ev[0]!}`);
       return { ...taint, value };
     });
   }

@@ -100,6 +100,7 @@ async function parseAction(
               : typeof val === 'number' || typeof val === 'boolean'
                 ? String(val)
                 : r.str(val, [...lp, k]);
+        r.checkLabel(k, labels[k], [...lp, k]);
       }
       return { action: kind, nodes: nodes(), labels };
     }
