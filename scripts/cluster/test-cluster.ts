@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { cachePaths, scriptDir } from './lib.js';
 
 /** The real-cluster test files, listed explicitly (npm test skips them without a cluster). */
-const testFiles = [
+const defaultTestFiles = [
   'test/cluster/smoke.test.ts',
   'test/cluster/conformance.test.ts',
   'test/cluster/e2e-nodes.test.ts',
@@ -22,6 +22,8 @@ const testFiles = [
   'test/cluster/e2e-badimage.test.ts',
   'test/cluster/crd-validation.test.ts',
 ];
+// Another suite on a cluster of its own (npm run test:faults) names its files here.
+const testFiles = process.env.EVERYNODE_TEST_FILES?.split(',') ?? defaultTestFiles;
 const nodes = process.env.EVERYNODE_TEST_NODES ?? '3';
 
 const root = join(scriptDir, '..', '..');
