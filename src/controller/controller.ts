@@ -235,15 +235,7 @@ export class DaemonSetController {
     // what the incremental sync saves. (No named closures here: under tsx each costs a __name.)
     // The update policy is an input of both paths: the incremental one honours it or declines.
     const policy = this.opts.updatePolicy?.(ds) ?? defaultUpdatePolicy;
-    const fast =
-      this.incremental?.plan(
-        key,
-        ds,
-        now,
-        satisfied,
-        () => this.reconcileFull(key, ds, now, satisfied, policy).nodes,
-        policy,
-      ) ?? 'disabled';
+    const fast = this.planIncrementally(key, ds, now, satisfied, policy);
     let plan: Plan;
     if (typeof fast === 'string') {
       this.countPath(fast);
@@ -275,6 +267,35 @@ export class DaemonSetController {
     }
     if (r.error !== undefined) throw r.error;
     return plan;
+  }
+
+  /**
+   * The incremental plan, or why not. An engine function that throws there (a spec the engine
+   * cannot read, which admission normally refuses first) hands the sync to the full reconcile,
+   * which reports it on the DaemonSet as it always has.
+   */
+  private planIncrementally(
+    key: string,
+    ds: DaemonSet,
+    now: number,
+    satisfied: boolean,
+    policy: UpdatePolicy,
+  ): Plan | DeclineReason {
+    if (this.incremental === undefined) return 'disabled';
+    try {
+      return this.incremental.plan(
+        key,
+        ds,
+        now,
+        satisfied,
+        () => this.reconcileFull(key, ds, now, satisfied, policy).nodes,
+        policy,
+      );
+    } catch (err) {
+      this.incremental.forget(key);
+      this.log.debug({ ds: key, err: String(err) }, 'incremental plan failed; full reconcile');
+      return 'plannerError';
+    }
   }
 
   /** Counts one sync's path: incremental (reason undefined) or full with its reason. */

@@ -35,6 +35,8 @@ export const DECLINE_REASONS = [
   'policy',
   /** The kept state did not have what the engine function needed (a bug if it is ever counted). */
   'stateMismatch',
+  /** An engine function threw in the incremental planner; the full reconcile reports the error. */
+  'plannerError',
 ] as const;
 
 /** One of DECLINE_REASONS. */

@@ -72,3 +72,20 @@ test('sync paths: each sync is counted as incremental or full with its reason, a
   await h.controller.stop();
   await off.controller.stop();
 });
+
+test('sync paths: an incremental planner that throws hands the sync to the full reconcile (plannerError)', async () => {
+  const h = harness();
+  await h.cluster.create('Node', node('node-1'));
+  await h.controller.start();
+  await h.cluster.create('DaemonSet', dsFoo());
+  await h.settle();
+  const planner = (h.controller as unknown as { incremental: IncrementalPlanner }).incremental;
+  planner.plan = () => {
+    throw new Error('unreadable');
+  };
+  await h.cluster.create('Node', node('node-2'));
+  await h.settle();
+  assert.ok(h.controller.stats().syncPaths.full.plannerError > 0);
+  assert.equal((await h.pods()).length, 2, 'the full reconcile created the pod');
+  await h.controller.stop();
+});
