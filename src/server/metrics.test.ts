@@ -104,3 +104,18 @@ test('requests counted at the Cluster port map verbs to HTTP methods with the AP
   );
   assert.match(text, /^leader_election_master_status\{name="my-lease"\} 0$/m);
 });
+
+test('a replica that campaigns reports 0 until it leads', async () => {
+  const m = new ControllerMetrics({ defaultMetrics: false });
+  assert.doesNotMatch(await m.registry.metrics(), /^leader_election_master_status\{/m);
+  m.leaseName = 'everynode-controller';
+  assert.match(
+    await m.registry.metrics(),
+    /^leader_election_master_status\{name="everynode-controller"\} 0$/m,
+  );
+  m.leader.set(1);
+  assert.match(
+    await m.registry.metrics(),
+    /^leader_election_master_status\{name="everynode-controller"\} 1$/m,
+  );
+});

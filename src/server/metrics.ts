@@ -75,8 +75,8 @@ export class ControllerMetrics {
   readonly daemonSets: DaemonSetMetrics;
   /** The API server's host:port, for requests counted at the Cluster port (apiRequests). */
   apiHost = '';
-  /** The Lease name for `leader.set` (the process sets it when it campaigns). */
-  leaseName = DEFAULT_LEASE;
+  private lease = DEFAULT_LEASE;
+  private leaderReported = false;
   private source: () => ControllerSource | undefined = () => undefined;
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -212,7 +212,23 @@ export class ControllerMetrics {
 
   /** Leader-election state of the Lease `name` (client-go's On/Off). */
   setLeader(name: string, leading: boolean): void {
+    this.leaderReported = true;
     this.leaderStatus.set({ name }, leading ? 1 : 0);
+  }
+
+  /** The Lease name for `leader.set`. */
+  get leaseName(): string {
+    return this.lease;
+  }
+
+  /**
+   * Set by the process when it starts campaigning for the Lease. A replica standing by reports
+   * 0 from then on (client-go reports nothing until a replica first leads), so "replicas up, none
+   * leading" is a series an alert can see.
+   */
+  set leaseName(name: string) {
+    this.lease = name;
+    if (!this.leaderReported) this.setLeader(name, false);
   }
 
   /**
