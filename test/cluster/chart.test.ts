@@ -6,50 +6,16 @@
  * No cluster is needed; it runs in test:cluster, where the tools are on PATH.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parse, parseAllDocuments } from 'yaml';
-import { cachePaths } from '../../scripts/cluster/lib.js';
+import { parse } from 'yaml';
 import { root } from './helpers.js';
 import { kubectl, skipReason } from './kubectl.js';
+import { objects, tool, type Obj } from './tools.js';
 
 const chart = join(root, 'charts', 'everynode');
-
-/** A tool from the cluster cache (or PATH); stdout, or throws with stderr and the exit status. */
-export function tool(name: 'helm' | 'promtool', args: readonly string[]): string {
-  const cached = join(cachePaths().bin, name);
-  try {
-    return execFileSync(existsSync(cached) ? cached : name, args, {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 180_000,
-    });
-  } catch (e) {
-    const err = e as { stderr?: string; stdout?: string; status?: number; message: string };
-    throw new Error(
-      `${name} ${args.join(' ')} (exit ${err.status}): ${err.stderr || err.message}`,
-      {
-        cause: e,
-      },
-    );
-  }
-}
-
-type Obj = {
-  kind: string;
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [k: string]: unknown;
-};
-
-/** The objects of a multi-document YAML stream. */
-export function objects(text: string): Obj[] {
-  return parseAllDocuments(text)
-    .map((d) => d.toJSON() as Obj | null)
-    .filter((o): o is Obj => o !== null);
-}
 
 const one = (objs: readonly Obj[], kind: string): Obj => {
   const found = objs.filter((o) => o.kind === kind);
