@@ -21,6 +21,8 @@ const defaultTestFiles = [
   'test/cluster/e2e-takeover.test.ts',
   'test/cluster/e2e-badimage.test.ts',
   'test/cluster/crd-validation.test.ts',
+  'test/cluster/chart.test.ts',
+  'test/cluster/helm.test.ts',
 ];
 // Another suite on a cluster of its own (npm run test:faults) names its files here.
 const testFiles = process.env.EVERYNODE_TEST_FILES?.split(',') ?? defaultTestFiles;
