@@ -88,7 +88,7 @@ test('rollout status tree: revision → nodes, failing and not-ready nodes first
   const r2 = lines.findIndex((l) => l.includes('revision 2'));
   const r1 = lines.findIndex((l) => l.includes('revision 1'));
   assert.ok(r2 > 0 && r1 > r2, 'newest revision first');
-  assert.match(lines[r2]!, /⟳ revision 2 +node-exporter-h2 +ne:2 +3 nodes +\(update revision\)/);
+  assert.match(lines[r2]!, /» revision 2 +node-exporter-h2 +ne:2 +3 nodes +\(update revision\)/);
   assert.match(lines[r2 + 1]!, /├── ✖ node-2 +ne-bbbbb +CrashLoopBackOff \(4 restarts\)/);
   assert.match(
     lines[r2 + 2]!,

@@ -4,7 +4,6 @@
  * on an older revision (○) or terminating (×), like `kubectl argo rollouts get --watch`. kubectl's
  * status line stays at the bottom. Off a terminal, or with --watch=false, the line form is used.
  */
-import { createLogUpdate } from 'log-update';
 import { getTargetNodeName, isPodAvailable } from '../api/pod.js';
 import type { ControllerRevision, DaemonSet, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../api/types.js';
@@ -136,7 +135,7 @@ export function renderTree(inp: TreeInput, c: Colors): string[] {
       .join(', ');
     const title =
       rev === undefined ? `pods with hash ${hash || '(none)'}` : `revision ${rev.revision}`;
-    const head = `${hash === newest ? c.cyan('⟳ ') : '  '}${c.bold(title)}  ${c.dim(`${rev?.metadata?.name ?? ''}${images ? `  ${images}` : ''}`)}  ${leaves.length} ${leaves.length === 1 ? 'node' : 'nodes'}${hash === newest ? c.cyan('  (update revision)') : ''}`;
+    const head = `${hash === newest ? c.cyan('» ') : '  '}${c.bold(title)}  ${c.dim(`${rev?.metadata?.name ?? ''}${images ? `  ${images}` : ''}`)}  ${leaves.length} ${leaves.length === 1 ? 'node' : 'nodes'}${hash === newest ? c.cyan('  (update revision)') : ''}`;
     lines.push(head);
     const shown = leaves.length <= perRevision ? leaves : leaves.slice(0, perRevision - 1);
     const hidden = leaves.slice(shown.length);
@@ -177,7 +176,8 @@ async function podsOf(t: RolloutTarget, ds: DaemonSet): Promise<Pod[]> {
  * redraws. finish() leaves the last frame on screen.
  */
 export class RolloutTree {
-  private readonly log;
+  /** Lines of the frame on screen (the next frame starts that many lines up). */
+  private drawn = 0;
   private readonly c: Colors;
   private ds: DaemonSet | undefined;
   private status = '';
@@ -193,7 +193,6 @@ export class RolloutTree {
     private readonly out: NodeJS.WriteStream,
     private readonly now: () => number = Date.now,
   ) {
-    this.log = createLogUpdate(out);
     this.c = colorsFor(out);
     this.timer = setInterval(() => {
       if (Date.now() - this.lastFetch > 2000) this.fetch();
@@ -214,11 +213,27 @@ export class RolloutTree {
     this.draw();
   }
 
-  /** Stops refreshing; the last frame stays. */
-  finish(): void {
+  /** Stops refreshing; the last frame (with the pods read at the end, at most 2 s) stays. */
+  async finish(): Promise<void> {
     clearInterval(this.timer);
+    if (this.ds !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.read(this.ds),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000))),
+      ]).catch(() => undefined);
+      clearTimeout(timer);
+    }
     this.draw();
-    this.log.done();
+  }
+
+  private async read(ds: DaemonSet): Promise<void> {
+    const [pods, revisions] = await Promise.all([
+      podsOf(this.t, ds),
+      controlledRevisions(this.t.cluster, ds),
+    ]);
+    this.pods = pods;
+    this.revisions = revisions;
   }
 
   private fetch(): void {
@@ -230,10 +245,8 @@ export class RolloutTree {
     }
     this.fetching = true;
     this.lastFetch = Date.now();
-    void Promise.all([podsOf(this.t, ds), controlledRevisions(this.t.cluster, ds)])
-      .then(([pods, revisions]) => {
-        this.pods = pods;
-        this.revisions = revisions;
+    void this.read(ds)
+      .then(() => {
         this.draw();
       })
       .catch(() => undefined) // the status watch reports the cluster's errors
@@ -262,7 +275,11 @@ export class RolloutTree {
       },
       this.c,
     );
-    this.log(lines.join('\n'));
+    // Up to the frame's first line, clear to the end of the screen, draw. (log-update's
+    // line diffing left pieces of the old frame when the tree grew, so the frame is redrawn.)
+    const up = this.drawn > 0 ? `\u001b[${this.drawn}F` : '';
+    this.out.write(`${up}\u001b[J${lines.join('\n')}\n`);
+    this.drawn = lines.length;
   }
 }
 
@@ -271,13 +288,17 @@ export function statusOutput(
   t: RolloutTarget,
   watch: boolean,
   out: NodeJS.WriteStream,
-): { write: (s: string) => void; onObject?: (ds: DaemonSet) => void; finish: () => void } {
+): {
+  write: (s: string) => void;
+  onObject?: (ds: DaemonSet) => void;
+  finish: () => Promise<void>;
+} {
   if (!watch || !isTerminal(out)) {
     return {
       write: (s) => {
         out.write(s);
       },
-      finish: () => undefined,
+      finish: () => Promise.resolve(),
     };
   }
   const tree = new RolloutTree(t, out);
@@ -288,8 +309,6 @@ export function statusOutput(
     onObject: (ds) => {
       tree.object(ds);
     },
-    finish: () => {
-      tree.finish();
-    },
+    finish: () => tree.finish(),
   };
 }
