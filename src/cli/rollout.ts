@@ -327,7 +327,7 @@ export function registerRollout(program: Command): void {
           try {
             await rolloutStatusWatch(t, { watch, timeoutMs, clock: new RealClock(), ...out });
           } finally {
-            out.finish();
+            await out.finish();
           }
         });
       },
