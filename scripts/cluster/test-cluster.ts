@@ -20,6 +20,7 @@ const defaultTestFiles = [
   'test/cluster/e2e-process.test.ts',
   'test/cluster/e2e-takeover.test.ts',
   'test/cluster/e2e-badimage.test.ts',
+  'test/cluster/plan-live.test.ts',
   'test/cluster/crd-validation.test.ts',
   'test/cluster/chart.test.ts',
   'test/cluster/helm.test.ts',
