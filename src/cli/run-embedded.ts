@@ -40,6 +40,11 @@ export interface EmbeddedOptions {
   readonly speed?: number;
   readonly seed?: number;
   readonly logger: Logger;
+  /**
+   * Do not move the clock with the wall clock: the caller moves it with advance() (the soak
+   * runs hours of virtual time this way, as fast as the CPU allows).
+   */
+  readonly manualClock?: boolean;
 }
 
 /** The default simulated kubelet: pull 1s, ready 3s later, 2s to terminate, 1s status period. */
@@ -65,20 +70,32 @@ export function nodeSpecs(count: number): NodeSpec[] {
 
 const CRD_API_VERSION = 'apps.everynode.dev/v1alpha1';
 
+/** Changes per kind the embedded API server keeps for watches to resume from. */
+export const EMBEDDED_WATCH_HISTORY = 1000;
+
 /** A running embedded cluster; `cluster` is the controller's view, `stop` ends the simulation. */
 export class EmbeddedCluster {
   readonly clock: VirtualClock;
   readonly memory: MemoryCluster;
   private readonly world: World;
   private readonly work = new WorkTracker();
+  /** The simulated components' timeline: nothing reads it here, so it is emptied as it fills. */
+  private readonly journal = new Journal(() => 0);
   private pump: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: EmbeddedOptions) {
     const rng = seededRandom(opts.seed ?? 1);
     this.clock = new VirtualClock(Date.now());
-    this.memory = new MemoryCluster({ clock: this.clock, random: () => rng.next() });
+    // A watch window of 1,000 changes per kind, the order of kube-apiserver's watch cache: the
+    // memory cluster's default (10,000, for tests that replay long histories) held ~50 MB of old
+    // pod versions after a few hours of `run --embedded` (scripts/soak.ts).
+    this.memory = new MemoryCluster({
+      clock: this.clock,
+      random: () => rng.next(),
+      watchHistory: EMBEDDED_WATCH_HISTORY,
+    });
     this.world = new World(this.memory.client('sim-observer'));
-    const journal = new Journal(() => 0);
+    const journal = this.journal;
     new Scheduler(this.world, this.memory.client('scheduler'), this.work, journal);
     new Kubelets(
       this.world,
@@ -116,16 +133,28 @@ export class EmbeddedCluster {
         throw new UsageError(`${source}: ${err.message}`);
       }
     }
+    if (this.opts.manualClock === true) return;
     const speed = this.opts.speed ?? 1;
     const wallStart = Date.now();
     const virtualStart = this.clock.now();
     this.pump = setInterval(() => {
       this.clock.advanceTo(virtualStart + (Date.now() - wallStart) * speed);
       this.clock.fireDue();
+      // Left alone, a long `run --embedded` kept every scheduler and node-lifecycle entry.
+      this.journal.entries.length = 0;
       for (const err of this.work.errors.splice(0)) {
         this.opts.logger.warn({ err: String(err) }, 'embedded cluster: simulated component failed');
       }
     }, 10);
+  }
+
+  /** With manualClock: moves virtual time on by ms, firing every timer due on the way. */
+  advance(ms: number): void {
+    this.clock.advance(ms);
+    this.journal.entries.length = 0;
+    for (const err of this.work.errors.splice(0)) {
+      this.opts.logger.warn({ err: String(err) }, 'embedded cluster: simulated component failed');
+    }
   }
 
   /** Stops the clock and the simulated components' watches. */
