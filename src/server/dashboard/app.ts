@@ -4,6 +4,7 @@
  * is read from the DashboardState; nothing is written to the cluster.
  */
 import { Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { streamSSE } from 'hono/streaming';
 import type { DaemonSet } from '../../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../api/types.js';
@@ -121,6 +122,9 @@ export function buildDashboardApp(
   const closers = new Set<() => void>();
   const entry = (key: string | undefined): DsEntry | undefined =>
     key === undefined ? undefined : state.entries.get(key);
+  // A 10,000-node grid is a few MB of JSON, a tenth of that compressed (the stream is not).
+  app.use('/api/grid', compress());
+  app.use('/api/nodes', compress());
   app.get('/', (c) => c.html(renderDashboardHtml(info.source)));
   app.get('/healthz', (c) => c.text('ok'));
   app.get('/api/daemonsets', (c) =>
