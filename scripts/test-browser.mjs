@@ -17,11 +17,11 @@ if (!existsSync(chromium)) {
       ['install', '-y', '-qq', 'chromium'],
     ]) {
       if (files.length === 0) {
-  // node --test with no files would pick up its default patterns (this script among them).
-  console.error(`no *.browser.ts files in ${dir}`);
-  process.exit(1);
-}
-const r = spawnSync('apt-get', args, { stdio: 'inherit', env, timeout: 15 * 60_000 });
+        // node --test with no files would pick up its default patterns (this script among them).
+        console.error(`no *.browser.ts files in ${dir}`);
+        process.exit(1);
+      }
+      const r = spawnSync('apt-get', args, { stdio: 'inherit', env, timeout: 15 * 60_000 });
       if (r.status !== 0) {
         console.error(`apt-get ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
         process.exit(1);
