@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { readScenario } from '../../../cli/sim.js';
 import { Simulation } from '../../runner.js';
 import { renderReportHtml } from '../html/page.js';
-import { S, type GridDoc } from './model.js';
+import { M, S, type GridDoc } from './model.js';
+import { GridRecorder } from './recorder.js';
 import { simGridDoc } from './simdoc.js';
 
 const run = async (): Promise<GridDoc> => {
@@ -110,4 +111,25 @@ test('the report is one self-contained page carrying the document', async () => 
   const script = html.slice(html.lastIndexOf('<script>'));
   assert.equal(script.match(/<\/script/g)?.length, 1);
   assert.ok((await readFile('examples/quickstart.yaml', 'utf8')).length > 0);
+});
+
+test('marks: a canary node (status.rollout.canaryNodes) gets the canary bit while it is one', () => {
+  const g = new GridRecorder();
+  const rec = g.of('default/agent');
+  const node = { metadata: { name: 'n-1', labels: { 'topology.kubernetes.io/zone': 'z' } } };
+  const eligible = { shouldRun: true, shouldContinueRunning: true, reason: '' };
+  const idx = g.indexOf('n-1', node);
+  for (const [t, canary] of [
+    [0, false],
+    [1000, true],
+    [2000, true],
+    [3000, false],
+  ] as const) {
+    rec.node(t, idx, 'n-1', eligible, undefined, 'h2', new Map(), 0, t, canary);
+    rec.endPass(t, 1);
+  }
+  assert.deepEqual(rec.marks[idx], [1000, M.canary, 3000, 0]);
+  // One segment: the node's state (no pod) never changed.
+  assert.deepEqual(rec.runs[idx]?.length, 4);
+  assert.equal(g.zones[idx], 'z');
 });
