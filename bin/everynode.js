@@ -2,7 +2,7 @@
 // Runs the compiled CLI when it exists (npm pack / installed use), else the TypeScript sources
 // through tsx, so a fresh clone works without a build step.
 //
-// everynode needs Node 22 or newer. On an older Node (a shell whose PATH has no
+// everynode needs Node 22.19 or newer. On an older Node (a shell whose PATH has no
 // node_modules/.bin, a system Node 20) it re-runs itself on the Node that the package manager
 // installed with it (the optional dependency node-<platform>-<arch>), so the command works as
 // typed; with no such Node it says so and exits 1.
@@ -12,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { spawn } from 'node:child_process';
 
-const MIN_MAJOR = 22;
+// package.json's engines (>=22.19.0: undici 8, under @kubernetes/client-node 2).
+const MIN = [22, 19];
 const here = fileURLToPath(import.meta.url);
 const root = join(dirname(here), '..');
 
@@ -29,12 +30,13 @@ function bundledNode() {
   }
 }
 
-if (Number(process.versions.node.split('.')[0]) < MIN_MAJOR) {
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < MIN[0] || (major === MIN[0] && minor < MIN[1])) {
   const node = bundledNode();
   if (node === undefined || process.env.EVERYNODE_REEXEC) {
     process.stderr.write(
-      `everynode needs Node.js ${MIN_MAJOR} or newer; this is ${process.version} ` +
-        `(${process.execPath}). Install Node ${MIN_MAJOR}, or run it as \`npx everynode\` ` +
+      `everynode needs Node.js ${MIN.join('.')} or newer; this is ${process.version} ` +
+        `(${process.execPath}). Install Node ${MIN[0]}, or run it as \`npx everynode\` ` +
         `in a project whose npm install added node-${process.platform}-${process.arch}.\n`,
     );
     process.exit(1);
