@@ -47,12 +47,82 @@ export type Mutable<T> = T extends readonly (infer E)[]
     ? { -readonly [K in keyof T]: Mutable<T[K]> }
     : T;
 
-export type DaemonSet = DeepReadonly<K8sDaemonSet>;
-export type DaemonSetSpec = DeepReadonly<K8sDaemonSetSpec>;
-export type DaemonSetStatus = DeepReadonly<K8sDaemonSetStatus>;
-export type DaemonSetCondition = DeepReadonly<K8sDaemonSetCondition>;
-export type DaemonSetUpdateStrategy = DeepReadonly<K8sDaemonSetUpdateStrategy>;
-export type RollingUpdateDaemonSet = DeepReadonly<K8sRollingUpdateDaemonSet>;
+/**
+ * everynode's spec additions (shared/spec/rollout-features.md §2) on its CRD
+ * (apps.everynode.dev/v1alpha1). An apps/v1 DaemonSet never has them (kube-apiserver drops unknown
+ * fields); there the same fields come as JSON in the rollout.everynode.dev/strategy annotation.
+ * api/rolloutspec.ts reads either into one normalised RolloutSpec.
+ */
+export interface RolloutSpecFields {
+  /** As Deployment's: no rollout progress; nodes that need a pod get the stable revision. */
+  paused?: boolean;
+  /** "" (none), Freeze (no pod writes) or ScaleToZero (every pod removed). */
+  suspend?: string;
+  /** The rollout fails (Progressing False, ProgressDeadlineExceeded) after this long without progress. */
+  progressDeadlineSeconds?: number;
+  /** Abort (back to the stable revision) when the deadline passes. */
+  progressDeadlineAbort?: boolean;
+}
+
+/** everynode's additions to rollingUpdate (§2). */
+export interface RollingUpdateFields {
+  /** Nodes kept on the stable revision: an int or a percent of desired (rounded down). */
+  partition?: number | string;
+  /** OpenKruise Advanced DaemonSet's spelling of spec.paused (an alias). */
+  paused?: boolean;
+}
+
+/** What a rollout failed on (status.rollout.failure). */
+export interface RolloutFailure {
+  reason: string;
+  message: string;
+  node?: string;
+  pod?: string;
+  time?: string;
+}
+
+/** status.rollout of everynode's CRD (§4). */
+export interface RolloutStatusBlock {
+  /** Rolling|Paused|Partitioned|Complete|Failed|Aborted|Frozen|ScaledToZero (issue 12 adds more). */
+  phase?: string;
+  /** Nodes held at the stable revision by the partition. */
+  partitioned?: number;
+  /** The value of each control annotation last acted on (abort, retry; promote later). */
+  observedControls?: Record<string, string>;
+  failure?: RolloutFailure;
+}
+
+/** everynode's status additions (§4); on apps/v1 DaemonSets only conditions are written. */
+export interface RolloutStatusFields {
+  /** The revision (ControllerRevision name) whose data matches the template. */
+  updateRevision?: string;
+  /** The last revision that finished rolling out. */
+  stableRevision?: string;
+  rollout?: RolloutStatusBlock;
+}
+
+type K8sRollingUpdateX = K8sRollingUpdateDaemonSet & RollingUpdateFields;
+type K8sUpdateStrategyX = Omit<K8sDaemonSetUpdateStrategy, 'rollingUpdate'> & {
+  rollingUpdate?: K8sRollingUpdateX;
+};
+type K8sDaemonSetSpecX = Omit<K8sDaemonSetSpec, 'updateStrategy'> &
+  RolloutSpecFields & { updateStrategy?: K8sUpdateStrategyX };
+/** Deployment's lastUpdateTime: kept by the CRD's schema, dropped by kube-apiserver on apps/v1. */
+type K8sDaemonSetConditionX = K8sDaemonSetCondition & { lastUpdateTime?: string };
+type K8sDaemonSetStatusX = Omit<K8sDaemonSetStatus, 'conditions'> &
+  RolloutStatusFields & { conditions?: K8sDaemonSetConditionX[] };
+type K8sDaemonSetX = Omit<K8sDaemonSet, 'spec' | 'status'> & {
+  spec?: K8sDaemonSetSpecX;
+  status?: K8sDaemonSetStatusX;
+};
+
+/** An apps/v1 DaemonSet, or everynode's CRD with its rollout fields (RolloutSpecFields). */
+export type DaemonSet = DeepReadonly<K8sDaemonSetX>;
+export type DaemonSetSpec = DeepReadonly<K8sDaemonSetSpecX>;
+export type DaemonSetStatus = DeepReadonly<K8sDaemonSetStatusX>;
+export type DaemonSetCondition = DeepReadonly<K8sDaemonSetConditionX>;
+export type DaemonSetUpdateStrategy = DeepReadonly<K8sUpdateStrategyX>;
+export type RollingUpdateDaemonSet = DeepReadonly<K8sRollingUpdateX>;
 export type ControllerRevision = DeepReadonly<K8sControllerRevision>;
 export type Node = DeepReadonly<K8sNode>;
 export type Pod = DeepReadonly<K8sPod>;
