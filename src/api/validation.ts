@@ -6,6 +6,7 @@ import type { FieldError } from './fielderrors.js';
 import { isEmptyLabelSelector, labelSelectorAsSelector } from './labels.js';
 import { isDNS1123Label, isDNS1123Subdomain, isValidPercent } from './names.js';
 import { validatePodTemplateSpec } from './podvalidation.js';
+import { validateRolloutFields } from './rolloutspec.js';
 import { validateLabelSelector, validateLabels } from './schedvalidation.js';
 import { checkWireTypes } from './wirecheck.js';
 import { templateGenerationOf } from './pod.js';
@@ -164,6 +165,8 @@ function validateSpec(ds: DaemonSet): FieldError[] {
   const tg = templateGenerationOf(ds);
   if (tg !== undefined) out.push(...nonNegative(Number(tg), 'spec.templateGeneration'));
   out.push(...validateUpdateStrategy(spec?.updateStrategy, 'spec.updateStrategy'));
+  // everynode's CRD: the rollout fields (paused, suspend, partition, deadline; none on apps/v1).
+  out.push(...validateRolloutFields(ds));
   out.push(...nonNegative(spec?.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   return out;
 }
