@@ -103,15 +103,15 @@ export class Informer<T extends KubeObject> {
   private current: Watch | undefined;
   private sleeping: { timer: TimerHandle; wake: () => void } | undefined;
   private loop: Promise<void> | undefined;
-  /** Rejects when stop() is called; raced against every request so none can hold the loop. */
-  private readonly stopRequested: Promise<never>;
-  private rejectStop!: (err: Error) => void;
+  /**
+   * The requests in flight, each told when stop() is called so none can hold the loop. One
+   * listener per request, removed when it settles: a long-lived promise raced against every
+   * request would keep each one's result (a whole relist) reachable for the informer's life.
+   */
+  private readonly stopListeners = new Set<(err: Error) => void>();
 
   constructor(opts: InformerOptions<T>) {
     this.opts = opts;
-    this.stopRequested = new Promise<never>((_, reject) => (this.rejectStop = reject));
-    // Nobody may be racing it when stop() is called.
-    this.stopRequested.catch(() => undefined);
     this.log = (opts.logger ?? nullLogger).child({ informer: opts.kind });
     this.store = new Store<T>(opts.indexers ?? {}, opts.store);
   }
@@ -145,7 +145,8 @@ export class Informer<T extends KubeObject> {
   /** Stops the watch and the loop; resolves when the loop has ended. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.rejectStop(new Error('informer stopped'));
+    for (const l of this.stopListeners) l(new Error('informer stopped'));
+    this.stopListeners.clear();
     this.current?.stop();
     if (this.sleeping !== undefined) {
       this.sleeping.timer.cancel();
@@ -318,7 +319,26 @@ export class Informer<T extends KubeObject> {
 
   /** p, or a rejection as soon as stop() is called. */
   private untilStopped<R>(p: Promise<R>): Promise<R> {
-    return Promise.race([p, this.stopRequested]);
+    if (this.stopped) {
+      p.catch(() => undefined);
+      return Promise.reject(new Error('informer stopped'));
+    }
+    return new Promise<R>((resolve, reject) => {
+      const onStop = (err: Error): void => {
+        reject(err);
+      };
+      this.stopListeners.add(onStop);
+      p.then(
+        (v) => {
+          this.stopListeners.delete(onStop);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.stopListeners.delete(onStop);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
   }
 
   private handle(ev: WatchEvent<T>): void {
