@@ -1,0 +1,162 @@
+/**
+ * What the steps of a rollout (waves.ts) mean for the update policy (engine/updatepolicy.ts):
+ * the node order, its key, the release set, and the budget of the step open now.
+ *
+ * Progress is derived, not stored, except for two integers the caller keeps in status (see
+ * docs/adr/2026-12-07-rollout-state-issue-12.md): the highest step opened so far (opening is
+ * monotonic) and the highest step a promote control released.
+ */
+import { getScaledValue } from '../../api/intstr.js';
+import type { IntOrString } from '../../api/types.js';
+import { compareNodeNames } from '../updatepolicy.js';
+import type { RolloutStep } from './waves.js';
+
+/** The rollout order of a list of steps, in the shape UpdatePolicy wants. */
+export interface StepOrder {
+  /** Step index of each node named in a step. */
+  readonly stepOf: ReadonlyMap<string, number>;
+  /**
+   * A total order over any node names: by step, then natural name order; names in no step (a
+   * node that joined after the steps were built) after every named one, in natural order.
+   */
+  readonly compare: (a: string, b: string) => number;
+  /** Changes whenever the assignment of names to steps does (a 64-bit FNV-1a of it). */
+  readonly orderKey: string;
+  /** How many nodes steps 0..index hold: the release set when step `index` is open. */
+  readonly releasedThrough: (index: number) => number;
+}
+
+function fnv1a(text: string, seed: number): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** Builds the order of `steps` (StepOrder); O(nodes) plus the hash of every name. */
+export function stepOrder(steps: readonly RolloutStep[]): StepOrder {
+  const stepOf = new Map<string, number>();
+  const prefix: number[] = [];
+  let total = 0;
+  let key = '';
+  steps.forEach((s, i) => {
+    for (const n of s.nodes) if (!stepOf.has(n)) stepOf.set(n, i);
+    total += s.nodes.length;
+    prefix.push(total);
+    key += `${s.name}\u0000${s.nodes.join('\u0000')}\u0001`;
+  });
+  const orderKey = `steps:${fnv1a(key, 0x811c9dc5).toString(16)}${fnv1a(key, 0x1b873593).toString(16)}`;
+  const rank = (n: string) => stepOf.get(n) ?? steps.length;
+  return {
+    stepOf,
+    compare: (a, b) => rank(a) - rank(b) || compareNodeNames(a, b),
+    orderKey,
+    releasedThrough: (index) => (index < 0 ? 0 : (prefix[Math.min(index, prefix.length - 1)] ?? 0)),
+  };
+}
+
+/**
+ * The maxUnavailable of a step: the smaller of the DaemonSet's (already resolved) and the step's
+ * own, scaled against the step's size and rounded up, at least 1 unless maxSurge > 0. A step
+ * without its own value, or with a malformed one (reported by assignWaves' caller's validation),
+ * uses the DaemonSet's.
+ */
+export function stepMaxUnavailable(
+  dsMaxUnavailable: number,
+  dsMaxSurge: number,
+  own: IntOrString | undefined,
+  stepSize: number,
+): number {
+  if (own === undefined) return dsMaxUnavailable;
+  let scaled: number;
+  try {
+    scaled = getScaledValue(own, stepSize, true);
+  } catch {
+    return dsMaxUnavailable;
+  }
+  if (scaled === 0 && dsMaxSurge === 0) scaled = 1;
+  return Math.min(dsMaxUnavailable, scaled);
+}
+
+/** One node's state as step progress reads it. */
+export interface StepNodeState {
+  /** Runs an update-revision pod. */
+  readonly updated: boolean;
+  /** That pod is available (minReadySeconds). */
+  readonly available: boolean;
+  /**
+   * Epoch ms since when that pod has been healthy: available, and no container restarted since
+   * (healthgates.podHealthySince). Missing while available reads as now (the bake starts over).
+   */
+  readonly healthySince?: number;
+  /** Not waited for (an impaired node under RolloutOnly); still in the release set. */
+  readonly skip?: boolean;
+}
+
+/** What step progress needs: the steps, each node's state, the two kept integers, the clock. */
+export interface StepProgressInput {
+  readonly steps: readonly RolloutStep[];
+  readonly state: (node: string) => StepNodeState;
+  /** The highest step opened so far (status); 0 when the rollout starts. */
+  readonly openedThrough: number;
+  /** The highest step a promote control released (status); -1 when none. */
+  readonly promotedThrough: number;
+  readonly now: number;
+}
+
+/** Where a rollout with steps stands. */
+export interface StepProgress {
+  /** The step open now; the release set is steps 0..index. -1 when there are no steps. */
+  readonly index: number;
+  /** Nodes in steps 0..index (UpdatePolicy.released). */
+  readonly released: number;
+  /**
+   * Updating: the open step's nodes are not all updated and available. Baking: they are, and
+   * bakeUntil is ahead. AwaitingPromotion: baked, Manual, not promoted. Complete: the last step
+   * is updated, available and baked.
+   */
+  readonly state: 'Updating' | 'Baking' | 'AwaitingPromotion' | 'Complete';
+  /** The open step's nodes that are updated, and its size (status.rollout.wave). */
+  readonly updated: number;
+  readonly size: number;
+  /** While Baking: when the bake ends (epoch ms); the caller requeues then. */
+  readonly bakeUntil?: number;
+}
+
+/**
+ * Walks the steps from `openedThrough` as waves.ts's header says and returns the step open now;
+ * never an index below `openedThrough` (clamped to the steps), and reads each node's state once
+ * per step it walks, so a sync costs the open step's size, not the fleet's.
+ */
+export function stepProgress(input: StepProgressInput): StepProgress {
+  const { steps, now } = input;
+  if (steps.length === 0) return { index: -1, released: 0, state: 'Complete', updated: 0, size: 0 };
+  const from = Math.min(Math.max(0, input.openedThrough), steps.length - 1);
+  let released = 0;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    released += step.nodes.length;
+    if (i < from) continue;
+    let updated = 0;
+    let done = true;
+    let bakeStart = -Infinity;
+    for (const n of step.nodes) {
+      const s = input.state(n);
+      if (s.updated) updated++;
+      if (s.skip) continue;
+      if (!s.updated || !s.available) done = false;
+      else bakeStart = Math.max(bakeStart, s.healthySince ?? now);
+    }
+    const here = { index: i, released, updated, size: step.nodes.length };
+    if (!done) return { ...here, state: 'Updating' };
+    const bakeUntil = bakeStart + step.bakeSeconds * 1000;
+    if (now < bakeUntil) return { ...here, state: 'Baking', bakeUntil };
+    if (i === steps.length - 1) return { ...here, state: 'Complete' };
+    if (step.promotion === 'Manual' && input.promotedThrough < i)
+      return { ...here, state: 'AwaitingPromotion' };
+  }
+  // Unreachable: the last step returns above; kept for the type checker.
+  return { index: steps.length - 1, released, state: 'Complete', updated: 0, size: 0 };
+}
