@@ -61,7 +61,7 @@ test('the spec follows the command tree: subcommands, options, choices, file opt
 
 test('bash: subcommands, nested subcommands, options, choices (also after =), files', () => {
   assert.deepEqual(bash(['everynode', '']), ['plan', 'sim', 'run', 'rollout', 'completion']);
-  assert.deepEqual(bash(['everynode', 'rollout', 're']), ['restart']);
+  assert.deepEqual(bash(['everynode', 'rollout', 're']), ['restart', 'resume', 'retry']);
   assert.deepEqual(bash(['everynode', 'run', '--resource', '']), ['crd', 'native']);
   // bash splits --resource=n into three words at '='.
   assert.deepEqual(bash(['everynode', 'run', '--resource', '=', 'n']), ['native']);
@@ -98,7 +98,10 @@ describe('zsh and fish load the scripts and complete', () => {
       assert.equal(r.status, 0, r.stderr);
       return r.stdout.trim();
     };
-    assert.equal(run(['everynode', 'rollout', '']), 'status\nhistory\nundo\nrestart');
+    assert.equal(
+      run(['everynode', 'rollout', '']),
+      'status\nhistory\nundo\nrestart\npause\nresume\nabort\nretry\nfreeze\nunfreeze',
+    );
     assert.equal(run(['everynode', 'run', '--resource', '']), 'crd\nnative');
     assert.equal(run(['everynode', 'sim', '']), 'FILES');
   });
@@ -125,7 +128,18 @@ describe('zsh and fish load the scripts and complete', () => {
           .filter((l) => l !== '')
           .map((l) => l.split('\t')[0]!);
       };
-      assert.deepEqual(complete('everynode rollout '), ['history', 'restart', 'status', 'undo']);
+      assert.deepEqual(complete('everynode rollout '), [
+        'abort',
+        'freeze',
+        'history',
+        'pause',
+        'restart',
+        'resume',
+        'retry',
+        'status',
+        'undo',
+        'unfreeze',
+      ]);
       assert.deepEqual(complete('everynode run --resource '), ['crd', 'native']);
       assert.ok(complete('everynode rollout undo --').includes('--dry-run'));
       assert.deepEqual(complete('kubectl-everynode completion '), ['bash', 'fish', 'zsh']);

@@ -5,7 +5,7 @@
 import { GoneError, type Watch } from '../cluster/port.js';
 import type { Clock, TimerHandle } from '../clock/clock.js';
 import type { DaemonSet } from '../api/types.js';
-import { rolloutStatus } from '../engine/rolloutstatus.js';
+import { controlledRolloutStatus } from './rollout-conditions.js';
 import { getDs, kindOf, RolloutError, type RolloutTarget } from './rollout-target.js';
 
 /** Options of `rollout status`. */
@@ -22,8 +22,9 @@ export interface StatusOptions {
 
 /**
  * `rollout status` (§9.4, scenario 58): prints kubectl's status line whenever it changes and
- * resolves once the rollout is done (or after one look with watch false). Rejects with a
- * RolloutError for OnDelete, a deleted DaemonSet or the timeout; with a ClusterError otherwise.
+ * resolves once the rollout is done or at its partition (or after one look with watch false).
+ * Rejects with a RolloutError for OnDelete, a deleted DaemonSet, the timeout, a passed progress
+ * deadline, a failed health gate or an abort; with a ClusterError otherwise.
  */
 export async function rolloutStatusWatch(t: RolloutTarget, opts: StatusOptions): Promise<void> {
   let last = '';
@@ -31,8 +32,9 @@ export async function rolloutStatusWatch(t: RolloutTarget, opts: StatusOptions):
     opts.onObject?.(ds);
     let s;
     try {
-      s = rolloutStatus(ds);
+      s = controlledRolloutStatus(ds);
     } catch (err) {
+      if (err instanceof RolloutError) throw err;
       throw new RolloutError(err instanceof Error ? err.message : String(err));
     }
     if (s.message !== last) opts.write(`${s.message}\n`);

@@ -126,3 +126,65 @@ test('rollout status tree: fits 80 columns and a short terminal', () => {
   for (const l of lines) assert.ok(l.length <= 79, l);
   assert.ok(lines.some((l) => /└── … \d+ more \(all fine\)/.test(l)));
 });
+
+test('rollout status tree: stable vs update revision, pinned nodes and the phase (issue 11)', () => {
+  const revs = [
+    {
+      ...rev(1, 'h1', 'ne:1'),
+      metadata: { ...rev(1, 'h1', 'ne:1').metadata, creationTimestamp: '2026-12-01T00:00:00Z' },
+    },
+    {
+      ...rev(2, 'h2', 'ne:2'),
+      metadata: { ...rev(2, 'h2', 'ne:2').metadata, creationTimestamp: '2026-12-01T00:00:30Z' },
+    },
+  ];
+  const at = (p: Pod, t: string): Pod => ({
+    ...p,
+    metadata: { ...p.metadata, creationTimestamp: t },
+  });
+  const paused: DaemonSet = {
+    ...ds,
+    metadata: { ...ds.metadata, annotations: { 'rollout.everynode.dev/paused': 'true' } },
+    status: {
+      ...ds.status!,
+      updateRevision: 'node-exporter-h2',
+      stableRevision: 'node-exporter-h1',
+      rollout: { phase: 'Paused' },
+      conditions: [{ type: 'Progressing', status: 'Unknown', reason: 'RolloutPaused' }],
+    },
+  };
+  const lines = renderTree(
+    {
+      ds: paused,
+      revisions: revs,
+      pods: [
+        at(pods[0]!, '2026-12-01T00:00:40Z'),
+        // node-3's pod is older than revision 2: not updated yet; node-9 joined while paused.
+        at(pods[3]!, '2026-12-01T00:00:05Z'),
+        at(
+          pod('ne-zzzzz', 'node-9', 'h1', { phase: 'Running', conditions: [...ready] }),
+          '2026-12-01T00:00:50Z',
+        ),
+      ],
+      statusLine:
+        'Waiting for daemon set "node-exporter" rollout to finish: 1 out of 5 new pods have been updated... (paused)',
+      now: Date.parse('2026-12-01T00:01:00Z'),
+      width: 120,
+      height: 40,
+    },
+    colors(false),
+  );
+  const text = lines.join('\n');
+  assert.match(
+    text,
+    /Rollout: +phase Paused · paused \(rollout\.everynode\.dev\/paused\) · Progressing Unknown \(RolloutPaused\)/,
+  );
+  assert.match(text, /Status: +⏸ Paused/);
+  assert.match(text, /» revision 2 .*\(update revision\)/);
+  assert.match(text, /revision 1 .*\(stable revision\)/);
+  assert.match(text, /node-9 +ne-zzzzz +running +pinned to stable \(paused\)/);
+  assert.doesNotMatch(
+    lines.find((l) => l.includes('node-3'))!,
+    /pinned/,
+  );
+});

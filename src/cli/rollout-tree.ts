@@ -12,6 +12,7 @@ import { classifyNode, podReason } from '../sim/report/grid/classify.js';
 import { S } from '../sim/report/grid/model.js';
 import { strategyText } from '../sim/report/grid/recorder.js';
 import { colorsFor, isTerminal, type Colors } from './output.js';
+import { controlsLine, heldBy, pinnedPods, revisionRoles } from './rollout-treeinfo.js';
 import { controlledRevisions, type RolloutTarget } from './rollout-target.js';
 
 /** What one frame of the tree shows. */
@@ -99,27 +100,48 @@ export function renderTree(inp: TreeInput, c: Colors): string[] {
   for (const r of inp.revisions)
     hashRev.set(r.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? r.metadata?.name ?? '', r);
   const sorted = [...inp.revisions].sort((a, b) => b.revision - a.revision);
-  const newest = sorted[0]?.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
+  // The update and stable revisions as the controller reports them (else the newest is the update).
+  const { update: newest, stable } = revisionRoles(ds, sorted);
+  const pinned = pinnedPods(inp.pods, inp.revisions, newest, stable);
+  const held = heldBy(ds);
   const minReady = ds.spec?.minReadySeconds ?? 0;
   const groups = new Map<string, Leaf[]>();
   for (const p of inp.pods) {
     const hash = p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? '';
     const list = groups.get(hash) ?? [];
-    list.push(leafOf(p, newest, minReady, inp.now, c));
+    const leaf = leafOf(p, newest, minReady, inp.now, c);
+    list.push(
+      pinned.has(p.metadata?.name ?? '')
+        ? {
+            ...leaf,
+            text: `${leaf.text}  ${c.magenta(`pinned to stable${held ? ` (${held})` : ''}`)}`,
+          }
+        : leaf,
+    );
     groups.set(hash, list);
   }
   const desired = st?.desiredNumberScheduled ?? 0;
-  const done = /successfully rolled out/.test(inp.statusLine);
+  const done = /successfully rolled out|rolled out to its partition/.test(inp.statusLine);
+  const failed = /^error: /.test(inp.statusLine);
+  const state = failed
+    ? c.red('✖ Failed')
+    : done
+      ? c.green('✔ Healthy')
+      : held
+        ? c.magenta(`⏸ ${held[0]!.toUpperCase()}${held.slice(1)}`)
+        : c.yellow('◌ Progressing');
+  const controls = controlsLine(ds);
   const lines: string[] = [
     `${c.bold('Name:')}       ${ds.metadata?.name ?? ''}   ${c.dim(`namespace ${ds.metadata?.namespace ?? ''}`)}`,
     `${c.bold('Strategy:')}   ${strategyText(ds)}`,
-    `${c.bold('Status:')}     ${done ? c.green('✔ Healthy') : c.yellow('◌ Progressing')}   ${c.dim(`desired ${desired} · updated ${st?.updatedNumberScheduled ?? 0} · ready ${st?.numberReady ?? 0} · available ${st?.numberAvailable ?? 0} · unavailable ${st?.numberUnavailable ?? 0}`)}`,
+    ...(controls === '' ? [] : [`${c.bold('Rollout:')}    ${controls}`]),
+    `${c.bold('Status:')}     ${state}   ${c.dim(`desired ${desired} · updated ${st?.updatedNumberScheduled ?? 0} · ready ${st?.numberReady ?? 0} · available ${st?.numberAvailable ?? 0} · unavailable ${st?.numberUnavailable ?? 0}`)}`,
     '',
   ];
   // The revisions with pods, newest first, then pods whose hash names no revision.
   const order = sorted
     .map((r) => r.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? r.metadata?.name ?? '')
-    .filter((h) => groups.has(h) || h === newest);
+    .filter((h) => groups.has(h) || h === newest || h === stable);
   for (const h of groups.keys()) if (!order.includes(h)) order.push(h);
   const budget = Math.max(3, inp.height - lines.length - 2 - order.length * 2);
   const perRevision = Math.max(2, Math.floor(budget / Math.max(1, order.length)));
@@ -135,7 +157,15 @@ export function renderTree(inp: TreeInput, c: Colors): string[] {
       .join(', ');
     const title =
       rev === undefined ? `pods with hash ${hash || '(none)'}` : `revision ${rev.revision}`;
-    const head = `${hash === newest ? c.cyan('» ') : '  '}${c.bold(title)}  ${c.dim(`${rev?.metadata?.name ?? ''}${images ? `  ${images}` : ''}`)}  ${leaves.length} ${leaves.length === 1 ? 'node' : 'nodes'}${hash === newest ? c.cyan('  (update revision)') : ''}`;
+    const role =
+      hash === newest && hash === stable
+        ? c.cyan('  (update revision, stable)')
+        : hash === newest
+          ? c.cyan('  (update revision)')
+          : hash === stable
+            ? c.magenta('  (stable revision)')
+            : '';
+    const head = `${hash === newest ? c.cyan('» ') : '  '}${c.bold(title)}  ${c.dim(`${rev?.metadata?.name ?? ''}${images ? `  ${images}` : ''}`)}  ${leaves.length} ${leaves.length === 1 ? 'node' : 'nodes'}${role}`;
     lines.push(head);
     const shown = leaves.length <= perRevision ? leaves : leaves.slice(0, perRevision - 1);
     const hidden = leaves.slice(shown.length);

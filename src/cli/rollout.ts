@@ -40,6 +40,7 @@ import {
   type RolloutTarget,
 } from './rollout-target.js';
 import { parseDuration } from './flags.js';
+import { rolloutControl, type Control } from './rollout-control.js';
 
 // The whole command's API in one module, as before the split into rollout-*.ts.
 export { rolloutStatusWatch, type StatusOptions } from './rollout-status.js';
@@ -299,14 +300,43 @@ export function dryRunArgs(
   return { name, dryRun: (mode ?? 'none') as DryRun };
 }
 
-/** Registers `everynode rollout` and its four subcommands. */
+/** The control subcommands: name, what they do (help), and the control they give. */
+const CONTROLS: readonly (readonly [string, string, Control])[] = [
+  [
+    'pause',
+    'pause the rollout: no pod moves to the update revision; new nodes get the stable one (undo: resume)',
+    'pause',
+  ],
+  ['resume', 'resume a rollout paused by `rollout pause`', 'resume'],
+  [
+    'abort',
+    "replace the update revision's pods by stable ones at maxUnavailable's pace (undo: retry)",
+    'abort',
+  ],
+  [
+    'retry',
+    'start the update revision again after an abort, a passed deadline or a failed gate',
+    'retry',
+  ],
+  [
+    'freeze',
+    'suspend the DaemonSet: no pod is created or deleted at all (undo: unfreeze)',
+    'freeze',
+  ],
+  ['unfreeze', 'lift a suspension set by `rollout freeze` (either mode)', 'unfreeze'],
+];
+
+/** Registers `everynode rollout` and its subcommands. */
 export function registerRollout(program: Command): void {
   const rollout = program
     .command('rollout')
-    .summary('status, history, undo and restart of a DaemonSet rollout (as kubectl rollout)')
+    .summary(
+      'status, history, undo, restart, pause/resume, abort/retry, freeze/unfreeze of a DaemonSet rollout',
+    )
     .description(
       "kubectl's rollout commands for DaemonSets, for everynode's CRD (--resource crd, the " +
-        'default) and apps/v1 (--resource native). Exit code 0 on success, 1 on an error.',
+        "default) and apps/v1 (--resource native), and everynode's rollout controls (annotation " +
+        'patches: RBAC needs only patch on daemonsets). Exit code 0 on success, 1 on an error.',
     )
     .exitOverride();
   common(rollout.command('status').argument('<name>', 'the DaemonSet (name or daemonset/name)'))
@@ -381,4 +411,34 @@ export function registerRollout(program: Command): void {
         process.stdout.write(await rolloutRestart(t, new RealClock(), { dryRun }));
       });
     });
+  for (const [sub, help, control] of CONTROLS) {
+    const cmd = common(
+      rollout.command(sub).argument('[name]', 'the DaemonSet').usage('<name> [options]'),
+    )
+      .description(help)
+      .addOption(
+        new Option(
+          '--dry-run [strategy]',
+          'client (or no value): print what it would do, change nothing; server: send the patch as a dry run',
+        ).preset('client'),
+      );
+    if (sub === 'freeze') {
+      cmd.option(
+        '--scale-to-zero',
+        'suspend with ScaleToZero instead: remove every pod, keep the object and its history',
+      );
+    }
+    cmd.action(
+      async (
+        nameArg: string | undefined,
+        f: CommonFlags & { dryRun?: string; scaleToZero?: boolean },
+      ) => {
+        const { name, dryRun } = dryRunArgs(nameArg, f.dryRun);
+        const c: Control = f.scaleToZero === true ? 'scaleToZero' : control;
+        await withTarget(name, f, async (t) => {
+          process.stdout.write(await rolloutControl(t, c, { dryRun }));
+        });
+      },
+    );
+  }
 }
