@@ -32,6 +32,7 @@ const commands: Readonly<Record<string, () => Promise<Register>>> = {
   run: async () => (await import('./run.js')).registerRun,
   rollout: async () => (await import('./rollout.js')).registerRollout,
   dashboard: async () => (await import('./dashboard.js')).registerDashboard,
+  completion: async () => (await import('./completion.js')).registerCompletion,
 };
 
 // The controller's environment switches (EVERYNODE_INCREMENTAL_SYNC, ...): the CLI reads them,
@@ -45,13 +46,14 @@ try {
 
 const program = new Command();
 program
-  .name('everynode')
+  .name(process.env.EVERYNODE_KUBECTL_PLUGIN ? 'kubectl everynode' : 'everynode')
   .description('A Kubernetes DaemonSet controller: upstream apps/v1 semantics, and safer rollouts')
   .version(VERSION);
 // Settings are inherited by subcommands created afterwards, so this comes before registration.
 prepareProgram(program);
 
-const only = wanted !== undefined ? commands[wanted] : undefined;
+// completion walks the whole command tree, so it loads every command.
+const only = wanted !== undefined && wanted !== 'completion' ? commands[wanted] : undefined;
 const versionOnly = wanted === '--version' || wanted === '-V';
 for (const load of only !== undefined ? [only] : versionOnly ? [] : Object.values(commands)) {
   (await load())(program);
