@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the Go tools the cluster tests use besides the control plane, from Go modules, into the
 # control plane's bin directory (so test:cluster's PATH has them): helm (helm.sh/helm/v4, for the
-# chart's install/upgrade/uninstall test) and promtool (github.com/prometheus/prometheus, for
-# `promtool test rules` on the chart's alerts). build.sh calls it last. A binary whose module
+# chart's install/upgrade/uninstall test), promtool (github.com/prometheus/prometheus, for
+# `promtool test rules` on the chart's alerts) and the prometheus server from the same module (the
+# Prometheus health gate's client is tested against it). build.sh calls it last. A binary whose module
 # version already matches is not rebuilt (about a second warm); each cold build is a few minutes.
 #
 # Usage: build-tools.sh BIN_DIR. Environment: HELM_VERSION, PROMETHEUS_VERSION override the pins
-# in versions.env; EVERYNODE_SKIP_TOOLS=1 skips both (a control-plane-only build).
+# in versions.env; EVERYNODE_SKIP_TOOLS=1 skips them all (a control-plane-only build).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -62,4 +63,23 @@ if ! mod_ok "$BIN/promtool" github.com/prometheus/prometheus "$PROMETHEUS_VERSIO
   log "built promtool in $(($(date +%s) - t0))s"
 else
   log "promtool $PROMETHEUS_VERSION present"
+fi
+
+# ---------------------------------------------------------------- prometheus
+# The server, for test/prometheus (the health gate's client against a real /api/v1/query). Same
+# module, version and tag as promtool, so the two share most of the build cache. Built without
+# the builtinassets tag: the web UI's assets are not embedded (the UI pages answer with an error),
+# and the HTTP API, which is all the test uses, does not need them.
+if ! mod_ok "$BIN/prometheus" github.com/prometheus/prometheus "$PROMETHEUS_VERSION"; then
+  t0=$(date +%s)
+  log "building prometheus $PROMETHEUS_VERSION"
+  minor=${PROMETHEUS_VERSION#v0.}
+  release="$((10#${minor%%.*} / 100)).$((10#${minor%%.*} % 100)).${minor#*.}"
+  PV=github.com/prometheus/common/version
+  GOBIN=$BIN "${NICE[@]}" go install -trimpath -tags=remove_all_sd \
+    -ldflags="-s -w -X $PV.Version=$release -X $PV.Branch=release -X $PV.Revision=module" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
+  log "built prometheus in $(($(date +%s) - t0))s"
+else
+  log "prometheus $PROMETHEUS_VERSION present"
 fi
