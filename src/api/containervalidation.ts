@@ -115,6 +115,8 @@ function validateResources(c: Container, path: string): FieldError[] {
   const limits = c.resources?.limits ?? {};
   const requests = c.resources?.requests ?? {};
   const value = (q: unknown): number | undefined => {
+    // A null quantity in the map reads as Go's zero Quantity: 0.
+    if (q === null || q === undefined) return 0;
     const parsed = parseQuantity(q as string | number);
     return 'value' in parsed ? parsed.value : undefined;
   };

@@ -250,3 +250,13 @@ test('a huge wrong input yields a bounded list of errors', () => {
   const got = errors(d);
   assert.equal(got.length, 20);
 });
+
+test('found by the fuzzer: a null quantity reads as 0, as Go decodes it (it threw a TypeError)', () => {
+  const d = ds((_, s) => {
+    s.containers[0]!.resources = {
+      requests: { memory: null as never },
+      limits: { cpu: null as never },
+    };
+  });
+  assert.deepEqual(errors(d), []);
+});

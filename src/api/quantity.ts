@@ -33,6 +33,8 @@ export type ParsedQuantity = { readonly value: number } | { readonly error: stri
 
 /** Parses a quantity written as a string or a JSON number, as the Go decoder does. */
 export function parseQuantity(input: string | number): ParsedQuantity {
+  if (typeof input !== 'string' && typeof input !== 'number')
+    return { error: 'must be a quantity such as "100m" or "64Mi"' };
   const s = typeof input === 'number' ? String(input) : input.trim();
   if (s === '' || !formatRe.test(s)) {
     return { error: `quantities must match the regular expression '${QUANTITY_FORMAT}'` };
