@@ -22,11 +22,23 @@ const { values } = parseArgs({
     suite: { type: 'string', multiple: true },
     'case-ms': { type: 'string', default: '10000' },
     'rss-mb': { type: 'string', default: '2048' },
+    verbose: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
-const bounds = { caseMs: Number(values['case-ms']), rssMb: Number(values['rss-mb']) };
+const bounds = {
+  caseMs: Number(values['case-ms']),
+  rssMb: Number(values['rss-mb']),
+  // --verbose: each case's input on stderr before it runs, to find one that hangs.
+  ...(values.verbose
+    ? {
+        onCase: (n: number, c: { kind: string; describe: () => string }) => {
+          process.stderr.write(`#${n} ${c.kind}: ${c.describe()}\n`);
+        },
+      }
+    : {}),
+};
 const suites = {
   plan: { cases: planCases, runs },
   sim: { cases: simCases, runs: Math.max(1, Math.round(runs / 2)) },

@@ -151,6 +151,23 @@ export interface SuiteReport {
 export interface Bounds {
   readonly caseMs: number;
   readonly rssMb: number;
+  /** Called before each case (progress output of a long run). */
+  readonly onCase?: (n: number, c: FuzzCase) => void;
+}
+
+/** The case's result, or a `slow` one when it has not ended by the deadline (a hang). */
+async function withDeadline(run: Promise<Result>, ms: number): Promise<Result> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<Result>((resolve) => {
+    timer = setTimeout(() => {
+      resolve({ outcome: 'crash', detail: `no answer after ${ms} ms (a hang)`, ms });
+    }, ms);
+  });
+  try {
+    return await Promise.race([run, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Runs `runs` cases of a suite with fast-check (no shrinking of a failure past the first). */
@@ -164,9 +181,11 @@ export async function runSuite(
   const failures: string[] = [];
   let slowest = 0;
   let peak = 0;
+  let n = 0;
   await fc.check(
     fc.asyncProperty(cases, async (c) => {
-      const r = await c.run();
+      bounds.onCase?.(n++, c);
+      const r = await withDeadline(c.run(), bounds.caseMs * 3);
       const rss = process.memoryUsage().rss / 2 ** 20;
       peak = Math.max(peak, rss);
       slowest = Math.max(slowest, r.ms);
