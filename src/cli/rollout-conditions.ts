@@ -4,20 +4,26 @@
  * the annotation. On top of kubectl's DaemonSet status (engine/rolloutstatus.ts) it fails the
  * way kubectl fails a Deployment past its deadline, and ends at a partition.
  */
+import {
+  ABORT_ANNOTATION,
+  PAUSED_ANNOTATION,
+  RETRY_ANNOTATION,
+  STRATEGY_ANNOTATION,
+  SUSPEND_ANNOTATION,
+  rolloutSpecOf,
+} from '../api/rolloutspec.js';
+import { PROGRESSING_CONDITION, REASON, SUSPENDED_CONDITION } from '../api/rolloutconditions.js';
 import type { DaemonSet, DaemonSetCondition } from '../api/types.js';
 import { rolloutStatus, type RolloutStatus } from '../engine/rolloutstatus.js';
 import { RolloutError } from './rollout-target.js';
 
-/** Pauses the rollout while "true" (as spec.paused does). */
-export const PAUSED_ANNOTATION = 'rollout.everynode.dev/paused';
-/** `<revision-hash>[/<token>]`: go back to the stable revision, once per distinct value. */
-export const ABORT_ANNOTATION = 'rollout.everynode.dev/abort';
-/** `<revision-hash>[/<token>]`: start the update revision's rollout again after a failure. */
-export const RETRY_ANNOTATION = 'rollout.everynode.dev/retry';
-/** Freeze | ScaleToZero, as spec.suspend. */
-export const SUSPEND_ANNOTATION = 'rollout.everynode.dev/suspend';
-/** JSON of the CRD's extra fields, for native apps/v1 DaemonSets. */
-export const STRATEGY_ANNOTATION = 'rollout.everynode.dev/strategy';
+export {
+  ABORT_ANNOTATION,
+  PAUSED_ANNOTATION,
+  RETRY_ANNOTATION,
+  STRATEGY_ANNOTATION,
+  SUSPEND_ANNOTATION,
+};
 
 /** The part of everynode's status the CLI reads (design section 4); absent on plain apps/v1. */
 export interface RolloutStatusFields {
@@ -47,61 +53,51 @@ export function conditionOf(ds: DaemonSet, type: string): DaemonSetCondition | u
 
 /** The Progressing condition, if the status has one. */
 export function progressingCondition(ds: DaemonSet): DaemonSetCondition | undefined {
-  return conditionOf(ds, 'Progressing');
+  return conditionOf(ds, PROGRESSING_CONDITION);
 }
 
-/** The strategy annotation's fields, or undefined when absent or not a JSON object. */
-export function strategyAnnotation(ds: DaemonSet): Record<string, unknown> | undefined {
-  const text = ds.metadata?.annotations?.[STRATEGY_ANNOTATION];
-  if (text === undefined) return undefined;
-  try {
-    const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? (v as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
+const PAUSED_BY: Readonly<Record<string, string>> = {
+  'spec.paused': 'spec.paused',
+  'rollingUpdate.paused': 'spec.updateStrategy.rollingUpdate.paused',
+};
 
 /**
  * Which spec field pauses the rollout (spec.paused, OpenKruise's rollingUpdate.paused, or the
- * native strategy annotation's), undefined when none does. The annotation control is separate.
+ * native strategy annotation's), undefined when none does. The paused annotation, the control
+ * `rollout pause` sets, is not a spec field and is not named here.
  */
 export function specPaused(ds: DaemonSet): string | undefined {
-  const spec = ds.spec as
-    { paused?: unknown; updateStrategy?: { rollingUpdate?: { paused?: unknown } } } | undefined;
-  if (spec?.paused === true) return 'spec.paused';
-  if (spec?.updateStrategy?.rollingUpdate?.paused === true)
-    return 'spec.updateStrategy.rollingUpdate.paused';
-  const s = strategyAnnotation(ds) as
-    { paused?: unknown; updateStrategy?: { rollingUpdate?: { paused?: unknown } } } | undefined;
-  if (s?.paused === true || s?.updateStrategy?.rollingUpdate?.paused === true)
-    return `the ${STRATEGY_ANNOTATION} annotation`;
-  return undefined;
+  // rolloutSpecOf names the spec's field when both it and the annotation pause.
+  return describePausedBy(rolloutSpecOf(ds).spec);
+}
+
+function describePausedBy(spec: ReturnType<typeof rolloutSpecOf>['spec']): string | undefined {
+  const by = spec.pausedBy;
+  if (by === undefined || by === 'annotation') return undefined;
+  return spec.source === 'annotation'
+    ? `the ${STRATEGY_ANNOTATION} annotation (${by})`
+    : (PAUSED_BY[by] ?? by);
 }
 
 /** True when a spec field or the paused annotation pauses the rollout. */
 export function isPaused(ds: DaemonSet): boolean {
-  return specPaused(ds) !== undefined || ds.metadata?.annotations?.[PAUSED_ANNOTATION] === 'true';
+  return rolloutSpecOf(ds).spec.pausedBy !== undefined;
 }
 
 /** The suspend mode in force (annotation or spec), or undefined. */
 export function suspendMode(ds: DaemonSet): string | undefined {
-  const a = ds.metadata?.annotations?.[SUSPEND_ANNOTATION];
-  if (a !== undefined && a !== '') return a;
-  const s = (ds.spec as { suspend?: unknown } | undefined)?.suspend;
-  if (typeof s === 'string' && s !== '') return s;
-  const n = strategyAnnotation(ds)?.suspend;
-  return typeof n === 'string' && n !== '' ? n : undefined;
+  return rolloutSpecOf(ds).spec.suspend;
 }
 
 /** Progressing reasons that end `rollout status` with exit 1, and how the error says it. */
 const FAILED: Readonly<Record<string, (name: string, message: string) => string>> = {
   // kubectl's words for a Deployment past its deadline.
-  ProgressDeadlineExceeded: (name) => `daemon set "${name}" exceeded its progress deadline`,
-  HealthGateFailed: (name, m) => `daemon set "${name}" failed a health gate${m ? `: ${m}` : ''}`,
-  RolloutAborted: (name, m) => `daemon set "${name}" rollout was aborted${m ? `: ${m}` : ''}`,
+  [REASON.progressDeadlineExceeded]: (name) =>
+    `daemon set "${name}" exceeded its progress deadline`,
+  [REASON.healthGateFailed]: (name, m) =>
+    `daemon set "${name}" failed a health gate${m ? `: ${m}` : ''}`,
+  [REASON.rolloutAborted]: (name, m) =>
+    `daemon set "${name}" rollout was aborted${m ? `: ${m}` : ''}`,
 };
 
 /**
@@ -132,7 +128,7 @@ export function controlledRolloutStatus(ds: DaemonSet): RolloutStatus {
     };
   }
   if (base.done) return base;
-  const suspended = conditionOf(ds, 'Suspended');
+  const suspended = conditionOf(ds, SUSPENDED_CONDITION);
   const mode = suspendMode(ds);
   if (suspended?.status === 'True' || mode !== undefined) {
     return {
@@ -140,7 +136,7 @@ export function controlledRolloutStatus(ds: DaemonSet): RolloutStatus {
       message: `${base.message} (suspended: ${mode ?? suspended?.reason ?? 'yes'})`,
     };
   }
-  if (isPaused(ds) || (p?.status === 'Unknown' && p.reason === 'RolloutPaused')) {
+  if (isPaused(ds) || (p?.status === 'Unknown' && p.reason === REASON.rolloutPaused)) {
     return { done: false, message: `${base.message} (paused)` };
   }
   return base;

@@ -16,6 +16,7 @@ import {
   SUSPEND_ANNOTATION,
   progressingCondition,
   specPaused,
+  suspendMode,
 } from './rollout-conditions.js';
 import { displayName, getDs, kindOf, RolloutError, type RolloutTarget } from './rollout-target.js';
 
@@ -145,12 +146,13 @@ export function planControl(ds: DaemonSet, control: Control, token: string): Pla
       };
     }
     case 'unfreeze': {
-      const spec = (ds.spec as { suspend?: string } | undefined)?.suspend;
       if (a[SUSPEND_ANNOTATION] === undefined) {
+        // Without the annotation, what suspends is the spec (or the strategy annotation).
+        const spec = suspendMode(ds);
         throw new RolloutError(
-          spec === undefined || spec === ''
+          spec === undefined
             ? `${quoted} is not suspended`
-            : `${quoted} is suspended by spec.suspend (${spec}), not by ${SUSPEND_ANNOTATION}; clear it in the manifest`,
+            : `${quoted} is suspended by its spec (${spec}), not by ${SUSPEND_ANNOTATION}; clear it in the manifest`,
         );
       }
       return { set: { [SUSPEND_ANNOTATION]: null }, done: 'unfrozen' };

@@ -6,12 +6,12 @@
  */
 import type { ControllerRevision, DaemonSet, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, parseTime } from '../api/types.js';
+import { rolloutSpecOf } from '../api/rolloutspec.js';
 import {
   isPaused,
   progressingCondition,
   rolloutFields,
   specPaused,
-  strategyAnnotation,
   suspendMode,
   PAUSED_ANNOTATION,
 } from './rollout-conditions.js';
@@ -83,28 +83,16 @@ export function heldBy(ds: DaemonSet): string | undefined {
   return undefined;
 }
 
-interface Extra {
-  progressDeadlineSeconds?: unknown;
-  progressDeadlineAbort?: unknown;
-  updateStrategy?: { rollingUpdate?: { partition?: unknown } };
-}
-
 /** The partition as written (int or percent), from the spec or the strategy annotation. */
 export function partitionOf(ds: DaemonSet): number | string | undefined {
-  const v =
-    (ds.spec as Extra | undefined)?.updateStrategy?.rollingUpdate?.partition ??
-    (strategyAnnotation(ds) as Extra | undefined)?.updateStrategy?.rollingUpdate?.partition;
-  return typeof v === 'number' || typeof v === 'string' ? v : undefined;
+  return rolloutSpecOf(ds).spec.partition;
 }
 
 /** progressDeadlineSeconds and progressDeadlineAbort, from the spec or the strategy annotation. */
 export function deadlineOf(ds: DaemonSet): { seconds: number; abort: boolean } | undefined {
-  const spec = ds.spec as Extra | undefined;
-  const ann = strategyAnnotation(ds) as Extra | undefined;
-  const seconds = spec?.progressDeadlineSeconds ?? ann?.progressDeadlineSeconds;
-  if (typeof seconds !== 'number') return undefined;
-  const abort = (spec?.progressDeadlineAbort ?? ann?.progressDeadlineAbort) === true;
-  return { seconds, abort };
+  const spec = rolloutSpecOf(ds).spec;
+  if (spec.progressDeadlineSeconds === undefined) return undefined;
+  return { seconds: spec.progressDeadlineSeconds, abort: spec.progressDeadlineAbort };
 }
 
 /**

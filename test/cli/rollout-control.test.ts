@@ -18,6 +18,7 @@ import {
   ABORT_ANNOTATION,
   PAUSED_ANNOTATION,
   RETRY_ANNOTATION,
+  STRATEGY_ANNOTATION,
   SUSPEND_ANNOTATION,
   controlledRolloutStatus,
 } from '../../src/cli/rollout-conditions.js';
@@ -125,6 +126,7 @@ const withStatus = (over: {
   const base = dsFoo();
   return {
     ...base,
+    apiVersion: 'apps.everynode.dev/v1alpha1',
     metadata: { ...base.metadata, generation: 2, annotations: over.annotations ?? {} },
     spec: { ...base.spec!, ...over.spec },
     status: {
@@ -254,6 +256,24 @@ test('controls refuse what makes no sense now: abort with no rollout, retry with
   assert.match(
     planControl(kruise, 'resume', 't').done,
     /still paused by spec.updateStrategy.rollingUpdate.paused/,
+  );
+  // A native DaemonSet paused by its strategy annotation; suspended by it, unfreeze says so.
+  const native: DaemonSet = {
+    ...withStatus({
+      annotations: {
+        [STRATEGY_ANNOTATION]: '{"paused":true,"suspend":"Freeze"}',
+        [PAUSED_ANNOTATION]: 'true',
+      },
+    }),
+    apiVersion: 'apps/v1',
+  };
+  assert.match(
+    planControl(native, 'resume', 't').done,
+    /still paused by the rollout.everynode.dev\/strategy annotation \(spec.paused\)/,
+  );
+  assert.throws(
+    () => planControl(native, 'unfreeze', 't'),
+    /is suspended by its spec \(Freeze\), not by rollout.everynode.dev\/suspend/,
   );
 });
 
