@@ -6,7 +6,6 @@
  */
 import { defaultDaemonSet } from './defaults.js';
 import { fieldError, type FieldError } from './fielderrors.js';
-import { templateGenerationOf } from './pod.js';
 import { semanticEqual } from './semantic.js';
 import { TEMPLATE_GENERATION_ANNOTATION, type DaemonSet, type Mutable } from './types.js';
 import { validateDaemonSet, validateDaemonSetUpdate } from './validation.js';
@@ -36,16 +35,34 @@ function describe(v: unknown): string {
   return Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v;
 }
 
+/**
+ * True for everynode's custom resource. kube-apiserver keeps no template generation for it (no
+ * registry raises the annotation), so nothing here reads, checks or sets the annotation on it:
+ * the revision hash alone tells old pods from new ones.
+ */
+export function isEverynodeResource(ds: DaemonSet): boolean {
+  return typeof ds.apiVersion === 'string' && ds.apiVersion.startsWith('apps.everynode.dev/');
+}
+
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The annotation as strconv.ParseInt(s, 10, 64) reads it, or undefined. */
+function parseTemplateGeneration(raw: string | undefined): bigint | undefined {
+  if (raw === undefined || !/^[+-]?[0-9]+$/.test(raw)) return undefined;
+  const n = BigInt(raw);
+  return n > INT64_MAX || n < -INT64_MAX - 1n ? undefined : n;
+}
+
 /** The annotation's value as kube reads it on create: an integer (at least 1), or an error. */
 function suppliedTemplateGeneration(ds: DaemonSet): bigint | FieldError {
   const supplied = ds.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
   if (supplied === undefined) return 1n;
-  const parsed = templateGenerationOf(ds);
+  const parsed = parseTemplateGeneration(supplied);
   if (parsed === undefined) {
     // Upstream fails converting the annotation into the internal templateGeneration.
     return fieldError('Invalid', TEMPLATE_GENERATION_FIELD, supplied, 'must be an integer');
   }
-  return BigInt(parsed) > 1n ? BigInt(parsed) : 1n;
+  return parsed > 1n ? parsed : 1n;
 }
 
 function withAnnotation(ds: Mutable<DaemonSet>, tg: bigint): void {
@@ -70,10 +87,11 @@ function emptyStatus(): NonNullable<Mutable<DaemonSet>['status']> {
 export function admitDaemonSetCreate(input: DaemonSet): Admission {
   const decoded = decodeDaemonSet(input);
   if (decoded.length > 0) return { ds: input, errors: decoded };
-  const tg = suppliedTemplateGeneration(input);
+  const crd = isEverynodeResource(input);
+  const tg = crd ? 1n : suppliedTemplateGeneration(input);
   if (typeof tg !== 'bigint') return { ds: input, errors: [tg] };
   const ds = defaultDaemonSet(input) as Mutable<DaemonSet>;
-  withAnnotation(ds, tg);
+  if (!crd) withAnnotation(ds, tg);
   ds.status = emptyStatus();
   ds.metadata = { ...ds.metadata, generation: 1 };
   return { ds, errors: validateDaemonSet(ds) };
@@ -85,8 +103,11 @@ export function admitDaemonSetCreate(input: DaemonSet): Admission {
  * does. Whatever the client sent, the annotation mirrors the stored template generation. Pure.
  */
 export function withGenerations(next: DaemonSet, prev: DaemonSet): DaemonSet {
-  const stored = templateGenerationOf(prev);
-  let tg = stored === undefined ? 1n : BigInt(stored);
+  const crd = isEverynodeResource(next);
+  const stored = parseTemplateGeneration(
+    prev.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION],
+  );
+  let tg = stored ?? 1n;
   let generation = prev.metadata?.generation ?? 1;
   if (!semanticEqual(next.spec?.template, prev.spec?.template)) {
     tg += 1n;
@@ -95,7 +116,8 @@ export function withGenerations(next: DaemonSet, prev: DaemonSet): DaemonSet {
     generation++;
   }
   const out = { ...next, metadata: { ...next.metadata, generation } } as Mutable<DaemonSet>;
-  withAnnotation(out, tg);
+  // A custom resource's annotations stay as the client sent them.
+  if (!crd) withAnnotation(out, tg);
   return out;
 }
 
@@ -121,7 +143,11 @@ export function admitStoredDaemonSet(input: DaemonSet): Admission {
   const decoded = decodeDaemonSet(input);
   if (decoded.length > 0) return { ds: input, errors: decoded };
   const supplied = input.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
-  if (supplied !== undefined && templateGenerationOf(input) === undefined) {
+  if (
+    supplied !== undefined &&
+    !isEverynodeResource(input) &&
+    parseTemplateGeneration(supplied) === undefined
+  ) {
     const e = fieldError('Invalid', TEMPLATE_GENERATION_FIELD, supplied, 'must be an integer');
     return { ds: input, errors: [e] };
   }
@@ -130,13 +156,14 @@ export function admitStoredDaemonSet(input: DaemonSet): Admission {
 }
 
 /**
- * Defaults, and generation 1 and template generation 1 when absent, status kept: what a stored
+ * Defaults, and generation 1 and (apps/v1 only) template generation 1 when absent, status kept: what a stored
  * object read back needs before planning. Only for an object admitStoredDaemonSet accepted.
  */
 export function storedDefaults(input: DaemonSet): DaemonSet {
   const ds = defaultDaemonSet(input) as Mutable<DaemonSet>;
-  if (input.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION] === undefined)
-    withAnnotation(ds, 1n);
+  // apps/v1 only: a custom resource has no template generation (isEverynodeResource).
+  const absent = input.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION] === undefined;
+  if (absent && !isEverynodeResource(input)) withAnnotation(ds, 1n);
   if (ds.metadata?.generation == null) ds.metadata = { ...ds.metadata, generation: 1 };
   return ds;
 }
