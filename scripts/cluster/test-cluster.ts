@@ -24,6 +24,8 @@ const defaultTestFiles = [
   'test/cluster/crd-validation.test.ts',
   'test/cluster/chart.test.ts',
   'test/cluster/helm.test.ts',
+  // The Prometheus health gate against the prometheus binary build.sh built (no cluster needed).
+  'test/prometheus/real.test.ts',
 ];
 // Another suite on a cluster of its own (npm run test:faults) names its files here.
 const testFiles = process.env.EVERYNODE_TEST_FILES?.split(',') ?? defaultTestFiles;
