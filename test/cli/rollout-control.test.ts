@@ -124,9 +124,12 @@ const withStatus = (over: {
   updated?: number;
 }): DaemonSet => {
   const base = dsFoo();
+  // As read from the API server: everynode's CRD (apiVersion typed loosely while api/types.ts
+  // gains the CRD's group).
+  const apiVersion = 'apps.everynode.dev/v1alpha1' as unknown as DaemonSet['apiVersion'];
   return {
     ...base,
-    apiVersion: 'apps.everynode.dev/v1alpha1',
+    apiVersion,
     metadata: { ...base.metadata, generation: 2, annotations: over.annotations ?? {} },
     spec: { ...base.spec!, ...over.spec },
     status: {
