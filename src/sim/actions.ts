@@ -31,6 +31,8 @@ export interface ActionContext {
   readonly kubelets: Kubelets;
   readonly lifecycle: NodeLifecycle;
   readonly restartController: (downForMs: number) => Promise<void>;
+  /** The kind the scenario's DaemonSets are stored as (apps/v1 or everynode's CRD). */
+  readonly dsKind: 'DaemonSet' | 'EverynodeDaemonSet';
 }
 
 const dsKey = (d: DsRef): string => `${d.namespace}/${d.name}`;
@@ -46,12 +48,13 @@ export async function createNodes(
 
 /** Applies objects: create, or replace the spec when the object exists (like kubectl apply). */
 export async function applyObjects(
-  ctx: Pick<ActionContext, 'cluster' | 'journal'>,
+  ctx: Pick<ActionContext, 'cluster' | 'journal' | 'dsKind'>,
   objects: readonly KubeObject[],
 ): Promise<void> {
   const done: { created: string[]; updated: string[] } = { created: [], updated: [] };
   for (const obj of objects) {
-    const kind = obj.kind as ResourceKind;
+    // A DaemonSet is stored as the scenario's kind (the CRD's objects are kind DaemonSet too).
+    const kind = (obj.kind === 'DaemonSet' ? ctx.dsKind : obj.kind) as ResourceKind;
     const ns = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
     try {
@@ -61,11 +64,11 @@ export async function applyObjects(
         metadata: { ...obj.metadata, resourceVersion: existing.metadata?.resourceVersion },
       };
       await ctx.cluster.update(kind, next);
-      done.updated.push(`${kind} ${keyOf(obj)}`);
+      done.updated.push(`${obj.kind} ${keyOf(obj)}`);
     } catch (err) {
       if (!(err instanceof NotFoundError)) throw err;
       await ctx.cluster.create(kind, structuredClone(obj));
-      done.created.push(`${kind} ${keyOf(obj)}`);
+      done.created.push(`${obj.kind} ${keyOf(obj)}`);
     }
   }
   for (const [how, list] of Object.entries(done)) {
@@ -220,15 +223,16 @@ async function runActionUnchecked(ctx: ActionContext, a: TimedAction): Promise<v
       await applyObjects(ctx, a.objects);
       return;
     case 'patch':
-      await ctx.cluster.patch('DaemonSet', a.daemonSet.namespace, a.daemonSet.name, {
-        type: 'strategic',
+      // A custom resource takes no strategic merge patch; a merge patch of maps is the same.
+      await ctx.cluster.patch(ctx.dsKind, a.daemonSet.namespace, a.daemonSet.name, {
+        type: ctx.dsKind === 'DaemonSet' ? 'strategic' : 'merge',
         body: a.patch,
       });
       j.add('scenario', `patched DaemonSet ${dsKey(a.daemonSet)}`, dsKey(a.daemonSet));
       return;
     case 'setImage': {
       const ds = structuredClone(
-        await ctx.cluster.get<DaemonSet>('DaemonSet', a.daemonSet.namespace, a.daemonSet.name),
+        await ctx.cluster.get<DaemonSet>(ctx.dsKind, a.daemonSet.namespace, a.daemonSet.name),
       ) as Mutable<DaemonSet>;
       const containers = ds.spec?.template?.spec?.containers ?? [];
       const targets =
@@ -241,16 +245,27 @@ async function runActionUnchecked(ctx: ActionContext, a: TimedAction): Promise<v
           a.loc,
         );
       for (const c of targets) c.image = a.image;
-      await ctx.cluster.update('DaemonSet', ds);
+      await ctx.cluster.update(ctx.dsKind, ds);
       j.add('scenario', `set image of ${dsKey(a.daemonSet)} to ${a.image}`, dsKey(a.daemonSet));
       return;
     }
     case 'delete':
-      await ctx.cluster.delete('DaemonSet', a.daemonSet.namespace, a.daemonSet.name, {
+      await ctx.cluster.delete(ctx.dsKind, a.daemonSet.namespace, a.daemonSet.name, {
         propagationPolicy: 'Background',
       });
       j.add('scenario', `deleted DaemonSet ${dsKey(a.daemonSet)}`, dsKey(a.daemonSet));
       return;
+    case 'annotate': {
+      await ctx.cluster.patch(ctx.dsKind, a.daemonSet.namespace, a.daemonSet.name, {
+        type: 'merge',
+        body: { metadata: { annotations: { ...a.annotations } } },
+      });
+      const what = Object.entries(a.annotations)
+        .map(([k, v]) => (v === null ? `${k}-` : `${k}=${v}`))
+        .join(' ');
+      j.add('scenario', `annotated DaemonSet ${dsKey(a.daemonSet)} ${what}`, dsKey(a.daemonSet));
+      return;
+    }
     case 'failPod':
     case 'deletePod': {
       const ds = ctx.world.daemonSets.get(dsKey(a.daemonSet));

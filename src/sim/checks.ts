@@ -35,6 +35,33 @@ const STATUS_KEYS: Readonly<Record<StatusField, keyof NonNullable<DaemonSet['sta
 };
 
 const keyOf = (d: DsRef): string => `${d.namespace}/${d.name}`;
+
+/**
+ * The update and stable revisions' hashes as the controller reports them: status.updateRevision
+ * and status.stableRevision (revision names) on the CRD; for apps/v1, whose status has no such
+ * fields, the update revision is the newest and the stable one unknown.
+ */
+function revisionRoles(
+  ds: DaemonSet,
+  world: World,
+  newest: string | undefined,
+): { update: string | undefined; stable: string | undefined } {
+  const ns = ds.metadata?.namespace ?? '';
+  const hashOf = (name: string | undefined): string | undefined => {
+    if (name === undefined || name === '') return undefined;
+    const rev = world.revisions.get(`${ns}/${name}`);
+    return rev?.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? rev?.metadata?.name;
+  };
+  return {
+    update: hashOf(ds.status?.updateRevision) ?? newest,
+    stable: hashOf(ds.status?.stableRevision),
+  };
+}
+
+/** status.rollout.phase (the CRD's). */
+function rolloutPhase(ds: DaemonSet, _world: World): string | undefined {
+  return ds.status?.rollout?.phase;
+}
 const t = (ms: number): string => formatDuration(ms);
 
 /** Evaluates checks against the current state of the run. */
@@ -46,7 +73,12 @@ export class CheckEvaluator {
 
   /** True for checks that look at one instant (status, pods with `at`). */
   static timed(c: CheckSpec): number | undefined {
-    return c.check === 'status' || c.check === 'pods' ? c.atMs : undefined;
+    return c.check === 'status' ||
+      c.check === 'pods' ||
+      c.check === 'condition' ||
+      c.check === 'phase'
+      ? c.atMs
+      : undefined;
   }
 
   evaluate(c: CheckSpec, nowMs: number): CheckResult {
@@ -150,6 +182,9 @@ export class CheckEvaluator {
           c.nodes === undefined
             ? undefined
             : new Set(resolveNodes(this.world.nodes, c.nodes).nodes.map((n) => n.metadata!.name!));
+        const roles = revisionRoles(ds, this.world, track?.newestHash);
+        if (c.revision === 'stable' && roles.stable === undefined)
+          return r(false, `at ${t(nowMs)}: ${keyOf(c.daemonSet)} reports no stable revision`);
         const n = this.world.podsOf(ds.metadata?.uid ?? '').filter((p) => {
           if (
             p.metadata?.deletionTimestamp ||
@@ -158,14 +193,53 @@ export class CheckEvaluator {
           )
             return false;
           if (nodes !== undefined && !nodes.has(p.spec?.nodeName ?? '')) return false;
-          const isNew = p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === track?.newestHash;
+          const hash = p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL];
+          const isNew = hash === track?.newestHash;
           if (c.revision === 'newest' && !isNew) return false;
           if (c.revision === 'old' && isNew) return false;
+          if (c.revision === 'update' && hash !== roles.update) return false;
+          if (c.revision === 'stable' && hash !== roles.stable) return false;
           return c.ready === undefined || isPodReady(p) === c.ready;
         }).length;
+        const which =
+          c.revision === 'update' || c.revision === 'stable'
+            ? ` (${c.revision} revision ${roles[c.revision] ?? '?'})`
+            : '';
         return compare(n, c.count)
-          ? r(true, `${n} pods`)
-          : r(false, `at ${t(nowMs)}: ${n} such pods, expected ${formatComparison(c.count)}`);
+          ? r(true, `${n} pods${which}`)
+          : r(
+              false,
+              `at ${t(nowMs)}: ${n} such pods${which}, expected ${formatComparison(c.count)}`,
+            );
+      }
+      case 'condition': {
+        const ds = this.world.daemonSets.get(keyOf(c.daemonSet));
+        if (ds === undefined)
+          return r(false, `DaemonSet ${keyOf(c.daemonSet)} does not exist at ${t(nowMs)}`);
+        const got = ds.status?.conditions?.find((x) => x.type === c.type);
+        const want = [c.status, c.reason === undefined ? undefined : `(${c.reason})`]
+          .filter((x) => x !== undefined)
+          .join(' ');
+        if (got === undefined)
+          return r(false, `at ${t(nowMs)}: no ${c.type} condition, expected ${want}`);
+        const seen = `${got.status}${got.reason ? ` (${got.reason})` : ''}`;
+        const ok =
+          (c.status === undefined || got.status === c.status) &&
+          (c.reason === undefined || got.reason === c.reason);
+        return ok
+          ? r(true, `${c.type} ${seen}${got.message ? `: ${got.message}` : ''}`)
+          : r(false, `at ${t(nowMs)}: ${c.type} is ${seen}, expected ${want}`);
+      }
+      case 'phase': {
+        const ds = this.world.daemonSets.get(keyOf(c.daemonSet));
+        if (ds === undefined)
+          return r(false, `DaemonSet ${keyOf(c.daemonSet)} does not exist at ${t(nowMs)}`);
+        const phase = rolloutPhase(ds, this.world);
+        if (phase === undefined)
+          return r(false, `at ${t(nowMs)}: ${keyOf(c.daemonSet)} reports no rollout phase`);
+        return phase === c.phase
+          ? r(true, `phase ${phase}`)
+          : r(false, `at ${t(nowMs)}: phase is ${phase}, expected ${c.phase}`);
       }
       case 'events': {
         let n = 0;

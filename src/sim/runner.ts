@@ -96,7 +96,7 @@ export class Simulation {
     this.rng = seededRandom(this.seed);
     const random = () => this.rng.next();
     this.memory = new MemoryCluster({ clock: this.clock, random });
-    this.world = new World(this.memory.client('sim-observer'));
+    this.world = new World(this.memory.client('sim-observer'), scenario.dsKind);
     this.journal = new Journal(() => this.offset);
     this.observer = new Observer(
       this.world,
@@ -237,6 +237,7 @@ export class Simulation {
       kubelets: this.kubelets,
       lifecycle: this.lifecycle,
       restartController: (downForMs) => this.restartController(downForMs),
+      dsKind: this.scenario.dsKind,
     };
   }
 
@@ -248,6 +249,7 @@ export class Simulation {
       workers: this.scenario.controller.workers,
       burstReplicas: this.scenario.controller.burstReplicas,
       nodeEventDelayMs: this.scenario.controller.nodeEventDelayMs,
+      dsKind: this.scenario.dsKind,
       random: () => this.rng.next(),
       ...(this.grid !== undefined && {
         // Each sync's plan, for the reasons of its creates and deletes in the report.

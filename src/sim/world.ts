@@ -51,7 +51,11 @@ export class World {
   private readonly listeners: WorldListener[] = [];
   private readonly watches: Watch[] = [];
 
-  constructor(private readonly cluster: Cluster) {}
+  /** dsKind: the kind the DaemonSets are stored as (apps/v1, or everynode's CRD). */
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly dsKind: 'DaemonSet' | 'EverynodeDaemonSet' = 'DaemonSet',
+  ) {}
 
   /** Registers a listener (before start, so it sees the initial objects too). */
   listen(l: WorldListener): void {
@@ -68,7 +72,7 @@ export class World {
     await this.follow<Pod>('Pod', this.pods, (c, k) => {
       this.applyPod(c, k);
     });
-    await this.follow<DaemonSet>('DaemonSet', this.daemonSets, (c, k) => {
+    await this.follow<DaemonSet>(this.dsKind, this.daemonSets, (c, k) => {
       this.applyMap(this.daemonSets, c, k, 'onDaemonSet');
     });
     await this.follow<ControllerRevision>('ControllerRevision', this.revisions, (c, k) => {

@@ -17,8 +17,12 @@ const CHECKS = [
   'maxPodsPerNode',
   'status',
   'pods',
+  'condition',
+  'phase',
   'events',
 ] as const;
+const REVISIONS = ['newest', 'old', 'any', 'update', 'stable'] as const;
+const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
 const STATUS_FIELDS: readonly StatusField[] = [
   'desired',
   'current',
@@ -139,7 +143,7 @@ function parseCheck(r: Reader, key: (typeof CHECKS)[number], v: unknown, p: Path
       const revision =
         m.revision === undefined
           ? 'any'
-          : r.oneOf(m.revision, [...p, 'revision'], ['newest', 'old', 'any'], 'revision');
+          : r.oneOf(m.revision, [...p, 'revision'], REVISIONS, 'revision');
       const ready = m.ready === undefined ? undefined : r.bool(m.ready, [...p, 'ready']);
       const nodes =
         m.nodes === undefined ? undefined : r.nodeRef(m.nodes, [...p, 'nodes'], ZONE_LABEL);
@@ -147,7 +151,7 @@ function parseCheck(r: Reader, key: (typeof CHECKS)[number], v: unknown, p: Path
       const count = r.comparison(m.count, [...p, 'count']);
       const atMs = m.at === undefined ? undefined : r.duration(m.at, [...p, 'at']);
       const when = atMs === undefined ? 'at the end' : `at ${formatDuration(atMs)}`;
-      const kind = `${ready === undefined ? '' : ready ? 'ready ' : 'unready '}${revision === 'any' ? '' : revision === 'newest' ? 'newest-revision ' : 'old-revision '}pods`;
+      const kind = `${ready === undefined ? '' : ready ? 'ready ' : 'unready '}${revision === 'any' ? '' : `${revision}-revision `}pods`;
       return {
         check: key,
         daemonSet,
@@ -157,6 +161,52 @@ function parseCheck(r: Reader, key: (typeof CHECKS)[number], v: unknown, p: Path
         nodes,
         count,
         name: `${dsName(daemonSet)} ${when}: ${formatComparison(count)} ${kind}`,
+      };
+    }
+    case 'condition': {
+      const m = r.map(v, p, ['daemonSet', 'at', 'type', 'status', 'reason']);
+      const daemonSet = r.dsRef(m.daemonSet, [...p, 'daemonSet']);
+      if (m.type === undefined) r.fail(p, 'this check needs type, e.g. Progressing');
+      const type = r.str(m.type, [...p, 'type']);
+      const status =
+        m.status === undefined
+          ? undefined
+          : r.oneOf(
+              typeof m.status === 'boolean' ? (m.status ? 'True' : 'False') : m.status,
+              [...p, 'status'],
+              CONDITION_STATUSES,
+              'status',
+            );
+      const reason = m.reason === undefined ? undefined : r.str(m.reason, [...p, 'reason']);
+      if (status === undefined && reason === undefined) r.fail(p, 'name a status or a reason');
+      const atMs = m.at === undefined ? undefined : r.duration(m.at, [...p, 'at']);
+      const when = atMs === undefined ? 'at the end' : `at ${formatDuration(atMs)}`;
+      const what = [status, reason === undefined ? undefined : `(${reason})`]
+        .filter((x) => x !== undefined)
+        .join(' ');
+      return {
+        check: key,
+        daemonSet,
+        atMs,
+        type,
+        ...(status === undefined ? {} : { status }),
+        ...(reason === undefined ? {} : { reason }),
+        name: `${dsName(daemonSet)} ${when}: condition ${type} ${what}`,
+      };
+    }
+    case 'phase': {
+      const m = r.map(v, p, ['daemonSet', 'at', 'is']);
+      const daemonSet = r.dsRef(m.daemonSet, [...p, 'daemonSet']);
+      if (m.is === undefined) r.fail(p, 'this check needs is: the phase, e.g. Paused');
+      const phase = r.str(m.is, [...p, 'is']);
+      const atMs = m.at === undefined ? undefined : r.duration(m.at, [...p, 'at']);
+      const when = atMs === undefined ? 'at the end' : `at ${formatDuration(atMs)}`;
+      return {
+        check: key,
+        daemonSet,
+        atMs,
+        phase,
+        name: `${dsName(daemonSet)} ${when}: phase ${phase}`,
       };
     }
     case 'events': {

@@ -3,6 +3,7 @@
  * nothing is half-applied: a scenario either parses completely or not at all.
  */
 import { admitDaemonSetCreate } from '../../api/dsstrategy.js';
+import { EVERYNODE_GROUP, rolloutSpecOf } from '../../api/rolloutspec.js';
 import type { FieldError } from '../../api/fielderrors.js';
 import { validateNode } from '../../api/nodevalidation.js';
 import { validateAffinity, validateTolerations } from '../../api/schedvalidation.js';
@@ -78,6 +79,13 @@ export async function parseScenario(
   );
   const objects =
     root.objects === undefined ? [] : await parseObjects(r, root.objects, ['objects'], opts);
+  const timeline =
+    root.timeline === undefined
+      ? []
+      : await parseTimeline(r, root.timeline, ['timeline'], {
+          nodes: (v, p) => parseNodeEntries(r, v, p, budget),
+          objects: (v, p) => parseObjects(r, v, p, opts),
+        });
   const c =
     root.controller === undefined
       ? {}
@@ -104,13 +112,9 @@ export async function parseScenario(
     nodes,
     kubelet: parseKubelet(r, root.kubelet, ['kubelet']),
     objects,
-    timeline:
-      root.timeline === undefined
-        ? []
-        : await parseTimeline(r, root.timeline, ['timeline'], {
-            nodes: (v, p) => parseNodeEntries(r, v, p, budget),
-            objects: (v, p) => parseObjects(r, v, p, opts),
-          }),
+    dsKind:
+      firstDaemonSet.get(r)?.apiVersion === CRD_API_VERSION ? 'EverynodeDaemonSet' : 'DaemonSet',
+    timeline,
     stop: {
       converged:
         stop.converged === undefined ? true : r.bool(stop.converged, ['stop', 'converged']),
@@ -283,6 +287,11 @@ function parseKubelet(r: Reader, v: unknown, path: Path): KubeletSpec {
 }
 
 const KINDS = ['DaemonSet', 'Node', 'Pod'];
+/** everynode's CRD; a scenario's DaemonSets are all of it or all apps/v1. */
+const CRD_API_VERSION = `${EVERYNODE_GROUP}/v1alpha1`;
+const DS_API_VERSIONS = ['apps/v1', CRD_API_VERSION];
+/** The first DaemonSet of each parse: its apiVersion and where it is (the kind of the run). */
+const firstDaemonSet = new WeakMap<Reader, { apiVersion: string; where: string }>();
 
 /** Objects: inline Kubernetes objects, or {file: path} entries loaded through the loader. */
 export async function parseObjects(
@@ -337,6 +346,40 @@ function refuseInvalid(
   );
 }
 
+/** apps/v1 or everynode's CRD, and the same as the scenario's other DaemonSets. */
+function checkDaemonSetKind(
+  r: Reader,
+  obj: KubeObject,
+  path: Path,
+  file: string | undefined,
+): void {
+  const apiVersion = obj.apiVersion ?? 'apps/v1';
+  const at = file === undefined ? [...path, 'apiVersion'] : path;
+  const where = file ?? formatPlace(r, at);
+  if (!DS_API_VERSIONS.includes(apiVersion)) {
+    r.fail(
+      at,
+      `DaemonSet apiVersion ${apiVersion} is not supported (use ${DS_API_VERSIONS.join(' or ')})`,
+    );
+  }
+  const first = firstDaemonSet.get(r);
+  if (first === undefined) {
+    firstDaemonSet.set(r, { apiVersion, where });
+    return;
+  }
+  if (first.apiVersion !== apiVersion) {
+    r.fail(
+      at,
+      `this DaemonSet is ${apiVersion} but the one at ${first.where} is ${first.apiVersion}: a scenario runs one kind, as one controller does (everynode run --resource native|crd)`,
+    );
+  }
+}
+
+function formatPlace(r: Reader, path: Path): string {
+  const loc = r.src.at(path);
+  return `${loc.file}:${loc.line}`;
+}
+
 function checkObject(
   r: Reader,
   obj: KubeObject,
@@ -367,8 +410,20 @@ function checkObject(
     metadata: { ...obj.metadata, namespace: obj.metadata.namespace ?? 'default' },
   };
   if (kind === 'DaemonSet') {
+    checkDaemonSetKind(r, obj, path, file);
     const errors = admitDaemonSetCreate(namespaced as DaemonSet).errors;
     refuseInvalid(r, obj, 'DaemonSet', errors, path, file);
+    // The strategy annotation (apps/v1) and the control annotations: a controller only reports
+    // them (an Event, InvalidStrategy); a scenario's manifest with one that does not parse is
+    // refused like any invalid field (exit 2).
+    refuseInvalid(
+      r,
+      obj,
+      'DaemonSet',
+      rolloutSpecOf(namespaced as DaemonSet).annotationErrors,
+      path,
+      file,
+    );
   } else {
     // A Pod: the decoder's types, and what the simulated scheduler reads.
     const types = checkWireTypes(namespaced, 'Pod');

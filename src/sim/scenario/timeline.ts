@@ -1,4 +1,5 @@
 /** Parses a scenario's `timeline:`: actions at virtual times, each with its own fields. */
+import { isQualifiedName } from '../../api/names.js';
 import type { KubeObject } from '../../cluster/port.js';
 import type { Reader } from './reader.js';
 import type { Path } from './source.js';
@@ -18,6 +19,7 @@ export const ACTION_FIELDS: Readonly<Record<Action['action'], readonly string[]>
   patch: ['daemonSet', 'patch'],
   setImage: ['daemonSet', 'container', 'image'],
   delete: ['daemonSet'],
+  annotate: ['daemonSet', 'annotations'],
   failPod: ['daemonSet', 'nodes'],
   deletePod: ['daemonSet', 'nodes'],
   restartController: ['downFor'],
@@ -148,6 +150,26 @@ async function parseAction(
     }
     case 'delete':
       return { action: kind, daemonSet: ds() };
+    case 'annotate': {
+      // As kubectl annotate: a string sets the annotation, null removes it. The API server does
+      // not validate annotation values, so a bad rollout.everynode.dev/strategy reaches the
+      // controller (an Event and the InvalidStrategy condition), as on a real cluster.
+      const ap = [...p, 'annotations'];
+      const raw = r.map(need(r, m, 'annotations', p), ap, Object.keys(m.annotations ?? {}));
+      if (Object.keys(raw).length === 0) r.fail(ap, 'name at least one annotation');
+      const annotations: Record<string, string | null> = {};
+      for (const [k, val] of Object.entries(raw)) {
+        const bad = isQualifiedName(k);
+        if (bad.length > 0) r.fail([...ap, k], `annotation key "${k}" is invalid: ${bad[0]!}`);
+        annotations[k] =
+          val === null
+            ? null
+            : typeof val === 'number' || typeof val === 'boolean'
+              ? String(val)
+              : r.str(val, [...ap, k]);
+      }
+      return { action: kind, daemonSet: ds(), annotations };
+    }
     case 'failPod':
     case 'deletePod':
       return { action: kind, daemonSet: ds(), nodes: nodes() };

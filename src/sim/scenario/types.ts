@@ -94,6 +94,12 @@ export type Action =
     }
   | { readonly action: 'delete'; readonly daemonSet: DsRef }
   | {
+      /** Sets (a string) or removes (null) annotations on a DaemonSet, as kubectl annotate does. */
+      readonly action: 'annotate';
+      readonly daemonSet: DsRef;
+      readonly annotations: Readonly<Record<string, string | null>>;
+    }
+  | {
       readonly action: 'failPod' | 'deletePod';
       readonly daemonSet: DsRef;
       readonly nodes: NodeRef;
@@ -102,6 +108,12 @@ export type Action =
 
 /** An action at a virtual time offset. */
 export type TimedAction = Action & { readonly atMs: number; readonly loc: SourceLocation };
+
+/** Which pods a `pods` check counts by revision. */
+export type PodRevision = 'newest' | 'old' | 'any' | 'update' | 'stable';
+
+/** A condition's status. */
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 /** A number comparison from a check: "12", ">= 9", "< 3". */
 export interface Comparison {
@@ -129,10 +141,30 @@ export type CheckSpec = { readonly name: string; readonly loc: SourceLocation } 
       readonly check: 'pods';
       readonly daemonSet: DsRef;
       readonly atMs?: number;
-      readonly revision: 'newest' | 'old' | 'any';
+      /**
+       * newest/old: the highest revision number or not; update/stable: the revisions the
+       * controller reports as the update and the stable one (everynode's rollout status).
+       */
+      readonly revision: PodRevision;
       readonly ready?: boolean;
       readonly nodes?: NodeRef;
       readonly count: Comparison;
+    }
+  | {
+      /** A status condition (everynode's Available, Progressing, Suspended, ...) at a time. */
+      readonly check: 'condition';
+      readonly daemonSet: DsRef;
+      readonly atMs?: number;
+      readonly type: string;
+      readonly status?: ConditionStatus;
+      readonly reason?: string;
+    }
+  | {
+      /** status.rollout.phase at a time. */
+      readonly check: 'phase';
+      readonly daemonSet: DsRef;
+      readonly atMs?: number;
+      readonly phase: string;
     }
   | {
       readonly check: 'events';
@@ -159,6 +191,12 @@ export interface Scenario {
   readonly nodes: readonly NodeSpec[];
   readonly kubelet: KubeletSpec;
   readonly objects: readonly KubeObject[];
+  /**
+   * The kind the scenario's DaemonSets are stored as and the controller runs for: apps/v1
+   * (DaemonSet) or everynode's CRD (EverynodeDaemonSet, apiVersion apps.everynode.dev/v1alpha1),
+   * as `everynode run --resource native|crd`; one per scenario, from its DaemonSets' apiVersion.
+   */
+  readonly dsKind: 'DaemonSet' | 'EverynodeDaemonSet';
   readonly timeline: readonly TimedAction[];
   readonly stop: { readonly converged: boolean; readonly timeLimitMs: number };
   readonly expect: readonly CheckSpec[];
