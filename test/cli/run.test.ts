@@ -250,8 +250,12 @@ function run(args: string[]): Spawned {
   });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (d: string) => (err += d));
+  // Every wait is bounded: a run that never exits (a DaemonSet that never converges) is killed,
+  // and its test fails instead of holding the whole suite.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
   const exit = new Promise<number | null>((resolve) => {
     child.on('exit', (code) => {
+      clearTimeout(guard);
       resolve(code);
     });
   });
