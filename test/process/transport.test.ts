@@ -55,7 +55,7 @@ describe('kube adapter against a misbehaving server', () => {
     c.close();
     assert.ok(r.err instanceof UnavailableError, String(r.err));
     assert.match(String(r.err), /GET \/api\/v1\/pods: no answer within 300ms/);
-    assert.ok(r.ms >= 250 && r.ms < 3000, `${r.ms} ms`);
+    assert.ok(r.ms >= 250 && r.ms < 10_000, `${r.ms} ms`);
   });
 
   test('an answer that stops half-way: the request fails at the deadline', async () => {
@@ -67,7 +67,7 @@ describe('kube adapter against a misbehaving server', () => {
     const r = await elapsed(c.list('Pod'));
     c.close();
     assert.match(String(r.err), /no complete answer within 300ms/);
-    assert.ok(r.ms < 3000, `${r.ms} ms`);
+    assert.ok(r.ms < 10_000, `${r.ms} ms`);
   });
 
   test('a watch the server never accepts fails after the timeout', async () => {
@@ -100,7 +100,7 @@ describe('kube adapter against a misbehaving server', () => {
     c.close();
     const r = await pending;
     assert.ok(r.err instanceof UnavailableError, String(r.err));
-    assert.ok(r.ms < 2000, `${r.ms} ms`);
+    assert.ok(r.ms < 10_000, `${r.ms} ms`);
     await assert.rejects(c.list('Node'), /the client is closed/);
   });
 
