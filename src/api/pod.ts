@@ -59,8 +59,15 @@ export function isPodTerminal(pod: Pod): boolean {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/** The parsed deprecated.daemonset.template.generation annotation as a decimal string, if it parses. */
+/**
+ * The parsed deprecated.daemonset.template.generation annotation as a decimal string, if it
+ * parses; undefined for everynode's custom resource. kube-apiserver raises the annotation with
+ * every template change of an apps/v1 DaemonSet; nothing does for the custom resource, so there a
+ * value (set by a user, or kept from the apps/v1 object it was moved from) says nothing about the
+ * template, and IsPodUpdated's fallback on it would count old pods as updated: the hash decides.
+ */
 export function templateGenerationOf(ds: DaemonSet): string | undefined {
+  if ((ds.apiVersion as string | undefined)?.startsWith('apps.everynode.dev/')) return undefined;
   const raw = ds.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
   // strconv.ParseInt(s, 10, 64): an optional sign, decimal digits, within int64.
   if (raw === undefined || !/^[+-]?[0-9]+$/.test(raw)) return undefined;
