@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { admitStoredDaemonSet } from '../api/dsstrategy.js';
+import { rolloutSpecOf } from '../api/rolloutspec.js';
 import { normalizeNode } from '../api/nodevalidation.js';
 import type { ControllerRevision, DaemonSet, Mutable, Node, Pod } from '../api/types.js';
 import type { Snapshot } from '../engine/types.js';
@@ -17,6 +18,7 @@ import {
   type LoadedObject,
   type LoadOptions,
 } from './load.js';
+import { fieldLine } from './fieldline.js';
 import type { PlanInput } from './planinput.js';
 import { checkShapes, invalidObjectError } from './shape.js';
 
@@ -95,7 +97,13 @@ export async function loadPlanInput(
 
   const notes: string[] = [];
   const owned = [...rawPods, ...rawRevisions].map((o) => o.object);
-  const ds = prepareDaemonSet(dsList[0]!.object, owned, file, notes);
+  const ds = await prepareDaemonSet(
+    dsList[0]!.object,
+    owned,
+    opts.filename,
+    dsList[0]!.source,
+    notes,
+  );
   const ns = ds.metadata?.namespace ?? 'default';
   const inNamespace = <T extends Pod | ControllerRevision>(objs: Typed<T>[], what: string) => {
     const named = objs.map((o) => ({ ...o, object: withNamespace(o.object, ns) }));
@@ -125,12 +133,13 @@ export async function loadPlanInput(
  * the shared DaemonSet strategy (decode, defaults, generation and template generation when
  * absent, apps/v1 validation).
  */
-function prepareDaemonSet(
+async function prepareDaemonSet(
   raw: DaemonSet,
   owned: readonly (Pod | ControllerRevision)[],
-  file: string,
+  path: string,
+  source: LoadedObject['source'],
   notes: string[],
-): DaemonSet {
+): Promise<DaemonSet> {
   const ds = structuredClone(raw) as Mutable<DaemonSet>;
   const meta = (ds.metadata ??= {});
   if (!meta.namespace) meta.namespace = 'default';
@@ -144,12 +153,18 @@ function prepareDaemonSet(
     );
   }
   const admitted = admitStoredDaemonSet(ds);
-  if (admitted.errors.length > 0) {
+  // The strategy annotation and the controls: a controller only reports a bad one (an Event and
+  // the InvalidStrategy condition); plan refuses it like any invalid field (issue 11).
+  const errors =
+    admitted.errors.length > 0 ? admitted.errors : rolloutSpecOf(admitted.ds).annotationErrors;
+  if (errors.length > 0) {
+    // Named at the line of the first bad field (the object's first line when it cannot be found).
+    const line = await fieldLine(path, source.line, errors[0]!.field);
     throw invalidObjectError(
-      file,
+      `${source.file}:${line}`,
       'DaemonSet',
       typeof meta.name === 'string' ? meta.name : '',
-      admitted.errors,
+      errors,
     );
   }
   return admitted.ds;

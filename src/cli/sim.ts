@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
+import { fieldLine } from './fieldline.js';
 import { colorEnabled, isTerminal } from './output.js';
 import { loadObjects, readTextFile } from './load.js';
 import { parseScenario } from '../sim/scenario/parse.js';
@@ -43,6 +44,7 @@ export async function readScenario(path: string): Promise<Scenario> {
       loadObjects: async (p) =>
         (await loadObjects(p)).map((o) => ({ object: o.object, source: o.source })),
       resolvePath: (rel) => relative(process.cwd(), resolve(base, rel)) || rel,
+      locateField: fieldLine,
     });
   } catch (err) {
     if (err instanceof ScenarioError) throw new UsageError(err.message);

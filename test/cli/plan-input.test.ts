@@ -69,7 +69,7 @@ test('CLI: operator Near is refused with exit 2 and the field, never a plan of d
   assert.equal(r.stdout, '');
   assert.match(
     r.stderr,
-    /^error: .*aff-\w+\.yaml: The DaemonSet "node-exporter" is invalid: spec\.template\.spec\.affinity\.nodeAffinity\.requiredDuringSchedulingIgnoredDuringExecution\.nodeSelectorTerms\[0\]\.matchExpressions\[0\]\.operator: Invalid value: "Near": not a valid selector operator\n$/,
+    /^error: .*aff-\w+\.yaml:\d+: The DaemonSet "node-exporter" is invalid: spec\.template\.spec\.affinity\.nodeAffinity\.requiredDuringSchedulingIgnoredDuringExecution\.nodeSelectorTerms\[0\]\.matchExpressions\[0\]\.operator: Invalid value: "Near": not a valid selector operator\n$/,
   );
 });
 

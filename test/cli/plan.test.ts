@@ -332,7 +332,7 @@ test('error: an invalid DaemonSet is reported field by field, like kubectl', asy
   ds.spec.updateStrategy.rollingUpdate.maxSurge = 1;
   const file = write('invalid.yaml', stringify(ds));
   const r = await everynode(['plan', '-f', file, '--nodes', ex('nodes.yaml'), ...NOW]);
-  assertUsageError(r, /invalid\.yaml: The DaemonSet "node-exporter" is invalid:/);
+  assertUsageError(r, /invalid\.yaml:26: The DaemonSet "node-exporter" is invalid:/);
   assert.match(
     r.stderr,
     /spec\.template\.metadata\.labels: Invalid value: .*`selector` does not match template `labels`/,

@@ -22,6 +22,7 @@ import {
   type KubeletSpec,
   type NodeSpec,
   type Scenario,
+  type SourceLocation,
 } from './types.js';
 
 /** An object read from a file, with where it starts. */
@@ -39,6 +40,11 @@ export interface ParseOptions {
   readonly loadObjects: ObjectLoader;
   /** Resolves a path written in the scenario against the scenario's directory. */
   readonly resolvePath: (relative: string) => string;
+  /**
+   * The line of a field of the object that starts at `line` of `file` (a loaded file's), for
+   * errors about it; without it they name the object's first line.
+   */
+  readonly locateField?: (file: string, line: number, field: string) => Promise<number>;
 }
 
 const TOP = [
@@ -309,13 +315,48 @@ export async function parseObjects(
       r.map(entry, p, ['file']);
       const rel = r.str(entry.file, [...p, 'file']);
       const loaded = await opts.loadObjects(opts.resolvePath(rel));
-      for (const { object, source } of loaded)
-        out.push(checkObject(r, object, [...p, 'file'], source));
+      for (const { object, source } of loaded) {
+        try {
+          out.push(checkObject(r, object, [...p, 'file'], source));
+        } catch (err) {
+          throw await atFieldLine(err, source, opts);
+        }
+      }
     } else {
       out.push(checkObject(r, r.map(entry, p, Object.keys(entry ?? {})), p));
     }
   }
   return out;
+}
+
+/** A bad field of an object from a file: where the object starts, and the field. */
+class FileObjectError extends ScenarioError {
+  constructor(
+    readonly text: string,
+    loc: SourceLocation,
+    readonly field: string,
+  ) {
+    super(text, loc);
+  }
+}
+
+/**
+ * A FileObjectError names the object's first line; with a locateField hook, the line of the bad
+ * field itself (`(the object at ds.yaml:3)` becomes `(at ds.yaml:14)`).
+ */
+async function atFieldLine(
+  err: unknown,
+  source: LoadedObject['source'],
+  opts: ParseOptions,
+): Promise<unknown> {
+  if (!(err instanceof FileObjectError) || opts.locateField === undefined) return err;
+  const line = await opts.locateField(source.file, source.line, err.field);
+  if (line === source.line) return err;
+  const text = err.text.replace(
+    ` (the object at ${source.file}:${source.line})`,
+    ` (at ${source.file}:${line})`,
+  );
+  return new ScenarioError(text, err.loc);
 }
 
 /** The segments of a field path such as `spec.containers[0].ports[1]` or `metadata.labels[a.b]`. */
@@ -340,10 +381,9 @@ function refuseInvalid(
   if (errors.length === 0) return;
   const where = file === undefined ? '' : ` (the object at ${file})`;
   const at = file === undefined ? [...path, ...fieldPath(errors[0]!.field)] : path;
-  throw new ScenarioError(
-    `${formatInvalid(kind, obj.metadata?.name ?? '', errors)}${where}`,
-    r.src.at(at),
-  );
+  const text = `${formatInvalid(kind, obj.metadata?.name ?? '', errors)}${where}`;
+  if (file !== undefined) throw new FileObjectError(text, r.src.at(at), errors[0]!.field);
+  throw new ScenarioError(text, r.src.at(at));
 }
 
 /** apps/v1 or everynode's CRD, and the same as the scenario's other DaemonSets. */
