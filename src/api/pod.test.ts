@@ -84,6 +84,20 @@ test('templateGenerationOf: parses like ParseInt(s, 10, 64)', () => {
   assert.equal(templateGenerationOf(ds()), undefined);
 });
 
+test('templateGenerationOf: none for the custom resource, whose annotation nothing maintains', () => {
+  const crd = {
+    apiVersion: 'apps.everynode.dev/v1alpha1',
+    metadata: { annotations: { 'deprecated.daemonset.template.generation': '1' } },
+  } as unknown as DaemonSet;
+  assert.equal(templateGenerationOf(crd), undefined);
+  // An old pod carries pod-template-generation 1: for the CRD only the hash can make it updated.
+  const oldPod: Pod = {
+    metadata: { labels: { 'pod-template-generation': '1', 'controller-revision-hash': 'old' } },
+  };
+  assert.equal(isPodUpdated(oldPod, 'new', templateGenerationOf(crd)), false);
+  assert.equal(isPodUpdated(oldPod, 'new', '1'), true);
+});
+
 function affinityPod(matchFields: { key: string; operator: string; values?: string[] }[][]): Pod {
   return {
     metadata: { namespace: 'default', name: 'p' },
