@@ -58,8 +58,8 @@ function revisionRoles(
   };
 }
 
-/** status.rollout.phase (the CRD's). */
-function rolloutPhase(ds: DaemonSet, _world: World): string | undefined {
+/** status.rollout.phase (the CRD's; apps/v1 status has no such field). */
+function rolloutPhase(ds: DaemonSet): string | undefined {
   return ds.status?.rollout?.phase;
 }
 const t = (ms: number): string => formatDuration(ms);
@@ -220,6 +220,13 @@ export class CheckEvaluator {
         const want = [c.status, c.reason === undefined ? undefined : `(${c.reason})`]
           .filter((x) => x !== undefined)
           .join(' ');
+        if (c.present === false)
+          return got === undefined
+            ? r(true, `no ${c.type} condition`)
+            : r(
+                false,
+                `at ${t(nowMs)}: ${c.type} is ${got.status}${got.reason ? ` (${got.reason})` : ''}${got.message ? `: ${got.message}` : ''}, expected none`,
+              );
         if (got === undefined)
           return r(false, `at ${t(nowMs)}: no ${c.type} condition, expected ${want}`);
         const seen = `${got.status}${got.reason ? ` (${got.reason})` : ''}`;
@@ -234,9 +241,12 @@ export class CheckEvaluator {
         const ds = this.world.daemonSets.get(keyOf(c.daemonSet));
         if (ds === undefined)
           return r(false, `DaemonSet ${keyOf(c.daemonSet)} does not exist at ${t(nowMs)}`);
-        const phase = rolloutPhase(ds, this.world);
+        const phase = rolloutPhase(ds);
         if (phase === undefined)
-          return r(false, `at ${t(nowMs)}: ${keyOf(c.daemonSet)} reports no rollout phase`);
+          return r(
+            false,
+            `at ${t(nowMs)}: ${keyOf(c.daemonSet)} reports no rollout phase${ds.apiVersion === 'apps/v1' || ds.apiVersion === undefined ? ' (apps/v1 status has no status.rollout; check its Progressing condition)' : ''}`,
+          );
         return phase === c.phase
           ? r(true, `phase ${phase}`)
           : r(false, `at ${t(nowMs)}: phase is ${phase}, expected ${c.phase}`);

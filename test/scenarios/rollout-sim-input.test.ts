@@ -156,6 +156,16 @@ expect:
     parse('expect:\n  - condition: { daemonSet: agent, type: Progressing, status: Maybe }'),
     refused(/status/),
   );
+  const absent = await parse(
+    'expect:\n  - condition: { daemonSet: agent, type: InvalidStrategy, present: false }',
+  );
+  assert.equal(absent.expect[0]!.name, 'agent at the end: no condition InvalidStrategy');
+  await assert.rejects(
+    parse(
+      'expect:\n  - condition: { daemonSet: agent, type: Progressing, status: "True", present: false }',
+    ),
+    refused(/present: false takes no status or reason/),
+  );
   await assert.rejects(
     parse('expect:\n  - phase: { daemonSet: agent }'),
     refused(/this check needs is: the phase/),
@@ -181,6 +191,14 @@ expect:
   assert.equal(phase!.passed, false);
   assert.match(phase!.message, /default\/agent reports no rollout phase/);
   assert.equal(pods!.passed, true, pods!.message);
+  const s2 = await parse(`nodes: [{ prefix: n-, count: 1 }]
+objects:${ds('agent', 'apps/v1')}
+expect:
+  - condition: { daemonSet: agent, type: InvalidStrategy, present: false }
+`);
+  const [none] = (await new Simulation(s2).run()).checks;
+  assert.equal(none!.passed, true, none!.message);
+  assert.equal(none!.message, 'no InvalidStrategy condition');
 });
 
 test('bad rollout fields in a scenario manifest: one line naming file, line and field (exit 2 from the CLI)', async () => {

@@ -164,7 +164,7 @@ function parseCheck(r: Reader, key: (typeof CHECKS)[number], v: unknown, p: Path
       };
     }
     case 'condition': {
-      const m = r.map(v, p, ['daemonSet', 'at', 'type', 'status', 'reason']);
+      const m = r.map(v, p, ['daemonSet', 'at', 'type', 'status', 'reason', 'present']);
       const daemonSet = r.dsRef(m.daemonSet, [...p, 'daemonSet']);
       if (m.type === undefined) r.fail(p, 'this check needs type, e.g. Progressing');
       const type = r.str(m.type, [...p, 'type']);
@@ -178,9 +178,22 @@ function parseCheck(r: Reader, key: (typeof CHECKS)[number], v: unknown, p: Path
               'status',
             );
       const reason = m.reason === undefined ? undefined : r.str(m.reason, [...p, 'reason']);
-      if (status === undefined && reason === undefined) r.fail(p, 'name a status or a reason');
+      const present = m.present === undefined ? true : r.bool(m.present, [...p, 'present']);
+      if (!present && (status !== undefined || reason !== undefined))
+        r.fail([...p, 'present'], 'present: false takes no status or reason');
+      if (present && status === undefined && reason === undefined)
+        r.fail(p, 'name a status or a reason (or present: false)');
       const atMs = m.at === undefined ? undefined : r.duration(m.at, [...p, 'at']);
       const when = atMs === undefined ? 'at the end' : `at ${formatDuration(atMs)}`;
+      if (!present)
+        return {
+          check: key,
+          daemonSet,
+          atMs,
+          type,
+          present,
+          name: `${dsName(daemonSet)} ${when}: no condition ${type}`,
+        };
       const what = [status, reason === undefined ? undefined : `(${reason})`]
         .filter((x) => x !== undefined)
         .join(' ');

@@ -158,6 +158,8 @@ export type CheckSpec = { readonly name: string; readonly loc: SourceLocation } 
       readonly type: string;
       readonly status?: ConditionStatus;
       readonly reason?: string;
+      /** false: passes when the status has no condition of this type. */
+      readonly present?: boolean;
     }
   | {
       /** status.rollout.phase at a time. */
