@@ -38,7 +38,7 @@ function ds(
       updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
       ...spec,
     },
-  } as DaemonSet;
+  };
 }
 
 const strings = (errs: readonly { toString(): string }[]): string[] =>

@@ -50,7 +50,7 @@ export const EVERYNODE_GROUP = 'apps.everynode.dev';
 
 /** True for everynode's CRD (apiVersion apps.everynode.dev/...), false for apps/v1. */
 export function isEverynodeDaemonSet(ds: DaemonSet): boolean {
-  return (ds.apiVersion as string | undefined)?.startsWith(`${EVERYNODE_GROUP}/`) ?? false;
+  return ds.apiVersion?.startsWith(`${EVERYNODE_GROUP}/`) ?? false;
 }
 
 /** spec.suspend's values (besides "" and absent: not suspended). */

@@ -111,7 +111,9 @@ type K8sDaemonSetSpecX = Omit<K8sDaemonSetSpec, 'updateStrategy'> &
 type K8sDaemonSetConditionX = K8sDaemonSetCondition & { lastUpdateTime?: string };
 type K8sDaemonSetStatusX = Omit<K8sDaemonSetStatus, 'conditions'> &
   RolloutStatusFields & { conditions?: K8sDaemonSetConditionX[] };
-type K8sDaemonSetX = Omit<K8sDaemonSet, 'spec' | 'status'> & {
+type K8sDaemonSetX = Omit<K8sDaemonSet, 'apiVersion' | 'spec' | 'status'> & {
+  /** apps/v1, or apps.everynode.dev/v1alpha1 for everynode's CRD. */
+  apiVersion?: string;
   spec?: K8sDaemonSetSpecX;
   status?: K8sDaemonSetStatusX;
 };

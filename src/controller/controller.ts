@@ -8,7 +8,7 @@ import type { KubeObject, ResourceKind } from '../cluster/port.js';
 import type { DaemonSet, Pod } from '../api/types.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { Plan, Snapshot } from '../engine/types.js';
-import { defaultUpdatePolicy, type UpdatePolicy } from '../engine/updatepolicy.js';
+import type { UpdatePolicy } from '../engine/updatepolicy.js';
 import { DaemonSetAdmission, InvalidDaemonSetError } from './admission.js';
 import { FailedPodBackoff, DEFAULT_BACKOFF } from './backoff.js';
 import { DEFAULT_BURST_REPLICAS, Executor } from './executor.js';
@@ -234,7 +234,8 @@ export class DaemonSetController {
     // The snapshot is built only when the full reconcile runs: reading every node and pod is
     // what the incremental sync saves. (No named closures here: under tsx each costs a __name.)
     // The update policy is an input of both paths: the incremental one honours it or declines.
-    const policy = this.opts.updatePolicy?.(ds) ?? defaultUpdatePolicy;
+    // undefined: the policy the DaemonSet's rollout spec implies (engine/rolloutpolicy.ts).
+    const policy = this.opts.updatePolicy?.(ds);
     const fast = this.planIncrementally(key, ds, now, satisfied, policy);
     let plan: Plan;
     if (typeof fast === 'string') {
@@ -279,7 +280,7 @@ export class DaemonSetController {
     ds: DaemonSet,
     now: number,
     satisfied: boolean,
-    policy: UpdatePolicy,
+    policy: UpdatePolicy | undefined,
   ): Plan | DeclineReason {
     if (this.incremental === undefined) return 'disabled';
     try {
@@ -317,7 +318,7 @@ export class DaemonSetController {
     ds: DaemonSet,
     now: number,
     satisfied: boolean,
-    policy: UpdatePolicy,
+    policy: UpdatePolicy | undefined,
   ): Plan {
     const snapshot: Snapshot = {
       ds,
@@ -329,7 +330,11 @@ export class DaemonSetController {
       backoffConfig: this.backoff.config,
     };
     try {
-      return reconcile(snapshot, { mode: 'live', expectationsSatisfied: satisfied, policy });
+      return reconcile(snapshot, {
+        mode: 'live',
+        expectationsSatisfied: satisfied,
+        ...(policy === undefined ? {} : { policy }),
+      });
     } catch (err) {
       // The engine rejects what no retry can fix (a malformed spec that slipped past validation):
       // say so on the DaemonSet and wait for it to change, which enqueues it again.

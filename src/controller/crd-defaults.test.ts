@@ -54,7 +54,7 @@ function rawCrd(asSent: AsSent): (c: Cluster) => Cluster {
 }
 
 function crd(ds: DaemonSet): DaemonSet {
-  return { ...ds, apiVersion: 'apps.everynode.dev/v1alpha1' } as unknown as DaemonSet;
+  return { ...ds, apiVersion: 'apps.everynode.dev/v1alpha1' };
 }
 
 test('a CRD DaemonSet without server-side defaults is defaulted before it is reconciled', async () => {

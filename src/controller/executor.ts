@@ -8,6 +8,7 @@
 import { getControllerOf } from '../api/pod.js';
 import type { DaemonSet, DaemonSetStatus, Mutable } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../api/types.js';
+import { ROLLOUT_STATE_ANNOTATION } from '../api/rolloutspec.js';
 import { AlreadyExistsError, InvalidError, NotFoundError } from '../cluster/port.js';
 import type { Cluster, JsonPatchOp, KubeObject, ResourceKind } from '../cluster/port.js';
 import { collisionDecision } from '../engine/history.js';
@@ -143,6 +144,9 @@ export class Executor {
       deleteCalls = r.deleteCalls;
       if (syncError === undefined) syncError = await this.cleanupRevisions(ds, plan);
     }
+    // An apps/v1 DaemonSet's rollout record lives on its update revision (engine/rolloutrecord.ts).
+    const record = await this.writeRecord(ds, plan);
+    syncError ??= record;
     if (plan.error !== undefined) {
       // A step the engine could not plan (a malformed budget, say): the rest was carried out;
       // tell the user on the DaemonSet and fail the sync so that it is retried with backoff.
@@ -356,6 +360,27 @@ export class Executor {
     return new Error('failed to clean up revisions', {
       cause: new SyncAggregateError(failed.map((f) => asError(f.reason))),
     });
+  }
+
+  /**
+   * Writes the rollout record of an apps/v1 DaemonSet as the annotation rollout.everynode.dev/state
+   * on its update revision (a merge patch of that one annotation); a revision that is gone is
+   * fine (the next sync plans again). Returns the error of a failed write.
+   */
+  private async writeRecord(ds: DaemonSet, plan: Plan): Promise<Error | undefined> {
+    const w = plan.recordWrite;
+    if (w === undefined || w === null) return undefined;
+    try {
+      await this.ignoreNotFound(
+        this.opts.cluster.patch('ControllerRevision', ds.metadata?.namespace ?? '', w.revision, {
+          type: 'merge',
+          body: { metadata: { annotations: { [ROLLOUT_STATE_ANNOTATION]: w.value } } },
+        }),
+      );
+      return undefined;
+    } catch (err) {
+      return asError(err);
+    }
   }
 
   private async ignoreNotFound(p: Promise<unknown>): Promise<void> {

@@ -20,13 +20,16 @@ import {
 } from '../api/types.js';
 import { allowsSurge, resolveBudget } from '../engine/budget.js';
 import { claimObjects } from '../engine/claim.js';
-import { makeEligibilityChecker } from '../engine/eligibility.js';
+import { makeRolloutEligibilityChecker } from '../engine/eligibility.js';
 import { constructHistory } from '../engine/history.js';
 import { MISSING_POD_REASON } from '../engine/manage.js';
 import { earliestRequeueAt, requeueDelay } from '../engine/nodeclass.js';
-import { makePodFactory } from '../engine/podfactory.js';
-import { LazyCreate, podDelete } from '../engine/podwrites.js';
-import { minDelay, rollingUpdateRuns, toRef } from '../engine/reconcile.js';
+import { podDelete } from '../engine/podwrites.js';
+import { minDelay, rolloutSummary, rollingUpdateRuns, toRef } from '../engine/reconcile.js';
+import { podCreator, type PodCreator } from '../engine/rolloutcreates.js';
+import { decideRollout, type RolloutDecision } from '../engine/rolloutpolicy.js';
+import { rolloutStatus } from '../engine/rolloutprogress.js';
+import { storedNativeRecord } from '../engine/rolloutrecord.js';
 import {
   releaseTest,
   RolloutStateError,
@@ -36,7 +39,7 @@ import {
 import { statusChanged, statusRequeueAfterMs, withCounters } from '../engine/status.js';
 import { statusCounters } from '../engine/tallies.js';
 import type { NodeDecision, Plan, PodCreate, PodDelete, RevisionRef } from '../engine/types.js';
-import { defaultUpdatePolicy, type UpdatePolicy } from '../engine/updatepolicy.js';
+import type { UpdatePolicy } from '../engine/updatepolicy.js';
 import { INDEX_NAMESPACE, INDEX_ORPHAN_NAMESPACE } from './informer.js';
 import type { ReadonlyStore } from './store.js';
 import type { DeclineReason } from './syncpath.js';
@@ -53,6 +56,8 @@ export interface FastPlanCaches {
 interface QuietHistory {
   readonly current: RevisionRef;
   readonly old: readonly RevisionRef[];
+  /** The claimed revisions (the rollout's stable revision and record are read from them). */
+  readonly revisions: readonly ControllerRevision[];
 }
 
 /** What is kept per DaemonSet key. */
@@ -90,7 +95,7 @@ export class IncrementalPlanner {
     now: number,
     satisfied: boolean,
     decisions: () => readonly NodeDecision[],
-    policy: UpdatePolicy = defaultUpdatePolicy,
+    policy?: UpdatePolicy,
   ): Plan | DeclineReason {
     // Selecting all and being deleted are early exits of reconcile that cost nothing there; an
     // unparsable selector must raise reconcile's own error.
@@ -100,7 +105,12 @@ export class IncrementalPlanner {
     if (k === undefined) return 'invalidSelector';
     const h = this.history(k, ds);
     if (h === undefined) return 'historyWrite';
-    const state = this.stateFor(k, ds, h.current.hash);
+    // The same rollout decision as the full reconcile's (engine/rolloutpolicy.ts).
+    const rollout = decideRollout({ ds, revisions: h.revisions, update: h.current, now, policy });
+    // An aborted rollout going back while held: the release counts nodes at the stable revision,
+    // which the kept shares (counted against the update revision) do not say.
+    if (rollout.target.name !== h.current.name && rollout.hold !== undefined) return 'policy';
+    const state = this.stateFor(k, ds, rollout);
     state.advance(now);
     // Failed pods, order-dependent reasons, unbound pods on missing nodes (see
     // DaemonSetSyncState.classify): manage acts there in ways the state does not keep.
@@ -114,31 +124,41 @@ export class IncrementalPlanner {
     let deletes: PodDelete[] = [];
     let rollingUpdateRan = false;
     let ruRequeue: number | null = null;
-    if (satisfied) {
-      // Made on the first create only: a steady-state sync creates nothing (B5).
-      let made: ((node: string) => Pod) | undefined;
-      const factory = (node: string): Pod => (made ??= makePodFactory(ds, h.current.hash))(node);
-      const hash = h.current.hash;
-      ({ creates, deletes } = this.manageWrites(state, hash, factory));
+    // Freeze: no pod writes at all; status is still computed.
+    if (satisfied && rollout.suspend !== 'Freeze') {
+      // Factories are made on the first create only: a steady-state sync creates nothing (B5).
+      const create = podCreator(ds, rollout);
+      const released = lazyRelease(rollout, state);
+      ({ creates, deletes } = this.manageWrites(state, create, released));
       if (rollingUpdateRuns(ds, false, creates.length + deletes.length)) {
-        const ru = planRollout(ds, state, policy, now);
+        const ru = planRollout(ds, state, rollout.policy, released, now);
         if (typeof ru === 'string') return ru;
         rollingUpdateRan = true;
-        creates = ru.createOnNodes.map(
-          (c) => new LazyCreate(factory, c.node, hash, c.reason, 'rollingUpdate'),
-        );
+        creates = ru.createOnNodes.map((c) => create(c.node, c.reason, 'rollingUpdate', true));
         deletes = ru.deletePods.map((d) => podDelete(d.pod, d.node, d.source, d.reason));
         ruRequeue = requeueDelay(ru.requeueAt, now);
       }
     }
-    // A shallow copy: the conditions and collisionCount are carried over as they are and never
-    // changed here (computeStatus deep-copies; the executor writes a copy either way).
-    const status = withCounters(
+    // A shallow copy: the conditions and collisionCount are carried over as they are (the
+    // rollout status replaces what it changes; the executor writes a copy either way).
+    const counters = statusCounters(state.totals);
+    const counted = withCounters(
       { ...(ds.status ?? {}) } as Mutable<DaemonSetStatus>,
-      statusCounters(state.totals),
+      counters,
       ds,
       satisfied,
     );
+    const outcome = rolloutStatus({
+      ds,
+      decision: rollout,
+      counters,
+      status: counted,
+      now,
+      storedRecord: storedNativeRecord(
+        h.revisions.find((r) => r.metadata?.name === h.current.name),
+      ),
+    });
+    const status = outcome.status;
     let nodes: readonly NodeDecision[] | undefined;
     return {
       dsKey: objectKey(ds),
@@ -160,10 +180,15 @@ export class IncrementalPlanner {
       deletes,
       status,
       statusChanged: statusChanged(ds, status),
-      events: [],
-      requeueAfterMs: minDelay(ruRequeue, statusRequeueAfterMs(ds, status)),
+      events: outcome.events.length === 0 ? [] : [...outcome.events],
+      requeueAfterMs: minDelay(
+        minDelay(ruRequeue, statusRequeueAfterMs(ds, status)),
+        requeueDelay(outcome.requeueAt, now),
+      ),
       backoffUpdates: new Map(),
       rollingUpdateRan,
+      recordWrite: outcome.recordWrite,
+      rollout: rolloutSummary(rollout, outcome.phase),
     };
   }
 
@@ -211,20 +236,31 @@ export class IncrementalPlanner {
       h.relabelPods.length === 0 &&
       h.deleteDuplicates.length === 0 &&
       h.old.length <= (ds.spec?.revisionHistoryLimit ?? 10);
-    if (quiet) k.history = { current: h.current, old: h.old.map(toRef) };
+    if (quiet) k.history = { current: h.current, old: h.old.map(toRef), revisions: claim.claimed };
     return k.history;
   }
 
-  private stateFor(k: Kept, ds: DaemonSet, hash: string): DaemonSetSyncState {
-    if (k.state !== undefined && k.state.shape.hash === hash) return k.state;
+  private stateFor(k: Kept, ds: DaemonSet, rollout: RolloutDecision): DaemonSetSyncState {
+    const hash = rollout.target.hash;
+    const back = rollout.target.name !== rollout.update.name;
+    const statusHash = back ? rollout.update.hash : undefined;
+    if (
+      k.state !== undefined &&
+      k.state.shape.hash === hash &&
+      k.state.shape.statusHash === statusHash
+    )
+      return k.state;
+    const generation = templateGenerationOf(ds);
     k.state = new DaemonSetSyncState(
       {
         uid: ds.metadata?.uid ?? '',
         ds,
-        checker: makeEligibilityChecker(ds),
+        checker: makeRolloutEligibilityChecker(ds, rollout.suspend),
         selector: k.selector,
         hash,
-        generation: templateGenerationOf(ds),
+        // IsPodUpdated's generation fallback is the template's: not for the stable revision.
+        generation: back ? undefined : generation,
+        ...(back ? { statusHash: rollout.update.hash, statusGeneration: generation } : {}),
         minReadySeconds: ds.spec?.minReadySeconds ?? 0,
         surge: allowsSurge(ds),
       },
@@ -252,8 +288,8 @@ export class IncrementalPlanner {
    */
   private manageWrites(
     state: DaemonSetSyncState,
-    hash: string,
-    factory: (node: string) => Pod,
+    create: PodCreator,
+    released: (node: string) => boolean,
   ): { creates: PodCreate[]; deletes: PodDelete[] } {
     const { missing, manageWrites } = state;
     const creates: PodCreate[] = [];
@@ -263,11 +299,10 @@ export class IncrementalPlanner {
     for (const name of ordered) {
       const w = manageWrites.get(name);
       if (w === undefined) {
-        creates.push(new LazyCreate(factory, name, hash, MISSING_POD_REASON, 'manage'));
+        creates.push(create(name, MISSING_POD_REASON, 'manage', released(name)));
         continue;
       }
-      for (const c of w.creates)
-        creates.push(new LazyCreate(factory, c.node, hash, c.reason, 'manage'));
+      for (const c of w.creates) creates.push(create(c.node, c.reason, 'manage', released(c.node)));
     }
     for (const name of ordered)
       for (const d of manageWrites.get(name)?.deletes ?? [])
@@ -302,6 +337,7 @@ function planRollout(
   ds: DaemonSet,
   state: DaemonSetSyncState,
   policy: UpdatePolicy,
+  released: (node: string) => boolean,
   now: number,
 ): RollingUpdateResult | DeclineReason {
   if (policy.select !== undefined) return 'policy';
@@ -321,7 +357,7 @@ function planRollout(
         classOf: (node) => state.classOf(node, now),
         shouldRun: (node) => state.shouldRun(node),
         listed: (node) => state.listed(node),
-        released: releaseTest(policy, budget.desired, () => state.desiredInOrder()),
+        released,
         requeueAt,
       },
       budget,
@@ -331,4 +367,24 @@ function planRollout(
   } catch (err) {
     return err instanceof RolloutStateError ? 'stateMismatch' : 'oldPodOnMissingNode';
   }
+}
+
+const ALL_RELEASED = (): boolean => true;
+
+/**
+ * The release test over the kept state (engine releaseTest: updated nodes first, then the
+ * others in the policy's order), built on the first node asked about.
+ */
+function lazyRelease(
+  rollout: RolloutDecision,
+  state: DaemonSetSyncState,
+): (node: string) => boolean {
+  const policy = rollout.policy;
+  if (policy.released(state.totals.desired) >= state.totals.desired) return ALL_RELEASED;
+  let test: ((node: string) => boolean) | undefined;
+  return (node) =>
+    (test ??= releaseTest(policy, {
+      desired: state.totals.desired,
+      held: () => ({ updated: state.totals.updated, notUpdated: state.notUpdatedInOrder() }),
+    }))(node);
 }

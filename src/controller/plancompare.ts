@@ -77,6 +77,7 @@ function executed(p: Plan): Record<string, unknown> {
       revisionHash: c.revisionHash,
       source: c.source,
       reason: c.reason,
+      pinned: c.pinned,
       pod: c.pod,
     })),
     deletes: p.deletes,
@@ -86,6 +87,8 @@ function executed(p: Plan): Record<string, unknown> {
     requeueAfterMs: p.requeueAfterMs,
     backoffUpdates: [...p.backoffUpdates.entries()],
     rollingUpdateRan: p.rollingUpdateRan,
+    recordWrite: p.recordWrite ?? null,
+    rollout: p.rollout ?? null,
     error: p.error,
   };
 }

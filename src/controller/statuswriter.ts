@@ -9,6 +9,12 @@
  * starts from the object our last write returned, and is left out when it would not change what
  * the API server holds. What the server ends up holding is the same either way.
  */
+import {
+  AVAILABLE_CONDITION,
+  INVALID_STRATEGY_CONDITION,
+  PROGRESSING_CONDITION,
+  SUSPENDED_CONDITION,
+} from '../api/rolloutconditions.js';
 import type { DaemonSet, DaemonSetStatus, Mutable } from '../api/types.js';
 import type { Cluster, ResourceKind } from '../cluster/port.js';
 import { statusChanged } from '../engine/status.js';
@@ -147,6 +153,35 @@ function withCounters(
   s.numberAvailable = status.numberAvailable;
   s.numberUnavailable = status.numberUnavailable;
   if (observedGeneration !== undefined) s.observedGeneration = observedGeneration;
+  withRolloutFields(s, status);
   out.status = s;
   return out;
+}
+
+/** The condition types the rollout status owns (engine/rolloutprogress.ts). */
+const ROLLOUT_CONDITIONS = new Set([
+  AVAILABLE_CONDITION,
+  PROGRESSING_CONDITION,
+  SUSPENDED_CONDITION,
+  INVALID_STRATEGY_CONDITION,
+]);
+
+/**
+ * everynode's rollout status (§4) set on a fresh object from the sync's status: the conditions
+ * it owns replaced (others, such as admission's Invalid, kept as the fresh object has them), and
+ * the CRD's revisions and status.rollout.
+ */
+function withRolloutFields(s: Mutable<DaemonSetStatus>, status: DaemonSetStatus): void {
+  const ours = (status.conditions ?? []).filter((c) => ROLLOUT_CONDITIONS.has(c.type));
+  const theirs = (s.conditions ?? []).filter((c) => !ROLLOUT_CONDITIONS.has(c.type));
+  const conditions = [...theirs, ...ours] as Mutable<DaemonSetStatus>['conditions'];
+  if (conditions!.length > 0) s.conditions = conditions;
+  else delete s.conditions;
+  const { updateRevision, stableRevision, rollout } = status;
+  if (updateRevision === undefined) delete s.updateRevision;
+  else s.updateRevision = updateRevision;
+  if (stableRevision === undefined) delete s.stableRevision;
+  else s.stableRevision = stableRevision;
+  if (rollout === undefined) delete s.rollout;
+  else s.rollout = structuredClone(rollout);
 }

@@ -33,6 +33,7 @@ import {
   nodeRolloutClass,
   R_MASK,
   S_DESIRED,
+  S_UPDATED,
   statusShare,
   UNVISITED_NODE_CLASS,
   type ClassContext,
@@ -57,9 +58,15 @@ export interface SyncShape {
   readonly ds: DaemonSet;
   readonly checker: EligibilityChecker;
   readonly selector: Selector;
-  /** The current revision's hash and the template generation (IsPodUpdated). */
+  /**
+   * The target revision's hash (the update revision's, or the stable one's while an aborted
+   * rollout goes back) and its template generation (IsPodUpdated's fallback; undefined then).
+   */
   readonly hash: string;
   readonly generation: string | undefined;
+  /** The update revision's hash and generation when they differ from the target's (statusShare). */
+  readonly statusHash?: string;
+  readonly statusGeneration?: string | undefined;
   readonly minReadySeconds: number;
   /** AllowsSurge(ds): manage's mode (§5.2). */
   readonly surge: boolean;
@@ -112,8 +119,11 @@ export class DaemonSetSyncState {
    * pod less).
    */
   private readonly pods = new Map<string, Pod>();
-  /** The nodes that should run a pod, ordered, once a policy that holds some back asked (lazy). */
-  private desired: OrderedNames | undefined;
+  /**
+   * The nodes that should run a pod and do not count as updated (no S_UPDATED), ordered, once a
+   * policy that holds some back asked (lazy): the release test counts updated nodes first.
+   */
+  private notUpdated: OrderedNames | undefined;
   private readonly manageInput: ManageNodeInput;
   private nodeSeq = 0;
   private podSeq = 0;
@@ -146,7 +156,7 @@ export class DaemonSetSyncState {
     this.mismatched.clear();
     this.pending.clear();
     this.rollout.clear();
-    this.desired = undefined;
+    this.notUpdated = undefined;
     Object.assign(this.totals, emptyStatusTally());
     this.nodeSeq = this.nodes.changeSeq();
     this.podSeq = this.podStore.indexChangeSeq(this.shape.uid);
@@ -236,8 +246,9 @@ export class DaemonSetSyncState {
 
   /** The class context at time now (engine/nodeclass.ts). */
   classContext(now: number): ClassContext {
-    const { hash, generation, minReadySeconds } = this.shape;
-    return { hash, generation, minReadySeconds, now };
+    const { hash, generation, minReadySeconds, statusHash, statusGeneration } = this.shape;
+    if (statusHash === undefined) return { hash, generation, minReadySeconds, now };
+    return { hash, generation, minReadySeconds, now, statusHash, statusGeneration };
   }
 
   /** Recomputes one node name's eligibility and classes, replacing its old share of the tallies. */
@@ -259,7 +270,7 @@ export class DaemonSetSyncState {
     this.manageWrites.delete(name);
     this.complex.delete(name);
     this.pending.delete(name);
-    const wasDesired = (e.c & S_DESIRED) !== 0;
+    const wasHeldable = (e.c & (S_DESIRED | S_UPDATED)) === S_DESIRED;
     e.c = 0;
     if (node === undefined && e.pods.length === 0) {
       this.entries.delete(name);
@@ -268,10 +279,10 @@ export class DaemonSetSyncState {
       tallyStatus(this.totals, e.c, 1);
       this.rollout.add(name, e.c & R_MASK, e.elig?.shouldRun ?? false);
     }
-    const isDesired = (e.c & S_DESIRED) !== 0;
-    if (this.desired !== undefined && isDesired !== wasDesired) {
-      if (isDesired) this.desired.add(name);
-      else this.desired.delete(name);
+    const isHeldable = (e.c & (S_DESIRED | S_UPDATED)) === S_DESIRED;
+    if (this.notUpdated !== undefined && isHeldable !== wasHeldable) {
+      if (isHeldable) this.notUpdated.add(name);
+      else this.notUpdated.delete(name);
     }
   }
 
@@ -336,15 +347,16 @@ export class DaemonSetSyncState {
   }
 
   /**
-   * The nodes that should run a pod as an ordered set, built on the first call and kept from then
-   * on (only a policy that holds nodes back reads it).
+   * The nodes that should run a pod and do not count as updated, as an ordered set, built on the
+   * first call and kept from then on (only a policy that holds nodes back reads it).
    */
-  desiredInOrder(): OrderedNames {
-    if (this.desired === undefined) {
+  notUpdatedInOrder(): OrderedNames {
+    if (this.notUpdated === undefined) {
       const set = new OrderedNames();
-      for (const [name, e] of this.entries) if (e.c & S_DESIRED) set.add(name);
-      this.desired = set;
+      for (const [name, e] of this.entries)
+        if ((e.c & (S_DESIRED | S_UPDATED)) === S_DESIRED) set.add(name);
+      this.notUpdated = set;
     }
-    return this.desired;
+    return this.notUpdated;
   }
 }

@@ -113,3 +113,23 @@ export function makeEligibilityChecker(ds: DaemonSet): EligibilityChecker {
 export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): Eligibility {
   return makeEligibilityChecker(ds)(node);
 }
+
+const SCALED_TO_ZERO: Eligibility = Object.freeze({
+  shouldRun: false,
+  shouldContinueRunning: false,
+  // No cause: no node check failed (the dashboard tallies causes of node checks).
+  reason: 'the DaemonSet is suspended (ScaleToZero)',
+});
+
+/**
+ * The eligibility checker of a sync: makeEligibilityChecker's, except that under `suspend:
+ * ScaleToZero` no node should run or keep a pod (every pod is removed as from an ineligible node;
+ * issue 12's removal budget limits those removals). Both planning paths build their checker here.
+ */
+export function makeRolloutEligibilityChecker(
+  ds: DaemonSet,
+  suspend: string | undefined,
+): EligibilityChecker {
+  if (suspend === 'ScaleToZero') return () => SCALED_TO_ZERO;
+  return makeEligibilityChecker(ds);
+}

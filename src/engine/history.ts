@@ -165,12 +165,15 @@ export function constructHistory(
 /**
  * cleanupHistory (§8.6): names of old revisions to delete, lowest `revision` first, until at most
  * revisionHistoryLimit (default 10) remain, never one whose hash is on a claimed pod (terminal
- * pods being deleted included). More than the limit can remain when live pods protect them.
+ * pods being deleted included) nor the stable revision (`keep`). More than the limit can remain
+ * when live pods or the stable revision protect them.
  */
 export function cleanupHistory(
   ds: DaemonSet,
   old: readonly ControllerRevision[],
   claimedPodsInclTerminal: readonly Pod[],
+  /** The stable revision's name: never deleted (a held rollout pins nodes to it). */
+  keep?: string,
 ): string[] {
   const limit = ds.spec?.revisionHistoryLimit ?? 10;
   let toKill = old.length - limit;
@@ -183,7 +186,7 @@ export function cleanupHistory(
   const out: string[] = [];
   for (const rev of [...old].sort((a, b) => a.revision - b.revision)) {
     if (toKill <= 0) break;
-    if (live.has(revisionHash(rev))) continue;
+    if (live.has(revisionHash(rev)) || rev.metadata?.name === keep) continue;
     out.push(rev.metadata?.name ?? '');
     toKill--;
   }

@@ -22,6 +22,14 @@ export interface ClassContext {
   readonly generation: string | undefined;
   readonly minReadySeconds: number;
   readonly now: number;
+  /**
+   * The update revision's hash, when the rolling update drives nodes elsewhere (`hash` is then
+   * the stable revision's: an aborted rollout going back). The status counters (statusShare)
+   * count pods at the update revision; the rolling-update classes count pods at `hash`.
+   */
+  readonly statusHash?: string;
+  /** The template generation for statusShare when statusHash is set. */
+  readonly statusGeneration?: string | undefined;
 }
 
 // Status shares (§9.1): each counter is 0 or 1 per node.
@@ -58,7 +66,11 @@ export function statusShare(
     if (cx.minReadySeconds <= 0 || isPodAvailable(p, cx.minReadySeconds, cx.now))
       bits |= S_AVAILABLE;
   }
-  if (isPodUpdated(p, cx.hash, cx.generation)) bits |= S_UPDATED;
+  const updated =
+    cx.statusHash === undefined
+      ? isPodUpdated(p, cx.hash, cx.generation)
+      : isPodUpdated(p, cx.statusHash, cx.statusGeneration);
+  if (updated) bits |= S_UPDATED;
   return bits;
 }
 

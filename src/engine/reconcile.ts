@@ -9,21 +9,32 @@ import {
   objectKey,
   type ControllerRevision,
   type DaemonSet,
+  type DaemonSetStatus,
   type Pod,
 } from '../api/types.js';
 import { allowsSurge } from './budget.js';
 import { claimObjects } from './claim.js';
 import { buildNodeDecisions } from './decisions.js';
-import { makeEligibilityChecker, type Eligibility } from './eligibility.js';
+import { makeRolloutEligibilityChecker, type Eligibility } from './eligibility.js';
 import { cleanupHistory, constructHistory } from './history.js';
 import { DEFAULT_BACKOFF, manage } from './manage.js';
 import { requeueDelay } from './nodeclass.js';
 import { buildNodeToDaemonPods, type NodePodsMap } from './nodepods.js';
-import { makePodFactory } from './podfactory.js';
-import { LazyCreate, podDelete } from './podwrites.js';
-import { rollingUpdate } from './rollingupdate.js';
+import { templateGenerationOf } from '../api/pod.js';
+import { podDelete } from './podwrites.js';
+import { podCreator, type PodCreator } from './rolloutcreates.js';
+import { heldScan, rollingUpdate } from './rollingupdate.js';
+import { releaseTest } from './rolloutmodes.js';
+import { decideRollout, type RolloutDecision } from './rolloutpolicy.js';
+import { rolloutStatus } from './rolloutprogress.js';
+import { storedNativeRecord } from './rolloutrecord.js';
 import type { UpdatePolicy } from './updatepolicy.js';
-import { computeStatus, statusChanged, statusRequeueAfterMs } from './status.js';
+import {
+  computeStatus,
+  statusChanged,
+  statusRequeueAfterMs,
+  type StatusCounters,
+} from './status.js';
 import type {
   HistoryPlan,
   NodeDecision,
@@ -33,6 +44,7 @@ import type {
   PodDelete,
   PodRelabel,
   RevisionRef,
+  RolloutSummary,
   SkipReason,
   Snapshot,
 } from './types.js';
@@ -48,8 +60,16 @@ export interface ReconcileOptions {
   readonly mode: 'harness' | 'live';
   /** False while expectations are unsatisfied: only history and status are planned (§4 step 6). */
   readonly expectationsSatisfied?: boolean;
-  /** The rolling update's node order and release set; defaultUpdatePolicy when absent. */
+  /**
+   * The rolling update's node order and release set, instead of the one the DaemonSet's rollout
+   * spec implies (engine/rolloutpolicy.ts); for tests and the controller's updatePolicy option.
+   */
   readonly policy?: UpdatePolicy;
+  /**
+   * Plan as plain apps/v1, ignoring everynode's rollout fields, annotations and record (the
+   * reference the faithful property test compares with; test/properties/faithful.property.test.ts).
+   */
+  readonly plain?: boolean;
 }
 
 /** The event upstream records on every sync of a DaemonSet whose selector is `{}`. */
@@ -81,6 +101,8 @@ function skipPlan(snapshot: Snapshot, skip: SkipReason, events: PlanEvent[]): Pl
     requeueAfterMs: null,
     backoffUpdates: new Map(),
     rollingUpdateRan: false,
+    recordWrite: null,
+    rollout: null,
   };
 }
 
@@ -133,12 +155,15 @@ export const minDelay = (a: number | null, b: number | null): number | null =>
 interface Context {
   readonly snapshot: Snapshot;
   readonly harness: boolean;
+  /** The revision the rollout drives nodes to (the update revision unless aborted). */
   readonly hash: string;
+  /** The update revision's hash (the status counters count its pods). */
+  readonly updateHash: string;
+  readonly rollout: RolloutDecision;
   readonly eligibility: Map<string, Eligibility>;
   readonly eligibilityAt: Eligibility[];
   /** Claimed pods by node, as the snapshot shows them. */
   readonly nodeToPods: NodePodsMap;
-  readonly policy: UpdatePolicy | undefined;
 }
 
 /** The pod writes of manage and the rolling update, and what they leave behind. */
@@ -157,9 +182,12 @@ interface PodWrites {
   statusPods: NodePodsMap;
 }
 
-function eligibilityOf(snapshot: Snapshot): Pick<Context, 'eligibility' | 'eligibilityAt'> {
+function eligibilityOf(
+  snapshot: Snapshot,
+  suspend: string | undefined,
+): Pick<Context, 'eligibility' | 'eligibilityAt'> {
   const { ds, nodes } = snapshot;
-  const checker = makeEligibilityChecker(ds);
+  const checker = makeRolloutEligibilityChecker(ds, suspend);
   const eligibility = new Map<string, Eligibility>();
   const eligibilityAt: Eligibility[] = new Array<Eligibility>(nodes.length);
   for (let i = 0; i < nodes.length; i++) {
@@ -205,13 +233,13 @@ function planPodWrites(ctx: Context): PodWrites {
     backoff: ctx.snapshot.backoff,
     backoffConfig: ctx.snapshot.backoffConfig ?? DEFAULT_BACKOFF,
   });
-  const factory = makePodFactory(ds, ctx.hash);
   // The pod body is built on first read: a sync issues at most burstReplicas creates, and building
   // bodies for every missing node on 10k nodes cost more than the rest of the sync (B1 profile).
-  const create = (node: string, reason: string, source: PodCreate['source']): PodCreate =>
-    new LazyCreate(factory, node, ctx.hash, reason, source);
+  // A node outside the release set of a held rollout gets the stable revision (pinning).
+  const create: PodCreator = podCreator(ds, ctx.rollout);
+  const released = manageReleaseTest(ctx);
   const w: PodWrites = {
-    creates: m.creates.map((c) => create(c.node, c.reason, 'manage')),
+    creates: m.creates.map((c) => create(c.node, c.reason, 'manage', released(c.node))),
     deletes: [],
     deletedPods: [],
     events: m.events,
@@ -236,11 +264,13 @@ function planPodWrites(ctx: Context): PodWrites {
       eligibility: ctx.eligibility,
       nodeToPods: afterManage,
       hash: ctx.hash,
+      generation: targetGeneration(ctx),
       now,
-      ...(ctx.policy === undefined ? {} : { policy: ctx.policy }),
+      policy: ctx.rollout.policy,
     });
     w.rollingUpdateRan = true;
-    const ruCreates = ru.createOnNodes.map((c) => create(c.node, c.reason, 'rollingUpdate'));
+    // The rolling update creates only on released nodes.
+    const ruCreates = ru.createOnNodes.map((c) => create(c.node, c.reason, 'rollingUpdate', true));
     const firstRuDelete = w.deletes.length;
     w.creates.push(...ruCreates);
     for (const d of ru.deletePods) addDelete(w, d.pod, d.node, d.reason, d.source);
@@ -251,6 +281,39 @@ function planPodWrites(ctx: Context): PodWrites {
     w.error = `rolling update failed: ${e instanceof Error ? e.message : String(e)}`;
   }
   return w;
+}
+
+/** IsPodUpdated's generation fallback for the target: only when it is the template's revision. */
+function targetGeneration(ctx: Context): string | undefined {
+  return ctx.hash === ctx.updateHash ? templateGenerationOf(ctx.snapshot.ds) : undefined;
+}
+
+const ALL_RELEASED = (): boolean => true;
+
+/**
+ * The release test manage's creates are pinned by (rolloutcreates.ts): read only when the
+ * rollout holds nodes and has a stable revision to pin them to, over the snapshot's pods.
+ */
+function manageReleaseTest(ctx: Context): (node: string) => boolean {
+  const r = ctx.rollout;
+  if (r.pin === undefined || r.hold === undefined) return ALL_RELEASED;
+  let test: ((node: string) => boolean) | undefined;
+  return (node) => {
+    if (test === undefined) {
+      const { nodes, now } = ctx.snapshot;
+      let desired = 0;
+      for (const e of ctx.eligibilityAt) if (e.shouldRun) desired++;
+      const cx = {
+        hash: ctx.hash,
+        generation: targetGeneration(ctx),
+        minReadySeconds: ctx.snapshot.ds.spec?.minReadySeconds ?? 0,
+        now,
+      };
+      const input = { nodes, eligibility: ctx.eligibility, nodeToPods: ctx.nodeToPods };
+      test = releaseTest(r.policy, { desired, held: () => heldScan(input, cx) });
+    }
+    return test(node);
+  };
 }
 
 /** The writes of a sync that only looks (expectations unsatisfied, §4 step 6). */
@@ -281,23 +344,33 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
   const revClaim = claimObjects(ds, selector, snapshot.revisions, 'ControllerRevision');
   const hist = constructHistory(ds, revClaim.claimed, podClaim.claimed);
   const claimedPods = applyRelabels(podClaim.claimed, hist.relabelPods);
+  const rollout = decideRollout({
+    ds,
+    revisions: revClaim.claimed,
+    update: hist.current,
+    now,
+    policy: options.policy,
+    plain: options.plain ?? false,
+  });
   const ctx: Context = {
     snapshot,
     harness,
-    hash: hist.current.hash,
-    ...eligibilityOf(snapshot),
+    hash: rollout.target.hash,
+    updateHash: hist.current.hash,
+    rollout,
+    ...eligibilityOf(snapshot, rollout.suspend),
     nodeToPods: buildNodeToDaemonPods(claimedPods, false),
-    policy: options.policy,
   };
   const satisfied = options.expectationsSatisfied ?? true;
-  const w = satisfied ? planPodWrites(ctx) : noPodWrites(ctx);
+  // Freeze: no pod writes at all; status is still computed.
+  const w = satisfied && rollout.suspend !== 'Freeze' ? planPodWrites(ctx) : noPodWrites(ctx);
   // §8.6: only after manage and the rolling update succeeded; the harness has observed its deletes.
   let cleanup: string[] = [];
   if (satisfied && w.error === undefined) {
     const gone = new Set(w.deletedPods);
     const livePods =
       harness && gone.size > 0 ? claimedPods.filter((p) => !gone.has(p)) : claimedPods;
-    cleanup = cleanupHistory(ds, hist.old, livePods);
+    cleanup = cleanupHistory(ds, hist.old, livePods, rollout.stable?.ref.name);
   }
   const statusPods = harness ? w.statusPods : ctx.nodeToPods;
   // When status reads the same map as the decisions, its per-node findings are shared.
@@ -307,15 +380,26 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     nodes,
     eligibility: ctx.eligibility,
     eligibilityAt: ctx.eligibilityAt,
-    hash: ctx.hash,
+    hash: ctx.updateHash,
   };
-  const status = computeStatus({
+  const counted = computeStatus({
     ...common,
     nodeToPods: statusPods,
     now,
     updateObservedGen: satisfied,
     ...(nodeState ? { nodeState } : {}),
   });
+  const outcome = rolloutStatus({
+    ds,
+    decision: rollout,
+    counters: countersOf(counted),
+    status: counted,
+    now,
+    storedRecord: storedNativeRecord(
+      revClaim.claimed.find((r) => r.metadata?.name === hist.current.name),
+    ),
+  });
+  const status = outcome.status;
   const cleaned = new Set(cleanup);
   const history: HistoryPlan = {
     currentRevision: hist.current,
@@ -351,10 +435,46 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     deletes: w.deletes,
     status,
     statusChanged: statusChanged(ds, status),
-    events: w.events,
-    requeueAfterMs: minDelay(w.requeueAfterMs, statusRequeueAfterMs(ds, status)),
+    events: outcome.events.length === 0 ? w.events : [...w.events, ...outcome.events],
+    requeueAfterMs: minDelay(
+      minDelay(w.requeueAfterMs, statusRequeueAfterMs(ds, status)),
+      requeueDelay(outcome.requeueAt, now),
+    ),
     backoffUpdates: w.backoffUpdates,
     rollingUpdateRan: w.rollingUpdateRan,
+    recordWrite: outcome.recordWrite,
+    rollout: rolloutSummary(rollout, outcome.phase),
     ...(w.error === undefined ? {} : { error: w.error }),
+  };
+}
+
+/** The seven counters of a computed status. */
+export function countersOf(s: DaemonSetStatus): StatusCounters {
+  return {
+    desiredNumberScheduled: s.desiredNumberScheduled ?? 0,
+    currentNumberScheduled: s.currentNumberScheduled ?? 0,
+    numberMisscheduled: s.numberMisscheduled ?? 0,
+    numberReady: s.numberReady ?? 0,
+    numberAvailable: s.numberAvailable ?? 0,
+    numberUnavailable: s.numberUnavailable ?? 0,
+    updatedNumberScheduled: s.updatedNumberScheduled ?? 0,
+  };
+}
+
+/** What a plan says about the rollout (plan, sim and logs show it); null without features. */
+export function rolloutSummary(
+  d: RolloutDecision,
+  phase: RolloutSummary['phase'] | undefined,
+): RolloutSummary | null {
+  if (!d.features) return null;
+  return {
+    phase: phase ?? 'Rolling',
+    updateRevision: d.update.name,
+    stableRevision: d.stable?.ref.name,
+    targetRevision: d.target.name,
+    hold: d.hold,
+    suspend: d.suspend,
+    aborted: d.aborted,
+    policy: d.policy.name,
   };
 }

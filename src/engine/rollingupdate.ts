@@ -12,6 +12,8 @@ import {
   earliestRequeueAt,
   EMPTY_NODE_CLASS,
   rolloutClass,
+  S_UPDATED,
+  statusShare,
   type ClassContext,
   type RolloutClass,
 } from './nodeclass.js';
@@ -42,6 +44,11 @@ export interface RollingUpdateInput {
   readonly now: number;
   /** The node order and release set; defaultUpdatePolicy when absent. */
   readonly policy?: UpdatePolicy;
+  /**
+   * IsPodUpdated's template-generation fallback for `hash`; templateGenerationOf(ds) when absent.
+   * Undefined when `hash` is not the template's (an aborted rollout going back to stable).
+   */
+  readonly generation?: string | undefined;
 }
 
 /**
@@ -71,7 +78,7 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
   const { budget, emptyNodesAdded } = desiredNodeCounts(input);
   const cx: ClassContext = {
     hash: input.hash,
-    generation: templateGenerationOf(input.ds),
+    generation: 'generation' in input ? input.generation : templateGenerationOf(input.ds),
     minReadySeconds: input.ds.spec?.minReadySeconds ?? 0,
     now: input.now,
   };
@@ -86,7 +93,10 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
     visit(node, rolloutClass(pods, input.eligibility.has(node), cx));
   for (const node of emptyNodesAdded) visit(node, EMPTY_NODE_CLASS);
   const policy = input.policy ?? defaultUpdatePolicy;
-  const released = releaseTest(policy, budget.desired, () => desiredInOrder(input));
+  const released = releaseTest(policy, {
+    desired: budget.desired,
+    held: () => heldScan(input, cx),
+  });
   return runRollingUpdate(
     {
       tally,
@@ -102,14 +112,23 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
   );
 }
 
-/** The nodes that should run a pod, as an ordered set (read only by a policy that holds some back). */
-function desiredInOrder(input: Pick<RollingUpdateInput, 'nodes' | 'eligibility'>): OrderedNames {
-  const set = new OrderedNames();
+/**
+ * For a policy that holds nodes back (releaseTest): how many nodes that should run a pod count as
+ * updated (their oldest pod at `cx.hash`, as statusShare's S_UPDATED) and the others, ordered.
+ */
+export function heldScan(
+  input: Pick<RollingUpdateInput, 'nodes' | 'eligibility' | 'nodeToPods'>,
+  cx: ClassContext,
+): { updated: number; notUpdated: OrderedNames } {
+  const notUpdated = new OrderedNames();
+  let updated = 0;
   for (const node of input.nodes) {
     const name = node.metadata?.name ?? '';
-    if (input.eligibility.get(name)?.shouldRun ?? false) set.add(name);
+    if (!(input.eligibility.get(name)?.shouldRun ?? false)) continue;
+    if (statusShare(true, input.nodeToPods.get(name), cx) & S_UPDATED) updated++;
+    else notUpdated.add(name);
   }
-  return set;
+  return { updated, notUpdated };
 }
 
 /** The budget a rolling update of `desired` nodes runs with (resolveBudget). */

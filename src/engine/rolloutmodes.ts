@@ -92,25 +92,38 @@ export interface RolloutContext {
 
 const ALL = (): boolean => true;
 
+/** What the release test reads: the desired count, and (only when some are held) the rest. */
+export interface ReleaseView {
+  /** The nodes that should run a pod. */
+  readonly desired: number;
+  /**
+   * Read only when the policy holds nodes back: how many desired nodes count as updated (their
+   * oldest pod is at the update revision, statusShare's S_UPDATED), and the others, ordered.
+   */
+  readonly held: () => { readonly updated: number; readonly notUpdated: OrderedNames };
+}
+
 /**
- * The release set's membership test: every node when the policy releases all `desired` nodes
- * (no order is read), else the front of the order of the nodes that should run a pod, read from
- * `desiredInOrder` (called only then) from whichever end is shorter.
+ * The release set's membership test over the nodes that should run a pod. The policy releases
+ * `released(desired)` nodes at the front of its order, updated nodes counted first (so raising a
+ * partition never rolls an updated node back and lowering it never churns one): every updated
+ * node is released, then the first released − updated of the others in the policy's order.
+ * Every node when all are released (nothing else is read); the order is read from whichever end
+ * is shorter.
  */
-export function releaseTest(
-  policy: UpdatePolicy,
-  desired: number,
-  desiredInOrder: () => OrderedNames,
-): (node: string) => boolean {
-  const r = policy.released(desired);
-  if (r >= desired) return ALL;
-  const order = desiredInOrder();
+export function releaseTest(policy: UpdatePolicy, view: ReleaseView): (node: string) => boolean {
+  const r = policy.released(view.desired);
+  if (r >= view.desired) return ALL;
+  const { updated, notUpdated: order } = view.held();
+  const rest = order.size;
+  const k = Math.max(0, r - updated);
+  if (k >= rest) return ALL;
   order.setOrder(policy.orderKey, policy.compare);
-  if (r <= desired - r) {
-    const front = new Set(order.first(r));
-    return (node) => front.has(node);
+  if (k <= rest - k) {
+    const front = new Set(order.first(k));
+    return (node) => front.has(node) || !order.has(node);
   }
-  const held = new Set(order.last(desired - r));
+  const held = new Set(order.last(rest - k));
   return (node) => !held.has(node);
 }
 

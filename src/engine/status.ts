@@ -94,12 +94,25 @@ const COUNTER_KEYS: readonly (keyof StatusCounters)[] = [
 
 /**
  * §9.2: false only when all seven counters equal the stored ones (absent counts as 0) and the
- * stored observedGeneration is at least metadata.generation.
+ * stored observedGeneration is at least metadata.generation, and everynode's rollout status
+ * (conditions, and on the CRD updateRevision, stableRevision and status.rollout) is unchanged.
  */
 export function statusChanged(ds: DaemonSet, next: DaemonSetStatus): boolean {
   const stored: Partial<DaemonSetStatus> = ds.status ?? {};
   for (const k of COUNTER_KEYS) if ((stored[k] ?? 0) !== (next[k] ?? 0)) return true;
-  return (stored.observedGeneration ?? 0) < (ds.metadata?.generation ?? 0);
+  if ((stored.observedGeneration ?? 0) < (ds.metadata?.generation ?? 0)) return true;
+  // everynode's rollout status (conditions; on the CRD its revisions and status.rollout): equal
+  // objects when nothing changed (the rollout status carries them over as they are).
+  return (
+    (stored.conditions !== next.conditions && !sameJSON(stored.conditions, next.conditions)) ||
+    stored.updateRevision !== next.updateRevision ||
+    stored.stableRevision !== next.stableRevision ||
+    (stored.rollout !== next.rollout && !sameJSON(stored.rollout, next.rollout))
+  );
+}
+
+function sameJSON(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
 /** §9.3: with minReadySeconds > 0 and ready ≠ available, look again after minReadySeconds. */

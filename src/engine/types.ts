@@ -58,6 +58,11 @@ export interface PodCreate {
   readonly reason: string;
   /** The full pod to POST (generateName, labels, pinned affinity, tolerations, ownerRef). */
   readonly pod: Pod;
+  /**
+   * Set when the pod is pinned to the stable revision because the node is held (paused,
+   * outside the partition, ...): the hold's name (engine/rolloutcreates.ts PIN_REASON).
+   */
+  readonly pinned?: string;
 }
 
 /** A pod to delete. */
@@ -119,6 +124,31 @@ export interface HistoryPlan {
   readonly oldRevisions: readonly RevisionRef[];
 }
 
+/** The rollout as a plan saw it (engine/rolloutpolicy.ts, rolloutprogress.ts). */
+export interface RolloutSummary {
+  /** status.rollout.phase (api/rolloutconditions.ts PHASE). */
+  readonly phase: string;
+  readonly updateRevision: string;
+  /** The stable revision, when recorded (and still present). */
+  readonly stableRevision: string | undefined;
+  /** The revision nodes are driven to: the update revision, or the stable one while aborted. */
+  readonly targetRevision: string;
+  /** Why nodes outside the release set are held: paused, partition, noStableRevision. */
+  readonly hold: string | undefined;
+  readonly suspend: string | undefined;
+  readonly aborted: boolean;
+  /** The update policy's name, e.g. partition(3). */
+  readonly policy: string;
+}
+
+/** An annotation write on a ControllerRevision: an apps/v1 DaemonSet's rollout record. */
+export interface RecordWritePlan {
+  /** The update revision's name. */
+  readonly revision: string;
+  /** The annotation rollout.everynode.dev/state's new value. */
+  readonly value: string;
+}
+
 /** Why a sync does nothing at all. */
 export type SkipReason = 'SelectingAll' | 'BeingDeleted';
 
@@ -143,6 +173,10 @@ export interface Plan {
   readonly backoffUpdates: ReadonlyMap<string, BackoffEntry>;
   /** True when the rolling update ran in this plan (manage planned nothing, or the harness model). */
   readonly rollingUpdateRan: boolean;
+  /** apps/v1 DaemonSets with rollout features: the record to write on the update revision. */
+  readonly recordWrite?: RecordWritePlan | null;
+  /** The rollout (phase, revisions, hold); null for an apps/v1 DaemonSet without rollout features. */
+  readonly rollout?: RolloutSummary | null;
   /** Set when a step failed (e.g. a malformed budget): carry out the rest, then requeue with rate limiting. */
   readonly error?: string | undefined;
 }

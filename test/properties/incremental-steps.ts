@@ -36,7 +36,61 @@ export type Step =
   | { k: 'orphan'; i: number; matches: boolean }
   | { k: 'template'; image: number; role: boolean; minReady: number }
   | { k: 'strategy'; mode: number }
-  | { k: 'advance'; ms: number };
+  | { k: 'advance'; ms: number }
+  | { k: 'control'; op: ControlOp; n: number };
+
+/** The rollout controls of issue 11 a step may apply (World.control). */
+export type ControlOp =
+  'pause' | 'resume' | 'partition' | 'abort' | 'retry' | 'suspend' | 'unsuspend' | 'deadline';
+
+/** A rollout control step: pause and resume, a partition, abort and retry, suspend, a deadline. */
+export const controlStepArb: fc.Arbitrary<Step> = fc.record({
+  k: fc.constant('control' as const),
+  op: fc.constantFrom<ControlOp>(
+    'pause',
+    'pause',
+    'resume',
+    'resume',
+    'partition',
+    'partition',
+    'partition',
+    'abort',
+    'abort',
+    'retry',
+    'suspend',
+    'unsuspend',
+    'unsuspend',
+    'unsuspend',
+    'deadline',
+  ),
+  n: fc.nat(11),
+});
+
+/** Rollout steps with the rollout controls mixed in. */
+export function withControls(steps: fc.Arbitrary<Step>): fc.Arbitrary<Step> {
+  return fc.oneof(
+    { weight: 6, arbitrary: steps },
+    { weight: 1, arbitrary: controlStepArb },
+    // Nodes joining and pods going away: what a held rollout pins to the stable revision.
+    {
+      weight: 1,
+      arbitrary: fc.oneof(
+        fc.record({
+          k: fc.constant('node' as const),
+          i: fc.nat(NODES - 1),
+          present: fc.constant(true),
+          role: fc.constant(false),
+          taint: fc.constant(0),
+        }),
+        fc.record({
+          k: fc.constant('pod' as const),
+          j: fc.nat(20),
+          op: fc.constantFrom('remove' as const, 'delete' as const),
+        }),
+      ),
+    },
+  );
+}
 
 export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   {

@@ -25,7 +25,17 @@ import { withTemplate } from '../../src/engine/rollout.js';
 import { defaultUpdatePolicy, type UpdatePolicy } from '../../src/engine/updatepolicy.js';
 import type { Plan } from '../../src/engine/types.js';
 import { dsWith, newNode, newOrphanPod, sec } from '../harness/fixtures.js';
-import { STRATEGIES, TAINTS, type Step } from './incremental-steps.js';
+import {
+  ABORT_ANNOTATION,
+  PAUSED_ANNOTATION,
+  RETRY_ANNOTATION,
+  ROLLOUT_STATE_ANNOTATION,
+  STRATEGY_ANNOTATION,
+} from '../../src/api/rolloutspec.js';
+import { STRATEGIES, TAINTS, type ControlOp, type Step } from './incremental-steps.js';
+
+/** everynode's CRD. */
+export const CRD_API_VERSION = 'apps.everynode.dev/v1alpha1';
 
 /** Caches as the controller keeps them, written directly, and the DaemonSet as stored. */
 export class World {
@@ -38,9 +48,16 @@ export class World {
   now = sec(100);
   private seq = 0;
 
-  constructor(readonly policy: UpdatePolicy = defaultUpdatePolicy) {}
+  /** The update policy both paths get; undefined: the one the DaemonSet's rollout spec implies. */
+  readonly policy: UpdatePolicy | undefined;
 
-  snapshotPlan(satisfied: boolean): Plan {
+  /** 'own': the policy the DaemonSet's rollout spec implies (engine/rolloutpolicy.ts). */
+  constructor(policy: UpdatePolicy | 'own' = defaultUpdatePolicy) {
+    this.policy = policy === 'own' ? undefined : policy;
+  }
+
+  /** The full reconcile now; `plain`: as plain apps/v1 (the faithful property's reference). */
+  snapshotPlan(satisfied: boolean, plain = false): Plan {
     const ns = this.ds.metadata?.namespace ?? '';
     return reconcile(
       {
@@ -54,7 +71,12 @@ export class World {
         now: this.now,
         backoff: new Map(),
       },
-      { mode: 'live', expectationsSatisfied: satisfied, policy: this.policy },
+      {
+        mode: 'live',
+        expectationsSatisfied: satisfied,
+        ...(this.policy === undefined ? {} : { policy: this.policy }),
+        plain,
+      },
     );
   }
 
@@ -127,7 +149,85 @@ export class World {
         };
       });
     }
+    if (plan.recordWrite) {
+      const key = `${this.ds.metadata?.namespace}/${plan.recordWrite.revision}`;
+      const rev = this.revisions.get(key);
+      if (rev)
+        this.revisions.upsert({
+          ...rev,
+          metadata: {
+            ...rev.metadata,
+            annotations: {
+              ...rev.metadata?.annotations,
+              [ROLLOUT_STATE_ANNOTATION]: plan.recordWrite.value,
+            },
+          },
+        });
+    }
     if (plan.statusChanged) this.ds = { ...this.ds, status: plan.status };
+  }
+
+  /** The update revision's hash as the full reconcile plans it. */
+  updateHash(): string {
+    return this.snapshotPlan(true).history?.currentRevision.hash ?? '';
+  }
+
+  /** Applies one of the rollout controls of issue 11 to the DaemonSet. */
+  control(op: ControlOp, n: number): void {
+    const ds = structuredClone(this.ds) as Mutable<DaemonSet>;
+    const spec = ds.spec!;
+    const crd = ds.apiVersion === CRD_API_VERSION;
+    const annotations = { ...(ds.metadata?.annotations ?? {}) };
+    // The CRD's own fields, or the strategy annotation's JSON on apps/v1.
+    const strategy: Record<string, unknown> = crd
+      ? {}
+      : (JSON.parse(annotations[STRATEGY_ANNOTATION] ?? '{}') as Record<string, unknown>);
+    const set = (field: string, value: unknown): void => {
+      if (crd) {
+        if (field === 'partition') {
+          const ru = { ...(spec.updateStrategy?.rollingUpdate ?? {}) };
+          if (value === undefined) delete ru.partition;
+          else ru.partition = value as number | string;
+          if (spec.updateStrategy?.type !== 'OnDelete')
+            spec.updateStrategy = { ...spec.updateStrategy, rollingUpdate: ru };
+        } else (spec as Record<string, unknown>)[field] = value;
+      } else if (field === 'partition')
+        strategy.rollingUpdate = value === undefined ? undefined : { partition: value };
+      else strategy[field] = value;
+    };
+    const token = `${this.updateHash()}/${n}`;
+    switch (op) {
+      case 'pause':
+        if (n % 2 === 0) set('paused', true);
+        else annotations[PAUSED_ANNOTATION] = 'true';
+        break;
+      case 'resume':
+        set('paused', undefined);
+        annotations[PAUSED_ANNOTATION] = 'false';
+        break;
+      case 'partition':
+        set('partition', [0, 1, 2, 4, '30%', '100%'][n % 6]);
+        break;
+      case 'abort':
+        annotations[ABORT_ANNOTATION] = token;
+        break;
+      case 'retry':
+        annotations[RETRY_ANNOTATION] = token;
+        break;
+      case 'suspend':
+        set('suspend', n % 2 === 0 ? 'Freeze' : 'ScaleToZero');
+        break;
+      case 'unsuspend':
+        set('suspend', undefined);
+        break;
+      case 'deadline':
+        set('progressDeadlineSeconds', n % 2 === 0 ? 10 : undefined);
+        set('progressDeadlineAbort', n % 3 === 0);
+        break;
+    }
+    if (!crd) annotations[STRATEGY_ANNOTATION] = JSON.stringify(strategy);
+    ds.metadata = { ...ds.metadata, annotations };
+    this.ds = ds;
   }
 
   step(s: Step): void {
@@ -192,6 +292,9 @@ export class World {
       }
       case 'advance':
         this.now += s.ms;
+        return;
+      case 'control':
+        this.control(s.op, s.n);
         return;
     }
   }

@@ -1,0 +1,160 @@
+/**
+ * The rollout's durable record: what a restarted controller must know about a rollout that its
+ * caches cannot show (docs/adr/2026-12-08-rollout-state-of-native-daemonsets.md): the stable
+ * revision, the last progress (the progress deadline's clock), the control values already acted
+ * on, and whether the rollout of the update revision was aborted (and why).
+ *
+ * Where it is kept depends on the kind:
+ * - everynode's CRD: in its status (stableRevision, updateRevision, rollout.observedControls,
+ *   rollout.phase Aborted, rollout.failure, and the Progressing condition's lastUpdateTime), which
+ *   the status write carries anyway;
+ * - apps/v1: kube-apiserver drops status fields apps/v1 has not, so the record is JSON in the
+ *   annotation rollout.everynode.dev/state on the update revision's ControllerRevision (an object
+ *   only the controller writes, never in anyone's git). The revision number is part of it, so a
+ *   revision brought back by a rollback does not resurrect its old record.
+ *
+ * Reading is pure and both planning paths call the same function.
+ */
+import { getCondition } from '../api/conditions.js';
+import { PHASE, PROGRESSING_CONDITION } from '../api/rolloutconditions.js';
+import { isEverynodeDaemonSet, ROLLOUT_STATE_ANNOTATION } from '../api/rolloutspec.js';
+import {
+  formatTime,
+  parseTime,
+  type ControllerRevision,
+  type DaemonSet,
+  type RolloutFailure,
+} from '../api/types.js';
+import type { RevisionRef } from './types.js';
+
+/** The rollout's durable record (this module's header). */
+export interface RolloutRecord {
+  /** The last revision (by name) that finished rolling out. */
+  readonly stableRevision: string | undefined;
+  /** The update revision the record was written for; another one means a new rollout began. */
+  readonly updateRevision: string | undefined;
+  /** The last progress of the rollout, epoch ms (second precision, as written). */
+  readonly lastProgress: number | undefined;
+  /** The value of each control annotation last acted on. */
+  readonly observedControls: Readonly<Record<string, string>>;
+  /** The rollout of updateRevision was aborted: pods go back to the stable revision. */
+  readonly aborted: boolean;
+  /** Why the rollout failed or was aborted. */
+  readonly failure: RolloutFailure | undefined;
+}
+
+/** No record: a DaemonSet whose rollout everynode has not recorded yet. */
+export const EMPTY_RECORD: RolloutRecord = Object.freeze({
+  stableRevision: undefined,
+  updateRevision: undefined,
+  lastProgress: undefined,
+  observedControls: Object.freeze({}),
+  aborted: false,
+  failure: undefined,
+});
+
+/** The record as JSON on a ControllerRevision (apps/v1 DaemonSets). */
+interface NativeRecordJSON {
+  /** The revision number of the ControllerRevision it was written on. */
+  revision: number;
+  stable?: string;
+  progress?: string;
+  observed?: Record<string, string>;
+  aborted?: boolean;
+  failure?: RolloutFailure;
+}
+
+/** The record of everynode's CRD, from its status. */
+function crdRecord(ds: DaemonSet): RolloutRecord {
+  const s = ds.status;
+  const update = s?.updateRevision;
+  const rollout = s?.rollout;
+  return {
+    stableRevision: s?.stableRevision || undefined,
+    updateRevision: update || undefined,
+    lastProgress: parseTime(getCondition(s, PROGRESSING_CONDITION)?.lastUpdateTime),
+    observedControls: rollout?.observedControls ?? {},
+    aborted: rollout?.phase === PHASE.aborted,
+    failure: rollout?.failure ?? undefined,
+  };
+}
+
+function asRecordJSON(text: string | undefined): NativeRecordJSON | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+    const r = v as Record<string, unknown>;
+    if (typeof r.revision !== 'number') return undefined;
+    return r as unknown as NativeRecordJSON;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The annotation's record on a revision, when it was written at the revision's current number. */
+function recordOn(rev: ControllerRevision): NativeRecordJSON | undefined {
+  const r = asRecordJSON(rev.metadata?.annotations?.[ROLLOUT_STATE_ANNOTATION]);
+  return r !== undefined && r.revision === rev.revision ? r : undefined;
+}
+
+/**
+ * The record of an apps/v1 DaemonSet from its claimed revisions: the newest revision carrying a
+ * record written at its current number. When that is not the update revision (a new rollout has
+ * begun, or the update revision is being created), only the stable revision and the observed
+ * controls carry over.
+ */
+function nativeRecord(
+  revisions: readonly ControllerRevision[],
+  update: RevisionRef,
+): RolloutRecord {
+  let best: { rev: ControllerRevision; rec: NativeRecordJSON } | undefined;
+  for (const rev of revisions) {
+    const rec = recordOn(rev);
+    if (rec !== undefined && (best === undefined || rev.revision > best.rev.revision))
+      best = { rev, rec };
+  }
+  if (best === undefined) return EMPTY_RECORD;
+  const { rev, rec } = best;
+  const name = rev.metadata?.name ?? '';
+  const observedControls = rec.observed ?? {};
+  // A raised (rolled-back-to) update revision has a new number: its old record does not count.
+  if (name !== update.name || rev.revision !== update.revision)
+    return { ...EMPTY_RECORD, stableRevision: rec.stable, updateRevision: name, observedControls };
+  return {
+    stableRevision: rec.stable,
+    updateRevision: name,
+    lastProgress: parseTime(rec.progress),
+    observedControls,
+    aborted: rec.aborted === true,
+    failure: rec.failure,
+  };
+}
+
+/**
+ * The stored record of a DaemonSet: from the CRD's status, or from the claimed revisions of an
+ * apps/v1 DaemonSet (`update`: the update revision as history plans it).
+ */
+export function readRecord(
+  ds: DaemonSet,
+  revisions: readonly ControllerRevision[],
+  update: RevisionRef,
+): RolloutRecord {
+  return isEverynodeDaemonSet(ds) ? crdRecord(ds) : nativeRecord(revisions, update);
+}
+
+/** The annotation value recording `rec` on the update revision numbered `revision`. */
+export function encodeNativeRecord(rec: RolloutRecord, revision: number): string {
+  const out: NativeRecordJSON = { revision };
+  if (rec.stableRevision !== undefined) out.stable = rec.stableRevision;
+  if (rec.lastProgress !== undefined) out.progress = formatTime(rec.lastProgress);
+  if (Object.keys(rec.observedControls).length > 0) out.observed = { ...rec.observedControls };
+  if (rec.aborted) out.aborted = true;
+  if (rec.failure !== undefined) out.failure = rec.failure;
+  return JSON.stringify(out);
+}
+
+/** The record annotation a revision holds now (undefined: none). */
+export function storedNativeRecord(rev: ControllerRevision | undefined): string | undefined {
+  return rev?.metadata?.annotations?.[ROLLOUT_STATE_ANNOTATION];
+}
