@@ -135,7 +135,7 @@ export function dsManifest(mode: Mode, ns: string, name: string, o: DsOptions = 
         },
       },
     },
-  } as DaemonSet;
+  };
 }
 
 /** Creates a DaemonSet with kubectl (as a user would). */
