@@ -8,9 +8,9 @@
  * maxUnavailable allows, exactly one new pod per node (none created or deleted needlessly), the
  * rollout finished and the status says so.
  *
- * The DaemonSet is an apps/v1 one run with --resource native (the cluster's kube-controller-manager
- * runs without its DaemonSet controller): the faults concern the process and the API machinery,
- * which are the same for both resource modes.
+ * The DaemonSet is everynode's CRD, as deploy/ installs it; EVERYNODE_FAULTS_MODE=native runs the
+ * same faults on an apps/v1 DaemonSet (the cluster's kube-controller-manager runs without its own
+ * DaemonSet controller).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,7 +41,9 @@ import {
   nodeOf,
   readyNodes,
   restartComponent,
+  installCrd,
   setBuiltinDaemonSetController,
+  type Mode,
   setImage,
   waitRolledOut,
   waitUntil,
@@ -49,7 +51,7 @@ import {
 import { freshNamespace, skipReason } from './kubectl.js';
 
 const NAME = 'agent';
-const MODE = 'native';
+const MODE: Mode = process.env.EVERYNODE_FAULTS_MODE === 'native' ? 'native' : 'crd';
 /** maxUnavailable of the test DaemonSet: a quarter of the nodes at a time keeps rollouts short. */
 const MAX_UNAVAILABLE = '25%';
 
@@ -211,7 +213,8 @@ describe('faults on the real control plane, mid-rollout', { skip: skipReason }, 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'everynode-faults-'));
     // Native mode needs kube-controller-manager's own DaemonSet controller off (a no-op when it is).
-    await setBuiltinDaemonSetController(false);
+    if (MODE === 'native') await setBuiltinDaemonSetController(false);
+    else await installCrd();
     nodes = await readyNodes();
     ns = await freshNamespace('faults');
     namespaces.push(ns);
