@@ -30,7 +30,7 @@ import { USER_AGENT } from '../../version.js';
 import { UnavailableError } from '../port.js';
 import { errorFromStatus, parseStatus, transportError } from './errors.js';
 import { forwardProxyAgent, parseProxyUrl, proxyAuthorization, TunnelingAgent } from './proxy.js';
-import { TokenBucket } from './ratelimit.js';
+import { Pacer, type AdaptiveOptions } from './pacing.js';
 
 /** Options of the transport; defaults follow client-go (qps 20, burst 30). */
 export interface TransportOptions {
@@ -53,7 +53,16 @@ export interface TransportOptions {
    * (for a token, or while the process was frozen) is checked when it leaves, not when asked.
    */
   readonly beforeSend?: (method: Request['method'], path: string) => void;
+  /**
+   * Opt-in adaptive pacing (pacing.ts): the rate starts at qps and follows the server's answers
+   * (raised while writes are answered quickly without 429, lowered at once on 429, Retry-After or
+   * rising latency, never below qps). Absent or false: a fixed rate, as client-go.
+   */
+  readonly adaptive?: AdaptiveOptions | boolean;
 }
+
+/** client-go's maxRetries: how often a request answered 429 or 5xx with Retry-After is resent. */
+export const MAX_RETRIES = 10;
 
 /**
  * How long credentials read from the kubeconfig are reused before being read again (client-go
@@ -74,7 +83,7 @@ export interface Request {
 
 /** Sends requests to the kubeconfig's current cluster; every failure is a ClusterError. */
 export class Transport {
-  readonly limiter: TokenBucket;
+  readonly limiter: Pacer;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
   private readonly onResult: ((code: string, method: string, host: string) => void) | undefined;
@@ -92,7 +101,11 @@ export class Transport {
     private readonly kc: KubeConfig,
     opts: TransportOptions = {},
   ) {
-    this.limiter = new TokenBucket(opts.qps ?? 20, opts.burst ?? 30);
+    this.limiter = new Pacer({
+      qps: opts.qps ?? 20,
+      burst: opts.burst ?? 30,
+      ...(opts.adaptive === undefined ? {} : { adaptive: opts.adaptive }),
+    });
     this.userAgent = opts.userAgent ?? USER_AGENT;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
     this.onResult = opts.onResult;
@@ -177,6 +190,25 @@ export class Transport {
     headerTimeoutMs: number | undefined,
     signal?: AbortSignal,
   ): Promise<IncomingMessage> {
+    // client-go's retry: a 429 or 5xx answer with a Retry-After of whole seconds is sent again
+    // after that wait (and a token), up to MAX_RETRIES times; the last answer is returned as is.
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.sendOnce(req, headerTimeoutMs, signal);
+      const code = res.statusCode ?? 0;
+      const wait = code === 429 || code >= 500 ? retryAfterSeconds(res) : undefined;
+      if (wait === undefined || attempt >= MAX_RETRIES || this.closed || signal?.aborted)
+        return res;
+      res.resume();
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
+  }
+
+  /** One attempt: a token, the credentials, the request; resolves at its response headers. */
+  private async sendOnce(
+    req: Request,
+    headerTimeoutMs: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     await this.limiter.acquire();
     const u = this.url(req);
     const what = `${req.method} ${u.pathname}`;
@@ -203,10 +235,21 @@ export class Transport {
         }
       };
       let responded = false;
+      const watch = req.query?.watch !== undefined;
+      const sentAt = performance.now();
+      const limiter = this.limiter;
       function onResponse(res: IncomingMessage): void {
         responded = true;
         if (timer !== undefined) clearTimeout(timer);
         report(String(res.statusCode ?? 0));
+        const retryAfter = retryAfterSeconds(res);
+        limiter.observe({
+          method: req.method,
+          watch,
+          status: res.statusCode ?? 0,
+          latencyMs: performance.now() - sentAt,
+          ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter * 1000 }),
+        });
         resolve(res);
       }
       const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
@@ -226,7 +269,15 @@ export class Transport {
       r.on('error', (e) => {
         if (timer !== undefined) clearTimeout(timer);
         // Only errors before a response; after one, the request reported its status.
-        if (!responded) report('<error>');
+        if (!responded) {
+          report('<error>');
+          limiter.observe({
+            method: req.method,
+            watch,
+            status: 0,
+            latencyMs: performance.now() - sentAt,
+          });
+        }
         reject(transportError(this.closed ? new Error('the client is closed') : e, what));
       });
       r.end(body);
@@ -303,6 +354,13 @@ export class Transport {
     this.agent?.destroy();
     this.agent = undefined;
   }
+}
+
+/** The Retry-After header as whole seconds, as client-go reads it (an integer, else none). */
+function retryAfterSeconds(res: IncomingMessage): number | undefined {
+  const h = res.headers['retry-after'];
+  if (typeof h !== 'string' || !/^\d+$/.test(h.trim())) return undefined;
+  return Number(h);
 }
 
 function seconds(ms: number): string {
