@@ -20,10 +20,13 @@ function canonical(value: unknown): string | undefined {
     const obj = value as Record<string, unknown>;
     const parts: string[] = [];
     for (const key of Object.keys(obj).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const v = obj[key];
-      if (v === null || v === undefined) continue;
-      const s = canonical(v);
-      if (s !== undefined) parts.push(`${JSON.stringify(key)}:${s}`);
+      const s = canonical(obj[key]);
+      // A key is left out when its JSON value is null, not only when it holds null: NaN and
+      // Infinity (and a toJSON that gives null) are written as null, and an object that went
+      // over the wire holds null there. Keeping such a key made a template in the cache and the
+      // revision the API server stored from it canonically different, so the revision created
+      // was never recognised (a collisionCount bump per sync, found by the fuzzer).
+      if (s !== undefined && s !== 'null') parts.push(`${JSON.stringify(key)}:${s}`);
     }
     return `{${parts.join(',')}}`;
   }
@@ -31,7 +34,10 @@ function canonical(value: unknown): string | undefined {
   return JSON.stringify(value);
 }
 
-/** JSON with object keys sorted recursively and undefined/null-valued keys left out. */
+/**
+ * JSON with object keys sorted recursively and the keys whose JSON value is null or absent left
+ * out (null, undefined, NaN, Infinity), so a value and its JSON round trip read the same.
+ */
 export function canonicalJSON(value: unknown): string {
   return canonical(value) ?? 'null';
 }
