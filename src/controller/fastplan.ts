@@ -110,6 +110,9 @@ export class IncrementalPlanner {
     // An aborted rollout going back while held: the release counts nodes at the stable revision,
     // which the kept shares (counted against the update revision) do not say.
     if (rollout.target.name !== h.current.name && rollout.hold !== undefined) return 'policy';
+    // A hold or an abort with no recorded stable revision: the full reconcile infers it from
+    // the pods once, and records it.
+    if (rollout.stableUnknown) return 'stableUnknown';
     const state = this.stateFor(k, ds, rollout);
     state.advance(now);
     // Failed pods, order-dependent reasons, unbound pods on missing nodes (see

@@ -33,6 +33,8 @@ export const DECLINE_REASONS = [
   'oldPodOnMissingNode',
   /** The update policy cannot be honoured from the kept state. */
   'policy',
+  /** A held or aborted rollout without a recorded stable revision (inferred from the pods once). */
+  'stableUnknown',
   /** The kept state did not have what the engine function needed (a bug if it is ever counted). */
   'stateMismatch',
   /** An engine function threw in the incremental planner; the full reconcile reports the error. */

@@ -348,6 +348,7 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     ds,
     revisions: revClaim.claimed,
     update: hist.current,
+    pods: claimedPods,
     now,
     policy: options.policy,
     plain: options.plain ?? false,

@@ -28,9 +28,11 @@ import {
   type SuspendMode,
 } from '../api/rolloutspec.js';
 import {
+  CONTROLLER_REVISION_HASH_LABEL,
   TEMPLATE_GENERATION_ANNOTATION,
   type ControllerRevision,
   type DaemonSet,
+  type Pod,
   type PodTemplateSpec,
   type RolloutFailure,
 } from '../api/types.js';
@@ -80,6 +82,8 @@ export interface RolloutDecision {
   readonly suspend: SuspendMode | undefined;
   /** The rolling update's order and release set. */
   readonly policy: UpdatePolicy;
+  /** A stable revision must be inferred from the pods, which the input did not give. */
+  readonly stableUnknown: boolean;
 }
 
 /** What decideRollout reads. */
@@ -90,6 +94,11 @@ export interface RolloutInput {
   /** The update revision as history plans it (possibly still to be created). */
   readonly update: RevisionRef;
   readonly now: number;
+  /**
+   * The claimed pods, for inferring a stable revision that was never recorded; the incremental
+   * planner passes none and declines when one is needed (stableUnknown).
+   */
+  readonly pods?: readonly Pod[];
   /** Overrides the policy the spec implies (tests, the controller's updatePolicy option). */
   readonly policy?: UpdatePolicy | undefined;
   /**
@@ -150,16 +159,6 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   const { spec, annotationErrors } = rolloutSpecOf(ds);
   const features = input.plain !== true && usesRolloutFeatures(ds);
   const record = features ? readRecord(ds, input.revisions, update) : EMPTY_RECORD;
-  let stable: RevisionSource | undefined;
-  if (features && record.stableRevision !== undefined) {
-    const rev = input.revisions.find((r) => r.metadata?.name === record.stableRevision);
-    const template = rev === undefined ? undefined : revisionTemplate(rev);
-    if (rev !== undefined && template !== undefined) {
-      const ref = revisionRef(rev);
-      // The update revision itself is the stable one: pods of it are the template's.
-      stable = ref.name === update.name ? { ref: update, template } : { ref, template };
-    }
-  }
   const newRollout = features && record.updateRevision !== update.name;
   // Controls: each distinct value once, only for the update revision.
   const acted: Partial<Record<ControlName, string>> = {};
@@ -181,8 +180,18 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
       failure = undefined;
     }
   }
+  // The stable revision: as recorded, or, when a hold or an abort needs one and none was
+  // recorded yet (rollout annotations added mid-rollout), the revision most pods still run.
+  let stableName = record.stableRevision;
+  let stableUnknown = false;
+  const needsStable = spec.pausedBy !== undefined || spec.partition !== undefined || aborted;
+  if (features && stableName === undefined && needsStable) {
+    if (input.pods === undefined) stableUnknown = true;
+    else stableName = inferStable(input.revisions, input.pods, update);
+  }
+  const stable = features ? stableSource(input.revisions, stableName, update) : undefined;
   const goBack = aborted && stable !== undefined && stable.ref.name !== update.name;
-  const target = goBack ? stable!.ref : update;
+  const target = goBack ? stable.ref : update;
   let hold: HoldReason | undefined;
   let policy: UpdatePolicy;
   if (input.policy !== undefined) {
@@ -216,12 +225,54 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     aborted,
     failure,
     target,
-    targetTemplate: goBack ? stable!.template : undefined,
+    targetTemplate: goBack ? stable.template : undefined,
     pin,
     hold,
     suspend: spec.suspend,
     policy,
+    stableUnknown,
   };
+}
+
+/** The stable revision's source, when it is named and its data has a template. */
+function stableSource(
+  revisions: readonly ControllerRevision[],
+  name: string | undefined,
+  update: RevisionRef,
+): RevisionSource | undefined {
+  if (name === undefined) return undefined;
+  const rev = revisions.find((r) => r.metadata?.name === name);
+  const template = rev === undefined ? undefined : revisionTemplate(rev);
+  if (rev === undefined || template === undefined) return undefined;
+  const ref = revisionRef(rev);
+  // The update revision itself is the stable one: pods of it are the template's.
+  return ref.name === update.name ? { ref: update, template } : { ref, template };
+}
+
+/**
+ * The revision other than the update one that most live claimed pods run (ties: the older), as
+ * the stable revision when none was recorded; undefined when no pod runs another revision.
+ */
+export function inferStable(
+  revisions: readonly ControllerRevision[],
+  pods: readonly Pod[],
+  update: RevisionRef,
+): string | undefined {
+  const counts = new Map<string, number>();
+  for (const p of pods) {
+    if (p.metadata?.deletionTimestamp) continue;
+    const hash = p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL];
+    if (hash !== undefined && hash !== update.hash) counts.set(hash, (counts.get(hash) ?? 0) + 1);
+  }
+  let best: { name: string; n: number; revision: number } | undefined;
+  for (const rev of revisions) {
+    const ref = revisionRef(rev);
+    const n = counts.get(ref.hash) ?? 0;
+    if (n === 0 || ref.name === update.name) continue;
+    if (best === undefined || n > best.n || (n === best.n && ref.revision < best.revision))
+      best = { name: ref.name, n, revision: ref.revision };
+  }
+  return best?.name;
 }
 
 /**
