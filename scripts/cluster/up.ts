@@ -60,6 +60,8 @@ const { values: args } = parseArgs({
     // An audit policy file: the apiserver then writes JSON audit events to logs/audit.log.
     'audit-policy': { type: 'string' },
     'bad-image-pattern': { type: 'string', multiple: true },
+    // kube-apiserver's /debug/pprof (off by default): the benchmark's --apiserver-profile reads it.
+    'apiserver-profiling': { type: 'boolean', default: false },
   },
 });
 /** `--flag=value` for each option given, nothing for those left out. */
@@ -274,7 +276,7 @@ try {
     '--service-cluster-ip-range=10.0.0.0/24',
     '--authorization-mode=Node,RBAC',
     '--allow-privileged=true',
-    '--profiling=false',
+    `--profiling=${args['apiserver-profiling'] ? 'true' : 'false'}`,
     ...(args['no-api-limits']
       ? [
           '--max-requests-inflight=0',
