@@ -13,6 +13,8 @@ import type { Cell } from './output.js';
 import type { PlanInput } from './planinput.js';
 import { wrapLastColumn } from './plan-view.js';
 import { wrapText } from '../sim/report/format.js';
+import { endOfRollout, rolloutSummaryLines } from './plan-rolloutend.js';
+import { rolloutFields, type RolloutInfoView } from './plan-rolloutinfo.js';
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -31,6 +33,8 @@ export interface RolloutStepView {
   /** Eligible nodes without an available pod after this step. */
   readonly unavailable: number;
   readonly maxPodsOnANode: number;
+  /** Of `create`, the nodes whose new pod is pinned to the stable revision (absent: none). */
+  readonly pinned?: readonly string[];
 }
 
 /** The document `everynode plan --rollout -o json|yaml` prints. */
@@ -62,12 +66,24 @@ export interface RolloutView {
   /** The status at the end of the preview. */
   readonly finalStatus: DaemonSetStatus | null;
   readonly notes: readonly string[];
+  /**
+   * everynode's rollout where the preview ends (phase, revisions, what holds it, the deadline),
+   * and the nodes whose pod is not at the update revision there; absent for plain apps/v1.
+   */
+  readonly rollout?: RolloutInfoView & { readonly heldNodes: readonly string[] };
 }
 
 /** Runs the engine's rollout preview on the loaded input. */
 export function rolloutView(input: PlanInput): RolloutView {
   const { snapshot } = input;
-  const preview = previewRollout(snapshot);
+  // Which creates of each step are pinned to the stable revision (by the step's time).
+  const pinnedAt = new Map<number, string[]>();
+  const preview = previewRollout(snapshot, {
+    onStep: (plan, after) => {
+      const pinned = plan.creates.filter((c) => c.pinned !== undefined).map((c) => c.node);
+      if (pinned.length > 0) pinnedAt.set(after.now, pinned);
+    },
+  });
   const ds = snapshot.ds;
   const nodeOf = new Map<string, string>();
   for (const pods of [snapshot.pods, preview.final.pods]) {
@@ -85,6 +101,7 @@ export function rolloutView(input: PlanInput): RolloutView {
     delete: s.deleted.map((name) => ({ name, node: nodeOf.get(name) ?? '' })),
     unavailable: s.unavailable,
     maxPodsOnANode: s.maxPodsOnANode,
+    ...(pinnedAt.has(s.time) ? { pinned: pinnedAt.get(s.time)! } : {}),
   }));
   const strategy = ds.spec?.updateStrategy?.type ?? 'RollingUpdate';
   const desired = preview.final.ds.status?.desiredNumberScheduled ?? 0;
@@ -110,6 +127,7 @@ export function rolloutView(input: PlanInput): RolloutView {
     updateOrder: [...seen],
     finalStatus: preview.final.ds.status ?? null,
     notes: input.notes,
+    ...endOfRollout(preview.final),
   };
 }
 
@@ -176,18 +194,33 @@ export function renderRollout(
           `new pods are Ready at once and available after minReadySeconds (${view.minReadySeconds}s); one sync every ${formatDuration(view.minReadySeconds + 1)}`,
         ],
         ['Starting at', view.now],
+        // The controls are the spec's; the phase and conditions are where the preview ends.
+        ...(view.rollout === undefined
+          ? []
+          : rolloutFields(view.rollout, c).filter(([k]) => k === 'Controls')),
       ],
       { keyStyle: c.bold },
     ),
   ];
   for (const note of view.notes) out.push(c.dim(`Note: ${note}`));
   out.push('', c.bold('Steps:'));
-  if (view.steps.length === 0) out.push('  <none>: nothing to do from this state');
+  if (view.steps.length === 0)
+    out.push(
+      view.rollout?.hold === 'paused' || view.rollout?.suspend === 'Freeze'
+        ? `  <none>: the rollout is ${view.rollout.suspend === 'Freeze' ? 'frozen' : 'paused'}`
+        : '  <none>: nothing to do from this state',
+    );
   else {
     const rows = view.steps.map((s): Cell[] => [
       String(s.step),
       `+${formatDuration(s.offsetSeconds)}`,
-      s.create.length === 0 ? '-' : { text: list(s.create), style: c.green },
+      s.create.length === 0
+        ? '-'
+        : {
+            // A pod pinned to the stable revision says so: "worker-4 (stable)".
+            text: list(s.create.map((n) => (s.pinned?.includes(n) ? `${n} (stable)` : n))),
+            style: c.green,
+          },
       s.delete.length === 0
         ? '-'
         : {
@@ -249,6 +282,7 @@ function summary(view: RolloutView, c: ReturnType<typeof colorsFor>): string {
       `${c.bold('End:')}     ${f.updatedNumberScheduled ?? 0} of ${f.desiredNumberScheduled} nodes updated, ${f.numberAvailable ?? 0} available, ${f.numberMisscheduled} misscheduled.`,
     );
   }
+  if (view.rollout !== undefined) lines.push(...rolloutSummaryLines(view.rollout, c));
   if (view.error !== null) lines.push(c.red(`Stopped: ${view.error}`));
   else if (!view.converged)
     lines.push(c.yellow('Stopped: the rollout did not settle within the step limit.'));

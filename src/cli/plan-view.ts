@@ -12,6 +12,7 @@ import type { ActionSource, Plan, RevisionRef } from '../engine/types.js';
 import { colorsFor, formatDuration, formatFields, formatTable } from './output.js';
 import type { Cell, Colors } from './output.js';
 import type { PlanInput } from './planinput.js';
+import { rolloutFields, rolloutInfo, type RolloutInfoView } from './plan-rolloutinfo.js';
 
 /** One node's decision, as printed. `reason` is empty when the node runs a pod with nothing to report. */
 export interface NodeView {
@@ -57,6 +58,8 @@ export interface PlanView {
     readonly revisionHash: string;
     readonly reason: string;
     readonly source: ActionSource;
+    /** Present when the pod is pinned to the stable revision: why the node is held. */
+    readonly pinned?: string;
   }[];
   readonly delete: readonly {
     readonly namespace: string;
@@ -83,6 +86,8 @@ export interface PlanView {
   readonly error: string | null;
   /** What the loader filled in or skipped (a made-up uid, pods in other namespaces). */
   readonly notes: readonly string[];
+  /** everynode's rollout (phase, revisions, controls); absent for a plain apps/v1 DaemonSet. */
+  readonly rollout?: RolloutInfoView;
 }
 
 /** Builds the printed document from the loaded input and the engine's plan. */
@@ -117,6 +122,7 @@ export function planView(input: PlanInput, plan: Plan): PlanView {
       revisionHash: c.revisionHash,
       reason: c.reason,
       source: c.source,
+      ...(c.pinned === undefined ? {} : { pinned: c.pinned }),
     })),
     delete: plan.deletes.map((d) => ({
       namespace: d.namespace,
@@ -146,7 +152,12 @@ export function planView(input: PlanInput, plan: Plan): PlanView {
     requeueAfterSeconds: plan.requeueAfterMs === null ? null : plan.requeueAfterMs / 1000,
     error: plan.error ?? null,
     notes: input.notes,
+    ...withRollout(rolloutInfo(ds, plan)),
   };
+}
+
+function withRollout(info: RolloutInfoView | null): { rollout?: RolloutInfoView } {
+  return info === null ? {} : { rollout: info };
 }
 
 // eslint-disable-next-line no-control-regex
@@ -281,9 +292,16 @@ function header(view: PlanView, c: Colors, width: number): string[] {
     revision = `${h.currentRevision.name} (revision ${h.currentRevision.revision}${h.createRevision ? ', to be created' : ''})`;
   const fields: [string, string][] = [
     ['DaemonSet', `${d.namespace}/${d.name}`],
-    ['Generation', `${d.generation} (template generation ${d.templateGeneration})`],
+    // everynode's CRD keeps no template generation (the hash decides): none to show.
+    [
+      'Generation',
+      d.templateGeneration === ''
+        ? String(d.generation)
+        : `${d.generation} (template generation ${d.templateGeneration})`,
+    ],
     ['Revision', revision],
     ['Planned at', view.now],
+    ...(view.rollout === undefined ? [] : rolloutFields(view.rollout, c)),
   ];
   if (view.skip !== null) fields.push(['Skipped', c.yellow(skipText(view.skip))]);
   if (view.error !== null)
@@ -360,7 +378,7 @@ function actionRows(view: PlanView, c: Colors): Cell[][] {
   for (const cr of view.create) {
     rows.push([
       { text: 'create pod', style: c.green },
-      `${view.daemonSet.name}-xxxxx (hash ${cr.revisionHash})`,
+      `${view.daemonSet.name}-xxxxx (hash ${cr.revisionHash}${cr.pinned === undefined ? '' : ', pinned to stable'})`,
       cr.node,
       sourced(cr.source, cr.reason),
     ]);
