@@ -385,6 +385,10 @@ export class DaemonSetController {
         this.opts.onSync?.(key, this.opts.clock.now() - started, failure);
         this.queue.done(key);
       }
+      // A failed sync whose own write queued its key again would, on the memory cluster (calls
+      // and watch events are microtasks), chain syncs without timers, I/O or signals ever
+      // running; one turn of the event loop after each failure keeps the process responsive.
+      if (failure !== undefined) await new Promise<void>((r) => setImmediate(r));
     }
   }
 
