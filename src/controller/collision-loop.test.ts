@@ -85,3 +85,100 @@ for (const value of [Infinity, NaN]) {
     }
   });
 }
+
+/**
+ * Defence, whatever the matcher: an API server that stores other data than the controller sent (a
+ * mutating webhook on ControllerRevisions, say) makes every revision the controller creates
+ * unrecognisable. Upstream would bump collisionCount and create a revision per two syncs for as
+ * long as that lasts; everynode bumps only for a revision it did not create from this template.
+ */
+test('a revision the API server stored with other data is not a collision: no bump, one revision, a Warning, no retry loop', async () => {
+  let creates = 0;
+  const h = harness({
+    workers: 1,
+    wrap: (c) => ({
+      ...c,
+      create: (kind, obj) => {
+        if (kind !== 'ControllerRevision') return c.create(kind, obj);
+        if (++creates > CAP)
+          return Promise.reject(new Error('test cap: too many revision creates'));
+        const rev = structuredClone(obj) as unknown as Mutable<ControllerRevision>;
+        const data = rev.data as { spec: { template: { metadata: Record<string, unknown> } } };
+        data.spec.template.metadata.annotations = { 'webhook.example/mutated': 'true' };
+        return c.create(kind, rev as unknown as typeof obj);
+      },
+    }),
+  });
+  try {
+    for (const n of ['n1', 'n2']) await h.cluster.create('Node', node(n));
+    await h.cluster.create('DaemonSet', dsFoo('foo'));
+    await h.controller.start();
+    await h.settle();
+    await h.advance(60_000, 5000);
+    assert.equal(creates, 2, 'the revision, then one create that finds it');
+    const live = await h.cluster.get<DaemonSet>('DaemonSet', 'default', 'foo');
+    assert.equal(live.status?.collisionCount ?? 0, 0, 'no collisionCount bump');
+    const revs = await h.cluster.list('ControllerRevision', { namespace: 'default' });
+    assert.equal(revs.items.length, 1);
+    const events = (
+      await h.cluster.list<KubeObject & { reason?: string; message?: string }>('Event')
+    ).items;
+    const warning = events.find((e) => e.reason === 'RevisionNotRecognized');
+    assert.ok(warning, `events: ${events.map((e) => e.reason).join(', ')}`);
+    assert.match(warning.message ?? '', /foo-\w+/);
+    // Not retried with backoff until the DaemonSet changes: a minute on, still two creates.
+    const syncs = h.controller.stats().syncs;
+    await h.advance(60_000, 10_000);
+    assert.equal(creates, 2);
+    assert.equal(h.controller.stats().syncs, syncs);
+  } finally {
+    await h.controller.stop();
+  }
+});
+
+/**
+ * Defence, whatever fails: each failed sync gives the event loop a turn before its worker takes
+ * the next key. On the memory cluster a call and a watch event are microtasks, so a sync that
+ * fails after a write (whose event queues the key again at once) would otherwise chain syncs
+ * without ever reaching a timer, I/O or a signal: `run --embedded` would stop answering.
+ */
+test('a failing sync whose write queues it again lets timers run between syncs', async () => {
+  let calls = 0;
+  let ticked = false;
+  const seen: boolean[] = [];
+  const h = harness({
+    workers: 1,
+    wrap: (c) => ({
+      ...c,
+      create: async (kind, obj) => {
+        if (kind !== 'ControllerRevision') return c.create(kind, obj);
+        seen.push(ticked);
+        if (++calls > CAP) throw new Error('test cap');
+        // Write an orphan revision its selector matches (its watch event queues the DaemonSet
+        // again), then fail.
+        const meta = { ...obj.metadata, name: undefined, generateName: 'other-' };
+        delete meta.ownerReferences;
+        await c.create(kind, { ...obj, metadata: meta, data: { other: calls } });
+        throw new Error('injected failure after a write');
+      },
+    }),
+  });
+  try {
+    await h.cluster.create('Node', node('n1'));
+    await h.controller.start();
+    await h.settle();
+    setImmediate(() => {
+      ticked = true;
+    });
+    await h.cluster.create('DaemonSet', dsFoo('foo'));
+    await h.settle();
+    assert.ok(seen.length > 2, `calls ${seen.length}`);
+    assert.equal(seen[0], false);
+    assert.ok(
+      seen.slice(0, 3).includes(true),
+      `a turn of the event loop by the third sync: ${seen.join()}`,
+    );
+  } finally {
+    await h.controller.stop();
+  }
+});

@@ -17,6 +17,7 @@ import type { ControllerRevision } from '../api/types.js';
 import type { FailedPodBackoff } from './backoff.js';
 import type { ControllerExpectations } from './expectations.js';
 import { nullLogger, type Logger } from './logger.js';
+import { OwnRevisions, REVISION_NOT_RECOGNIZED, revisionNotRecognized } from './ownrevisions.js';
 import type { EventSink } from './recorder.js';
 import { StatusWriter } from './statuswriter.js';
 import { syncNodes, SyncAggregateError } from './syncnodes.js';
@@ -75,13 +76,15 @@ function asError(err: unknown): Error {
 
 /**
  * Carries out Plans; one instance serves every DaemonSet. Between syncs it keeps only the object
- * each DaemonSet's last status write returned, until the cache has caught up with it.
+ * each DaemonSet's last status write returned, until the cache has caught up with it, and the
+ * last revision it created for each (ownrevisions.ts: its own revision is no hash collision).
  */
 export class Executor {
   private readonly log: Logger;
   private readonly dsKind: ResourceKind;
   private readonly burst: number;
   private readonly status: StatusWriter;
+  private readonly ownRevisions = new OwnRevisions();
 
   constructor(private readonly opts: ExecutorOptions) {
     this.log = (opts.logger ?? nullLogger).child({ component: 'executor' });
@@ -93,6 +96,7 @@ export class Executor {
   /** Drops what is kept for key (its DaemonSet is gone from the cache). */
   forget(key: string): void {
     this.status.forget(key);
+    this.ownRevisions.forget(key);
   }
 
   /** Executes the plan; never throws (every failure is in the result). */
@@ -248,7 +252,7 @@ export class Executor {
   /** Creates the current revision; on AlreadyExists runs the collision path of §8.4. */
   private async createRevision(ds: DaemonSet, rev: ControllerRevision): Promise<void> {
     try {
-      await this.opts.cluster.create('ControllerRevision', rev);
+      this.ownRevisions.record(ds, await this.opts.cluster.create('ControllerRevision', rev));
       return;
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
@@ -260,6 +264,12 @@ export class Executor {
       );
       // Our own revision that the cache has not shown yet needs no live read of the DaemonSet.
       if (collisionDecision(ds, existing, ds) === 'use-existing') return;
+      // Our own revision of this very spec, not recognised: no collision, and a bump would loop.
+      if (this.ownRevisions.isOwn(ds, existing)) {
+        const e = revisionNotRecognized(ds, rev.metadata?.name ?? '', err);
+        this.opts.recorder.event(ds, 'Warning', REVISION_NOT_RECOGNIZED, e.message);
+        throw e;
+      }
       const live = await this.opts.cluster.get<DaemonSet>(this.dsKind, ns, ds.metadata?.name ?? '');
       const decision = collisionDecision(ds, existing, live);
       if (decision === 'use-existing') return;
