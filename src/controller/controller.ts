@@ -28,10 +28,12 @@ import { IncrementalPlanner } from './fastplan.js';
 import { comparePlans, SyncVerificationError } from './plancompare.js';
 import { emptySyncPathStats, syncPathCounts, type DeclineReason } from './syncpath.js';
 import { EventRecorder } from './recorder.js';
+import { StatusPacer } from './statuspacing.js';
 import { noopQueueMetrics, WorkQueue } from './workqueue.js';
 import {
   controllerDefaults,
   nodeEventDelayOf,
+  statusIntervalOf,
   type ControllerStats,
   type DaemonSetControllerOptions,
 } from './controlleroptions.js';
@@ -127,6 +129,7 @@ export class DaemonSetController {
       logger: this.log,
       burstReplicas: opts.burstReplicas ?? DEFAULT_BURST_REPLICAS,
       dsKind: this.dsKind,
+      statusPacer: new StatusPacer(statusIntervalOf(opts), opts.clock),
     });
     wireHandlers(this.inf, this.handlers);
     this.incremental =
@@ -255,6 +258,8 @@ export class DaemonSetController {
     this.counters.creates += r.createCalls;
     this.counters.deletes += r.deleteCalls;
     if (r.statusWritten) this.counters.statusWrites++;
+    // A status held back by the pacer is written by the sync at the end of its interval.
+    if (r.statusDeferredMs !== undefined) this.queue.addAfter(key, r.statusDeferredMs);
     if (plan.requeueAfterMs !== null && plan.requeueAfterMs >= 0)
       this.queue.addAfter(key, plan.requeueAfterMs);
     const minReady = ds.spec?.minReadySeconds ?? 0;

@@ -78,6 +78,14 @@ export interface DaemonSetControllerOptions {
    * controllerDefaults.nodeEventDelayMs (0: queued at once, as upstream does).
    */
   readonly nodeEventDelayMs?: number;
+  /**
+   * Status-write pacing (statuspacing.ts): a changed status within this many ms of the
+   * DaemonSet's previous status write waits for the end of the interval (the key is synced
+   * again then), unless it is settled, moves observedGeneration or changes a condition. Default
+   * controllerDefaults.statusIntervalMs (0: every sync writes a changed status, as upstream;
+   * the `run` command sets 500 ms).
+   */
+  readonly statusIntervalMs?: number;
 }
 
 /** Counters for metrics and tests. */
@@ -107,6 +115,7 @@ export interface ControllerDefaults {
   incrementalSync: boolean;
   verifySync: boolean;
   nodeEventDelayMs: number;
+  statusIntervalMs: number;
 }
 
 /**
@@ -118,6 +127,7 @@ export const controllerDefaults: ControllerDefaults = {
   incrementalSync: true,
   verifySync: false,
   nodeEventDelayMs: 0,
+  statusIntervalMs: 0,
 };
 
 /** Sets some of the defaults; returns the previous values, so a test can put them back. */
@@ -137,5 +147,15 @@ export function nodeEventDelayOf(
   const ms = opts.nodeEventDelayMs ?? controllerDefaults.nodeEventDelayMs;
   if (!Number.isFinite(ms) || ms < 0)
     throw new RangeError(`nodeEventDelayMs: expected a number of ms >= 0, got ${String(ms)}`);
+  return ms;
+}
+
+/** The status-write interval in ms that opts ask for (0: none); throws on a bad value. */
+export function statusIntervalOf(
+  opts: Pick<DaemonSetControllerOptions, 'statusIntervalMs'>,
+): number {
+  const ms = opts.statusIntervalMs ?? controllerDefaults.statusIntervalMs;
+  if (!Number.isFinite(ms) || ms < 0)
+    throw new RangeError(`statusIntervalMs: expected a number of ms >= 0, got ${String(ms)}`);
   return ms;
 }

@@ -19,6 +19,7 @@ import type { ControllerExpectations } from './expectations.js';
 import { nullLogger, type Logger } from './logger.js';
 import { OwnRevisions, REVISION_NOT_RECOGNIZED, revisionNotRecognized } from './ownrevisions.js';
 import type { EventSink } from './recorder.js';
+import type { StatusPacer } from './statuspacing.js';
 import { StatusWriter } from './statuswriter.js';
 import { syncNodes, SyncAggregateError } from './syncnodes.js';
 
@@ -50,6 +51,8 @@ export interface ExecutorOptions {
   readonly logger?: Logger;
   readonly burstReplicas?: number;
   readonly dsKind?: ResourceKind;
+  /** Holds back status writes within its interval (statuspacing.ts); absent: every write goes. */
+  readonly statusPacer?: StatusPacer;
 }
 
 /** One plan to carry out. */
@@ -68,6 +71,8 @@ export interface ExecutionResult {
   readonly statusWritten: boolean;
   readonly createCalls: number;
   readonly deleteCalls: number;
+  /** A changed status left for a sync this much later (status pacing); undefined otherwise. */
+  readonly statusDeferredMs?: number;
 }
 
 function asError(err: unknown): Error {
@@ -97,6 +102,7 @@ export class Executor {
   forget(key: string): void {
     this.status.forget(key);
     this.ownRevisions.forget(key);
+    this.opts.statusPacer?.forget(key);
   }
 
   /** Executes the plan; never throws (every failure is in the result). */
@@ -159,13 +165,16 @@ export class Executor {
     }
     let statusError: Error | undefined;
     let statusWritten = false;
-    if (plan.statusChanged) {
-      const stored = await this.status.store(
-        input.key,
-        ds,
-        plan.status,
-        input.expectationsSatisfied && plan.skip === null,
-      );
+    let statusDeferredMs: number | undefined;
+    const updateObservedGen = input.expectationsSatisfied && plan.skip === null;
+    const pacer = this.opts.statusPacer;
+    const wait = plan.statusChanged
+      ? (pacer?.delay(input.key, ds, plan.status, updateObservedGen) ?? 0)
+      : 0;
+    if (wait > 0) statusDeferredMs = wait;
+    else if (plan.statusChanged) {
+      pacer?.wrote(input.key);
+      const stored = await this.status.store(input.key, ds, plan.status, updateObservedGen);
       statusError = stored.error;
       statusWritten = stored.written;
       if (statusError !== undefined && syncError !== undefined) {
@@ -181,6 +190,7 @@ export class Executor {
       statusWritten,
       createCalls,
       deleteCalls,
+      ...(statusDeferredMs === undefined ? {} : { statusDeferredMs }),
     };
   }
 
