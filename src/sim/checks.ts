@@ -3,6 +3,8 @@
  * instant; the others at the end, from what the observer recorded over the whole run.
  */
 import { isPodReady } from '../api/pod.js';
+import { isEverynodeDaemonSet } from '../api/rolloutspec.js';
+import { readRecord } from '../engine/rolloutrecord.js';
 import type { DaemonSet } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../api/types.js';
 import { formatDuration } from './duration.js';
@@ -39,7 +41,8 @@ const keyOf = (d: DsRef): string => `${d.namespace}/${d.name}`;
 /**
  * The update and stable revisions' hashes as the controller reports them: status.updateRevision
  * and status.stableRevision (revision names) on the CRD; for apps/v1, whose status has no such
- * fields, the update revision is the newest and the stable one unknown.
+ * fields, the update revision is the newest and the stable one is read from the rollout record
+ * the controller keeps on the update revision (rollout.everynode.dev/state).
  */
 function revisionRoles(
   ds: DaemonSet,
@@ -52,10 +55,26 @@ function revisionRoles(
     const rev = world.revisions.get(`${ns}/${name}`);
     return rev?.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? rev?.metadata?.name;
   };
-  return {
-    update: hashOf(ds.status?.updateRevision) ?? newest,
-    stable: hashOf(ds.status?.stableRevision),
-  };
+  if (isEverynodeDaemonSet(ds))
+    return {
+      update: hashOf(ds.status?.updateRevision) ?? newest,
+      stable: hashOf(ds.status?.stableRevision),
+    };
+  const uid = ds.metadata?.uid;
+  const revisions = [...world.revisions.values()].filter(
+    (r) =>
+      r.metadata?.ownerReferences?.some((o) => o.controller === true && o.uid === uid) ?? false,
+  );
+  const update = revisions.find(
+    (r) => r.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === newest,
+  );
+  if (update === undefined || newest === undefined) return { update: newest, stable: undefined };
+  const record = readRecord(ds, revisions, {
+    name: update.metadata?.name ?? '',
+    revision: update.revision,
+    hash: newest,
+  });
+  return { update: newest, stable: hashOf(record.stableRevision) };
 }
 
 /** status.rollout.phase (the CRD's; apps/v1 status has no such field). */
