@@ -144,6 +144,7 @@ test('rollout status tree: stable vs update revision, pinned nodes and the phase
   });
   const paused: DaemonSet = {
     ...ds,
+    apiVersion: 'apps.everynode.dev/v1alpha1',
     metadata: { ...ds.metadata, annotations: { 'rollout.everynode.dev/paused': 'true' } },
     status: {
       ...ds.status!,
@@ -187,4 +188,40 @@ test('rollout status tree: stable vs update revision, pinned nodes and the phase
     lines.find((l) => l.includes('node-3'))!,
     /pinned/,
   );
+});
+
+test('rollout status tree of an apps/v1 DaemonSet: the stable revision from the rollout record', () => {
+  // apps/v1 status has no stableRevision: the controller records it on the update revision.
+  const r2 = rev(2, 'h2', 'ne:2');
+  const recorded = {
+    ...r2,
+    metadata: {
+      ...r2.metadata,
+      annotations: {
+        'rollout.everynode.dev/state': JSON.stringify({ revision: 2, stable: 'node-exporter-h1' }),
+      },
+    },
+  };
+  const native: DaemonSet = {
+    ...ds,
+    apiVersion: 'apps/v1',
+    metadata: { ...ds.metadata, annotations: { 'rollout.everynode.dev/paused': 'true' } },
+  };
+  const lines = renderTree(
+    {
+      ds: native,
+      revisions: [rev(1, 'h1', 'ne:1'), recorded],
+      pods,
+      statusLine:
+        'Waiting for daemon set "node-exporter" rollout to finish: 3 out of 5 new pods have been updated... (paused)',
+      now: Date.parse('2026-12-01T00:01:00Z'),
+      width: 120,
+      height: 40,
+    },
+    colors(false),
+  );
+  const text = lines.join('\n');
+  assert.match(text, /» revision 2 .*\(update revision\)/);
+  assert.match(text, /revision 1 .*\(stable revision\)/);
+  assert.match(text, /Rollout: +paused \(rollout\.everynode\.dev\/paused\)/);
 });

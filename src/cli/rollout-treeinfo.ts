@@ -6,7 +6,8 @@
  */
 import type { ControllerRevision, DaemonSet, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, parseTime } from '../api/types.js';
-import { rolloutSpecOf } from '../api/rolloutspec.js';
+import { isEverynodeDaemonSet, rolloutSpecOf } from '../api/rolloutspec.js';
+import { readRecord } from '../engine/rolloutrecord.js';
 import {
   isPaused,
   progressingCondition,
@@ -21,8 +22,9 @@ const hashOf = (r: ControllerRevision | undefined): string =>
 
 /**
  * The update and stable revisions' hashes: from status.updateRevision / stableRevision (revision
- * names) when the controller reported them, else the newest revision is the update one and there
- * is no known stable one. `sorted` is newest first.
+ * names) on the CRD, from the rollout record on the update revision for apps/v1; without either
+ * the newest revision is the update one and there is no known stable one. `sorted` is newest
+ * first.
  */
 export function revisionRoles(
   ds: DaemonSet,
@@ -32,10 +34,19 @@ export function revisionRoles(
   const byName = (n: string | undefined) =>
     n === undefined || n === '' ? undefined : sorted.find((r) => r.metadata?.name === n);
   const observed = (ds.status?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0);
-  const upd = observed ? byName(f.updateRevision) : undefined;
-  const stable = byName(f.stableRevision);
+  const upd = (observed ? byName(f.updateRevision) : undefined) ?? sorted[0];
+  // apps/v1 status has no stableRevision: the controller's record on the update revision has it.
+  const stableName =
+    isEverynodeDaemonSet(ds) || upd === undefined
+      ? f.stableRevision
+      : readRecord(ds, sorted, {
+          name: upd.metadata?.name ?? '',
+          revision: upd.revision,
+          hash: hashOf(upd),
+        }).stableRevision;
+  const stable = byName(stableName);
   return {
-    update: upd !== undefined ? hashOf(upd) : hashOf(sorted[0]),
+    update: hashOf(upd),
     stable: stable === undefined ? undefined : hashOf(stable),
   };
 }
