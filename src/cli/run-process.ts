@@ -45,6 +45,8 @@ export interface ControllerProcessOptions {
   readonly workers: number;
   /** The controller's nodeEventDelayMs (coalesced node-driven syncs); default 0. */
   readonly nodeEventDelayMs?: number | undefined;
+  /** The controller's statusIntervalMs (status-write pacing); default the library's (0). */
+  readonly statusIntervalMs?: number | undefined;
   /** Campaign for the Lease first and run the controller only while leading. */
   readonly leaderElection?: LeaderElectionSettings | undefined;
   /**
@@ -229,6 +231,9 @@ export class ControllerProcess implements HealthSource {
       dsKind: this.opts.dsKind,
       ...(this.opts.nodeEventDelayMs !== undefined && {
         nodeEventDelayMs: this.opts.nodeEventDelayMs,
+      }),
+      ...(this.opts.statusIntervalMs !== undefined && {
+        statusIntervalMs: this.opts.statusIntervalMs,
       }),
       ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
       ...(m

@@ -40,6 +40,22 @@ export function checkTargetFlags(flags: TargetFlags): void {
   positiveInt('--burst', flags.burst);
   positiveNumber('--embedded-speed', flags.embeddedSpeed);
   embeddedNodeCount(flags);
+  adaptiveOf(flags);
+}
+
+/**
+ * --adaptive-qps and --max-qps as the transport's `adaptive` option (undefined: a fixed rate);
+ * --max-qps without --adaptive-qps, or below --qps, is a UsageError.
+ */
+function adaptiveOf(flags: TargetFlags): { maxQps?: number } | undefined {
+  if (flags.maxQps !== undefined) {
+    if (flags.adaptiveQps !== true) throw new UsageError('--max-qps: needs --adaptive-qps');
+    const max = positiveNumber('--max-qps', flags.maxQps);
+    if (max < positiveNumber('--qps', flags.qps))
+      throw new UsageError(`--max-qps: at least --qps (${flags.qps}), got ${flags.maxQps}`);
+    return { maxQps: max };
+  }
+  return flags.adaptiveQps === true ? {} : undefined;
 }
 
 /** A cluster the controller can run against. */
@@ -65,6 +81,9 @@ export interface TargetFlags {
   readonly namespace?: string | undefined;
   readonly qps: string;
   readonly burst: string;
+  /** Opt-in adaptive pacing of the API client (cluster/kube/pacing.ts). */
+  readonly adaptiveQps?: boolean | undefined;
+  readonly maxQps?: string | undefined;
   readonly embeddedNodes?: string | undefined;
   readonly embeddedScenario?: string | undefined;
   readonly embeddedSpeed: string;
@@ -149,6 +168,7 @@ export async function kubeTarget(
     burst: positiveInt('--burst', flags.burst),
     timeoutMs: requestTimeoutMs,
     ...(onResult && { onResult }),
+    ...(adaptiveOf(flags) !== undefined && { adaptive: adaptiveOf(flags) }),
     // The leader fence, checked as each write leaves: a write that waited for a rate-limit token
     // or sat in a process frozen past its Lease is refused then.
     beforeSend: (method) => {

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { Command, Option } from 'commander';
 import type { DaemonSet } from '../api/types.js';
 import type { ResourceKind } from '../cluster/port.js';
+import { DEFAULT_STATUS_INTERVAL_MS } from '../controller/statuspacing.js';
 import { buildApp, parseAddr, startServer, type HealthSource } from '../server/http.js';
 import { ControllerMetrics } from '../server/metrics.js';
 import { UsageError } from './errors.js';
@@ -47,6 +48,9 @@ export interface RunFlags {
   readonly exitAfterConverged?: boolean;
   readonly runFor?: string;
   readonly nodeEventDelay?: string;
+  readonly statusInterval?: string;
+  readonly adaptiveQps?: boolean;
+  readonly maxQps?: string;
 }
 
 /** How `everynode run` ended: see EXIT_CODES. */
@@ -123,6 +127,11 @@ function parseFlags(flags: RunFlags) {
       flags.nodeEventDelay === undefined
         ? undefined
         : parseDuration('--node-event-delay', flags.nodeEventDelay, { max: DAY_MS }),
+    statusIntervalMs: parseDuration(
+      '--status-interval',
+      flags.statusInterval ?? `${DEFAULT_STATUS_INTERVAL_MS}ms`,
+      { max: DAY_MS },
+    ),
   };
 }
 
@@ -186,6 +195,7 @@ export async function runCommand(flags: RunFlags): Promise<RunExitCode> {
       namespace: flags.namespace,
       workers: f.workers,
       ...(f.nodeEventDelayMs !== undefined && { nodeEventDelayMs: f.nodeEventDelayMs }),
+      statusIntervalMs: f.statusIntervalMs,
       metrics,
       // The kube transport counts each HTTP request; the embedded cluster is counted at the port.
       countRequestsAtPort: t.embedded !== undefined,
@@ -283,6 +293,12 @@ export function registerRun(program: Command): void {
     .option('--workers <n>', 'DaemonSets synced concurrently', '2')
     .option('--qps <q>', 'API requests per second (client-side limit)', '20')
     .option('--burst <b>', 'API request burst', '30')
+    .option(
+      '--adaptive-qps',
+      'raise the request rate above --qps while the API server answers writes quickly and ' +
+        'without 429; back off at once on 429, Retry-After or rising latency (never below --qps)',
+    )
+    .option('--max-qps <q>', 'with --adaptive-qps: the highest request rate (default 50 x --qps)')
     .option('--leader-elect', 'run only while holding the Lease everynode-controller')
     .option(
       '--leader-election-namespace <ns>',
@@ -337,6 +353,13 @@ export function registerRun(program: Command): void {
       '--node-event-delay <d>',
       'sync DaemonSets this long (e.g. 1s) after the first of a burst of node joins, leaves or ' +
         'label/taint changes, once per burst, instead of at once (default 0: at once, as upstream)',
+    )
+    .option(
+      '--status-interval <d>',
+      "write a DaemonSet's status at most once per this interval while it changes (the settled " +
+        'status, a new observedGeneration and condition changes at once); 0: after every sync ' +
+        'that changes it, as upstream',
+      `${DEFAULT_STATUS_INTERVAL_MS}ms`,
     )
     .addHelpText('after', EXAMPLES)
     .exitOverride()
