@@ -195,6 +195,22 @@ export class DaemonSetSyncState {
     return node;
   }
 
+  /**
+   * Replaces a filed pod by its update when both are this DaemonSet's and file under the same
+   * node; false when the update moves it (then it is unfiled and filed again).
+   */
+  private replaceInPlace(key: string, had: Pod, cur: Pod): boolean {
+    if (getControllerOf(cur)?.uid !== this.shape.uid) return false;
+    const node = this.filedUnder(had);
+    if (node === undefined || this.filedUnder(cur) !== node) return false;
+    const e = this.entries.get(node);
+    const at = e === undefined ? -1 : e.pods.indexOf(had);
+    if (at < 0) return false;
+    e!.pods[at] = cur;
+    this.pods.set(key, cur);
+    return true;
+  }
+
   /** Removes a filed pod; returns the node it affected. */
   private unfile(key: string): string | undefined {
     const had = this.pods.get(key);
@@ -229,6 +245,12 @@ export class DaemonSetSyncState {
       const had = this.pods.get(key);
       const cur = this.podStore.get(key);
       if (had !== undefined && had === cur) continue;
+      // An update that keeps the pod on its node keeps its place among the node's pods, as the
+      // store's index does (the full reconcile reads the pods in that order).
+      if (had !== undefined && cur !== undefined && this.replaceInPlace(key, had, cur)) {
+        dirty.add(this.filedUnder(cur)!);
+        continue;
+      }
       const before = this.unfile(key);
       if (before !== undefined) dirty.add(before);
       // The log holds the pods this DaemonSet controls or controlled (or every pod, for a store

@@ -49,6 +49,7 @@ export const controlStepArb: fc.Arbitrary<Step> = fc.record({
   op: fc.constantFrom<ControlOp>(
     'pause',
     'pause',
+    'pause',
     'resume',
     'resume',
     'partition',
@@ -73,7 +74,7 @@ export function withControls(steps: fc.Arbitrary<Step>): fc.Arbitrary<Step> {
     { weight: 1, arbitrary: controlStepArb },
     // Nodes joining and pods going away: what a held rollout pins to the stable revision.
     {
-      weight: 1,
+      weight: 2,
       arbitrary: fc.oneof(
         fc.record({
           k: fc.constant('node' as const),

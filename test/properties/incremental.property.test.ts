@@ -211,8 +211,12 @@ test('incremental sync: with a partition-like policy (the last 2 nodes held back
   // The incremental planner honours the policy rather than declining it.
   assert.equal(declined['policy'] ?? 0, 0, counts);
   assert.ok(incremental > 700, counts);
+  // Most syncs whose rolling update deletes under this policy also write the new revision
+  // (declined as historyWrite): answered ones came up 2 to 27 times a run over 80 runs, so the
+  // deletes' floor is 1 (a floor of 5 failed about one run in three; seed 42 gives 10).
+  const floors: Readonly<Record<string, number>> = { rolloutDeletes: 1 };
   for (const what of ['rolloutDeletes', 'rolloutCreates', 'surgeRollout'] as const)
-    assert.ok((seen[what] ?? 0) >= 5, `${what}: ${counts}`);
+    assert.ok((seen[what] ?? 0) >= (floors[what] ?? 5), `${what}: ${counts}`);
 });
 
 test('incremental sync: a policy with a free select is declined as policy, never ignored', () => {
