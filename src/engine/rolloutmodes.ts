@@ -148,7 +148,8 @@ function choose(
   if (n <= 0) return [];
   const { tally } = view;
   tally.candidates.setOrder(policy.orderKey, policy.compare);
-  const leaving = mode === 'maxUnavailable' ? tally.leaving : undefined;
+  // A policy that holds everything (a pause) leaves old pods on leaving nodes alone too.
+  const leaving = mode === 'maxUnavailable' && policy.holdAll !== true ? tally.leaving : undefined;
   if (policy.select !== undefined) {
     const list: UpdateCandidate[] = [];
     for (const node of leaving?.inOrder() ?? [])
@@ -177,7 +178,7 @@ function maxUnavailableMode(
   const max = budget.maxUnavailable;
   const deletes: Delete[] = [];
   for (const node of view.tally.oldUnavailable.inOrder()) {
-    if (view.shouldRun(node) && !view.released(node)) continue;
+    if (view.shouldRun(node) ? !view.released(node) : policy.holdAll === true) continue;
     const old = oldPodOf(view, node);
     deletes.push({
       pod: old,
@@ -244,8 +245,9 @@ function surgeMode(
   const deletes: Delete[] = [];
   const unavailableLeaving: string[] = [];
   for (const node of tally.oldUnavailable.inOrder()) {
-    if (!view.shouldRun(node)) unavailableLeaving.push(node);
-    else if (view.released(node))
+    if (!view.shouldRun(node)) {
+      if (policy.holdAll !== true) unavailableLeaving.push(node);
+    } else if (view.released(node))
       creates.push({ node, reason: RU_REASON.surgeUnavailable(maxSurge) });
   }
   for (const node of mergeByName(unavailableLeaving, tally.newAvailable.inOrder())) {
@@ -264,7 +266,8 @@ function surgeMode(
   // Remove pods from nodes the DaemonSet is leaving only while more are available than desired,
   // so that availability holds when constraints move (upstream keeps list order; ours is by name).
   const numAvailable = tally.available;
-  for (const node of tally.leaving.first(numAvailable - desired)) {
+  const leavingNow = policy.holdAll === true ? 0 : numAvailable - desired;
+  for (const node of tally.leaving.first(leavingNow)) {
     deletes.push({
       pod: oldPodOf(view, node),
       node,

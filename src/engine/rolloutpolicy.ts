@@ -148,7 +148,10 @@ function releasePolicy(name: string, released: (desired: number) => number): Upd
   return Object.freeze({ name, compare: compareNodeNames, orderKey: 'natural', released });
 }
 
-const PAUSED_POLICY = releasePolicy('paused', () => 0);
+const PAUSED_POLICY: UpdatePolicy = Object.freeze({
+  ...releasePolicy('paused', () => 0),
+  holdAll: true,
+});
 
 /**
  * The decision for one sync (this module's header). Pure: the same inputs give the same

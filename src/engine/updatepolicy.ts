@@ -9,7 +9,8 @@
  *
  * - an order over the nodes (`compare`, over node names: canary nodes first, wave by wave, ...),
  * - a release set: how many nodes at the front of that order, counted over the nodes that should
- *   run the pod, may be updated now (`released`; a partition holds back the tail),
+ *   run the pod, may be updated now (`released`; a partition holds back the tail; a pause
+ *   releases none and holds old pods on leaving nodes too, `holdAll`),
  * - optionally a free choice among the released candidates (`select`), which only the full
  *   reconcile can run: the incremental sync declines such a policy ('policy').
  *
@@ -63,6 +64,13 @@ export interface UpdatePolicy {
    * should run the pod (`desired` of them), may be updated now. desired or more releases all.
    */
   readonly released: (desired: number) => number;
+  /**
+   * Hold everything (a pause): besides the nodes outside the release set, old pods on nodes
+   * that should no longer run the DaemonSet but may keep their pod (shouldContinueRunning) are
+   * left alone too, since only the update would remove them. Pods manage removes (nodes that may
+   * not keep a pod) still go.
+   */
+  readonly holdAll?: boolean;
   /**
    * A free choice among the candidates (leaving nodes first, then released ones in order) for
    * policies that are not an order and a release set; at most `budget` are kept, only real

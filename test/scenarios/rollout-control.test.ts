@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { getCondition } from '../../src/api/conditions.js';
 import { ABORT_ANNOTATION, RETRY_ANNOTATION } from '../../src/api/rolloutspec.js';
+import type { Node } from '../../src/api/types.js';
 import { node } from '../../src/controller/testing.js';
 import {
   annotate,
@@ -18,6 +19,7 @@ import {
   get,
   hashes,
   hashOf,
+  podsByNode,
   run,
   setImage,
   start,
@@ -66,7 +68,16 @@ test('CRD: paused, a node that joins and a deleted pod get the stable revision; 
   const pinned = (await w.h.pods(true)).find((p) => p.spec?.nodeName === 'n4')!;
   assert.equal(pinned.metadata?.labels?.['pod-template-generation'], undefined);
   assert.equal(pinned.spec?.containers[0]?.image, 'foo/bar');
-  // Resume: every node goes to the update revision, which becomes stable.
+  // A node the DaemonSet should no longer run on but may keep its pod (a NoSchedule taint it
+  // does not tolerate): upstream's rolling update removes the old pod there; paused, it stays.
+  const n3 = await w.h.cluster.get<Node>('Node', '', 'n3');
+  await w.h.cluster.update('Node', {
+    ...n3,
+    spec: { ...n3.spec, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] },
+  });
+  await converge(w);
+  assert.deepEqual((await podsByNode(w)).get('n3'), [stableHash]);
+  // Resume: every node goes to the update revision, which becomes stable; n3's old pod goes.
   await change(w, (d) => {
     d.spec!.paused = false;
   });
@@ -74,7 +85,8 @@ test('CRD: paused, a node that joins and a deleted pod get the stable revision; 
   ds = await get(w);
   const update = ds.status!.updateRevision!;
   const updateHash = await hashOf(w, update);
-  assert.deepEqual(await hashes(w), [updateHash, updateHash, updateHash, updateHash]);
+  assert.deepEqual(await hashes(w), [updateHash, updateHash, updateHash]);
+  assert.equal((await podsByNode(w)).get('n3'), undefined);
   assert.equal(ds.status?.stableRevision, update);
   assert.equal(cond(ds, 'Progressing'), 'True/RolloutComplete');
   await w.h.controller.stop();
