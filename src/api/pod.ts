@@ -67,7 +67,7 @@ const INT64_MAX = 2n ** 63n - 1n;
  * template, and IsPodUpdated's fallback on it would count old pods as updated: the hash decides.
  */
 export function templateGenerationOf(ds: DaemonSet): string | undefined {
-  if ((ds.apiVersion)?.startsWith('apps.everynode.dev/')) return undefined;
+  if (ds.apiVersion?.startsWith('apps.everynode.dev/')) return undefined;
   const raw = ds.metadata?.annotations?.[TEMPLATE_GENERATION_ANNOTATION];
   // strconv.ParseInt(s, 10, 64): an optional sign, decimal digits, within int64.
   if (raw === undefined || !/^[+-]?[0-9]+$/.test(raw)) return undefined;

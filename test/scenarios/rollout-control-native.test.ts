@@ -108,11 +108,15 @@ test('apps/v1: paused mid-rollout with no record: the stable revision is inferre
   await converge(w);
   const oldHash = (await hashes(w))[0]!;
   assert.equal(getCondition((await get(w)).status, 'Progressing'), undefined, 'nothing added');
-  await change(w, (d) => { setImage(d, 'foo/bar:2'); });
+  await change(w, (d) => {
+    setImage(d, 'foo/bar:2');
+  });
   // One node replaced, then the operator pauses the rollout.
   for (let i = 0; i < 8 && (await hashes(w)).filter((x) => x !== oldHash).length < 1; i++)
     await run(w, 1);
-  await change(w, (d) => { annotate(d, PAUSED_ANNOTATION, 'true'); });
+  await change(w, (d) => {
+    annotate(d, PAUSED_ANNOTATION, 'true');
+  });
   await converge(w);
   const now = await hashes(w);
   assert.ok(now.filter((x) => x === oldHash).length >= 2, JSON.stringify(now));
