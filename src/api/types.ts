@@ -62,6 +62,8 @@ export interface RolloutSpecFields {
   progressDeadlineSeconds?: number;
   /** Abort (back to the stable revision) when the deadline passes. */
   progressDeadlineAbort?: boolean;
+  /** How fast pods leave nodes that stop being eligible (issue 12; absent: at once, as upstream). */
+  removalBudget?: { maxRemovals?: number | string; periodSeconds?: number; delaySeconds?: number };
 }
 
 /** everynode's additions to rollingUpdate (§2). */
@@ -70,6 +72,8 @@ export interface RollingUpdateFields {
   partition?: number | string;
   /** OpenKruise Advanced DaemonSet's spelling of spec.paused (an alias). */
   paused?: boolean;
+  /** All (apps/v1) or RolloutOnly: pods unavailable because their node is impaired use no budget. */
+  unavailableAccounting?: string;
 }
 
 /** What a rollout failed on (status.rollout.failure). */
@@ -99,6 +103,14 @@ export interface RolloutStatusFields {
   /** The last revision that finished rolling out. */
   stableRevision?: string;
   rollout?: RolloutStatusBlock;
+  /** Unavailable desired nodes whose node is impaired (api/nodeimpairment.ts; CRD only). */
+  numberUnavailableNodeCaused?: number;
+  /** numberUnavailable − numberUnavailableNodeCaused (CRD only). */
+  numberUnavailableRolloutCaused?: number;
+  /** Removals the removal budget defers (CRD only). */
+  pendingRemovals?: number;
+  /** Times (RFC 3339) of the removal budget's recent removals, pruned to its period (CRD only). */
+  removals?: string[];
 }
 
 type K8sRollingUpdateX = K8sRollingUpdateDaemonSet & RollingUpdateFields;
