@@ -2,6 +2,9 @@
  * Summarises a V8 .cpuprofile (from `node --cpu-prof` or the inspector): self time by area of the
  * code (controller, engine, api, memory cluster, simulator, runtime) and the top functions by self
  * time. Usage: node --import tsx bench/profile.ts <file.cpuprofile> [--top 25]
+ *   [--window FROM,TO | --run bench/results/<name>-run-<id>.json --phase R1|R2]
+ * The window (CLOCK_MONOTONIC µs, V8's profile clock) keeps the samples of one phase of a
+ * bench:cluster run (its run file records each phase's monoUs).
  */
 import { readFileSync } from 'node:fs';
 import { argValue } from './lib/child.js';
@@ -19,6 +22,14 @@ export interface CpuProfile {
   }[];
   readonly samples: readonly number[];
   readonly timeDeltas: readonly number[];
+  /** CLOCK_MONOTONIC in µs (Node's --cpu-prof and the inspector) of the first sample's base. */
+  readonly startTime?: number;
+}
+
+/** A time window on the profile's clock (CLOCK_MONOTONIC, µs), both ends included. */
+export interface Window {
+  readonly fromUs: number;
+  readonly toUs: number;
 }
 
 /** The area of the code a script URL belongs to. */
@@ -39,7 +50,10 @@ export function areaOf(url: string, fn: string): string {
  * their time is also given by the area of the nearest caller outside src/api: byCaller maps
  * "api:<area>" (e.g. "api:sim", "api:controller") to ms.
  */
-export function summarise(p: CpuProfile): {
+export function summarise(
+  p: CpuProfile,
+  window?: Window,
+): {
   totalMs: number;
   byArea: Map<string, number>;
   byFunction: Map<string, number>;
@@ -60,7 +74,10 @@ export function summarise(p: CpuProfile): {
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let totalMs = 0;
+  let t = p.startTime ?? 0;
   for (let i = 0; i < p.samples.length; i++) {
+    t += p.timeDeltas[i] ?? 0;
+    if (window !== undefined && (t < window.fromUs || t > window.toUs)) continue;
     const n = byId.get(p.samples[i]!);
     if (n === undefined) continue;
     const ms = (p.timeDeltas[i] ?? 0) / 1000;
@@ -80,11 +97,35 @@ export function summarise(p: CpuProfile): {
   return { totalMs, byArea, byFunction, byCaller };
 }
 
+/**
+ * --window FROM,TO (CLOCK_MONOTONIC µs), or --run <bench:cluster run file> --phase R1|R2: the
+ * phase's monoUs (from the start to the moment the rollout was seen complete).
+ */
+function windowOf(): Window | undefined {
+  const w = argValue('--window');
+  if (w !== undefined) {
+    const [fromUs, toUs] = w.split(',').map(Number);
+    if (!Number.isFinite(fromUs) || !Number.isFinite(toUs))
+      throw new Error('--window FROM,TO in µs of CLOCK_MONOTONIC');
+    return { fromUs: fromUs!, toUs: toUs! };
+  }
+  const run = argValue('--run');
+  if (run === undefined) return undefined;
+  const phase = argValue('--phase') ?? 'R1';
+  const r = JSON.parse(readFileSync(run, 'utf8')) as Record<
+    string,
+    { monoUs?: { from: number; done: number } } | undefined
+  >;
+  const m = r[phase]?.monoUs;
+  if (m === undefined) throw new Error(`${run}: no monoUs for ${phase}`);
+  return { fromUs: m.from, toUs: m.done };
+}
+
 function main(): void {
   const file = process.argv[2];
   if (file === undefined) throw new Error('usage: bench/profile.ts <file.cpuprofile> [--top N]');
   const top = Number(argValue('--top') ?? 25);
-  const s = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile);
+  const s = summarise(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, windowOf());
   const pct = (v: number) => `${((100 * v) / s.totalMs).toFixed(1).padStart(5)}%`;
   console.log(`busy ${s.totalMs.toFixed(0)} ms (idle excluded)\n\nby area (self time)`);
   for (const [a, v] of [...s.byArea].sort((x, y) => y[1] - x[1]))

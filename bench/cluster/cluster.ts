@@ -97,6 +97,8 @@ export async function upCluster(opts: {
   limits: Limits;
   auditPolicy: string;
   progress: (line: string) => void;
+  /** kube-apiserver's /debug/pprof on (for --apiserver-profile). */
+  apiserverProfiling?: boolean;
 }): Promise<BenchCluster> {
   await downCluster(opts.dir, opts.offset, opts.progress);
   const l = opts.limits;
@@ -121,6 +123,7 @@ export async function upCluster(opts: {
       '1h',
       '--audit-policy',
       opts.auditPolicy,
+      ...(opts.apiserverProfiling === true ? ['--apiserver-profiling'] : []),
       '--timeout',
       String(Math.max(180, Math.ceil(opts.nodes / 2))),
     ],
@@ -192,6 +195,41 @@ export function api(
 }
 
 /**
+ * A GET as the admin whose answer is kept as bytes (a pprof profile from /debug/pprof/…);
+ * resolves with an empty buffer on any failure (the profile is a diagnosis, never a result).
+ */
+export function apiBytes(c: BenchCluster, path: string, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(
+      new URL(path, c.state.apiserver),
+      {
+        method: 'GET',
+        ca: c.tls.ca,
+        cert: c.tls.cert,
+        key: c.tls.key,
+        timeout: timeoutMs,
+        headers: { 'User-Agent': UA },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () => {
+          resolve(res.statusCode === 200 ? Buffer.concat(chunks) : Buffer.alloc(0));
+        });
+        res.on('error', () => {
+          resolve(Buffer.alloc(0));
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => {
+      resolve(Buffer.alloc(0));
+    });
+    req.end();
+  });
+}
+
+/**
  * A copy of the committed tree at `commit` (git archive) in `dir`, with the repository's
  * node_modules linked in, so that everynode runs the same code in every run while others edit
  * the working tree. Reused when it exists; returns its root.
@@ -229,6 +267,7 @@ export async function startEverynode(
   log: string,
   root: string,
   cpuProfDir?: string,
+  extraArgs: readonly string[] = [],
 ): Promise<Everynode> {
   mkdirSync(dirname(log), { recursive: true });
   const metricsPort = 28080 + c.offset;
@@ -251,6 +290,7 @@ export async function startEverynode(
       `127.0.0.1:${metricsPort}`,
       '--log-format',
       'json',
+      ...extraArgs,
     ],
     { cwd: root, stdio: ['ignore', fd, fd] },
   );

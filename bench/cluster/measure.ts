@@ -55,6 +55,65 @@ export function threadCpuSeconds(pid: number): Record<string, number> {
   return out;
 }
 
+/**
+ * CPU seconds a live process has run, from the scheduler's own accounting (the first field of
+ * /proc/<pid>/task/<tid>/schedstat, ns, summed over threads). /proc/<pid>/stat's utime + stime are
+ * sampled at the timer tick on this kernel (CONFIG_TICK_CPU_ACCOUNTING, 4 ms), which charges a
+ * process that wakes briefly and often by where the ticks happen to fall; schedstat is exact.
+ * undefined once the process is gone.
+ */
+export function schedSeconds(pid: number): number | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e9;
+}
+
+/** Scheduler CPU seconds (schedSeconds) of each named process at one instant. */
+export function sampleSched(pids: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const s = schedSeconds(pid);
+    if (s !== undefined) out[name] = s;
+  }
+  return out;
+}
+
+/** Resident memory of a live process, now and at its peak (VmRSS, VmHWM of /proc/<pid>/status), MiB. */
+export function memoryMiB(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number =>
+      Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+    return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** memoryMiB of each named process at one instant. */
+export function sampleMemory(
+  pids: Readonly<Record<string, number>>,
+): Record<string, { rss: number; peak: number }> {
+  const out: Record<string, { rss: number; peak: number }> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const m = memoryMiB(pid);
+    if (m !== undefined) out[name] = m;
+  }
+  return out;
+}
+
 /** CPU seconds of each named process at one instant. */
 export function sampleCpu(pids: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -127,6 +186,7 @@ interface AuditEvent {
   verb?: string;
   userAgent?: string;
   requestReceivedTimestamp?: string;
+  stageTimestamp?: string;
   requestURI?: string;
   objectRef?: { resource?: string; subresource?: string; name?: string; resourceVersion?: string };
   responseStatus?: { code?: number };
@@ -219,4 +279,70 @@ export function requestTrace(auditLog: string, actor: string): string {
   }
   rows.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   return rows.map((r) => r.line + '\n').join('');
+}
+
+/** Latency percentiles of a set of requests, ms. */
+export interface Latency {
+  readonly n: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** µs since the epoch of an audit timestamp (RFC 3339 with up to 9 fraction digits). */
+export function auditMicros(ts: string): number {
+  const m = /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(ts);
+  if (m === null) return Number.NaN;
+  const frac = (m[2] ?? '').padEnd(6, '0').slice(0, 6);
+  return Date.parse(`${m[1]!}Z`) * 1000 + Number(frac);
+}
+
+/** Nearest-rank percentiles of latencies in ms (rounded to 0.1 ms). */
+export function percentiles(ms: number[]): Latency {
+  if (ms.length === 0) return { n: 0, p50: 0, p99: 0, max: 0 };
+  ms.sort((a, b) => a - b);
+  const at = (q: number): number =>
+    Math.round(ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)]! * 10) / 10;
+  return { n: ms.length, p50: at(0.5), p99: at(0.99), max: at(1) };
+}
+
+/**
+ * kube-apiserver's request latency in each window, from the audit log: received to response
+ * complete, for every request but watches (they last as long as the client keeps them), over all
+ * clients (`all`) and per client. What a pacing mode costs the server shows as this p99.
+ */
+export function requestLatency(
+  auditLog: string,
+  windows: readonly Window[],
+): Record<string, Latency>[] {
+  const ms = windows.map((): Record<string, number[]> => ({}));
+  let text: string;
+  try {
+    text = readFileSync(auditLog, 'utf8');
+  } catch {
+    return ms.map(() => ({}));
+  }
+  for (const line of text.split('\n')) {
+    if (line === '' || !line.includes('"ResponseComplete"')) continue;
+    let ev: AuditEvent;
+    try {
+      ev = JSON.parse(line) as AuditEvent;
+    } catch {
+      continue;
+    }
+    if (ev.stage !== 'ResponseComplete' || ev.verb === 'watch') continue;
+    const from = auditMicros(ev.requestReceivedTimestamp ?? '');
+    const to = auditMicros(ev.stageTimestamp ?? '');
+    if (!Number.isFinite(from) || !Number.isFinite(to)) continue;
+    const at = from / 1000;
+    const actor = actorOf(ev.userAgent ?? '');
+    windows.forEach((w, i) => {
+      if (at < w.from || at >= w.to) return;
+      (ms[i]!.all ??= []).push((to - from) / 1000);
+      (ms[i]![actor] ??= []).push((to - from) / 1000);
+    });
+  }
+  return ms.map((byActor) =>
+    Object.fromEntries(Object.entries(byActor).map(([k, v]) => [k, percentiles(v)])),
+  );
 }

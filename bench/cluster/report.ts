@@ -4,7 +4,7 @@
  */
 import Table from 'cli-table3';
 import type { Limits } from './cluster.js';
-import type { RequestCount } from './measure.js';
+import type { Latency, RequestCount } from './measure.js';
 
 /** One timed phase (R1 or R2) of one run. */
 export interface PhaseResult {
@@ -12,6 +12,8 @@ export interface PhaseResult {
   readonly wallS: number;
   /** CPU seconds per process over the same interval. */
   readonly cpuS: Record<string, number>;
+  /** The same from the scheduler's exact accounting (/proc/<pid>/task/<tid>/schedstat, summed). */
+  readonly schedCpuS?: Record<string, number>;
   /** CPU seconds per process from the start to the end of the settle period after the phase. */
   readonly cpuWithSettleS: Record<string, number>;
   /** kube-controller-manager plus everynode (when it runs), over the timed interval. */
@@ -29,6 +31,12 @@ export interface PhaseResult {
   readonly allRequests: Record<string, RequestCount>;
   readonly loadBefore: readonly number[];
   readonly loadAfter: readonly number[];
+  /** Resident memory (now, peak) of each process when the phase was seen complete, MiB. */
+  readonly memoryMiB?: Record<string, { readonly rss: number; readonly peak: number }>;
+  /** kube-apiserver request latency (received to complete, watches left out) up to done: `all` and per client. */
+  readonly apiLatencyMs?: Record<string, Latency>;
+  /** The phase's start and the moment it was seen complete on CLOCK_MONOTONIC (µs). */
+  readonly monoUs?: { readonly from: number; readonly done: number };
 }
 
 /** One run: one side, one set of limits, on a fresh cluster. */
@@ -41,6 +49,8 @@ export interface RunResult {
   readonly startedAt: string;
   readonly upS: number;
   readonly loadAtStart: readonly number[];
+  /** Extra flags everynode ran with (bench:cluster --everynode-args). */
+  readonly everynodeArgs?: readonly string[];
   readonly R1: PhaseResult;
   readonly R2: PhaseResult;
 }
@@ -95,6 +105,15 @@ export function summarise(runs: readonly RunResult[]): Row[] {
       of: (r) => r.R1.controllerCpuS + r.R2.controllerCpuS,
       target: 1.5,
     },
+    {
+      id: 'P99',
+      figure: 'kube-apiserver request p99 (ms), R1 / R2 max',
+      of: (r) =>
+        Math.max(
+          r.R1.apiLatencyMs?.all?.p99 ?? Number.NaN,
+          r.R2.apiLatencyMs?.all?.p99 ?? Number.NaN,
+        ),
+    },
   ];
   for (const limits of ['limited', 'lifted']) {
     const of = (side: string): RunResult[] =>
@@ -108,6 +127,7 @@ export function summarise(runs: readonly RunResult[]): Row[] {
       const ratio = Math.round((median(e) / median(u)) * 1000) / 1000;
       // The targets hold at the equal default limits; lifted limits are R5, reported only.
       const target = limits === 'limited' ? f.target : undefined;
+      if (u.every(Number.isNaN) && e.every(Number.isNaN)) continue;
       rows.push({
         id: limits === 'limited' ? f.id : `R5 (${f.id})`,
         figure: f.figure,

@@ -22,6 +22,7 @@ import {
   type BenchCluster,
   type Everynode,
   type Limits,
+  apiBytes,
   downCluster,
   repoRoot,
   snapshot,
@@ -33,8 +34,11 @@ import {
   type RequestCount,
   countRequests,
   cpuDelta,
+  requestLatency,
   requestTrace,
   sampleCpu,
+  sampleMemory,
+  sampleSched,
   threadCpuSeconds,
   writeAuditPolicy,
 } from './measure.js';
@@ -49,8 +53,18 @@ const { values: flags } = parseArgs({
     limits: { type: 'string', default: 'limited,lifted' },
     sides: { type: 'string', default: 'upstream,everynode' },
     profile: { type: 'boolean', default: false },
-    dir: { type: 'string', default: '/tmp/everynode-bench-cluster' },
-    offset: { type: 'string', default: '200' },
+    // Seconds of kube-apiserver CPU profile (pprof) taken from the start of each phase.
+    'apiserver-profile': { type: 'string' },
+    // The harness's own variables name the state directory and port offset when set, as for
+    // test:cluster, so that an engineer's benchmark and tests share one cluster slot.
+    dir: {
+      type: 'string',
+      default: process.env.EVERYNODE_CLUSTER_DIR ?? '/tmp/everynode-bench-cluster',
+    },
+    offset: { type: 'string', default: process.env.EVERYNODE_CLUSTER_PORT_OFFSET ?? '200' },
+    // Extra flags for `everynode run` (space separated), e.g. '--adaptive-qps' or
+    // '--status-interval 0'; recorded in each run's result.
+    'everynode-args': { type: 'string', default: '' },
     settle: { type: 'string', default: '10' },
     // everynode runs from a git-archive snapshot of this commit (default HEAD), so that every
     // run tests the same code while others edit the tree; --everynode-tree runs the tree as is.
@@ -62,6 +76,7 @@ const { values: flags } = parseArgs({
     merge: { type: 'string' },
   },
 });
+const everynodeArgs = flags['everynode-args'].split(' ').filter((a) => a !== '');
 const nodes = Number(flags.nodes ?? (flags.quick ? 100 : 1000));
 const runs = Number(flags.runs ?? (flags.quick ? 1 : 3));
 const offset = Number(flags.offset);
@@ -138,6 +153,9 @@ const say = (msg: string): void => {
   const stamp = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
   console.log(`[bench:cluster ${stamp}] ${msg}`);
 };
+// CLOCK_MONOTONIC in µs, the clock of V8's CPU profiles: bench/profile.ts --window cuts a
+// profile of everynode to one phase with these.
+const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
 const load = (): number[] => os.loadavg().map((l) => Math.round(l * 100) / 100);
 
 let current: { cluster?: BenchCluster; everynode?: Everynode } = {};
@@ -163,15 +181,25 @@ async function phase(
   pids: Record<string, number>,
   act: () => Promise<void>,
 ): Promise<{
-  result: Omit<PhaseResult, 'requests' | 'requestsUntilDone' | 'allRequests'>;
+  result: Omit<PhaseResult, 'requests' | 'requestsUntilDone' | 'allRequests' | 'apiLatencyMs'>;
   from: number;
   done: number;
   to: number;
 }> {
   const loadBefore = load();
   const cpu0 = sampleCpu(pids);
+  const sched0 = sampleSched(pids);
   const threads0 = pids.everynode === undefined ? {} : threadCpuSeconds(pids.everynode);
+  const apiProfile =
+    flags['apiserver-profile'] === undefined
+      ? undefined
+      : apiBytes(
+          c,
+          `/debug/pprof/profile?seconds=${Number(flags['apiserver-profile'])}`,
+          (Number(flags['apiserver-profile']) + 60) * 1000,
+        );
   const from = Date.now();
+  const fromMonoUs = monoUs();
   await act();
   const timeoutMs = Math.max(600_000, nodes * 1500);
   const done = await waitRolledOut(c, nodes, timeoutMs, (p) => {
@@ -179,11 +207,20 @@ async function phase(
       `${label} ${name}: ${p ? `updated ${p.updated}, available ${p.available} of ${p.desired} (generation ${p.observedGeneration}/${p.generation})` : 'no status yet'}`,
     );
   });
+  const doneMonoUs = monoUs();
+  const memory = sampleMemory(pids);
   const cpu1 = sampleCpu(pids);
+  const sched1 = sampleSched(pids);
   const threads1 = pids.everynode === undefined ? {} : threadCpuSeconds(pids.everynode);
   const wallS = (done - from) / 1000;
   say(`${label} ${name}: done in ${wallS.toFixed(1)} s; settling ${settleMs / 1000} s`);
   await sleep(settleMs);
+  if (apiProfile !== undefined) {
+    const bytes = await apiProfile;
+    const dirOut = join(work, 'profiles', label.slice(1, -1));
+    mkdirSync(dirOut, { recursive: true });
+    writeFileSync(join(dirOut, `kube-apiserver-${name}.pprof`), bytes);
+  }
   const cpu2 = sampleCpu(pids);
   const to = Date.now();
   const cpuS = cpuDelta(cpu0, cpu1);
@@ -192,11 +229,14 @@ async function phase(
       wallS,
       cpuS,
       cpuWithSettleS: cpuDelta(cpu0, cpu2),
+      schedCpuS: cpuDelta(sched0, sched1),
       controllerCpuS:
         Math.round(((cpuS['kube-controller-manager'] ?? 0) + (cpuS.everynode ?? 0)) * 100) / 100,
       ...(pids.everynode === undefined ? {} : { everynodeThreadsS: cpuDelta(threads0, threads1) }),
       loadBefore,
       loadAfter: load(),
+      memoryMiB: memory,
+      monoUs: { from: fromMonoUs, done: doneMonoUs },
     },
     from,
     done,
@@ -222,6 +262,7 @@ async function oneRun(
     upstream: side === 'upstream',
     limits,
     auditPolicy,
+    apiserverProfiling: flags['apiserver-profile'] !== undefined,
     progress: (l) => {
       if (/cluster ready|created|failed|last lines/.test(l)) say(`${label} ${l}`);
     },
@@ -239,6 +280,7 @@ async function oneRun(
       join(runLogs, 'everynode.log'),
       everynodeRoot,
       profDir,
+      everynodeArgs,
     );
     current.everynode = e;
     pids.everynode = e.pid;
@@ -259,6 +301,10 @@ async function oneRun(
     { from: r1.from, to: r1.done + 1 },
     { from: r2.from, to: r2.done + 1 },
   ]);
+  const latency = requestLatency(audit, [
+    { from: r1.from, to: r1.done + 1 },
+    { from: r2.from, to: r2.done + 1 },
+  ]);
   const controller = side === 'upstream' ? 'upstream-ds' : 'everynode';
   const empty: RequestCount = { total: 0, byVerb: {} };
   const phases = [r1, r2].map((p, i) => ({
@@ -266,6 +312,7 @@ async function oneRun(
     requests: counts[i]![controller] ?? empty,
     requestsUntilDone: counts[i + 2]![controller]?.total ?? 0,
     allRequests: counts[i]!,
+    apiLatencyMs: latency[i]!,
   }));
   // The controller's own requests in order (the audit log itself is too large to keep).
   writeFileSync(join(runLogs, 'controller-requests.jsonl'), requestTrace(audit, controller));
@@ -284,6 +331,7 @@ async function oneRun(
     startedAt,
     upS,
     loadAtStart,
+    ...(side === 'everynode' && everynodeArgs.length > 0 ? { everynodeArgs } : {}),
     R1: phases[0]!,
     R2: phases[1]!,
   };
@@ -294,13 +342,14 @@ async function oneRun(
   say(
     `${label} R1 ${result.R1.wallS.toFixed(1)} s, R2 ${result.R2.wallS.toFixed(1)} s, ` +
       `requests ${result.R1.requests.total}+${result.R2.requests.total}, ` +
+      `apiserver p99 ${result.R1.apiLatencyMs?.all?.p99 ?? '?'}/${result.R2.apiLatencyMs?.all?.p99 ?? '?'} ms, ` +
       `controller CPU ${result.R1.controllerCpuS}+${result.R2.controllerCpuS} s; logs in ${runLogs}`,
   );
   return result;
 }
 
 console.log(
-  `everynode bench:cluster · ${nodes} nodes · ${runs} run(s) per side · limits ${limitSets.map((l) => l.name).join(', ')} · commit ${commit} · everynode from ${everynodeSource}`,
+  `everynode bench:cluster · ${nodes} nodes · ${runs} run(s) per side · limits ${limitSets.map((l) => l.name).join(', ')} · commit ${commit} · everynode from ${everynodeSource}${everynodeArgs.length > 0 ? ` run with ${everynodeArgs.join(' ')}` : ''}`,
 );
 const merged: { file: string; runs: RunResult[] } | undefined =
   flags.merge === undefined
@@ -321,6 +370,7 @@ function save(): void {
         finished: new Date().toISOString(),
         commit,
         everynode: everynodeSource,
+        everynodeArgs,
         command,
         ...(merged === undefined
           ? {}

@@ -21,7 +21,7 @@ console.log(`${result.command} · ${result.commit} · ${result.date}`);
 console.log(`machine: ${JSON.stringify(result.machine)}`);
 for (const r of result.runs) {
   console.log(
-    `\n${r.id} (start ${r.startedAt}, up ${r.upS.toFixed(0)} s, load ${r.loadAtStart.join(' ')})`,
+    `\n${r.id}${r.everynodeArgs ? ` [${r.everynodeArgs.join(' ')}]` : ''} (start ${r.startedAt}, up ${r.upS.toFixed(0)} s, load ${r.loadAtStart.join(' ')})`,
   );
   for (const name of ['R1', 'R2'] as const) {
     const p = r[name];
@@ -33,6 +33,25 @@ for (const r of result.runs) {
       `  ${name}: ${p.wallS.toFixed(1)} s wall, load ${p.loadBefore[0] ?? '?'}→${p.loadAfter[0] ?? '?'}; ` +
         `CPU s: ${cpu} (sum ${sum.toFixed(1)}, ${(sum / p.wallS).toFixed(2)} cores)`,
     );
+    if (p.schedCpuS !== undefined) {
+      const exact = Object.entries(p.schedCpuS)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      console.log(`    CPU s (schedstat): ${exact}`);
+    }
+    if (p.memoryMiB !== undefined) {
+      const mem = Object.entries(p.memoryMiB)
+        .map(([k, v]) => `${k} ${v.rss} (peak ${v.peak})`)
+        .join(', ');
+      console.log(`    resident MiB at done: ${mem}`);
+    }
+    if (p.apiLatencyMs !== undefined) {
+      const lat = Object.entries(p.apiLatencyMs)
+        .sort((x, y) => y[1].n - x[1].n)
+        .map(([k, v]) => `${k} p50 ${v.p50} p99 ${v.p99} max ${v.max} (n ${v.n})`)
+        .join('; ');
+      console.log(`    kube-apiserver latency ms: ${lat}`);
+    }
     if (p.everynodeThreadsS !== undefined) {
       const threads = Object.entries(p.everynodeThreadsS)
         .sort((a, b) => b[1] - a[1])
