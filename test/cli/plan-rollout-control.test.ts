@@ -100,9 +100,11 @@ test('plan --rollout of a paused rollout: no node moves, the new node gets stabl
   assert.match(text, /^Controls: +paused by spec\.paused/m);
   assert.match(text, /^ +1 +\+0s +worker-4 \(stable\) /m);
   assert.match(text, /^Phase: +Paused at the end; Progressing Unknown \(RolloutPaused\)/m);
+  // gpu-1 (a NoSchedule taint it does not tolerate; it may keep its pod) is held too: only the
+  // update would remove its old pod, and a pause means no deletes driven by the update.
   assert.match(
     text,
-    /^Held: +paused by spec\.paused: no pod moves to node-exporter-56b495ccf6; worker-1, worker-2, worker-3, worker-4 stay on node-exporter-75c94b6df8/m,
+    /^Held: +paused by spec\.paused: no pod moves to node-exporter-56b495ccf6; gpu-1, worker-1, worker-2, worker-3, worker-4 stay on node-exporter-75c94b6df8/m,
   );
   assert.equal(view.rollout?.hold, 'paused');
   assert.deepEqual(view.steps[0]?.pinned, ['worker-4']);
