@@ -29,6 +29,8 @@ import { UsageError } from './errors.js';
 import { formatDuration } from './output.js';
 import type { PlanInput } from './planinput.js';
 import type { RolloutView } from './plan-rollout.js';
+import { rolloutSummaryLines } from './plan-rolloutend.js';
+import { colors } from '../sim/report/format.js';
 
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -76,6 +78,10 @@ export function planGridDoc(input: PlanInput, view: RolloutView): GridDoc {
     states[1]?.plan?.history?.currentRevision.hash ??
     ds.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL];
   const events: EventDoc[] = [];
+  // Where the preview ends held (paused, at the partition, ...), the nodes still on the stable
+  // revision there are the held ones: their stable pods are drawn as pinned at every step.
+  const pinned = heldStableHash(view);
+  const held = new Set(view.rollout?.heldNodes ?? []);
   const eligible = makeEligibilityChecker(ds);
   const elig = nodes.map((n) => eligible(n));
   for (const [k, { plan, snap }] of states.entries()) {
@@ -93,7 +99,14 @@ export function planGridDoc(input: PlanInput, view: RolloutView): GridDoc {
       const name = names[i]!;
       const e = elig[i]!;
       const list = byNode.get(name);
-      const st = classifyNode(e, list, newest, minReady, snap.now);
+      const st = classifyNode(
+        e,
+        list,
+        newest,
+        minReady,
+        snap.now,
+        held.has(name) ? pinned : undefined,
+      );
       let state = st.state;
       let pod = st.pod?.metadata?.name ?? '';
       let hash = st.hash;
@@ -190,6 +203,18 @@ function stepText(k: number, plan: Plan): string {
   return `step ${k}: ${parts.join('; ') || 'history only'}`;
 }
 
+/** The stable revision's hash when the preview ends with the rollout holding nodes on it. */
+function heldStableHash(view: RolloutView): string | undefined {
+  const r = view.rollout;
+  if (r === undefined || r.stableRevision === null || r.stableRevision === r.updateRevision)
+    return undefined;
+  if (r.hold === null && r.suspend === null && !r.aborted) return undefined;
+  const prefix = `${view.daemonSet.name}-`;
+  return r.stableRevision.startsWith(prefix)
+    ? r.stableRevision.slice(prefix.length)
+    : r.stableRevision;
+}
+
 function summaryFacts(view: RolloutView): string[] {
   const desired = view.finalStatus?.desiredNumberScheduled ?? view.budget?.desired ?? 0;
   const facts = [
@@ -198,6 +223,10 @@ function summaryFacts(view: RolloutView): string[] {
   if (view.updateOrder.length > 0) facts.push(`order: ${view.updateOrder.join(', ')}`);
   if (view.error !== null) facts.push(`stopped: ${view.error}`);
   else if (!view.converged) facts.push('stopped: the rollout did not settle within the step limit');
+  // everynode's rollout controls: the phase at the end, what holds it, the deadline.
+  if (view.rollout !== undefined)
+    for (const line of rolloutSummaryLines(view.rollout, colors(false)))
+      facts.push(line.replace(/^(\w+):\s+/, (_, k: string) => `${k.toLowerCase()}: `));
   return facts;
 }
 

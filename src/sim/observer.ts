@@ -5,7 +5,7 @@
  * each rollout, how many pods share a node, and when each rollout started and finished.
  */
 import { getTargetNodeName, isPodAvailable, isPodReady, isPodTerminal } from '../api/pod.js';
-import type { DaemonSet, Node, Pod } from '../api/types.js';
+import type { ControllerRevision, DaemonSet, Node, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, objectKey } from '../api/types.js';
 import { makeEligibilityChecker, type Eligibility } from '../engine/eligibility.js';
 import { formatDuration } from './duration.js';
@@ -16,6 +16,7 @@ import {
   type GridRecorder,
 } from './report/grid/recorder.js';
 import { podStatusReason } from './podstatus.js';
+import { pinnedHash, rolloutChange, rolloutHold } from './report/grid/rolloutstate.js';
 import type { Journal } from './journal.js';
 import { controllerUid, type World } from './world.js';
 
@@ -68,6 +69,8 @@ export interface DsTrack {
   maxPodsPerNode: number;
   maxPodsPerNodeAt: { atMs: number; node: string } | undefined;
   eligibility: { gen: string; cache: WeakMap<Node, Eligibility> };
+  /** everynode's rollout state as last journaled (rolloutstate.ts rolloutChange). */
+  rolloutSignature?: string | undefined;
 }
 
 /** No change in updated or available for this long counts as a stalled rollout. */
@@ -107,11 +110,13 @@ export class Observer {
     if (this.world.version === this.lastVersion && !timeMatters) {
       for (const t of this.tracks.values()) {
         const ro = t.rollouts[t.rollouts.length - 1];
+        const ds = this.world.daemonSets.get(t.key);
         if (
           ro !== undefined &&
           ro.finishedAtMs === undefined &&
           !ro.initial &&
-          t.view !== undefined
+          t.view !== undefined &&
+          (ds === undefined || rolloutHold(ds) === undefined)
         ) {
           this.watchStall(t, ro, t.view);
         }
@@ -171,6 +176,11 @@ export class Observer {
     const t = this.track(ds);
     const newest = this.newestRevision(ds);
     if (newest !== undefined && newest.hash !== t.newestHash) this.startRollout(t, ds, newest);
+    // everynode's rollout phase and Progressing condition: each change is a line of the story.
+    const change = rolloutChange(ds);
+    if (change !== undefined && change.sig !== t.rolloutSignature)
+      this.journal.add('rollout', `${t.key}: ${change.text}`, t.key);
+    t.rolloutSignature = change?.sig;
     const rec = this.recorder?.of(t.key);
     const view = this.view(ds, t, rec);
     if (rec !== undefined) {
@@ -191,8 +201,12 @@ export class Observer {
         rollout.maxUnavailableAtMs = this.offset();
       }
     }
-    if (rollout !== undefined && rollout.finishedAtMs === undefined && !rollout.initial)
-      this.watchStall(t, rollout, view);
+    if (rollout !== undefined && rollout.finishedAtMs === undefined && !rollout.initial) {
+      // A rollout the controller holds (paused, at its partition, ...) is not stalled; its
+      // stall clock starts again when the hold is lifted.
+      if (rolloutHold(ds) === undefined) this.watchStall(t, rollout, view);
+      else rollout.progress = { signature: '', sinceMs: this.offset(), reported: false };
+    }
     const was = t.view?.converged ?? false;
     t.view = view;
     if (view.converged && !was) {
@@ -298,17 +312,26 @@ export class Observer {
     at: number;
     revisions: Map<string, number>;
     canaries: ReadonlySet<string>;
+    /** The stable revision's hash while the rollout holds nodes on it (drawn as pinned). */
+    pinned: string | undefined;
   } {
     const revisions = new Map<string, number>();
+    const owned: ControllerRevision[] = [];
     for (const rev of this.world.revisions.values()) {
       if (controllerUid(rev) !== ds.metadata?.uid) continue;
+      owned.push(rev);
       const hash =
         rev.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? rev.metadata?.name ?? '';
       revisions.set(hash, rev.revision);
     }
     // status.rollout.canaryNodes comes with the rollout features (rollout-features.md §4).
     const status = ds.status as { rollout?: { canaryNodes?: readonly string[] } } | undefined;
-    return { at: this.offset(), revisions, canaries: new Set(status?.rollout?.canaryNodes ?? []) };
+    return {
+      at: this.offset(),
+      revisions,
+      canaries: new Set(status?.rollout?.canaryNodes ?? []),
+      pinned: pinnedHash(ds, owned),
+    };
   }
 
   /** Computes the ground truth for one DaemonSet now; records every node's state into rec. */
@@ -359,6 +382,7 @@ export class Observer {
           minReady,
           now,
           grid.canaries.has(name),
+          grid.pinned,
         );
       if (pods !== undefined) {
         byNode.delete(name);

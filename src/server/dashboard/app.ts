@@ -9,6 +9,7 @@ import { streamSSE } from 'hono/streaming';
 import type { DaemonSet } from '../../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../api/types.js';
 import { deltaEncode, NODE_MARKS, NODE_STATES, type GridDoc } from '../../sim/report/grid/model.js';
+import { rolloutFact } from '../../sim/report/grid/rolloutstate.js';
 import { renderDashboardHtml } from './page.js';
 import type { DashboardState, DsEntry } from './state.js';
 
@@ -98,7 +99,8 @@ export function gridDocOf(state: DashboardState, e: DsEntry): GridDoc {
       {
         key: `${e.ds.metadata?.namespace ?? ''}/${e.ds.metadata?.name ?? ''}`,
         strategy: rec.strategy,
-        facts: [],
+        // everynode's rollout: phase and conditions as the controller last wrote them.
+        facts: [rolloutFact(e.ds)].filter((f) => f !== undefined),
         podPrefix: '',
         pods: rec.pods,
         podRev: rec.podRev,

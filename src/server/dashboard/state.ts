@@ -16,6 +16,7 @@ import { makeEligibilityChecker } from '../../engine/eligibility.js';
 import { reconcile } from '../../engine/reconcile.js';
 import type { Plan } from '../../engine/types.js';
 import { budgetOf, GridRecorder, strategyText } from '../../sim/report/grid/recorder.js';
+import { pinnedHash } from '../../sim/report/grid/rolloutstate.js';
 
 /** One DaemonSet as the dashboard shows it. */
 export interface DsEntry {
@@ -225,6 +226,8 @@ export class DashboardState {
     const minReady = ds.spec?.minReadySeconds ?? 0;
     const status = ds.status as { rollout?: { canaryNodes?: readonly string[] } } | undefined;
     const canaries = new Set(status?.rollout?.canaryNodes ?? []);
+    // The stable revision's pods while the rollout holds nodes on it are drawn as pinned.
+    const pinned = pinnedHash(ds, revisions);
     for (const node of nodes) {
       const name = node.metadata?.name ?? '';
       const idx = this.grid.indexOf(name, node);
@@ -239,6 +242,7 @@ export class DashboardState {
         minReady,
         now,
         canaries.has(name),
+        pinned,
       );
     }
     rec.endPass(t, this.grid.nodeNames.length);

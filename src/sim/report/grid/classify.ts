@@ -58,7 +58,9 @@ const hashOf = (p: Pod): string => p.metadata?.labels?.[CONTROLLER_REVISION_HASH
 /**
  * Classifies a node: `pods` are the DaemonSet's pods mapped to it (bound there, or pinned to it
  * and not yet bound), `newest` the update revision's hash. With more than one pod (surge), the
- * newest live pod is the one shown, and the others are named in `why`.
+ * newest live pod is the one shown, and the others are named in `why`. `pinned`: the stable
+ * revision's hash while the rollout holds nodes on it (rolloutstate.ts pinnedHash); a healthy pod
+ * of it is `pinned`, not `old`.
  */
 export function classifyNode(
   e: Eligibility,
@@ -66,6 +68,7 @@ export function classifyNode(
   newest: string | undefined,
   minReady: number,
   now: number,
+  pinned?: string,
 ): NodeState {
   let live: Pod | undefined;
   let liveNew = false;
@@ -103,7 +106,14 @@ export function classifyNode(
   const hash = hashOf(live);
   let state: number;
   if (d.failing) state = S.failing;
-  else if (!liveNew) state = S.old;
+  else if (!liveNew && pinned !== undefined && hash === pinned) {
+    return {
+      state: S.pinned,
+      pod: live,
+      hash,
+      why: `${d.text}; held on the stable revision${notEligible}${others}`,
+    };
+  } else if (!liveNew) state = S.old;
   else if (d.text === 'Running, Ready') state = S.available;
   else if (live.status?.phase === 'Running') state = S.newNotReady;
   else state = S.pending;

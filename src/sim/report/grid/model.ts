@@ -27,7 +27,7 @@ export const NODE_STATES: readonly StateDef[] = [
   { id: 'available', label: 'available', color: '#3ebd93' },
   { id: 'terminating', label: 'terminating', color: '#ef4e4e' },
   { id: 'failing', label: 'failing (crash, pull error)', color: '#8a041a' },
-  { id: 'pinned', label: 'pinned to the stable revision', color: '#b8a0d8' },
+  { id: 'pinned', label: 'held on the stable revision', color: '#d6409f' },
 ];
 
 /** State codes by id. */

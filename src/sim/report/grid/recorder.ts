@@ -71,9 +71,10 @@ export class DsRecording {
     minReady: number,
     now: number,
     canary: boolean,
+    pinned?: string,
   ): void {
     this.seen[idx] = this.pass;
-    const st = classifyNode(e, pods, newest, minReady, now);
+    const st = classifyNode(e, pods, newest, minReady, now, pinned);
     const podName = st.pod?.metadata?.name ?? '';
     let why = st.why;
     if (st.state === S.terminating) {

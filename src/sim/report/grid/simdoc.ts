@@ -2,6 +2,7 @@
 import { formatDuration } from '../../duration.js';
 import type { SimResult } from '../../runner.js';
 import type { GridRecorder } from './recorder.js';
+import { rolloutFact } from './rolloutstate.js';
 import { deltaEncode, NODE_MARKS, NODE_STATES, type DsGridDoc, type GridDoc } from './model.js';
 
 /** Pods of a DaemonSet are named "<name>-xxxxx": the common prefix is stored once. */
@@ -55,6 +56,9 @@ export function simGridDoc(r: SimResult): GridDoc {
       );
     }
     const v = track?.view;
+    const ds = r.sim.world.daemonSets.get(key);
+    const rollout = ds === undefined ? undefined : rolloutFact(ds);
+    if (rollout !== undefined) facts.push(`${rollout} (at the end)`);
     facts.push(
       v?.converged === true && track?.convergedAtMs !== undefined
         ? `converged at ${formatDuration(track.convergedAtMs)}: ${v.available} of ${v.desired} available`
