@@ -11,6 +11,7 @@ import {
   SUSPEND_MODES,
   type RolloutControl,
 } from './rolloutkeys.js';
+import { checkStepFields, type RawStepFields } from './rolloutsteps.js';
 import type { DaemonSet } from './types.js';
 
 /** The rollout fields as written, before validation: the CRD's spec or the annotation's JSON. */
@@ -21,10 +22,19 @@ export interface RawFields {
   readonly progressDeadlineAbort?: unknown;
   readonly partition?: unknown;
   readonly rollingUpdatePaused?: unknown;
+  /** Issue 12's spec.removalBudget and rollingUpdate.unavailableAccounting. */
+  readonly removalBudget?: unknown;
+  readonly unavailableAccounting?: unknown;
+  /** Issue 12's rollingUpdate.canary, waves, healthGates and selector (rolloutsteps.ts). */
+  readonly steps?: RawStepFields;
 }
 
 export const PERCENT = /^(0|[1-9][0-9]*)%$/;
 const INT32_MAX = 2 ** 31 - 1;
+
+/** rollingUpdate.unavailableAccounting's values (shared/spec/rollout-features.md §3.8). */
+export const UNAVAILABLE_ACCOUNTING = ['All', 'RolloutOnly'] as const;
+const REMOVAL_BUDGET_KEYS = new Set(['maxRemovals', 'periodSeconds', 'delaySeconds']);
 
 /** The annotation field path as errors name it. */
 export function annotationField(key: string, sub = ''): string {
@@ -38,9 +48,13 @@ export function annotationField(key: string, sub = ''): string {
 function checkFields(
   raw: RawFields,
   minReadySeconds: number,
-  paths: Readonly<Record<keyof RawFields, string>>,
+  paths: Readonly<Record<Exclude<keyof RawFields, 'steps'>, string>>,
 ): FieldError[] {
   const out: FieldError[] = [];
+  // rollingUpdate's path: partition's parent.
+  const ruPath = paths.partition.slice(0, paths.partition.lastIndexOf('.'));
+  if (raw.steps !== undefined)
+    out.push(...checkStepFields(raw.steps, ruPath, raw.progressDeadlineSeconds));
   const bool = (k: 'paused' | 'progressDeadlineAbort' | 'rollingUpdatePaused'): void => {
     const v = raw[k];
     if (v != null && typeof v !== 'boolean')
@@ -89,7 +103,66 @@ function checkFields(
         ),
       );
   }
+  const ua = raw.unavailableAccounting;
+  if (ua != null && ua !== '' && !(UNAVAILABLE_ACCOUNTING as readonly unknown[]).includes(ua))
+    out.push(
+      fieldError('NotSupported', paths.unavailableAccounting, ua, '', UNAVAILABLE_ACCOUNTING),
+    );
+  if (raw.removalBudget != null)
+    out.push(...checkRemovalBudget(raw.removalBudget, paths.removalBudget));
   return out;
+}
+
+/**
+ * spec.removalBudget (§2): maxRemovals (required: an int from 1, or a percent from 1% to 100%),
+ * periodSeconds (required, from 1), delaySeconds (from 0); unknown keys are errors.
+ */
+function checkRemovalBudget(v: unknown, path: string): FieldError[] {
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    return [fieldError('Invalid', path, v, 'must be an object with maxRemovals and periodSeconds')];
+  const b = v as Record<string, unknown>;
+  const out: FieldError[] = [];
+  for (const k of Object.keys(b))
+    if (!REMOVAL_BUDGET_KEYS.has(k))
+      out.push(fieldError('Invalid', `${path}.${k}`, k, 'unknown field'));
+  const m = b.maxRemovals;
+  const pct = typeof m === 'string' ? PERCENT.exec(m) : null;
+  if (m == null) out.push(fieldError('Required', `${path}.maxRemovals`, undefined, ''));
+  else if (pct !== null ? Number(pct[1]) < 1 || Number(pct[1]) > 100 : !isInt(m, 1))
+    out.push(
+      fieldError(
+        'Invalid',
+        `${path}.maxRemovals`,
+        m,
+        'must be an integer from 1 to 2147483647 or a percentage from 1% to 100%',
+      ),
+    );
+  const period = b.periodSeconds;
+  if (period == null) out.push(fieldError('Required', `${path}.periodSeconds`, undefined, ''));
+  else if (!isInt(period, 1))
+    out.push(
+      fieldError(
+        'Invalid',
+        `${path}.periodSeconds`,
+        period,
+        'must be an integer from 1 to 2147483647',
+      ),
+    );
+  const delay = b.delaySeconds;
+  if (delay != null && !isInt(delay, 0))
+    out.push(
+      fieldError(
+        'Invalid',
+        `${path}.delaySeconds`,
+        delay,
+        'must be an integer from 0 to 2147483647',
+      ),
+    );
+  return out;
+}
+
+function isInt(v: unknown, min: number): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min && v <= INT32_MAX;
 }
 
 export function crdRaw(ds: DaemonSet): RawFields {
@@ -102,16 +175,26 @@ export function crdRaw(ds: DaemonSet): RawFields {
     progressDeadlineAbort: spec?.progressDeadlineAbort,
     partition: ru?.partition,
     rollingUpdatePaused: ru?.paused,
+    removalBudget: spec?.removalBudget,
+    unavailableAccounting: ru?.unavailableAccounting,
+    steps: {
+      canary: ru?.canary,
+      waves: ru?.waves,
+      healthGates: ru?.healthGates,
+      selector: ru?.selector,
+    },
   };
 }
 
-const CRD_PATHS: Readonly<Record<keyof RawFields, string>> = {
+const CRD_PATHS: Readonly<Record<Exclude<keyof RawFields, 'steps'>, string>> = {
   paused: 'spec.paused',
   suspend: 'spec.suspend',
   progressDeadlineSeconds: 'spec.progressDeadlineSeconds',
   progressDeadlineAbort: 'spec.progressDeadlineAbort',
   partition: 'spec.updateStrategy.rollingUpdate.partition',
   rollingUpdatePaused: 'spec.updateStrategy.rollingUpdate.paused',
+  removalBudget: 'spec.removalBudget',
+  unavailableAccounting: 'spec.updateStrategy.rollingUpdate.unavailableAccounting',
 };
 
 /**
@@ -130,8 +213,17 @@ const STRATEGY_KEYS = new Set([
   'progressDeadlineSeconds',
   'progressDeadlineAbort',
   'rollingUpdate',
+  'removalBudget',
 ]);
-const ROLLING_UPDATE_KEYS = new Set(['partition', 'paused']);
+const ROLLING_UPDATE_KEYS = new Set([
+  'partition',
+  'paused',
+  'unavailableAccounting',
+  'canary',
+  'waves',
+  'healthGates',
+  'selector',
+]);
 
 /** What parseStrategyAnnotation found: the fields (when valid) and the errors. */
 export interface StrategyAnnotation {
@@ -142,7 +234,7 @@ export interface StrategyAnnotation {
 /**
  * The strategy annotation's value: a JSON object with the rollout fields of the CRD's spec
  * (`paused`, `suspend`, `progressDeadlineSeconds`, `progressDeadlineAbort`, and `rollingUpdate`
- * with `partition` and `paused`). Unknown keys are errors (a misspelt field must not be silently
+ * with `partition`, `paused`, `canary`, `waves`, `healthGates` and `selector`). Unknown keys are errors (a misspelt field must not be silently
  * ignored), and so are maxUnavailable and maxSurge, which belong in spec.updateStrategy.
  * `minReadySeconds`: the DaemonSet's, for the deadline rule. Errors name the field inside the
  * annotation, e.g. `metadata.annotations[rollout.everynode.dev/strategy].rollingUpdate.partition`.
@@ -180,8 +272,16 @@ export function parseStrategyAnnotation(text: string, minReadySeconds = 0): Stra
     suspend: obj.suspend,
     progressDeadlineSeconds: obj.progressDeadlineSeconds,
     progressDeadlineAbort: obj.progressDeadlineAbort,
+    removalBudget: obj.removalBudget,
     partition: ruObj.partition,
     rollingUpdatePaused: ruObj.paused,
+    unavailableAccounting: ruObj.unavailableAccounting,
+    steps: {
+      canary: ruObj.canary,
+      waves: ruObj.waves,
+      healthGates: ruObj.healthGates,
+      selector: ruObj.selector,
+    },
   };
   errors.push(
     ...checkFields(raw, minReadySeconds, {
@@ -191,6 +291,8 @@ export function parseStrategyAnnotation(text: string, minReadySeconds = 0): Stra
       progressDeadlineAbort: at('progressDeadlineAbort'),
       partition: at('rollingUpdate.partition'),
       rollingUpdatePaused: at('rollingUpdate.paused'),
+      removalBudget: at('removalBudget'),
+      unavailableAccounting: at('rollingUpdate.unavailableAccounting'),
     }),
   );
   return errors.length === 0 ? { raw, errors } : { raw: undefined, errors };

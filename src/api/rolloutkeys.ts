@@ -41,13 +41,14 @@ export const SUSPEND_MODES = ['Freeze', 'ScaleToZero'] as const;
 export type SuspendMode = (typeof SUSPEND_MODES)[number];
 
 /** The controls acted on once per distinct value. */
-export const CONTROL_NAMES = ['abort', 'retry'] as const;
-/** One of CONTROL_NAMES (issue 12 adds promote). */
+export const CONTROL_NAMES = ['abort', 'retry', 'promote'] as const;
+/** One of CONTROL_NAMES. */
 export type ControlName = (typeof CONTROL_NAMES)[number];
 
 const CONTROL_ANNOTATIONS: Readonly<Record<ControlName, string>> = {
   abort: ABORT_ANNOTATION,
   retry: RETRY_ANNOTATION,
+  promote: PROMOTE_ANNOTATION,
 };
 
 /** A control annotation's value, parsed. */

@@ -44,6 +44,7 @@ import {
   type SuspendMode,
 } from './rolloutkeys.js';
 import { fieldError } from './fielderrors.js';
+import { hasStepFields, readStepFields, type StepFields } from './rolloutsteps.js';
 import type { DaemonSet, IntOrString } from './types.js';
 
 export * from './rolloutkeys.js';
@@ -54,6 +55,21 @@ export {
   validateRolloutFields,
   type StrategyAnnotation,
 } from './rolloutfields.js';
+
+/** spec.removalBudget, checked (engine/rollout/removalbudget.ts plans with it). */
+export interface RemovalBudget {
+  readonly maxRemovals: IntOrString;
+  readonly periodSeconds: number;
+  readonly delaySeconds: number;
+}
+
+/**
+ * True when pods on impaired nodes (api/nodeimpairment.ts) use no maxUnavailable budget, block
+ * no completion and trip no health gate (`unavailableAccounting: RolloutOnly`, §3.8).
+ */
+export function skipsImpaired(spec: RolloutSpec): boolean {
+  return spec.unavailableAccounting === 'RolloutOnly';
+}
 
 /** Where the spec's paused came from, for messages. */
 export type PausedBy = 'spec.paused' | 'rollingUpdate.paused' | 'annotation';
@@ -71,6 +87,12 @@ export interface RolloutSpec {
   readonly progressDeadlineAbort: boolean;
   /** The partition as written (resolvePartition turns it into a node count). */
   readonly partition: IntOrString | undefined;
+  /** Issue 12: canary, waves and health gates (rolloutsteps.ts); each undefined when absent. */
+  readonly steps: StepFields;
+  /** spec.removalBudget (§3.10); undefined: pods leave ineligible nodes at once, as upstream. */
+  readonly removalBudget: RemovalBudget | undefined;
+  /** rollingUpdate.unavailableAccounting (§3.8); All is apps/v1's. */
+  readonly unavailableAccounting: 'All' | 'RolloutOnly';
   /** The parsed control annotations that are present. */
   readonly controls: Readonly<Partial<Record<ControlName, RolloutControl>>>;
 }
@@ -94,6 +116,9 @@ export const PLAIN_ROLLOUT_SPEC: RolloutSpec = Object.freeze({
   progressDeadlineSeconds: undefined,
   progressDeadlineAbort: false,
   partition: undefined,
+  steps: Object.freeze({ canary: undefined, waves: undefined, healthGates: undefined }),
+  removalBudget: undefined,
+  unavailableAccounting: 'All',
   controls: Object.freeze({}),
 });
 
@@ -120,7 +145,22 @@ function fromRaw(
       typeof raw.partition === 'number' || typeof raw.partition === 'string'
         ? raw.partition
         : undefined,
+    steps: raw.steps === undefined ? PLAIN_ROLLOUT_SPEC.steps : readStepFields(raw.steps),
+    removalBudget: readRemovalBudget(raw.removalBudget),
+    unavailableAccounting: raw.unavailableAccounting === 'RolloutOnly' ? 'RolloutOnly' : 'All',
   };
+}
+
+/** spec.removalBudget as far as it makes sense (validation refuses the rest). */
+function readRemovalBudget(v: unknown): RemovalBudget | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const b = v as Record<string, unknown>;
+  const m = b.maxRemovals;
+  const period = b.periodSeconds;
+  if ((typeof m !== 'number' && typeof m !== 'string') || typeof period !== 'number')
+    return undefined;
+  const delay = typeof b.delaySeconds === 'number' ? b.delaySeconds : 0;
+  return { maxRemovals: m, periodSeconds: period, delaySeconds: delay };
 }
 
 const cache = new WeakMap<object, RolloutSpecResult>();
@@ -191,6 +231,9 @@ function compute(ds: DaemonSet): RolloutSpecResult {
     source === 'none' &&
     pausedBy === undefined &&
     suspend === undefined &&
+    (base === undefined || !hasStepFields(base.steps)) &&
+    base?.removalBudget === undefined &&
+    (base?.unavailableAccounting ?? 'All') === 'All' &&
     Object.keys(controls).length === 0
       ? PLAIN_ROLLOUT_SPEC
       : {
@@ -200,6 +243,9 @@ function compute(ds: DaemonSet): RolloutSpecResult {
           progressDeadlineSeconds: base?.progressDeadlineSeconds,
           progressDeadlineAbort: base?.progressDeadlineAbort ?? false,
           partition: base?.partition,
+          steps: base?.steps ?? PLAIN_ROLLOUT_SPEC.steps,
+          removalBudget: base?.removalBudget,
+          unavailableAccounting: base?.unavailableAccounting ?? 'All',
           controls,
         };
   return { spec, annotationErrors: errors };

@@ -172,6 +172,8 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     if (c === undefined || record.observedControls[name] === c.value) continue;
     if (!forUpdate(c.revision, update)) continue;
     acted[name] = c.value;
+    // promote releases the step awaiting promotion (engine/rollout/stage.ts); it neither aborts nor retries.
+    if (name === 'promote') continue;
     if (name === 'abort') {
       aborted = true;
       failure = {
