@@ -6,8 +6,8 @@
  */
 import type { ControllerRevision, DaemonSet, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, parseTime } from '../api/types.js';
-import { isEverynodeDaemonSet, rolloutSpecOf } from '../api/rolloutspec.js';
-import { readRecord } from '../engine/rolloutrecord.js';
+import { rolloutSpecOf } from '../api/rolloutspec.js';
+import { rolloutRoles } from '../sim/report/grid/rolloutstate.js';
 import {
   isPaused,
   progressingCondition,
@@ -21,34 +21,14 @@ const hashOf = (r: ControllerRevision | undefined): string =>
   r?.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? r?.metadata?.name ?? '';
 
 /**
- * The update and stable revisions' hashes: from status.updateRevision / stableRevision (revision
- * names) on the CRD, from the rollout record on the update revision for apps/v1; without either
- * the newest revision is the update one and there is no known stable one. `sorted` is newest
- * first.
+ * The update and stable revisions' hashes (grid/rolloutstate.ts rolloutRoles: status on the CRD,
+ * the rollout record for apps/v1). `sorted` is newest first.
  */
 export function revisionRoles(
   ds: DaemonSet,
   sorted: readonly ControllerRevision[],
 ): { update: string; stable: string | undefined } {
-  const f = rolloutFields(ds);
-  const byName = (n: string | undefined) =>
-    n === undefined || n === '' ? undefined : sorted.find((r) => r.metadata?.name === n);
-  const observed = (ds.status?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0);
-  const upd = (observed ? byName(f.updateRevision) : undefined) ?? sorted[0];
-  // apps/v1 status has no stableRevision: the controller's record on the update revision has it.
-  const stableName =
-    isEverynodeDaemonSet(ds) || upd === undefined
-      ? f.stableRevision
-      : readRecord(ds, sorted, {
-          name: upd.metadata?.name ?? '',
-          revision: upd.revision,
-          hash: hashOf(upd),
-        }).stableRevision;
-  const stable = byName(stableName);
-  return {
-    update: hashOf(upd),
-    stable: stable === undefined ? undefined : hashOf(stable),
-  };
+  return rolloutRoles(ds, sorted);
 }
 
 /**
