@@ -35,7 +35,7 @@ function examples(markdown: string): Example[] {
     while (output.length > 0 && output.at(-1) === '') output.pop();
     const args = cmd.split(/\s+/).slice(1);
     // A pipeline, or the live form (ds/NAME reads a cluster), is not runnable offline.
-    const live = args.some((a) => /^(ds|eds|daemonsets?)\//.test(a));
+    const live = args.some((a) => /^(ds|ends|daemonsets?)\//.test(a));
     if (output.length > 0 && !cmd.includes('|') && !live) out.push({ line: start, args, output });
   }
   return out;

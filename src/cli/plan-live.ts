@@ -19,7 +19,7 @@ import { checkShapes, invalidObjectError } from './shape.js';
 
 /** Where a live plan reads from. */
 export interface LiveOptions {
-  /** `ds/NAME` (apps/v1), `eds/NAME` (everynode's CRD), or `NAME` (apps/v1, else the CRD). */
+  /** `ds/NAME` (apps/v1), `ends/NAME` (everynode's CRD), or `NAME` (apps/v1, else the CRD). */
   readonly target: string;
   readonly namespace?: string | undefined;
   readonly context?: string | undefined;
@@ -31,7 +31,13 @@ export interface LiveOptions {
 }
 
 const NATIVE = new Set(['ds', 'daemonset', 'daemonsets', 'daemonset.apps', 'daemonsets.apps']);
-const CRD = new Set(['eds', 'daemonset.apps.everynode.dev', 'daemonsets.apps.everynode.dev']);
+// `eds` was the CRD's short name before `ends` (DataDog's ExtendedDaemonSet has it): still read.
+const CRD = new Set([
+  'ends',
+  'eds',
+  'daemonset.apps.everynode.dev',
+  'daemonsets.apps.everynode.dev',
+]);
 
 /** The kinds to look the name up as, in order, and the name. */
 export function parseTarget(arg: string): { kinds: ResourceKind[]; name: string } {
@@ -39,11 +45,11 @@ export function parseTarget(arg: string): { kinds: ResourceKind[]; name: string 
   if (i < 0) return { kinds: ['DaemonSet', 'EverynodeDaemonSet'], name: arg };
   const type = arg.slice(0, i).toLowerCase();
   const name = arg.slice(i + 1);
-  if (name === '') throw new UsageError(`plan: no name in "${arg}"; expected ds/NAME or eds/NAME`);
+  if (name === '') throw new UsageError(`plan: no name in "${arg}"; expected ds/NAME or ends/NAME`);
   if (NATIVE.has(type)) return { kinds: ['DaemonSet'], name };
   if (CRD.has(type)) return { kinds: ['EverynodeDaemonSet'], name };
   throw new UsageError(
-    `plan: "${arg.slice(0, i)}" is not a DaemonSet type; expected ds/NAME (apps/v1) or eds/NAME (everynode's CRD)`,
+    `plan: "${arg.slice(0, i)}" is not a DaemonSet type; expected ds/NAME (apps/v1) or ends/NAME (everynode's CRD)`,
   );
 }
 

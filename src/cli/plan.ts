@@ -23,7 +23,7 @@ export type PlanFormat = 'table' | 'json' | 'yaml';
 
 /** The files and flags of one `everynode plan`. */
 export interface PlanOptions {
-  /** `ds/NAME` or `eds/NAME`: read the DaemonSet (unless -f), nodes, pods, revisions from the cluster. */
+  /** `ds/NAME` or `ends/NAME`: read the DaemonSet (unless -f), nodes, pods, revisions from the cluster. */
   readonly target?: string | undefined;
   readonly namespace?: string | undefined;
   readonly context?: string | undefined;
@@ -78,7 +78,7 @@ export function registerPlan(program: Command): void {
     )
     .argument(
       '[daemonset]',
-      'ds/NAME (apps/v1) or eds/NAME (the CRD): read it, the nodes, pods and revisions from the cluster',
+      'ds/NAME (apps/v1) or ends/NAME (the CRD): read it, the nodes, pods and revisions from the cluster',
     )
     .option(
       '-f, --filename <file>',

@@ -42,6 +42,8 @@ const ALIASES = new Set([
   'daemonsets.apps',
   'daemonset.apps.everynode.dev',
   'daemonsets.apps.everynode.dev',
+  'ends',
+  // The CRD's short name before `ends` (DataDog's ExtendedDaemonSet has `eds`): still accepted.
   'eds',
 ]);
 

@@ -140,7 +140,7 @@ test('plan ds/NAME -f new.yaml: the change as the API server would store it, ste
 });
 
 test('plan ds/NAME: a missing DaemonSet, files mixed in, an unreachable server', async () => {
-  await assert.rejects(plan({ target: 'eds/node-exporter', kubeconfig }), (err: unknown) => {
+  await assert.rejects(plan({ target: 'ends/node-exporter', kubeconfig }), (err: unknown) => {
     assert.ok(err instanceof UsageError);
     assert.equal(err.exitCode, 1);
     assert.match(err.message, /daemonsets.apps.everynode.dev "node-exporter" not found/);
@@ -151,6 +151,11 @@ test('plan ds/NAME: a missing DaemonSet, files mixed in, an unreachable server',
     /--nodes, --pods and --revisions read files; with ds\/node-exporter they come from the cluster/,
   );
   await assert.rejects(plan({ target: 'pod/x', kubeconfig }), /"pod" is not a DaemonSet type/);
+  // eds was the CRD's short name before ends: still read as the CRD.
+  await assert.rejects(
+    plan({ target: 'eds/node-exporter', kubeconfig }),
+    /daemonsets.apps.everynode.dev "node-exporter" not found/,
+  );
   const down = join(dir, 'down');
   writeFileSync(
     down,

@@ -346,6 +346,8 @@ test('names: kubectl-style type/name forms', () => {
   assert.equal(parseName('daemonset/foo'), 'foo');
   assert.equal(parseName('ds/foo'), 'foo');
   assert.equal(parseName('daemonset.apps.everynode.dev/foo'), 'foo');
+  assert.equal(parseName('ends/foo'), 'foo', "the CRD's short name");
+  assert.equal(parseName('eds/foo'), 'foo', 'the short name before ends, still accepted');
   assert.throws(() => parseName('deployment/foo'), RolloutError);
   assert.equal(displayName({ resource: 'crd', name: 'foo' }), 'daemonset.apps.everynode.dev/foo');
   assert.equal(displayName({ resource: 'native', name: 'foo' }), 'daemonset.apps/foo');
