@@ -6,6 +6,16 @@
  * everynode never reads cannot make an object invalid here.
  */
 
+import {
+  envFromSource,
+  envVarSource,
+  podSecurityContext,
+  resizePolicy,
+  resourceClaims,
+  securityContext,
+  volumeSources,
+} from './wireschema-pod.js';
+
 /** A field's wire type. `object` is any JSON map; `any` is not checked. */
 export type WireType =
   | 'string'
@@ -114,6 +124,11 @@ const toleration: WireType = {
 /** A Node's taint. */
 export const taint: WireType = { fields: { key: str, value: str, effect: str, timeAdded: 'time' } };
 
+/** ResourceRequirements (a container's, and the pod-level one). */
+const resources: WireType = {
+  fields: { limits: quantities, requests: quantities, claims: resourceClaims },
+};
+
 const httpGet: WireType = {
   fields: {
     path: str,
@@ -162,9 +177,10 @@ const container: WireType = {
         },
       },
     },
-    envFrom: { list: { fields: { prefix: str, configMapRef: 'object', secretRef: 'object' } } },
-    env: { list: { fields: { name: str, value: str, valueFrom: 'object' } } },
-    resources: { fields: { limits: quantities, requests: quantities, claims: 'any' } },
+    envFrom: { list: envFromSource },
+    env: { list: { fields: { name: str, value: str, valueFrom: envVarSource } } },
+    resources,
+    resizePolicy,
     restartPolicy: str,
     volumeMounts: {
       list: {
@@ -183,30 +199,20 @@ const container: WireType = {
     livenessProbe: probe,
     readinessProbe: probe,
     startupProbe: probe,
-    lifecycle: { fields: { postStart: lifecycleHandler, preStop: lifecycleHandler } },
+    lifecycle: {
+      fields: { postStart: lifecycleHandler, preStop: lifecycleHandler, stopSignal: str },
+    },
     terminationMessagePath: str,
     terminationMessagePolicy: str,
     imagePullPolicy: str,
-    securityContext: 'object',
+    securityContext,
     stdin: bool,
     stdinOnce: bool,
     tty: bool,
   },
 };
 
-const keyToPath: WireType = { list: { fields: { key: str, path: str, mode: 'int32' } } };
-const volume: WireType = {
-  fields: {
-    name: str,
-    hostPath: { fields: { path: str, type: str } },
-    emptyDir: { fields: { medium: str, sizeLimit: 'quantity' } },
-    configMap: { fields: { name: str, items: keyToPath, defaultMode: 'int32', optional: bool } },
-    secret: { fields: { secretName: str, items: keyToPath, defaultMode: 'int32', optional: bool } },
-    projected: { fields: { sources: { list: 'object' }, defaultMode: 'int32' } },
-    downwardAPI: { fields: { items: { list: 'object' }, defaultMode: 'int32' } },
-    persistentVolumeClaim: { fields: { claimName: str, readOnly: bool } },
-  },
-};
+const volume: WireType = { fields: { name: str, ...volumeSources } };
 
 /** PodSpec. */
 export const podSpec: WireType = {
@@ -228,7 +234,7 @@ export const podSpec: WireType = {
     hostPID: bool,
     hostIPC: bool,
     shareProcessNamespace: bool,
-    securityContext: 'object',
+    securityContext: podSecurityContext,
     imagePullSecrets: { list: { fields: { name: str } } },
     hostname: str,
     subdomain: str,
@@ -268,6 +274,7 @@ export const podSpec: WireType = {
     os: { fields: { name: str } },
     hostUsers: bool,
     schedulingGates: { list: { fields: { name: str } } },
+    resources,
   },
 };
 
