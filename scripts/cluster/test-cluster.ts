@@ -22,6 +22,7 @@ const defaultTestFiles = [
   'test/cluster/e2e-badimage.test.ts',
   'test/cluster/plan-live.test.ts',
   'test/cluster/crd-validation.test.ts',
+  'test/cluster/wire-types.test.ts',
   'test/cluster/crd-rollout.test.ts',
   'test/cluster/e2e-rollout-control.test.ts',
   'test/cluster/chart.test.ts',
