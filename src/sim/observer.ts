@@ -16,7 +16,8 @@ import {
   type GridRecorder,
 } from './report/grid/recorder.js';
 import { podStatusReason } from './podstatus.js';
-import { pinnedHash, rolloutChange, rolloutHold } from './report/grid/rolloutstate.js';
+import { pinnedHash, rolloutHold } from './report/grid/rolloutstate.js';
+import { journalRollout, type RolloutJournalState } from './rolloutjournal.js';
 import type { Journal } from './journal.js';
 import { controllerUid, type World } from './world.js';
 
@@ -69,8 +70,8 @@ export interface DsTrack {
   maxPodsPerNode: number;
   maxPodsPerNodeAt: { atMs: number; node: string } | undefined;
   eligibility: { gen: string; cache: WeakMap<Node, Eligibility> };
-  /** everynode's rollout state as last journaled (rolloutstate.ts rolloutChange). */
-  rolloutSignature?: string | undefined;
+  /** everynode's rollout status as last journaled (rolloutjournal.ts). */
+  rolloutJournal: RolloutJournalState;
 }
 
 /** No change in updated or available for this long counts as a stalled rollout. */
@@ -150,6 +151,7 @@ export class Observer {
         maxPodsPerNode: 0,
         maxPodsPerNodeAt: undefined,
         eligibility: { gen: '', cache: new WeakMap() },
+        rolloutJournal: {},
       };
       this.tracks.set(key, t);
     }
@@ -176,11 +178,8 @@ export class Observer {
     const t = this.track(ds);
     const newest = this.newestRevision(ds);
     if (newest !== undefined && newest.hash !== t.newestHash) this.startRollout(t, ds, newest);
-    // everynode's rollout phase and Progressing condition: each change is a line of the story.
-    const change = rolloutChange(ds);
-    if (change !== undefined && change.sig !== t.rolloutSignature)
-      this.journal.add('rollout', `${t.key}: ${change.text}`, t.key);
-    t.rolloutSignature = change?.sig;
+    // everynode's rollout phase and conditions: each change is a line of the story.
+    journalRollout(this.journal, t.key, ds, t.rolloutJournal);
     const rec = this.recorder?.of(t.key);
     const view = this.view(ds, t, rec);
     if (rec !== undefined) {

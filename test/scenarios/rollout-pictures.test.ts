@@ -141,6 +141,22 @@ test('sim --report of the partition example: the held nodes pinned, the phase in
   assert.ok(!texts.some((t) => /stalled/.test(t)), 'held at the partition is not a stall');
 });
 
+test('sim timeline of the invalid-strategy example: InvalidStrategy journaled when it comes and when it goes', async () => {
+  const r = await simRun('examples/rollout/invalid-strategy.yaml');
+  const lines = r.sim.journal.entries.map((e) => `${e.kind} ${e.message}`);
+  assert.ok(
+    lines.some((l) =>
+      /^warning default\/agent: InvalidStrategy: .*rollingUpdate\.partition: Invalid value: "150%"/.test(
+        l,
+      ),
+    ),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.includes('rollout default/agent: InvalidStrategy cleared: the annotations parse again'),
+  );
+});
+
 test('plan --rollout --report at a partition: only the nodes that stay on stable are drawn pinned', async () => {
   const ex = (f: string): string => join(root, 'examples', 'plan', f);
   const { writeFileSync, mkdtempSync, readFileSync } = await import('node:fs');

@@ -5,6 +5,7 @@
  * and a one-line account of the phase and conditions. Read from the DaemonSet's status (the CRD)
  * or the controller's rollout record on its revisions (apps/v1), never recomputed.
  */
+import { INVALID_STRATEGY_CONDITION } from '../../../api/rolloutconditions.js';
 import { isEverynodeDaemonSet } from '../../../api/rolloutspec.js';
 import type { ControllerRevision, DaemonSet } from '../../../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../../api/types.js';
@@ -98,4 +99,13 @@ export function rolloutChange(ds: DaemonSet): { sig: string; text: string } | un
   const sig = phase ?? `${p?.status ?? ''}/${ROLLING_REASONS.has(reason) ? 'rolling' : reason}`;
   const head = phase === undefined ? cond : `phase ${phase}${cond ? ` (${cond})` : ''}`;
   return { sig, text: `${head}${p?.message ? `: ${p.message}` : ''}` };
+}
+
+/**
+ * The InvalidStrategy condition's message while it is True (an annotation that does not parse:
+ * ignored, with a Warning Event), to journal when it comes, changes and goes; else undefined.
+ */
+export function invalidStrategy(ds: DaemonSet): string | undefined {
+  const c = ds.status?.conditions?.find((x) => x.type === INVALID_STRATEGY_CONDITION);
+  return c?.status === 'True' ? (c.message ?? c.reason ?? 'invalid') : undefined;
 }
