@@ -32,6 +32,7 @@ function base(name = 'agent'): Doc {
 }
 
 const ru = (d: Doc): Doc => d.spec.updateStrategy.rollingUpdate as Doc;
+const rb = (maxRemovals: unknown, periodSeconds: unknown): Doc => ({ maxRemovals, periodSeconds });
 
 const REFUSED: readonly [string, (d: Doc) => void][] = [
   ['partition 150%', (d) => void (ru(d).partition = '150%')],
@@ -77,6 +78,17 @@ const REFUSED: readonly [string, (d: Doc) => void][] = [
   ],
   ['maxUnavailable 0% without maxSurge', (d) => void (ru(d).maxUnavailable = '0%')],
   ['maxUnavailable 150%', (d) => void (ru(d).maxUnavailable = '150%')],
+  // Issue 12: the removal budget and the unavailable accounting.
+  ['removalBudget without maxRemovals', (d) => void (d.spec.removalBudget = { periodSeconds: 60 })],
+  ['removalBudget maxRemovals 0', (d) => void (d.spec.removalBudget = rb(0, 60))],
+  ['removalBudget maxRemovals 0%', (d) => void (d.spec.removalBudget = rb('0%', 60))],
+  ['removalBudget maxRemovals 101%', (d) => void (d.spec.removalBudget = rb('101%', 60))],
+  ['removalBudget periodSeconds 0', (d) => void (d.spec.removalBudget = rb(1, 0))],
+  [
+    'removalBudget delaySeconds -1',
+    (d) => void (d.spec.removalBudget = { ...rb(1, 60), delaySeconds: -1 }),
+  ],
+  ['unavailableAccounting NodeOnly', (d) => void (ru(d).unavailableAccounting = 'NodeOnly')],
 ];
 
 const ACCEPTED: readonly [string, (d: Doc) => void][] = [
@@ -92,6 +104,14 @@ const ACCEPTED: readonly [string, (d: Doc) => void][] = [
     },
   ],
   ['an int partition and suspend ""', (d) => void Object.assign(d.spec, { suspend: '' })],
+  [
+    'a removal budget and RolloutOnly',
+    (d) => {
+      d.spec.removalBudget = { maxRemovals: '10%', periodSeconds: 300, delaySeconds: 60 };
+      ru(d).unavailableAccounting = 'RolloutOnly';
+    },
+  ],
+  ['maxRemovals 100%, no delay', (d) => void (d.spec.removalBudget = rb('100%', 1))],
   [
     'surge only, and a NotIn/Exists selector',
     (d) => {
