@@ -80,6 +80,39 @@ export function schedSeconds(pid: number): number | undefined {
   return ns / 1e9;
 }
 
+/**
+ * How many times a live process's threads were put on a CPU (the third field of each thread's
+ * schedstat, summed): about one per wake-up. A rate-limited client that sends each request
+ * alone, or decodes each watch event as it trickles in, pays a wake-up for each.
+ */
+export function schedSlices(pid: number): number | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let n = 0;
+  for (const tid of tids) {
+    try {
+      n += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[2]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return n;
+}
+
+/** schedSlices of each named process at one instant. */
+export function sampleSlices(pids: Readonly<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(pids)) {
+    const s = schedSlices(pid);
+    if (s !== undefined) out[name] = s;
+  }
+  return out;
+}
+
 /** Scheduler CPU seconds (schedSeconds) of each named process at one instant. */
 export function sampleSched(pids: Readonly<Record<string, number>>): Record<string, number> {
   const out: Record<string, number> = {};

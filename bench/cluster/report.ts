@@ -14,6 +14,8 @@ export interface PhaseResult {
   readonly cpuS: Record<string, number>;
   /** The same from the scheduler's exact accounting (/proc/<pid>/task/<tid>/schedstat, summed). */
   readonly schedCpuS?: Record<string, number>;
+  /** Times each process was put on a CPU over the same interval (schedstat; ~wake-ups). */
+  readonly wakeups?: Record<string, number>;
   /** CPU seconds per process from the start to the end of the settle period after the phase. */
   readonly cpuWithSettleS: Record<string, number>;
   /** kube-controller-manager plus everynode (when it runs), over the timed interval. */
@@ -84,26 +86,37 @@ export function summarise(runs: readonly RunResult[]): Row[] {
     figure: string;
     of: (r: RunResult) => number;
     target?: number;
-    lifted?: string;
+    /** The target with limits lifted (R5, issue 15: R1, R2 and requests at most upstream's). */
+    liftedTarget?: number;
   }[] = [
-    { id: 'R1', figure: 'create → all available (s)', of: (r) => r.R1.wallS, target: 1 },
+    {
+      id: 'R1',
+      figure: 'create → all available (s)',
+      of: (r) => r.R1.wallS,
+      target: 1,
+      liftedTarget: 1,
+    },
     {
       id: 'R2',
       figure: 'rolling update, maxUnavailable 10% (s)',
       of: (r) => r.R2.wallS,
       target: 1,
+      liftedTarget: 1,
     },
     {
       id: 'R3',
       figure: 'DaemonSet controller API requests, R1 + R2',
       of: (r) => r.R1.requests.total + r.R2.requests.total,
       target: 1,
+      liftedTarget: 1,
     },
     {
       id: 'R4',
       figure: 'CPU s, kcm (+ everynode), R1 + R2',
       of: (r) => r.R1.controllerCpuS + r.R2.controllerCpuS,
-      target: 1.5,
+      // Issue 15 (round 2): kube-controller-manager without its DaemonSet controller plus
+      // everynode at most kube-controller-manager with it (round 1's target was 1.5).
+      target: 1,
     },
     {
       id: 'P99',
@@ -125,8 +138,8 @@ export function summarise(runs: readonly RunResult[]): Row[] {
       const u = up.map(f.of).map(r2);
       const e = en.map(f.of).map(r2);
       const ratio = Math.round((median(e) / median(u)) * 1000) / 1000;
-      // The targets hold at the equal default limits; lifted limits are R5, reported only.
-      const target = limits === 'limited' ? f.target : undefined;
+      // R1–R4 hold at the equal default limits; with limits lifted (R5) wall and requests.
+      const target = limits === 'limited' ? f.target : f.liftedTarget;
       if (u.every(Number.isNaN) && e.every(Number.isNaN)) continue;
       rows.push({
         id: limits === 'limited' ? f.id : `R5 (${f.id})`,

@@ -39,6 +39,7 @@ import {
   sampleCpu,
   sampleMemory,
   sampleSched,
+  sampleSlices,
   threadCpuSeconds,
   writeAuditPolicy,
 } from './measure.js';
@@ -189,6 +190,7 @@ async function phase(
   const loadBefore = load();
   const cpu0 = sampleCpu(pids);
   const sched0 = sampleSched(pids);
+  const slices0 = sampleSlices(pids);
   const threads0 = pids.everynode === undefined ? {} : threadCpuSeconds(pids.everynode);
   const apiProfile =
     flags['apiserver-profile'] === undefined
@@ -211,6 +213,7 @@ async function phase(
   const memory = sampleMemory(pids);
   const cpu1 = sampleCpu(pids);
   const sched1 = sampleSched(pids);
+  const slices1 = sampleSlices(pids);
   const threads1 = pids.everynode === undefined ? {} : threadCpuSeconds(pids.everynode);
   const wallS = (done - from) / 1000;
   say(`${label} ${name}: done in ${wallS.toFixed(1)} s; settling ${settleMs / 1000} s`);
@@ -230,6 +233,11 @@ async function phase(
       cpuS,
       cpuWithSettleS: cpuDelta(cpu0, cpu2),
       schedCpuS: cpuDelta(sched0, sched1),
+      wakeups: Object.fromEntries(
+        Object.entries(slices1)
+          .filter(([k]) => slices0[k] !== undefined)
+          .map(([k, v]) => [k, v - slices0[k]!]),
+      ),
       controllerCpuS:
         Math.round(((cpuS['kube-controller-manager'] ?? 0) + (cpuS.everynode ?? 0)) * 100) / 100,
       ...(pids.everynode === undefined ? {} : { everynodeThreadsS: cpuDelta(threads0, threads1) }),

@@ -38,6 +38,12 @@ for (const r of result.runs) {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
       console.log(`    CPU s (schedstat): ${exact}`);
+      if (p.wakeups !== undefined)
+        console.log(
+          `    on-CPU slices (~wake-ups): ${Object.entries(p.wakeups)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        );
     }
     if (p.memoryMiB !== undefined) {
       const mem = Object.entries(p.memoryMiB)
