@@ -130,6 +130,28 @@ export function contextNamespace(kc: KubeConfig): string {
 }
 
 /**
+ * kubectl's words for an API server it cannot reach (its StandardErrorMessage), for the commands
+ * that mimic kubectl (`rollout`): a refused connection is kubectl's fixed sentence; anything else
+ * is "Unable to connect to the server: " with everynode's own detail (kubectl prints Go's, e.g.
+ * "net/http: request canceled (Client.Timeout exceeded while awaiting headers)"), and a request
+ * timeout names the flag.
+ */
+export function kubectlUnreachableText(err: UnavailableError, server: string): string {
+  const detail = err.message.replace(/^[A-Z]+ \S+: /, '');
+  if (/\bECONNREFUSED\b/.test(detail)) {
+    let host = server;
+    try {
+      host = new URL(server).host;
+    } catch {
+      // not a URL: print it as it is
+    }
+    return `The connection to the server ${host} was refused - did you specify the right host or port?`;
+  }
+  const hint = /^no answer within /.test(detail) ? ' (--request-timeout)' : '';
+  return `Unable to connect to the server: ${detail}${hint}`;
+}
+
+/**
  * A user-facing message for a failed call to the API server: unreachable names the URL, a missing
  * CRD says how to install it, forbidden says so. Other errors keep the server's own text.
  */
