@@ -26,7 +26,12 @@ import {
   rollbackTarget,
 } from '../engine/rollback.js';
 import { UsageError } from './errors.js';
-import { contextNamespace, describeApiError, loadKubeConfig, serverOf } from './kubeconfig.js';
+import {
+  contextNamespace,
+  kubectlUnreachableText,
+  loadKubeConfig,
+  serverOf,
+} from './kubeconfig.js';
 import { toYAMLText } from './output.js';
 import { rolloutStatusWatch } from './rollout-status.js';
 import { statusOutput } from './rollout-tree.js';
@@ -201,8 +206,8 @@ export async function rolloutRestart(
 }
 
 /** kubectl's `Error from server (Reason): message` for an error the API server returned. */
-export function serverErrorText(err: ClusterError, server: string, resource: string): string {
-  if (err instanceof UnavailableError) return `error: ${describeApiError(err, server, resource)}`;
+export function serverErrorText(err: ClusterError, server: string): string {
+  if (err instanceof UnavailableError) return kubectlUnreachableText(err, server);
   let reason = 'InternalError';
   if (err instanceof NotFoundError) reason = 'NotFound';
   else if (err instanceof AlreadyExistsError) reason = 'AlreadyExists';
@@ -241,9 +246,7 @@ async function withTarget(
     await fn(t);
   } catch (err) {
     if (!(err instanceof ClusterError) || err instanceof RolloutError) throw err;
-    const resource =
-      flags.resource === 'native' ? 'daemonsets.apps' : 'daemonsets.apps.everynode.dev';
-    process.stderr.write(`${serverErrorText(err, serverOf(kc), resource)}\n`);
+    process.stderr.write(`${serverErrorText(err, serverOf(kc))}\n`);
     process.exitCode = 1;
   } finally {
     cluster.close();

@@ -288,7 +288,8 @@ describe('everynode rollout status against a silent server', () => {
     assert.equal(f.code, 1, q.stderr());
     assert.match(
       q.stderr(),
-      /^error: cannot reach the Kubernetes API server at .*: no answer within 1s\n$/,
+      // kubectl's wording: "Unable to connect to the server: <why>" (test/cli/rollout-unreachable.test.ts).
+      /^Unable to connect to the server: no answer within 1s \(--request-timeout\)\n$/,
     );
   });
 });
