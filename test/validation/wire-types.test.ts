@@ -11,7 +11,9 @@ import type { DaemonSet } from '../../src/api/types.js';
 import { VirtualClock } from '../../src/clock/virtual.js';
 import { MemoryCluster } from '../../src/cluster/memory/cluster.js';
 import { seededRandom } from '../../src/cluster/memory/names.js';
-import { InvalidError } from '../../src/cluster/port.js';
+import { InvalidError, type KubeObject, type ResourceKind } from '../../src/cluster/port.js';
+import { getCondition, INVALID_CONDITION } from '../../src/api/conditions.js';
+import { bindAll, dsFoo, harness, kubeletStep, node } from '../../src/controller/testing.js';
 import { ACCEPTED, REFUSED, baseDaemonSet } from './wiretype-cases.js';
 
 const edited = (edit: (d: Record<string, unknown>) => void): DaemonSet => {
@@ -52,4 +54,51 @@ test('the embedded API server answers 422 with the field error, and stores nothi
     return true;
   });
   assert.equal((await client.list('DaemonSet')).items.length, 0);
+});
+
+interface RawStore {
+  get(kind: ResourceKind, ns: string, name: string): KubeObject | undefined;
+  update(kind: ResourceKind, obj: Record<string, unknown>, prev: KubeObject): KubeObject;
+}
+
+// kube-apiserver stores everynode's CRD with these fields as sent (its schema keeps the rest of
+// the PodSpec unchecked: 23 of the 24 cases pass a server dry run of the CRD), so the controller
+// is where they are refused: the Invalid condition, a FailedValidation Event, no pod written.
+test('the CRD: a stored runAsNonRoot: 5 is refused by the controller, no pod is replaced', async () => {
+  const h = harness({ workers: 1, dsKind: 'EverynodeDaemonSet' });
+  for (const n of ['n1', 'n2']) await h.cluster.create('Node', node(n));
+  await h.cluster.create('EverynodeDaemonSet', {
+    ...dsFoo('foo'),
+    apiVersion: 'apps.everynode.dev/v1alpha1',
+  });
+  await h.controller.start();
+  const running = async (): Promise<void> => {
+    for (let i = 0; i < 3; i++) {
+      await h.settle();
+      await bindAll(h.cluster);
+      await kubeletStep(h.cluster, h.clock);
+    }
+    await h.settle();
+  };
+  await running();
+  const before = (await h.pods(true)).map((p) => p.metadata!.uid!).sort();
+  assert.equal(before.length, 2);
+  // Written past validation, as kube-apiserver stores the custom resource.
+  const store = (h.cluster as unknown as { store: RawStore }).store;
+  const prev = store.get('EverynodeDaemonSet', 'default', 'foo')!;
+  const bad = structuredClone(prev) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  bad.spec.template.spec.securityContext = { runAsNonRoot: 5 };
+  bad.metadata.generation = (prev.metadata?.generation ?? 1) + 1;
+  store.update('EverynodeDaemonSet', bad, prev);
+  await h.settle();
+  await h.advance(30_000);
+  await running();
+  const stored = await h.cluster.get<DaemonSet>('EverynodeDaemonSet', 'default', 'foo');
+  const cond = getCondition(stored.status, INVALID_CONDITION);
+  assert.equal(cond?.status, 'True');
+  assert.match(
+    cond?.message ?? '',
+    /spec\.template\.spec\.securityContext\.runAsNonRoot: Invalid value: 5: must be true or false/,
+  );
+  assert.deepEqual((await h.pods(true)).map((p) => p.metadata!.uid!).sort(), before);
 });
