@@ -6,7 +6,12 @@
  * and list requests, each with a timeout.
  */
 import { createHash } from 'node:crypto';
-import { admitDaemonSetCreate, admitDaemonSetUpdate } from '../api/dsstrategy.js';
+import {
+  admitDaemonSetCreate,
+  admitDaemonSetUpdate,
+  admitStoredDaemonSet,
+  isEverynodeResource,
+} from '../api/dsstrategy.js';
 import type { ControllerRevision, DaemonSet, Node, Pod } from '../api/types.js';
 import { KubeCluster } from '../cluster/kube/index.js';
 import { NotFoundError, type Cluster, type ResourceKind } from '../cluster/port.js';
@@ -100,6 +105,20 @@ function applied(
   return admitted.ds;
 }
 
+/**
+ * The live DaemonSet as the controller plans it: apps/v1 as stored (kube-apiserver defaulted
+ * it); the CRD with the pod-template defaults kube-apiserver does not apply to a custom resource
+ * (controller/admission.ts does the same), or its revision hash would not be the controller's.
+ * One the controller refuses is refused here too (exit 2, as a file would be).
+ */
+function plannable(live: DaemonSet, where: string): DaemonSet {
+  if (!isEverynodeResource(live)) return live;
+  const admitted = admitStoredDaemonSet(live);
+  if (admitted.errors.length > 0)
+    throw invalidObjectError(where, 'DaemonSet', live.metadata?.name ?? '', admitted.errors);
+  return admitted.ds;
+}
+
 function stableUid(namespace: string, name: string): string {
   const h = createHash('sha1').update(`everynode-plan/${namespace}/${name}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -167,7 +186,9 @@ export async function loadLiveInput(
     ).items;
     const notes: string[] = [];
     const ds =
-      file === undefined ? live! : applied(file, live, ns, displayName(opts.filename!), notes);
+      file === undefined
+        ? plannable(live!, `${opts.target} (live)`)
+        : applied(file, live, ns, displayName(opts.filename!), notes);
     const snapshot: Snapshot = { ds, nodes, pods, revisions, now, backoff: new Map() };
     return { snapshot, notes };
   } catch (err) {

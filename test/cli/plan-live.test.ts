@@ -27,10 +27,33 @@ async function list(file: string, kind: string, apiVersion: string): Promise<unk
   return { apiVersion, kind, metadata: { resourceVersion: '100' }, items };
 }
 
+/** apps/v1 `ds` as a CRD object named crd-exporter, its template without the pod defaults. */
+function asStoredCr(ds: unknown): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed manifest, edited
+  const cr = structuredClone(ds) as any;
+  cr.apiVersion = 'apps.everynode.dev/v1alpha1';
+  cr.metadata.name = 'crd-exporter';
+  delete cr.metadata.annotations['deprecated.daemonset.template.generation'];
+  const spec = cr.spec.template.spec;
+  delete spec.dnsPolicy;
+  delete spec.restartPolicy;
+  delete spec.schedulerName;
+  delete spec.terminationGracePeriodSeconds;
+  for (const c of spec.containers) {
+    delete c.imagePullPolicy;
+    delete c.terminationMessagePath;
+    delete c.terminationMessagePolicy;
+  }
+  return cr;
+}
+
 before(async () => {
   const [ds] = (await loadObjects(ex('daemonset.yaml'))).map((o) => o.object);
   const routes: Record<string, unknown> = {
     '/apis/apps/v1/namespaces/monitoring/daemonsets/node-exporter': ds,
+    // The CRD as kube-apiserver stores a custom resource: no pod-template defaults applied.
+    '/apis/apps.everynode.dev/v1alpha1/namespaces/monitoring/daemonsets/crd-exporter':
+      asStoredCr(ds),
     '/api/v1/nodes': await list('nodes.yaml', 'NodeList', 'v1'),
     '/api/v1/namespaces/monitoring/pods': await list('pods.yaml', 'PodList', 'v1'),
     '/apis/apps/v1/namespaces/monitoring/controllerrevisions': await list(
@@ -137,6 +160,14 @@ test('plan ds/NAME -f new.yaml: the change as the API server would store it, ste
   ) as { daemonSet: { generation: number; templateGeneration: string } };
   assert.equal(json.daemonSet.generation, 2);
   assert.equal(json.daemonSet.templateGeneration, '2');
+});
+
+test('plan ends/NAME: the CRD planned with the pod defaults the controller applies (its revision hash)', async () => {
+  const out = await plan({ target: 'ends/crd-exporter', kubeconfig });
+  // Without the defaults the template hashes differently: "no revision matches the template".
+  assert.doesNotMatch(out, /to be created|create revision/);
+  // The revision of the same uid whose data is the defaulted template (upstream matches by data).
+  assert.match(out, /^Revision: +node-exporter-75c94b6df8 \(revision 1, hash 75c94b6df8\)$/m);
 });
 
 test('plan ds/NAME: a missing DaemonSet, files mixed in, an unreachable server', async () => {
