@@ -5,6 +5,7 @@
  * engine's plan on a snapshot of the caches: "why no pod on node X" for each node, and what the
  * controller would do next. Read-only: nothing is ever written to the cluster.
  */
+import { admitStoredDaemonSet } from '../../api/dsstrategy.js';
 import { getTargetNodeName } from '../../api/pod.js';
 import type { ControllerRevision, DaemonSet, Node, Pod } from '../../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../api/types.js';
@@ -207,7 +208,7 @@ export class DashboardState {
       const pods = this.pods.store.byIndex('ns', ns);
       entry.plan = reconcile(
         {
-          ds,
+          ds: plannable(entry),
           nodes,
           pods,
           revisions: revisions.length > 0 ? revisions : this.revisionsIn(ns),
@@ -262,4 +263,17 @@ export class DashboardState {
   private revisionsIn(ns: string): ControllerRevision[] {
     return this.revisions.store.list().filter((r) => r.metadata?.namespace === ns);
   }
+}
+
+/**
+ * The DaemonSet as the controller plans it: apps/v1 as stored; the CRD with the pod-template
+ * defaults kube-apiserver does not apply to a custom resource (controller/admission.ts), or its
+ * template would hash differently from the controller's revision. Throws on one it refuses.
+ */
+export function plannable(entry: Pick<DsEntry, 'kind' | 'ds'>): DaemonSet {
+  if (entry.kind !== 'everynode') return entry.ds;
+  const admitted = admitStoredDaemonSet(entry.ds);
+  if (admitted.errors.length > 0)
+    throw new Error(`the controller refuses it: ${admitted.errors.map(String).join('; ')}`);
+  return admitted.ds;
 }
