@@ -6,6 +6,7 @@
  * a fresh token, so the controller acts on each invocation once and ignores a stale one.
  */
 import { randomBytes } from 'node:crypto';
+import { isEverynodeResource, storedDefaults } from '../api/dsstrategy.js';
 import { computeTemplateHash } from '../api/hash.js';
 import type { DaemonSet } from '../api/types.js';
 import type { Patch } from '../cluster/port.js';
@@ -43,7 +44,8 @@ const SUFFIX: Record<ControlDryRun, string> = {
 /**
  * The hash of the DaemonSet's update revision: the one status.updateRevision names when the
  * controller has seen this generation (it also knows about hash collisions), else the hash the
- * controller will give the current template (collisionCount included).
+ * controller will give the current template (collisionCount included; the CRD's template with
+ * the pod defaults the controller applies).
  */
 export function updateRevisionHash(ds: DaemonSet): string {
   const name = ds.metadata?.name ?? '';
@@ -53,7 +55,9 @@ export function updateRevisionHash(ds: DaemonSet): string {
   if (observed && typeof rev === 'string' && rev.startsWith(`${name}-`)) {
     return rev.slice(name.length + 1);
   }
-  return computeTemplateHash(ds.spec?.template ?? {}, status?.collisionCount);
+  // The CRD's server does not default a pod template; the controller does before hashing.
+  const template = isEverynodeResource(ds) ? storedDefaults(ds).spec?.template : ds.spec?.template;
+  return computeTemplateHash(template ?? {}, status?.collisionCount);
 }
 
 /** A fresh token: 8 hex digits, so two invocations within one second still differ. */

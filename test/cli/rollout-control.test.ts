@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
+import { storedDefaults } from '../../src/api/dsstrategy.js';
 import { computeTemplateHash } from '../../src/api/hash.js';
 import type { DaemonSet, DaemonSetCondition } from '../../src/api/types.js';
 import { VirtualClock } from '../../src/clock/virtual.js';
@@ -225,6 +226,33 @@ test('rollout status: paused and suspended are shown while it waits; a stale con
 test("rollout status: without everynode's conditions, exactly kubectl's answer", () => {
   const s = controlledRolloutStatus(withStatus({ updated: 5 }));
   assert.deepEqual(s, { done: true, message: 'daemon set "foo" successfully rolled out' });
+});
+
+test("abort right after a template change: the CRD's hash is the controller's (pod defaults applied)", () => {
+  const ds: DaemonSet = {
+    ...dsFoo(),
+    apiVersion: 'apps.everynode.dev/v1alpha1',
+    metadata: { name: 'foo', namespace: 'default', generation: 3 },
+    // As kube-apiserver stores a custom resource: the template without pod defaults.
+    spec: {
+      selector: { matchLabels: { app: 'foo' } },
+      template: {
+        metadata: { labels: { app: 'foo' } },
+        spec: { containers: [{ name: 'c', image: 'x:2' }] },
+      },
+    },
+    status: {
+      observedGeneration: 2,
+      desiredNumberScheduled: 1,
+      currentNumberScheduled: 1,
+      numberMisscheduled: 0,
+      numberReady: 1,
+      updateRevision: 'foo-old',
+    },
+  };
+  const defaulted = storedDefaults(ds).spec!.template;
+  assert.equal(updateRevisionHash(ds), computeTemplateHash(defaulted, undefined));
+  assert.notEqual(updateRevisionHash(ds), computeTemplateHash(ds.spec!.template, undefined));
 });
 
 test('controls refuse what makes no sense now: abort with no rollout, retry with nothing failed, resume of a spec pause', () => {
