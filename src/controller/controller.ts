@@ -6,6 +6,7 @@
  */
 import type { KubeObject, ResourceKind } from '../cluster/port.js';
 import type { DaemonSet, Pod } from '../api/types.js';
+import { rolloutSpecOf } from '../api/rolloutspec.js';
 import { reconcile } from '../engine/reconcile.js';
 import type { Plan, Snapshot } from '../engine/types.js';
 import type { UpdatePolicy } from '../engine/updatepolicy.js';
@@ -43,6 +44,9 @@ export { controllerDefaults, setControllerDefaults } from './controlleroptions.j
 
 export { InvalidDaemonSetError } from './admission.js';
 
+/** No node waits on the removal budget yet. */
+const EMPTY_SINCE: ReadonlyMap<string, number> = new Map();
+
 /** A DaemonSet controller over one Cluster; start() it, stop() it, ask isIdle(). */
 export class DaemonSetController {
   /** Completed syncs (successful or not). */
@@ -54,6 +58,11 @@ export class DaemonSetController {
   private readonly log: Logger;
   private readonly dsKind: ResourceKind;
   private readonly backoff: FailedPodBackoff;
+  /**
+   * The removal budget's memory per DaemonSet key (issue 12, engine/removals.ts): since when each
+   * node has been ineligible. Memory only: losing it can delay a removal, never hasten one.
+   */
+  private readonly removalSince = new Map<string, ReadonlyMap<string, number>>();
   private readonly executor: Executor;
   private readonly handlers: EventHandlers;
   private readonly inf: ControllerInformers;
@@ -227,6 +236,7 @@ export class DaemonSetController {
       this.admission.forget(key);
       this.incremental?.forget(key);
       this.executor.forget(key);
+      this.removalSince.delete(key);
       return undefined;
     }
     // Before either planning path: a DaemonSet the API server would refuse is refused here
@@ -254,6 +264,13 @@ export class DaemonSetController {
       }
     }
     this.opts.onPlan?.(key, plan);
+    if (plan.removalSince !== undefined) {
+      if (plan.removalSince.size === 0) this.removalSince.delete(key);
+      else this.removalSince.set(key, plan.removalSince);
+    } else if (rolloutSpecOf(ds).spec.removalBudget === undefined) {
+      // A budget removed (or never set): nothing kept, so one set again later starts afresh.
+      this.removalSince.delete(key);
+    }
     const r = await this.executor.execute({ key, ds, plan, expectationsSatisfied: satisfied });
     this.counters.creates += r.createCalls;
     this.counters.deletes += r.deleteCalls;
@@ -333,6 +350,7 @@ export class DaemonSetController {
       now,
       backoff: this.backoff.snapshot(),
       backoffConfig: this.backoff.config,
+      removalSince: this.removalSince.get(key) ?? EMPTY_SINCE,
     };
     try {
       return reconcile(snapshot, {

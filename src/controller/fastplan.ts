@@ -9,6 +9,7 @@
  */
 import { isEmptyLabelSelector, labelSelectorAsSelector, type Selector } from '../api/labels.js';
 import { templateGenerationOf } from '../api/pod.js';
+import { skipsImpaired } from '../api/rolloutspec.js';
 import {
   objectKey,
   type ControllerRevision,
@@ -113,6 +114,9 @@ export class IncrementalPlanner {
     // A hold or an abort with no recorded stable revision: the full reconcile infers it from
     // the pods once, and records it.
     if (rollout.stableUnknown) return 'stableUnknown';
+    // Issue 12: honoured by the full reconcile only (engine/removals.ts, podplan.ts).
+    if (rollout.features && rollout.spec.removalBudget !== undefined) return 'removalBudget';
+    if (rollout.features && skipsImpaired(rollout.spec)) return 'unavailableAccounting';
     const state = this.stateFor(k, ds, rollout);
     state.advance(now);
     // Failed pods, order-dependent reasons, unbound pods on missing nodes (see
@@ -160,6 +164,7 @@ export class IncrementalPlanner {
       storedRecord: storedNativeRecord(
         h.revisions.find((r) => r.metadata?.name === h.current.name),
       ),
+      impairment: state.totals,
     });
     const status = outcome.status;
     let nodes: readonly NodeDecision[] | undefined;

@@ -184,4 +184,14 @@ function withRolloutFields(s: Mutable<DaemonSetStatus>, status: DaemonSetStatus)
   else s.stableRevision = stableRevision;
   if (rollout === undefined) delete s.rollout;
   else s.rollout = structuredClone(rollout);
+  // Issue 12's CRD fields (engine/unavailability.ts): absent on apps/v1, so nothing is added there.
+  const { numberUnavailableNodeCaused: node, numberUnavailableRolloutCaused: rollout2 } = status;
+  if (node === undefined) delete s.numberUnavailableNodeCaused;
+  else s.numberUnavailableNodeCaused = node;
+  if (rollout2 === undefined) delete s.numberUnavailableRolloutCaused;
+  else s.numberUnavailableRolloutCaused = rollout2;
+  if (status.pendingRemovals === undefined) delete s.pendingRemovals;
+  else s.pendingRemovals = status.pendingRemovals;
+  if (status.removals === undefined) delete s.removals;
+  else s.removals = [...status.removals];
 }

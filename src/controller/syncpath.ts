@@ -35,6 +35,13 @@ export const DECLINE_REASONS = [
   'policy',
   /** A held or aborted rollout without a recorded stable revision (inferred from the pods once). */
   'stableUnknown',
+  /**
+   * spec.removalBudget is set (issue 12): the budget's memory (when each node became ineligible)
+   * and its window are read by the full reconcile only (engine/removals.ts).
+   */
+  'removalBudget',
+  /** unavailableAccounting RolloutOnly (issue 12): the rolling update skips impaired nodes. */
+  'unavailableAccounting',
   /** The kept state did not have what the engine function needed (a bug if it is ever counted). */
   'stateMismatch',
   /** An engine function threw in the incremental planner; the full reconcile reports the error. */

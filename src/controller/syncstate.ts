@@ -35,6 +35,7 @@ import {
   S_DESIRED,
   S_UPDATED,
   statusShare,
+  impairmentShare,
   UNVISITED_NODE_CLASS,
   type ClassContext,
   type RolloutClass,
@@ -326,7 +327,10 @@ export class DaemonSetSyncState {
       e.c = nodeRolloutClass(pods, undefined, cx).bits;
       return;
     }
-    e.c = statusShare(elig.shouldRun, pods, cx) | nodeRolloutClass(pods, elig, cx).bits;
+    const share = statusShare(elig.shouldRun, pods, cx);
+    // The impairment bits (issue 12's node-caused counts) follow the node object, which a node
+    // update replaces, so the node's entry is recomputed then.
+    e.c = share | impairmentShare(share, e.node) | nodeRolloutClass(pods, elig, cx).bits;
     // Failed and succeeded pods: manage's events and the failed-pod backoff are not kept here.
     for (const p of pods)
       if (!p.metadata?.deletionTimestamp && isPodTerminal(p))

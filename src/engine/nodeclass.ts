@@ -13,7 +13,8 @@ import {
   isPodUpdated,
   podReadySince,
 } from '../api/pod.js';
-import type { Pod } from '../api/types.js';
+import { isNodeImpaired } from '../api/nodeimpairment.js';
+import type { Node, Pod } from '../api/types.js';
 
 /** What a node's class depends on besides its eligibility and pods. */
 export interface ClassContext {
@@ -72,6 +73,24 @@ export function statusShare(
       : isPodUpdated(p, cx.statusHash, cx.statusGeneration);
   if (updated) bits |= S_UPDATED;
   return bits;
+}
+
+// Impairment shares (shared/spec/rollout-features.md §3.8), above the rolling-update bits.
+/** A desired node that is impaired and has no available pod: numberUnavailableNodeCaused. */
+export const S_NODE_CAUSED = 8192;
+/** A desired node that is impaired and whose oldest pod is not updated (RolloutOnly completion). */
+export const S_IMPAIRED_OLD = 16384;
+
+/**
+ * The impairment bits of a node with status share `share`: looked at only for a desired node
+ * that is not both updated and available, so a settled fleet costs nothing.
+ */
+export function impairmentShare(share: number, node: Node | undefined): number {
+  if ((share & S_DESIRED) === 0 || node === undefined) return 0;
+  const available = (share & S_AVAILABLE) !== 0;
+  const updated = (share & S_UPDATED) !== 0;
+  if ((available && updated) || !isNodeImpaired(node).impaired) return 0;
+  return (available ? 0 : S_NODE_CAUSED) | (updated ? 0 : S_IMPAIRED_OLD);
 }
 
 // Rolling-update classes (§6.2 findUpdatedPodsOnNode, then each mode's per-node test).

@@ -16,6 +16,9 @@ import { podDelete } from './podwrites.js';
 import { podCreator, type PodCreator } from './rolloutcreates.js';
 import { heldScan, rollingUpdate } from './rollingupdate.js';
 import { releaseTest } from './rolloutmodes.js';
+import { isNodeImpaired } from '../api/nodeimpairment.js';
+import { skipsImpaired } from '../api/rolloutspec.js';
+import { budgetRemovals, type RemovalOutcome } from './removals.js';
 import type { RolloutDecision } from './rolloutpolicy.js';
 import type { Plan, PlanEvent, PodCreate, PodDelete, Snapshot } from './types.js';
 
@@ -73,6 +76,8 @@ export interface PodWrites {
   error: string | undefined;
   /** The node→pods map status reads (harness: after the writes; live: the snapshot's). */
   statusPods: NodePodsMap;
+  /** The removal budget's outcome (a DaemonSet with spec.removalBudget only). */
+  removal?: RemovalOutcome;
 }
 
 export function eligibilityOf(
@@ -143,7 +148,13 @@ export function planPodWrites(ctx: PlanContext): PodWrites {
     error: undefined,
     statusPods: ctx.nodeToPods,
   };
-  for (const d of m.deletes) addDelete(w, d.pod, d.node, d.reason, 'manage');
+  const removal = removalsOf(ctx, m.deletes);
+  if (removal !== undefined) {
+    w.removal = removal;
+    w.events = removal.events.length === 0 ? m.events : [...m.events, ...removal.events];
+    w.requeueAfterMs = minDelay(w.requeueAfterMs, requeueDelay(removal.requeueAt, now));
+  }
+  for (const d of removal?.deletes ?? m.deletes) addDelete(w, d.pod, d.node, d.reason, 'manage');
   const manageWrites = w.creates.length + w.deletes.length;
   const afterManage = ctx.harness
     ? applyWrites(ctx.nodeToPods, w.creates, w.deletedPods)
@@ -160,6 +171,7 @@ export function planPodWrites(ctx: PlanContext): PodWrites {
       generation: targetGeneration(ctx),
       now,
       policy: ctx.rollout.policy,
+      skip: rollingUpdateSkips(ctx, removal),
     });
     w.rollingUpdateRan = true;
     // The rolling update creates only on released nodes.
@@ -174,6 +186,42 @@ export function planPodWrites(ctx: PlanContext): PodWrites {
     w.error = `rolling update failed: ${e instanceof Error ? e.message : String(e)}`;
   }
   return w;
+}
+
+/** The removal budget over manage's deletes, when the DaemonSet has one (engine/removals.ts). */
+function removalsOf(
+  ctx: PlanContext,
+  deletes: Parameters<typeof budgetRemovals>[0]['deletes'],
+): RemovalOutcome | undefined {
+  const budget = ctx.rollout.features ? ctx.rollout.spec.removalBudget : undefined;
+  if (budget === undefined) return undefined;
+  const { nodes, now } = ctx.snapshot;
+  return budgetRemovals({
+    budget,
+    deletes,
+    nodes,
+    eligibilityAt: ctx.eligibilityAt,
+    nodeToPods: ctx.nodeToPods,
+    since: ctx.snapshot.removalSince ?? new Map(),
+    recent: ctx.rollout.record.removals,
+    now,
+  });
+}
+
+/**
+ * The nodes the rolling update leaves alone: deferred removals, and impaired nodes under
+ * RolloutOnly (their unavailable pods use no budget and they are not updated until they recover).
+ */
+function rollingUpdateSkips(
+  ctx: PlanContext,
+  removal: RemovalOutcome | undefined,
+): ReadonlySet<string> | undefined {
+  const skipImpaired = ctx.rollout.features && skipsImpaired(ctx.rollout.spec);
+  if (!skipImpaired) return removal?.deferred.size ? removal.deferred : undefined;
+  const out = new Set(removal?.deferred ?? []);
+  for (const node of ctx.snapshot.nodes)
+    if (isNodeImpaired(node).impaired) out.add(node.metadata?.name ?? '');
+  return out;
 }
 
 /** IsPodUpdated's generation fallback for the target: only when it is the template's revision. */

@@ -170,12 +170,15 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     eligibilityAt: ctx.eligibilityAt,
     hash: ctx.updateHash,
   };
+  // Node-/rollout-caused counts (issue 12) only for DaemonSets using rollout features.
+  const impairment = rollout.features ? { nodeCaused: 0, impairedOld: 0 } : undefined;
   const counted = computeStatus({
     ...common,
     nodeToPods: statusPods,
     now,
     updateObservedGen: satisfied,
     ...(nodeState ? { nodeState } : {}),
+    ...(impairment ? { impairment } : {}),
   });
   const outcome = rolloutStatus({
     ds,
@@ -186,6 +189,8 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     storedRecord: storedNativeRecord(
       revClaim.claimed.find((r) => r.metadata?.name === hist.current.name),
     ),
+    ...(impairment ? { impairment } : {}),
+    ...(w.removal ? { removals: { pending: w.removal.pending, recent: w.removal.recent } } : {}),
   });
   const status = outcome.status;
   const cleaned = new Set(cleanup);
@@ -232,6 +237,7 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     rollingUpdateRan: w.rollingUpdateRan,
     recordWrite: outcome.recordWrite,
     rollout: rolloutSummary(rollout, outcome.phase),
+    removalSince: w.removal?.since,
     ...(w.error === undefined ? {} : { error: w.error }),
   };
 }

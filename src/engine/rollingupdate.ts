@@ -49,6 +49,12 @@ export interface RollingUpdateInput {
    * Undefined when `hash` is not the template's (an aborted rollout going back to stable).
    */
   readonly generation?: string | undefined;
+  /**
+   * Nodes the rolling update leaves alone this sync, using no budget there: removals the removal
+   * budget defers, and impaired nodes under `unavailableAccounting: RolloutOnly` (§3.8: skipped
+   * until they recover). Absent: none (apps/v1).
+   */
+  readonly skip?: ReadonlySet<string>;
 }
 
 /**
@@ -85,7 +91,9 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
   const classes = new Map<string, RolloutClass>();
   const tally = new RolloutTally();
   const shouldRun = (node: string): boolean => input.eligibility.get(node)?.shouldRun ?? false;
+  const skip = input.skip;
   const visit = (node: string, cls: RolloutClass): void => {
+    if (skip?.has(node)) return;
     classes.set(node, cls);
     tally.add(node, cls.bits, shouldRun(node));
   };

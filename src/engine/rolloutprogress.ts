@@ -35,6 +35,8 @@ import { resolveBudget } from './budget.js';
 import type { RolloutDecision } from './rolloutpolicy.js';
 import { encodeNativeRecord, type RolloutRecord } from './rolloutrecord.js';
 import type { StatusCounters } from './status.js';
+import type { ImpairmentCounts } from './tallies.js';
+import { rolloutConverged, setUnavailabilityStatus, type RemovalStatus } from './unavailability.js';
 import type { PlanEvent } from './types.js';
 
 /** The annotation write that keeps an apps/v1 DaemonSet's record (on its update revision). */
@@ -67,6 +69,10 @@ export interface RolloutStatusInput {
   readonly now: number;
   /** apps/v1 only: the record annotation the update revision holds now. */
   readonly storedRecord?: string | undefined;
+  /** Desired nodes that are impaired (unavailable; not updated), for the counts and RolloutOnly. */
+  readonly impairment?: ImpairmentCounts;
+  /** The removal budget's outcome (engine/removals.ts); undefined when no pod write was planned. */
+  readonly removals?: RemovalStatus;
 }
 
 /** The condition types the rollout status owns. */
@@ -126,7 +132,8 @@ export function rolloutStatus(input: RolloutStatusInput): RolloutOutcome {
   const suspended = d.suspend !== undefined;
   const paused = d.spec.pausedBy !== undefined;
   // The update revision has finished rolling out: it is the stable one from now on.
-  const converged = c.updatedNumberScheduled === desired && c.numberAvailable === desired;
+  // With RolloutOnly, impaired nodes do not block completion (unavailability.ts).
+  const converged = rolloutConverged(d.spec, c, input.impairment);
   const completes = !suspended && !d.aborted && converged;
   const stableName = completes ? d.update.name : d.stable?.ref.name;
   const rolling = stableName !== d.update.name;
@@ -240,6 +247,8 @@ export function rolloutStatus(input: RolloutStatusInput): RolloutOutcome {
     observedControls,
     aborted,
     failure,
+    removals:
+      d.spec.removalBudget === undefined ? [] : (input.removals?.recent ?? d.record.removals),
   };
   let recordWrite: RecordWrite | null = null;
   if (crd) {
@@ -253,6 +262,14 @@ export function rolloutStatus(input: RolloutStatusInput): RolloutOutcome {
     if (Object.keys(observedControls).length > 0) rollout.observedControls = observedControls;
     if (failure !== undefined) rollout.failure = failure;
     s.rollout = rollout;
+    setUnavailabilityStatus(s, {
+      spec: d.spec,
+      counters: c,
+      stored,
+      impairment: input.impairment,
+      removals: input.removals,
+      recent: record.removals,
+    });
     status = s;
   } else {
     const value = encodeNativeRecord(record, d.update.revision);

@@ -41,6 +41,11 @@ export interface RolloutRecord {
   readonly aborted: boolean;
   /** Why the rollout failed or was aborted. */
   readonly failure: RolloutFailure | undefined;
+  /**
+   * The removal budget's recent removal times, epoch ms ascending (issue 12; a removal window is
+   * not about revisions: on apps/v1 the union over every revision's record).
+   */
+  readonly removals: readonly number[];
 }
 
 /** No record: a DaemonSet whose rollout everynode has not recorded yet. */
@@ -51,6 +56,7 @@ export const EMPTY_RECORD: RolloutRecord = Object.freeze({
   observedControls: Object.freeze({}),
   aborted: false,
   failure: undefined,
+  removals: Object.freeze([]),
 });
 
 /** The record as JSON on a ControllerRevision (apps/v1 DaemonSets). */
@@ -62,6 +68,18 @@ interface NativeRecordJSON {
   observed?: Record<string, string>;
   aborted?: boolean;
   failure?: RolloutFailure;
+  removals?: string[];
+}
+
+/** Times as written (RFC 3339), read back as epoch ms ascending; unreadable ones are dropped. */
+function readTimes(times: unknown): number[] {
+  if (!Array.isArray(times)) return [];
+  const out: number[] = [];
+  for (const t of times) {
+    const ms = typeof t === 'string' ? parseTime(t) : undefined;
+    if (ms !== undefined) out.push(ms);
+  }
+  return out.sort((a, b) => a - b);
 }
 
 /** The record of everynode's CRD, from its status. */
@@ -76,6 +94,7 @@ function crdRecord(ds: DaemonSet): RolloutRecord {
     observedControls: rollout?.observedControls ?? {},
     aborted: rollout?.phase === PHASE.aborted,
     failure: rollout?.failure ?? undefined,
+    removals: readTimes(s?.removals),
   };
 }
 
@@ -109,18 +128,27 @@ function nativeRecord(
   update: RevisionRef,
 ): RolloutRecord {
   let best: { rev: ControllerRevision; rec: NativeRecordJSON } | undefined;
+  const times = new Set<number>();
   for (const rev of revisions) {
     const rec = recordOn(rev);
     if (rec !== undefined && (best === undefined || rev.revision > best.rev.revision))
       best = { rev, rec };
+    if (rec?.removals !== undefined) for (const t of readTimes(rec.removals)) times.add(t);
   }
   if (best === undefined) return EMPTY_RECORD;
+  const removals = [...times].sort((a, b) => a - b);
   const { rev, rec } = best;
   const name = rev.metadata?.name ?? '';
   const observedControls = rec.observed ?? {};
   // A raised (rolled-back-to) update revision has a new number: its old record does not count.
   if (name !== update.name || rev.revision !== update.revision)
-    return { ...EMPTY_RECORD, stableRevision: rec.stable, updateRevision: name, observedControls };
+    return {
+      ...EMPTY_RECORD,
+      stableRevision: rec.stable,
+      updateRevision: name,
+      observedControls,
+      removals,
+    };
   return {
     stableRevision: rec.stable,
     updateRevision: name,
@@ -128,6 +156,7 @@ function nativeRecord(
     observedControls,
     aborted: rec.aborted === true,
     failure: rec.failure,
+    removals,
   };
 }
 
@@ -151,6 +180,7 @@ export function encodeNativeRecord(rec: RolloutRecord, revision: number): string
   if (Object.keys(rec.observedControls).length > 0) out.observed = { ...rec.observedControls };
   if (rec.aborted) out.aborted = true;
   if (rec.failure !== undefined) out.failure = rec.failure;
+  if (rec.removals.length > 0) out.removals = rec.removals.map(formatTime);
   return JSON.stringify(out);
 }
 

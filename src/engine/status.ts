@@ -7,9 +7,9 @@
 import { templateGenerationOf } from '../api/pod.js';
 import type { DaemonSet, DaemonSetStatus, Mutable, Node } from '../api/types.js';
 import type { Eligibility } from './eligibility.js';
-import { statusShare, type ClassContext } from './nodeclass.js';
+import { impairmentShare, statusShare, type ClassContext } from './nodeclass.js';
 import type { NodePodsMap } from './nodepods.js';
-import { emptyStatusTally, statusCounters, tallyStatus } from './tallies.js';
+import { emptyStatusTally, statusCounters, tallyStatus, type ImpairmentCounts } from './tallies.js';
 
 /** What the status computation sees. */
 export interface StatusInput {
@@ -29,6 +29,11 @@ export interface StatusInput {
    * (nodeclass.statusShare), so per-node decisions need not look at its pods again.
    */
   readonly nodeState?: Uint8Array;
+  /**
+   * When given, filled with the impairment counts (nodeclass.impairmentShare): only DaemonSets
+   * using rollout features ask, so a plain apps/v1 sync reads no node conditions.
+   */
+  readonly impairment?: { -readonly [K in keyof ImpairmentCounts]: number };
 }
 
 /** The seven counters of §9.1. */
@@ -51,9 +56,14 @@ export function computeCounters(input: StatusInput): StatusCounters {
   for (let i = 0; i < nodes.length; i++) {
     const name = nodes[i]!.metadata?.name ?? '';
     const elig = input.eligibilityAt?.[i] ?? input.eligibility.get(name);
-    const share = statusShare(elig?.shouldRun ?? false, input.nodeToPods.get(name), cx);
+    let share = statusShare(elig?.shouldRun ?? false, input.nodeToPods.get(name), cx);
+    if (input.impairment) share |= impairmentShare(share, nodes[i]);
     tallyStatus(tally, share, 1);
-    if (state) state[i] = share;
+    if (state) state[i] = share & 255;
+  }
+  if (input.impairment) {
+    input.impairment.nodeCaused = tally.nodeCaused;
+    input.impairment.impairedOld = tally.impairedOld;
   }
   return statusCounters(tally);
 }
@@ -107,6 +117,10 @@ export function statusChanged(ds: DaemonSet, next: DaemonSetStatus): boolean {
     (stored.conditions !== next.conditions && !sameJSON(stored.conditions, next.conditions)) ||
     stored.updateRevision !== next.updateRevision ||
     stored.stableRevision !== next.stableRevision ||
+    stored.numberUnavailableNodeCaused !== next.numberUnavailableNodeCaused ||
+    stored.numberUnavailableRolloutCaused !== next.numberUnavailableRolloutCaused ||
+    stored.pendingRemovals !== next.pendingRemovals ||
+    (stored.removals !== next.removals && !sameJSON(stored.removals, next.removals)) ||
     (stored.rollout !== next.rollout && !sameJSON(stored.rollout, next.rollout))
   );
 }

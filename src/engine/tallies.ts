@@ -17,6 +17,8 @@ import {
   S_AVAILABLE,
   S_CURRENT,
   S_DESIRED,
+  S_IMPAIRED_OLD,
+  S_NODE_CAUSED,
   S_MISSCHEDULED,
   S_READY,
   S_UPDATED,
@@ -31,11 +33,30 @@ export interface StatusTally {
   ready: number;
   available: number;
   updated: number;
+  /** Desired nodes impaired with no available pod (nodeclass.S_NODE_CAUSED). */
+  nodeCaused: number;
+  /** Desired nodes impaired whose oldest pod is not updated (nodeclass.S_IMPAIRED_OLD). */
+  impairedOld: number;
 }
 
 /** A tally of no nodes. */
 export function emptyStatusTally(): StatusTally {
-  return { desired: 0, current: 0, misscheduled: 0, ready: 0, available: 0, updated: 0 };
+  return {
+    desired: 0,
+    current: 0,
+    misscheduled: 0,
+    ready: 0,
+    available: 0,
+    updated: 0,
+    nodeCaused: 0,
+    impairedOld: 0,
+  };
+}
+
+/** The impairment counts of a tally (status and the RolloutOnly completion read them). */
+export interface ImpairmentCounts {
+  readonly nodeCaused: number;
+  readonly impairedOld: number;
 }
 
 /** Adds (sign 1) or removes (sign -1) one node's status share (nodeclass.statusShare). */
@@ -47,6 +68,8 @@ export function tallyStatus(into: StatusTally, share: number, sign: 1 | -1): voi
   if (share & S_READY) into.ready += sign;
   if (share & S_AVAILABLE) into.available += sign;
   if (share & S_UPDATED) into.updated += sign;
+  if (share & S_NODE_CAUSED) into.nodeCaused += sign;
+  if (share & S_IMPAIRED_OLD) into.impairedOld += sign;
 }
 
 /** The seven counters of §9.1 from a tally (numberUnavailable = desired − available). */

@@ -34,6 +34,11 @@ export interface Snapshot {
   /** Failed-pod backoff state. */
   readonly backoff: BackoffState;
   readonly backoffConfig?: BackoffConfig;
+  /**
+   * The removal budget's memory (issue 12): node name → epoch ms since when the node has been
+   * ineligible with a pod to remove, as the last plan returned it (Plan.removalSince).
+   */
+  readonly removalSince?: ReadonlyMap<string, number>;
 }
 
 /** Where a decision came from, for reasons and metrics. */
@@ -177,6 +182,11 @@ export interface Plan {
   readonly recordWrite?: RecordWritePlan | null;
   /** The rollout (phase, revisions, hold); null for an apps/v1 DaemonSet without rollout features. */
   readonly rollout?: RolloutSummary | null;
+  /**
+   * The removal budget's memory to keep for the next sync (Snapshot.removalSince); undefined when
+   * the plan made no removal decision (keep what was kept).
+   */
+  readonly removalSince?: ReadonlyMap<string, number> | undefined;
   /** Set when a step failed (e.g. a malformed budget): carry out the rest, then requeue with rate limiting. */
   readonly error?: string | undefined;
 }

@@ -61,7 +61,9 @@ test('one example per feature', () => {
     'native-strategy.yaml',
     'partition.yaml',
     'pause.yaml',
+    'removal-budget.yaml',
     'scale-to-zero.yaml',
+    'zone-outage-rollout-only.yaml',
   ]);
 });
 
