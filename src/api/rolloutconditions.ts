@@ -41,6 +41,14 @@ export const REASON = {
   rolloutAborted: 'RolloutAborted',
   /** Progressing False (issue 12). */
   healthGateFailed: 'HealthGateFailed',
+  /** Progressing True (issue 12): the canary's nodes are being updated. */
+  canary: 'Canary',
+  /** Progressing True (issue 12): the canary / a wave is updated and bakes. */
+  canaryBaking: 'CanaryBaking',
+  waveBaking: 'WaveBaking',
+  /** Progressing True (issue 12): baked; a promote control releases the next step. */
+  awaitingPromotion: 'AwaitingPromotion',
+
   /** Suspended True/False. */
   freeze: 'Freeze',
   scaleToZero: 'ScaleToZero',
@@ -59,6 +67,9 @@ export const PHASE = {
   aborted: 'Aborted',
   frozen: 'Frozen',
   scaledToZero: 'ScaledToZero',
+  canary: 'Canary',
+  baking: 'Baking',
+  awaitingPromotion: 'AwaitingPromotion',
 } as const;
 
 /** One of PHASE's values. */

@@ -48,6 +48,7 @@ import { hasStepFields, readStepFields, type StepFields } from './rolloutsteps.j
 import type { DaemonSet, IntOrString } from './types.js';
 
 export * from './rolloutkeys.js';
+export { hasStepFields } from './rolloutsteps.js';
 export {
   annotationField,
   parseControlValue,

@@ -94,6 +94,14 @@ export interface RolloutStatusBlock {
   /** The value of each control annotation last acted on (abort, retry; promote later). */
   observedControls?: Record<string, string>;
   failure?: RolloutFailure;
+  /** Issue 12: the canary nodes chosen when the rollout started. */
+  canaryNodes?: string[];
+  /** The open step (canary = 0 when there is one, then the waves). */
+  wave?: { index: number; name?: string; nodes?: number; updated?: number };
+  /** The highest step a promote control released. */
+  promotedStep?: number;
+  /** While a canary or wave bakes: when the bake ends. */
+  bakeUntil?: string;
 }
 
 /** everynode's status additions (§4); on apps/v1 DaemonSets only conditions are written. */

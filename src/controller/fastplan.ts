@@ -29,6 +29,7 @@ import { podDelete } from '../engine/podwrites.js';
 import { minDelay, rolloutSummary, rollingUpdateRuns, toRef } from '../engine/reconcile.js';
 import { podCreator, type PodCreator } from '../engine/rolloutcreates.js';
 import { decideRollout, type RolloutDecision } from '../engine/rolloutpolicy.js';
+import { stepsInPlay } from '../engine/rollout/stage.js';
 import { rolloutStatus } from '../engine/rolloutprogress.js';
 import { storedNativeRecord } from '../engine/rolloutrecord.js';
 import {
@@ -114,6 +115,9 @@ export class IncrementalPlanner {
     // A hold or an abort with no recorded stable revision: the full reconcile infers it from
     // the pods once, and records it.
     if (rollout.stableUnknown) return 'stableUnknown';
+    // Canary, waves and health gates read every eligible node and the update pods (issue 12):
+    // only the full reconcile runs that stage (engine/rollout/stage.ts).
+    if (stepsInPlay(rollout)) return 'policy';
     // Issue 12: honoured by the full reconcile only (engine/removals.ts, podplan.ts).
     if (rollout.features && rollout.spec.removalBudget !== undefined) return 'removalBudget';
     if (rollout.features && skipsImpaired(rollout.spec)) return 'unavailableAccounting';

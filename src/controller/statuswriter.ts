@@ -183,7 +183,7 @@ function withRolloutFields(s: Mutable<DaemonSetStatus>, status: DaemonSetStatus)
   if (stableRevision === undefined) delete s.stableRevision;
   else s.stableRevision = stableRevision;
   if (rollout === undefined) delete s.rollout;
-  else s.rollout = structuredClone(rollout);
+  else s.rollout = structuredClone(rollout) as Mutable<typeof rollout>;
   // Issue 12's CRD fields (engine/unavailability.ts): absent on apps/v1, so nothing is added there.
   const { numberUnavailableNodeCaused: node, numberUnavailableRolloutCaused: rollout2 } = status;
   if (node === undefined) delete s.numberUnavailableNodeCaused;

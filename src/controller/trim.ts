@@ -11,7 +11,9 @@ import type { Pod } from '../api/types.js';
  * pinned affinity while the pod is unbound, which is how its target node is found), status
  * fields other than phase, and conditions other than Ready (readiness and availability read only
  * that one). Kept: metadata (labels, annotations, ownerReferences, timestamps), nodeName, phase
- * and the Ready condition. The result is still a valid wire-form pod.
+ * and the Ready condition, and, only for a pod with a restarted, waiting or terminated container,
+ * the reasons, exit codes, restart counts and times the health gates read (issue 12). The result
+ * is still a valid wire-form pod.
  *
  * With prev (the cached trimmed version of the same pod) the result shares prev's labels,
  * annotations, owner references, containers, Ready condition, spec and status wherever they are
@@ -53,7 +55,12 @@ export function trimPod(pod: Pod, prev?: Pod): Pod {
   if (pod.kind !== undefined) out.kind = pod.kind;
   out.metadata = metadata;
   if (spec !== undefined) out.spec = trimSpec(spec, bound, prev?.spec);
-  if (pod.status !== undefined) out.status = trimStatus(pod.status.phase, ready, prev?.status);
+  if (pod.status !== undefined) {
+    out.status = withGateStatuses(
+      trimStatus(pod.status.phase, ready, prev?.status),
+      gateStatuses(pod.status),
+    );
+  }
   return out;
 }
 
@@ -87,6 +94,70 @@ function trimSpec(spec: PodSpec, bound: boolean, prev: PodSpec | undefined): Pod
     ...(bound ? { nodeName: spec.nodeName } : {}),
     ...(affinity === undefined ? {} : { affinity }),
   };
+}
+
+type ContainerStatus = NonNullable<PodStatus['containerStatuses']>[number];
+
+/** A container status cut to what the health gates read (engine/rollout/healthgates.ts). */
+function gateStatus(c: ContainerStatus): ContainerStatus {
+  const w = c.state?.waiting;
+  const t = c.state?.terminated;
+  const lt = c.lastState?.terminated;
+  const term = (x: typeof t) => ({
+    exitCode: x!.exitCode,
+    ...(x!.reason === undefined ? {} : { reason: x!.reason }),
+    ...(x!.message === undefined ? {} : { message: x!.message }),
+    ...(x!.finishedAt === undefined ? {} : { finishedAt: x!.finishedAt }),
+  });
+  const started = c.state?.running?.startedAt;
+  const state = {
+    ...(w?.reason === undefined ? {} : { waiting: { reason: w.reason, message: w.message } }),
+    ...(t === undefined ? {} : { terminated: term(t) }),
+    ...(started === undefined || c.restartCount === 0 ? {} : { running: { startedAt: started } }),
+  };
+  return {
+    name: c.name,
+    restartCount: c.restartCount,
+    ...(Object.keys(state).length === 0 ? {} : { state }),
+    ...(lt === undefined ? {} : { lastState: { terminated: term(lt) } }),
+  } as ContainerStatus;
+}
+
+/** A container with something for the gates: a restart, a waiting or terminated reason. */
+const notable = (c: ContainerStatus | null | undefined): boolean =>
+  c != null &&
+  ((c.restartCount ?? 0) > 0 ||
+    c.state?.waiting?.reason !== undefined ||
+    c.state?.terminated !== undefined ||
+    c.lastState?.terminated !== undefined);
+
+/**
+ * The container statuses the health gates read (issue 12), only when some container restarted,
+ * waits with a reason or terminated: a healthy pod keeps none, so the cache stays as small (B4).
+ */
+function gateStatuses(status: PodStatus): GateStatuses | undefined {
+  const cs = status.containerStatuses ?? [];
+  const ics = status.initContainerStatuses ?? [];
+  if (!cs.some(notable) && !ics.some(notable)) return undefined;
+  const out: { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] } =
+    {};
+  if (cs.length > 0) out.containerStatuses = cs.filter((c) => c != null).map(gateStatus);
+  if (ics.length > 0) out.initContainerStatuses = ics.filter((c) => c != null).map(gateStatus);
+  return out;
+}
+
+type GateStatuses = Pick<PodStatus, 'containerStatuses' | 'initContainerStatuses'>;
+
+const gateKey = (s: GateStatuses): string =>
+  JSON.stringify([s.containerStatuses ?? null, s.initContainerStatuses ?? null]);
+
+/** The trimmed status with `gate` (or none); `st` itself when it already holds the same. */
+function withGateStatuses(st: PodStatus, gate: GateStatuses | undefined): PodStatus {
+  const has = st.containerStatuses !== undefined || st.initContainerStatuses !== undefined;
+  if (gate === undefined && !has) return st;
+  if (gate !== undefined && has && gateKey(st) === gateKey(gate)) return st;
+  const { containerStatuses: _c, initContainerStatuses: _i, ...base } = st;
+  return gate === undefined ? base : { ...base, ...gate };
 }
 
 function trimStatus(

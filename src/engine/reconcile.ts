@@ -22,6 +22,7 @@ import {
   planPodWrites,
   type PlanContext,
 } from './podplan.js';
+import { decideSteps } from './rollout/stage.js';
 import { decideRollout } from './rolloutpolicy.js';
 import { rolloutStatus } from './rolloutprogress.js';
 import { countersOf, rolloutSummary } from './rolloutsummary.js';
@@ -131,7 +132,7 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
   const revClaim = claimObjects(ds, selector, snapshot.revisions, 'ControllerRevision');
   const hist = constructHistory(ds, revClaim.claimed, podClaim.claimed);
   const claimedPods = applyRelabels(podClaim.claimed, hist.relabelPods);
-  const rollout = decideRollout({
+  const decided = decideRollout({
     ds,
     revisions: revClaim.claimed,
     update: hist.current,
@@ -140,14 +141,24 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     policy: options.policy,
     plain: options.plain ?? false,
   });
+  const eligible = eligibilityOf(snapshot, decided.suspend);
+  const nodeToPods = buildNodeToDaemonPods(claimedPods, false);
+  // Canary, waves and health gates (issue 12): a second pure stage that reads nodes and pods.
+  const rollout = decideSteps(decided, {
+    ds,
+    nodes,
+    shouldRun: (i) => eligible.eligibilityAt[i]?.shouldRun ?? false,
+    podsOn: (node) => nodeToPods.get(node),
+    now,
+  });
   const ctx: PlanContext = {
     snapshot,
     harness,
     hash: rollout.target.hash,
     updateHash: hist.current.hash,
     rollout,
-    ...eligibilityOf(snapshot, rollout.suspend),
-    nodeToPods: buildNodeToDaemonPods(claimedPods, false),
+    ...eligible,
+    nodeToPods,
   };
   const satisfied = options.expectationsSatisfied ?? true;
   // Freeze: no pod writes at all; status is still computed.

@@ -81,7 +81,14 @@ export function desiredNodeCounts(
  * a node holding only an old pod is not in the node list.
  */
 export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
-  const { budget, emptyNodesAdded } = desiredNodeCounts(input);
+  const counted = desiredNodeCounts(input);
+  const { emptyNodesAdded } = counted;
+  // The open wave's maxUnavailable (issue 12, engine/rollout/stage.ts): the smaller one counts.
+  const cap = input.policy?.maxUnavailableCap;
+  const budget =
+    cap === undefined || cap >= counted.budget.maxUnavailable
+      ? counted.budget
+      : { ...counted.budget, maxUnavailable: cap };
   const cx: ClassContext = {
     hash: input.hash,
     generation: 'generation' in input ? input.generation : templateGenerationOf(input.ds),

@@ -25,6 +25,9 @@ export const PIN_REASON: Readonly<Record<HoldReason, string>> = {
   paused: 'the rollout is paused',
   partition: 'the node is outside the partition',
   noStableRevision: 'the rollout is held',
+  canary: 'the node is not a canary and the canary has not passed',
+  waves: "the node's wave has not opened",
+  healthGate: 'a health gate failed',
 };
 
 /** A create pinned to the stable revision (what `plan` shows as pinned). */

@@ -20,6 +20,7 @@
 import {
   controlAnnotation,
   CONTROL_NAMES,
+  hasStepFields,
   resolvePartition,
   rolloutSpecOf,
   usesRolloutFeatures,
@@ -39,11 +40,19 @@ import {
 import type { FieldError } from '../api/fielderrors.js';
 import { revisionRef } from './history.js';
 import { EMPTY_RECORD, readRecord, type RolloutRecord } from './rolloutrecord.js';
+import type { StepsOutcome } from './rollout/outcome.js';
 import type { RevisionRef } from './types.js';
 import { compareNodeNames, defaultUpdatePolicy, type UpdatePolicy } from './updatepolicy.js';
 
 /** Why nodes outside the release set are held. */
-export type HoldReason = 'paused' | 'partition' | 'noStableRevision';
+export type HoldReason =
+  | 'paused'
+  | 'partition'
+  | 'noStableRevision'
+  /** Issue 12 (engine/rollout/stage.ts): outside the canary, an unopened wave, a gate's pause. */
+  | 'canary'
+  | 'waves'
+  | 'healthGate';
 
 /** A revision pods can be built from: its ref and its template. */
 export interface RevisionSource {
@@ -84,6 +93,8 @@ export interface RolloutDecision {
   readonly policy: UpdatePolicy;
   /** A stable revision must be inferred from the pods, which the input did not give. */
   readonly stableUnknown: boolean;
+  /** Canary, waves and gates, when the steps stage (engine/rollout/stage.ts) acted. */
+  readonly steps?: StepsOutcome;
 }
 
 /** What decideRollout reads. */
@@ -189,7 +200,11 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   // recorded yet (rollout annotations added mid-rollout), the revision most pods still run.
   let stableName = record.stableRevision;
   let stableUnknown = false;
-  const needsStable = spec.pausedBy !== undefined || spec.partition !== undefined || aborted;
+  const needsStable =
+    spec.pausedBy !== undefined ||
+    spec.partition !== undefined ||
+    aborted ||
+    hasStepFields(spec.steps);
   if (features && stableName === undefined && needsStable) {
     if (input.pods === undefined) stableUnknown = true;
     else stableName = inferStable(input.revisions, input.pods, update);

@@ -33,6 +33,14 @@ import {
 } from '../api/types.js';
 import { resolveBudget } from './budget.js';
 import type { RolloutDecision } from './rolloutpolicy.js';
+import {
+  setStepsStatus,
+  stepsComplete,
+  stepsEvents,
+  stepsProgressing,
+  stepsRecord,
+  stepsWaiting,
+} from './rollout/stepstatus.js';
 import { encodeNativeRecord, type RolloutRecord } from './rolloutrecord.js';
 import type { StatusCounters } from './status.js';
 import type { ImpairmentCounts } from './tallies.js';
@@ -134,7 +142,8 @@ export function rolloutStatus(input: RolloutStatusInput): RolloutOutcome {
   // The update revision has finished rolling out: it is the stable one from now on.
   // With RolloutOnly, impaired nodes do not block completion (unavailability.ts).
   const converged = rolloutConverged(d.spec, c, input.impairment);
-  const completes = !suspended && !d.aborted && converged;
+  // Canary, waves, gates (issue 12): complete once the last step has baked and no gate failed.
+  const completes = !suspended && !d.aborted && converged && stepsComplete(d);
   const stableName = completes ? d.update.name : d.stable?.ref.name;
   const rolling = stableName !== d.update.name;
   const partition = resolvePartition(d.spec.partition, desired);
@@ -156,7 +165,8 @@ export function rolloutStatus(input: RolloutStatusInput): RolloutOutcome {
     c.updatedNumberScheduled > (stored?.updatedNumberScheduled ?? 0) ||
     c.numberAvailable > (stored?.numberAvailable ?? 0) ||
     oldPods(c) < oldPods(stored ?? {});
-  const running = rolling && !paused && !suspended && !d.aborted && !atPartition;
+  const running =
+    rolling && !paused && !suspended && !d.aborted && !atPartition && !stepsWaiting(d);
   const deadline = d.spec.progressDeadlineSeconds;
   const resolution = crd || deadline === undefined ? 0 : progressResolutionMs(deadline);
   let lastProgress = d.record.lastProgress;
@@ -232,6 +242,9 @@ export function rolloutStatus(input: RolloutStatusInput): RolloutOutcome {
     if (p.reason === REASON.rolloutAborted)
       events.push({ type: 'Warning', reason: REASON.rolloutAborted, message: p.message });
   }
+  events.push(...stepsEvents(d, p, p.reason !== storedProgressing?.reason));
+  const stepsAt = d.steps?.requeueAt ?? null;
+  if (stepsAt !== null && (requeueAt === null || stepsAt < requeueAt)) requeueAt = stepsAt;
   if (d.acted.retry !== undefined)
     events.push({
       type: 'Normal',
@@ -247,6 +260,7 @@ export function rolloutStatus(input: RolloutStatusInput): RolloutOutcome {
     observedControls,
     aborted,
     failure,
+    ...stepsRecord(d),
     removals:
       d.spec.removalBudget === undefined ? [] : (input.removals?.recent ?? d.record.removals),
   };
@@ -261,6 +275,7 @@ export function rolloutStatus(input: RolloutStatusInput): RolloutOutcome {
       rollout.partitioned = Math.max(0, Math.min(partition, desired - c.updatedNumberScheduled));
     if (Object.keys(observedControls).length > 0) rollout.observedControls = observedControls;
     if (failure !== undefined) rollout.failure = failure;
+    setStepsStatus(rollout, d);
     s.rollout = rollout;
     setUnavailabilityStatus(s, {
       spec: d.spec,
@@ -300,8 +315,13 @@ function progressingState(x: {
     };
   if (x.aborted) {
     const to = d.stable?.ref.name;
+    const f = d.failure?.reason;
     const why =
-      d.failure?.reason === 'AbortRequested' ? 'by request' : 'after the progress deadline';
+      f === 'AbortRequested'
+        ? 'by request'
+        : f === undefined || f === REASON.progressDeadlineExceeded
+          ? 'after the progress deadline'
+          : `by a health gate (${f} on node ${d.failure?.node ?? '?'})`;
     return {
       phase: PHASE.aborted,
       status: 'False',
@@ -333,6 +353,8 @@ function progressingState(x: {
       reason: REASON.progressDeadlineExceeded,
       message: `revision ${rev} has made no progress for ${d.spec.progressDeadlineSeconds}s`,
     };
+  const step = stepsProgressing(d);
+  if (step !== undefined) return step;
   if (x.atPartition)
     return {
       phase: PHASE.partitioned,

@@ -46,6 +46,10 @@ export interface RolloutRecord {
    * not about revisions: on apps/v1 the union over every revision's record).
    */
   readonly removals: readonly number[];
+  /** Issue 12 (engine/rollout/stage.ts): the canary nodes, the open step, the last promoted. */
+  readonly canaryNodes: readonly string[];
+  readonly step: number;
+  readonly promoted: number;
 }
 
 /** No record: a DaemonSet whose rollout everynode has not recorded yet. */
@@ -57,6 +61,9 @@ export const EMPTY_RECORD: RolloutRecord = Object.freeze({
   aborted: false,
   failure: undefined,
   removals: Object.freeze([]),
+  canaryNodes: Object.freeze([]),
+  step: 0,
+  promoted: -1,
 });
 
 /** The record as JSON on a ControllerRevision (apps/v1 DaemonSets). */
@@ -69,6 +76,9 @@ interface NativeRecordJSON {
   aborted?: boolean;
   failure?: RolloutFailure;
   removals?: string[];
+  canary?: string[];
+  step?: number;
+  promoted?: number;
 }
 
 /** Times as written (RFC 3339), read back as epoch ms ascending; unreadable ones are dropped. */
@@ -80,6 +90,21 @@ function readTimes(times: unknown): number[] {
     if (ms !== undefined) out.push(ms);
   }
   return out.sort((a, b) => a - b);
+}
+
+/** The kept step values as stored (malformed ones read as a rollout's start). */
+function stepsOf(
+  canary: unknown,
+  step: unknown,
+  promoted: unknown,
+): Pick<RolloutRecord, 'canaryNodes' | 'step' | 'promoted'> {
+  const int = (v: unknown, min: number, dflt: number) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min ? v : dflt;
+  return {
+    canaryNodes: Array.isArray(canary) ? canary.filter((n) => typeof n === 'string') : [],
+    step: int(step, 0, 0),
+    promoted: int(promoted, -1, -1),
+  };
 }
 
 /** The record of everynode's CRD, from its status. */
@@ -95,6 +120,7 @@ function crdRecord(ds: DaemonSet): RolloutRecord {
     aborted: rollout?.phase === PHASE.aborted,
     failure: rollout?.failure ?? undefined,
     removals: readTimes(s?.removals),
+    ...stepsOf(rollout?.canaryNodes, rollout?.wave?.index, rollout?.promotedStep),
   };
 }
 
@@ -157,6 +183,7 @@ function nativeRecord(
     aborted: rec.aborted === true,
     failure: rec.failure,
     removals,
+    ...stepsOf(rec.canary, rec.step, rec.promoted),
   };
 }
 
@@ -181,6 +208,9 @@ export function encodeNativeRecord(rec: RolloutRecord, revision: number): string
   if (rec.aborted) out.aborted = true;
   if (rec.failure !== undefined) out.failure = rec.failure;
   if (rec.removals.length > 0) out.removals = rec.removals.map(formatTime);
+  if (rec.canaryNodes.length > 0) out.canary = [...rec.canaryNodes];
+  if (rec.step > 0) out.step = rec.step;
+  if (rec.promoted >= 0) out.promoted = rec.promoted;
   return JSON.stringify(out);
 }
 

@@ -72,6 +72,11 @@ export interface UpdatePolicy {
    */
   readonly holdAll?: boolean;
   /**
+   * A cap on maxUnavailable for this sync (the open wave's, engine/rollout/stage.ts): the rolling
+   * update uses the smaller of it and the DaemonSet's resolved maxUnavailable.
+   */
+  readonly maxUnavailableCap?: number;
+  /**
    * A free choice among the candidates (leaving nodes first, then released ones in order) for
    * policies that are not an order and a release set; at most `budget` are kept, only real
    * candidates, no repeats. The incremental sync declines a policy that has one.

@@ -55,14 +55,18 @@ async function run(file: string, at: readonly number[] = []) {
 test('one example per feature', () => {
   assert.deepEqual(examples, [
     'abort.yaml',
+    'canary-gate-abort.yaml',
+    'canary-promote.yaml',
     'deadline.yaml',
     'freeze.yaml',
     'invalid-strategy.yaml',
+    'native-canary.yaml',
     'native-strategy.yaml',
     'partition.yaml',
     'pause.yaml',
     'removal-budget.yaml',
     'scale-to-zero.yaml',
+    'waves-by-zone.yaml',
     'zone-outage-rollout-only.yaml',
   ]);
 });
