@@ -100,7 +100,7 @@ describe('zsh and fish load the scripts and complete', () => {
     };
     assert.equal(
       run(['everynode', 'rollout', '']),
-      'status\nhistory\nundo\nrestart\npause\nresume\nabort\nretry\nfreeze\nunfreeze',
+      'status\nhistory\nundo\nrestart\npause\nresume\npromote\nabort\nretry\nfreeze\nunfreeze',
     );
     assert.equal(run(['everynode', 'run', '--resource', '']), 'crd\nnative');
     assert.equal(run(['everynode', 'sim', '']), 'FILES');
@@ -133,6 +133,7 @@ describe('zsh and fish load the scripts and complete', () => {
         'freeze',
         'history',
         'pause',
+        'promote',
         'restart',
         'resume',
         'retry',

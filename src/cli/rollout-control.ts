@@ -1,5 +1,5 @@
 /**
- * `everynode rollout pause|resume|abort|retry|freeze|unfreeze`: everynode's rollout controls
+ * `everynode rollout pause|resume|promote|abort|retry|freeze|unfreeze`: everynode's rollout controls
  * (design section 5) as annotation patches on the DaemonSet, so RBAC needs only `patch` on
  * daemonsets and a GitOps tool that owns the spec is not fought. Each command has an undo:
  * pause/resume, freeze/unfreeze, abort/retry. abort and retry name the update revision's hash and
@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { isEverynodeResource, storedDefaults } from '../api/dsstrategy.js';
 import { computeTemplateHash } from '../api/hash.js';
+import { PROMOTE_ANNOTATION, rolloutSpecOf } from '../api/rolloutspec.js';
 import type { DaemonSet } from '../api/types.js';
 import type { Patch } from '../cluster/port.js';
 import {
@@ -26,7 +27,7 @@ export type ControlDryRun = 'none' | 'client' | 'server';
 
 /** The controls a user can give; each is one annotation set or removed. */
 export type Control =
-  'pause' | 'resume' | 'abort' | 'retry' | 'freeze' | 'scaleToZero' | 'unfreeze';
+  'pause' | 'resume' | 'promote' | 'abort' | 'retry' | 'freeze' | 'scaleToZero' | 'unfreeze';
 
 /** Options of rolloutControl. */
 export interface ControlOptions {
@@ -126,6 +127,25 @@ export function planControl(ds: DaemonSet, control: Control, token: string): Pla
       return {
         set: { [ABORT_ANNOTATION]: `${hash}/${token}` },
         done: `aborted: pods of revision ${hash} go back to ${stable === undefined ? 'the stable revision' : `stable revision ${stable}`}`,
+      };
+    }
+    case 'promote': {
+      // Issue 12: releases the canary or wave that awaits promotion (or will, once baked).
+      const hash = updateRevisionHash(ds);
+      const steps = rolloutSpecOf(ds).spec.steps;
+      if (steps.canary === undefined && steps.waves === undefined)
+        throw new RolloutError(`${quoted} has no canary or waves to promote`);
+      const stable = stableHash(ds);
+      if (stable !== undefined && stable === hash)
+        throw new RolloutError(
+          `${quoted} has no rollout in progress: its update revision ${hash} is the stable one`,
+        );
+      const cond = progressingCondition(ds);
+      const waiting =
+        cond?.reason === 'AwaitingPromotion' ? '' : ' (it is released once it has baked)';
+      return {
+        set: { [PROMOTE_ANNOTATION]: `${hash}/${token}` },
+        done: `promoted: the step of revision ${hash} awaiting promotion goes on${waiting}`,
       };
     }
     case 'retry': {

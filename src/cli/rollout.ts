@@ -312,6 +312,11 @@ const CONTROLS: readonly (readonly [string, string, Control])[] = [
   ],
   ['resume', 'resume a rollout paused by `rollout pause`', 'resume'],
   [
+    'promote',
+    'release the canary or wave awaiting promotion (Manual promotion) to the next step',
+    'promote',
+  ],
+  [
     'abort',
     "replace the update revision's pods by stable ones at maxUnavailable's pace (undo: retry)",
     'abort',
@@ -334,7 +339,7 @@ export function registerRollout(program: Command): void {
   const rollout = program
     .command('rollout')
     .summary(
-      'status, history, undo, restart, pause/resume, abort/retry, freeze/unfreeze of a DaemonSet rollout',
+      'status, history, undo, restart, pause/resume, promote, abort/retry, freeze/unfreeze of a DaemonSet rollout',
     )
     .description(
       "kubectl's rollout commands for DaemonSets, for everynode's CRD (--resource crd, the " +

@@ -308,12 +308,36 @@ test('controls refuse what makes no sense now: abort with no rollout, retry with
   );
 });
 
+test('promote (issue 12): names the update revision; refused without a canary or waves, or with no rollout', () => {
+  const rolling = withStatus({ conditions: progressing('True', 'RevisionUpdated') });
+  assert.throws(() => planControl(rolling, 'promote', 't'), /has no canary or waves to promote/);
+  const canary = {
+    updateStrategy: {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 1, canary: { count: 1, promotion: 'Manual' } },
+    },
+  };
+  const waiting = withStatus({
+    spec: canary,
+    conditions: progressing('True', 'AwaitingPromotion'),
+    extra: { updateRevision: 'foo-def', stableRevision: 'foo-abc' },
+  });
+  assert.deepEqual(planControl(waiting, 'promote', 't').set, {
+    'rollout.everynode.dev/promote': 'def/t',
+  });
+  const done = withStatus({
+    spec: canary,
+    extra: { updateRevision: 'foo-abc', stableRevision: 'foo-abc' },
+  });
+  assert.throws(() => planControl(done, 'promote', 't'), /has no rollout in progress/);
+});
+
 test('through commander: every control takes --dry-run like undo and restart; freeze takes --scale-to-zero', async () => {
   const program = new Command().exitOverride();
   registerRollout(program);
   const rollout = program.commands.find((c) => c.name() === 'rollout')!;
   const names = rollout.commands.map((c) => c.name());
-  for (const sub of ['pause', 'resume', 'abort', 'retry', 'freeze', 'unfreeze']) {
+  for (const sub of ['pause', 'resume', 'promote', 'abort', 'retry', 'freeze', 'unfreeze']) {
     assert.ok(names.includes(sub), sub);
     await assert.rejects(
       program.parseAsync(['rollout', sub, 'foo', '--dry-run', 'bad'], { from: 'user' }),
