@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 let ticks: number | undefined;
 function clockTicks(): number {
@@ -194,6 +195,40 @@ export function writeAuditPolicy(file: string): string {
   return file;
 }
 
+/**
+ * The audit log's files, oldest first: kube-apiserver rotates the log at 100 MB (its
+ * --audit-log-maxsize=0 means the default size to lumberjack, not "never"), renaming it to
+ * `audit-<time>.log` beside the new one; a 5,000-node run writes several hundred MB. Files that
+ * cannot be read are skipped.
+ */
+export function auditFiles(auditLog: string): string[] {
+  const dir = dirname(auditLog);
+  const stem = basename(auditLog, '.log');
+  let rotated: string[] = [];
+  try {
+    rotated = readdirSync(dir)
+      .filter((f) => f.startsWith(`${stem}-`) && f.endsWith('.log'))
+      .sort()
+      .map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+  return [...rotated, auditLog];
+}
+
+/** Every line of the audit log and its rotated parts, oldest file first, one file in memory at a time. */
+export function* auditLines(auditLog: string): Generator<string> {
+  for (const file of auditFiles(auditLog)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    yield* text.split('\n');
+  }
+}
+
 /** Which client made a request, from its user agent. */
 export function actorOf(userAgent: string): string {
   if (userAgent.startsWith('everynode-bench/')) return 'bench';
@@ -240,13 +275,7 @@ export function countRequests(
   windows: readonly Window[],
 ): Record<string, RequestCount>[] {
   const out = windows.map((): Record<string, RequestCount> => ({}));
-  let text: string;
-  try {
-    text = readFileSync(auditLog, 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
+  for (const line of auditLines(auditLog)) {
     if (line === '') continue;
     let ev: AuditEvent;
     try {
@@ -280,14 +309,8 @@ export function countRequests(
  * sequence of writes can be read after the cluster (and its audit log) is gone.
  */
 export function requestTrace(auditLog: string, actor: string): string {
-  let text: string;
-  try {
-    text = readFileSync(auditLog, 'utf8');
-  } catch {
-    return '';
-  }
   const rows: { at: string; line: string }[] = [];
-  for (const line of text.split('\n')) {
+  for (const line of auditLines(auditLog)) {
     if (line === '' || !line.includes('"ResponseComplete"')) continue;
     let ev: AuditEvent;
     try {
@@ -349,13 +372,7 @@ export function requestLatency(
   windows: readonly Window[],
 ): Record<string, Latency>[] {
   const ms = windows.map((): Record<string, number[]> => ({}));
-  let text: string;
-  try {
-    text = readFileSync(auditLog, 'utf8');
-  } catch {
-    return ms.map(() => ({}));
-  }
-  for (const line of text.split('\n')) {
+  for (const line of auditLines(auditLog)) {
     if (line === '' || !line.includes('"ResponseComplete"')) continue;
     let ev: AuditEvent;
     try {

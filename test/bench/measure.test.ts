@@ -5,7 +5,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { auditMicros, percentiles, requestLatency } from '../../bench/cluster/measure.js';
+import {
+  auditMicros,
+  countRequests,
+  percentiles,
+  requestLatency,
+} from '../../bench/cluster/measure.js';
 
 test('auditMicros keeps the microseconds of an audit timestamp', () => {
   const base = Date.parse('2026-12-07T21:44:35Z') * 1000;
@@ -52,4 +57,29 @@ test('requestLatency: received to complete per window, watches and other stages 
   assert.deepEqual(first!.all, { n: 2, p50: 2, p99: 4.5, max: 4.5 });
   assert.deepEqual(first!.everynode, { n: 1, p50: 4.5, p99: 4.5, max: 4.5 });
   assert.deepEqual(second!.all, { n: 1, p50: 30, p99: 30, max: 30 });
+});
+
+test('the audit log is read with its rotated parts (kube-apiserver rotates at 100 MB)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'en-audit-'));
+  const line = (at: string): string =>
+    JSON.stringify({
+      stage: 'ResponseComplete',
+      verb: 'create',
+      userAgent: 'everynode/0.1.0',
+      objectRef: { resource: 'pods' },
+      requestReceivedTimestamp: `2026-12-07T10:00:${at}.000000Z`,
+      stageTimestamp: `2026-12-07T10:00:${at}.010000Z`,
+    });
+  writeFileSync(join(dir, 'audit-2026-12-07T10-00-02.000.log'), `${line('01')}\n${line('02')}\n`);
+  writeFileSync(join(dir, 'audit-2026-12-07T10-00-04.000.log'), `${line('03')}\n`);
+  writeFileSync(join(dir, 'audit.log'), `${line('05')}\n`);
+  writeFileSync(join(dir, 'other.log'), `${line('04')}\n`);
+  const window = {
+    from: Date.parse('2026-12-07T10:00:00Z'),
+    to: Date.parse('2026-12-07T10:01:00Z'),
+  };
+  const [counts] = countRequests(join(dir, 'audit.log'), [window]);
+  assert.deepEqual(counts!.everynode, { total: 4, byVerb: { 'create pods': 4 } });
+  const [latency] = requestLatency(join(dir, 'audit.log'), [window]);
+  assert.equal(latency!.all!.n, 4);
 });
