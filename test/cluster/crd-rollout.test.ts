@@ -78,6 +78,18 @@ const REFUSED: readonly [string, (d: Doc) => void][] = [
   ],
   ['maxUnavailable 0% without maxSurge', (d) => void (ru(d).maxUnavailable = '0%')],
   ['maxUnavailable 150%', (d) => void (ru(d).maxUnavailable = '150%')],
+  // Issue 12: canary, waves, health gates.
+  ['canary.count 150%', (d) => void (ru(d).canary = { count: '150%' })],
+  ['canary.count -1', (d) => void (ru(d).canary = { count: -1 })],
+  ['canary.promotion Later', (d) => void (ru(d).canary = { promotion: 'Later' })],
+  [
+    'waves with both topologyKey and steps',
+    (d) => void (ru(d).waves = { topologyKey: 'zone', steps: ['50%'] }),
+  ],
+  ['waves.steps 0%', (d) => void (ru(d).waves = { steps: ['0%'] })],
+  ['waves.order without topologyKey', (d) => void (ru(d).waves = { steps: [1], order: ['a'] })],
+  ['healthGates.maxFailedNodes 0', (d) => void (ru(d).healthGates = { maxFailedNodes: 0 })],
+  ['healthGates.onFailure Explode', (d) => void (ru(d).healthGates = { onFailure: 'Explode' })],
   // Issue 12: the removal budget and the unavailable accounting.
   ['removalBudget without maxRemovals', (d) => void (d.spec.removalBudget = { periodSeconds: 60 })],
   ['removalBudget maxRemovals 0', (d) => void (d.spec.removalBudget = rb(0, 60))],
@@ -104,6 +116,32 @@ const ACCEPTED: readonly [string, (d: Doc) => void][] = [
     },
   ],
   ['an int partition and suspend ""', (d) => void Object.assign(d.spec, { suspend: '' })],
+  [
+    'a canary, waves by zone and health gates',
+    (d) => {
+      ru(d).canary = {
+        count: '10%',
+        nodeSelector: { matchLabels: { pool: 'a' } },
+        spreadByKey: 'topology.kubernetes.io/zone',
+        bakeSeconds: 600,
+        promotion: 'Manual',
+      };
+      ru(d).waves = {
+        topologyKey: 'topology.kubernetes.io/zone',
+        order: ['zone-b'],
+        maxUnavailable: '25%',
+        bakeSeconds: 60,
+      };
+      ru(d).healthGates = { maxRestarts: 1, maxFailedNodes: '10%', onFailure: 'Abort' };
+    },
+  ],
+  [
+    "waves by steps, and OpenKruise's selector",
+    (d) => {
+      ru(d).waves = { steps: ['5%', 10, '50%'], promotion: 'Manual' };
+      ru(d).selector = { matchExpressions: [{ key: 'canary', operator: 'Exists' }] };
+    },
+  ],
   [
     'a removal budget and RolloutOnly',
     (d) => {
@@ -176,6 +214,10 @@ describe('the CRD refuses bad rollout fields at kubectl apply', { skip: skipReas
             partitioned: 1,
             observedControls: { abort: '7c9f4/1' },
             failure: { reason: 'AbortRequested', message: 'x', time: '2026-12-01T10:00:00Z' },
+            canaryNodes: ['n-3', 'n-17'],
+            wave: { index: 1, name: 'zone-b', nodes: 40, updated: 12 },
+            promotedStep: 0,
+            bakeUntil: '2026-12-01T11:00:00Z',
           },
           conditions: [
             {
