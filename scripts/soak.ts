@@ -1,5 +1,6 @@
 /**
  * `npm run soak -- [--hours H] [--nodes N] [--seed S]`
+ * (`npm run soak -- --cluster ...`: the same on a real control plane, scripts/soak-cluster.ts)
  *
  * The soak of issue 17 on the embedded cluster: the real controller process (ControllerProcess,
  * with leader election) over hours of virtual time, as fast as the CPU allows, with node churn
@@ -16,6 +17,11 @@ import type { KubeObject } from '../src/cluster/port.js';
 import { nullLogger } from '../src/controller/logger.js';
 import { ControllerProcess } from '../src/cli/run-process.js';
 import { DEFAULT_KUBELET, EmbeddedCluster, nodeSpecs } from '../src/cli/run-embedded.js';
+
+if (process.argv.includes('--cluster')) {
+  // The soak on a real control plane (scripts/soak-cluster.ts) has options of its own; it exits.
+  await import('./soak-cluster.js');
+}
 
 const { values: args } = parseArgs({
   options: {
