@@ -223,10 +223,13 @@ function summaryFacts(view: RolloutView): string[] {
   if (view.updateOrder.length > 0) facts.push(`order: ${view.updateOrder.join(', ')}`);
   if (view.error !== null) facts.push(`stopped: ${view.error}`);
   else if (!view.converged) facts.push('stopped: the rollout did not settle within the step limit');
-  // everynode's rollout controls: the phase at the end, what holds it, the deadline.
+  // everynode's rollout controls: the phase at the end, what holds it, the deadline (the text
+  // summary's lines, as plain facts: `Held:    x` becomes `held: x`, no code quotes).
   if (view.rollout !== undefined)
     for (const line of rolloutSummaryLines(view.rollout, colors(false)))
-      facts.push(line.replace(/^(\w+):\s+/, (_, k: string) => `${k.toLowerCase()}: `));
+      facts.push(
+        line.replace(/^(\w+):\s+/, (_, k: string) => `${k.toLowerCase()}: `).replaceAll('`', ''),
+      );
   return facts;
 }
 

@@ -189,4 +189,10 @@ test('plan --rollout --report at a partition: only the nodes that stay on stable
   assert.ok(
     d.facts.some((f) => /^held: at the partition \(2\); worker-3, worker-4 stay on/.test(f)),
   );
+  assert.ok(
+    d.facts.some((f) =>
+      f.endsWith('(Progressing True, PartitionRolledOut: rollout status exits 0).'),
+    ),
+    'plain text in the page: no code quotes',
+  );
 });
