@@ -32,6 +32,8 @@ export interface RolloutInfoView {
   /** progressDeadlineSeconds (null: no deadline) and whether passing it aborts. */
   readonly progressDeadlineSeconds: number | null;
   readonly progressDeadlineAbort: boolean;
+  /** Canary and waves (issue 12), only when they act on this rollout. */
+  readonly steps?: NonNullable<NonNullable<Plan['rollout']>['steps']>;
   /** The planned status conditions (Available, Progressing, Suspended, InvalidStrategy). */
   readonly conditions: readonly {
     readonly type: string;
@@ -74,6 +76,7 @@ export function rolloutInfo(ds: DaemonSet, plan: Plan): RolloutInfoView | null {
         : { value: spec.partition, nodes: resolvePartition(spec.partition, desired) },
     progressDeadlineSeconds: spec.progressDeadlineSeconds ?? null,
     progressDeadlineAbort: spec.progressDeadlineAbort,
+    ...(r.steps === undefined ? {} : { steps: r.steps }),
     conditions: conditionsOf(plan.status),
   };
 }
@@ -92,6 +95,9 @@ const HOLD_TEXT: Readonly<Record<string, string>> = {
   paused: 'while paused',
   partition: 'outside the partition',
   noStableRevision: 'held (no stable revision yet)',
+  canary: 'outside the canary',
+  waves: 'outside the waves opened so far',
+  healthGate: 'while a health gate holds the rollout',
 };
 
 /**
@@ -138,6 +144,17 @@ export function rolloutFields(info: RolloutInfoView, c: Colors): [string, string
       `progress deadline ${info.progressDeadlineSeconds}s${info.progressDeadlineAbort ? ', then abort' : ''}`,
     );
   if (controls.length > 0) out.push(['Controls', controls.join(' · ')]);
+  const s = info.steps;
+  if (s !== undefined) {
+    const parts: string[] = [];
+    if (s.canaryNodes.length > 0) parts.push(`canary ${s.canaryNodes.join(', ')}`);
+    if (s.count > 0)
+      parts.push(
+        `step ${s.step + 1} of ${s.count} (${s.kind === 'canary' ? 'canary' : `wave ${s.name ?? ''}`}): ${s.state}${s.bakeUntil === undefined ? '' : ` until ${new Date(s.bakeUntil).toISOString()}`}`,
+      );
+    if (s.gateFailure !== undefined) parts.push(c.red(`health gate failed: ${s.gateFailure}`));
+    if (parts.length > 0) out.push(['Steps', parts.join(' · ')]);
+  }
   if (info.conditions.length > 0)
     out.push([
       'Conditions',

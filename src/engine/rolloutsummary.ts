@@ -35,5 +35,22 @@ export function rolloutSummary(
     suspend: d.suspend,
     aborted: d.aborted,
     policy: d.policy.name,
+    ...(d.steps === undefined
+      ? {}
+      : {
+          steps: {
+            canaryNodes: d.steps.canaryNodes,
+            step: d.steps.step,
+            count: d.steps.steps,
+            kind: d.steps.kind,
+            name: d.steps.name,
+            state: d.steps.state,
+            bakeUntil: d.steps.bakeUntil,
+            gateFailure:
+              d.steps.gateFailure === undefined
+                ? undefined
+                : `${d.steps.gateFailure.reason} on ${d.steps.gateFailure.node ?? '?'}`,
+          },
+        }),
   };
 }

@@ -39,6 +39,11 @@ export interface Snapshot {
    * ineligible with a pod to remove, as the last plan returned it (Plan.removalSince).
    */
   readonly removalSince?: ReadonlyMap<string, number>;
+  /**
+   * The budgeted removal times the last plan made (Plan.removalRecent): merged with the stored
+   * ones, since the status or record write carrying them may not be in the cache yet.
+   */
+  readonly removalRecent?: readonly number[];
 }
 
 /** Where a decision came from, for reasons and metrics. */
@@ -144,6 +149,18 @@ export interface RolloutSummary {
   readonly aborted: boolean;
   /** The update policy's name, e.g. partition(3). */
   readonly policy: string;
+  /** Canary and waves (issue 12, engine/rollout/stage.ts), when they act on this rollout. */
+  readonly steps?: {
+    readonly canaryNodes: readonly string[];
+    /** The open step (0-based) of `count`, its kind, name and state (Updating, Baking, ...). */
+    readonly step: number;
+    readonly count: number;
+    readonly kind: string | undefined;
+    readonly name: string | undefined;
+    readonly state: string;
+    readonly bakeUntil: number | undefined;
+    readonly gateFailure: string | undefined;
+  };
 }
 
 /** An annotation write on a ControllerRevision: an apps/v1 DaemonSet's rollout record. */
@@ -187,6 +204,8 @@ export interface Plan {
    * the plan made no removal decision (keep what was kept).
    */
   readonly removalSince?: ReadonlyMap<string, number> | undefined;
+  /** The removal times inside the window after this plan (with removalSince). */
+  readonly removalRecent?: readonly number[] | undefined;
   /** Set when a step failed (e.g. a malformed budget): carry out the rest, then requeue with rate limiting. */
   readonly error?: string | undefined;
 }
