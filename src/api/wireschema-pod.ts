@@ -4,7 +4,7 @@
  * decoder refuses a wrong JSON type in any of these (`runAsNonRoot: 5`: "cannot unmarshal number
  * into Go struct field SecurityContext...runAsNonRoot of type bool") before validation runs.
  */
-import type { WireType } from './wireschema.js';
+import type { WireType } from './wiretype.js';
 
 const str = 'string';
 const bool = 'boolean';

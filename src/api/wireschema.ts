@@ -16,20 +16,9 @@ import {
   volumeSources,
 } from './wireschema-pod.js';
 
-/** A field's wire type. `object` is any JSON map; `any` is not checked. */
-export type WireType =
-  | 'string'
-  | 'boolean'
-  | 'int32'
-  | 'int64'
-  | 'intOrString'
-  | 'quantity'
-  | 'time'
-  | 'object'
-  | 'any'
-  | { readonly list: WireType }
-  | { readonly map: WireType }
-  | { readonly fields: Readonly<Record<string, WireType>> };
+import type { WireType } from './wiretype.js';
+
+export type { WireType } from './wiretype.js';
 
 const str = 'string';
 const bool = 'boolean';
