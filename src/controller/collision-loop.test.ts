@@ -66,9 +66,11 @@ for (const value of [Infinity, NaN]) {
     try {
       const before = creates();
       storeRaw(h, (ds) => {
-        // A number where a boolean belongs: only a write past the API server can store it.
-        const spec = ds.spec!.template.spec as Mutable<NonNullable<PodTemplateSpec['spec']>>;
-        spec.securityContext = { runAsNonRoot: value as unknown as boolean, runAsUser: 65534 };
+        // Only a write past the API server can store a non-finite number (JSON has none). The
+        // fuzzer's field, securityContext.runAsNonRoot, is now refused by the type check (test
+        // below); a field no check reads (a newer API's, kept as sent) still reaches the hash.
+        const spec = ds.spec!.template.spec as Record<string, unknown>;
+        spec.futureField = { limit: value, runAsUser: 65534 };
       });
       await h.settle();
       await h.advance(5000);
@@ -85,6 +87,26 @@ for (const value of [Infinity, NaN]) {
     }
   });
 }
+
+test("the fuzzer's template itself (runAsNonRoot: Infinity) is refused now: no revision, no bump", async () => {
+  const { h, creates } = await converged();
+  try {
+    const before = creates();
+    storeRaw(h, (ds) => {
+      const spec = ds.spec!.template.spec as Mutable<NonNullable<PodTemplateSpec['spec']>>;
+      spec.securityContext = { runAsNonRoot: Infinity as unknown as boolean, runAsUser: 65534 };
+    });
+    await h.settle();
+    await h.advance(5000);
+    assert.equal(creates() - before, 0, 'no revision for a template the type check refuses');
+    const live = await h.cluster.get<DaemonSet>('DaemonSet', 'default', 'foo');
+    assert.equal(live.status?.collisionCount ?? 0, 0, 'no collision');
+    const invalid = live.status?.conditions?.find((c) => c.type === 'Invalid');
+    assert.equal(invalid?.status, 'True');
+  } finally {
+    await h.controller.stop();
+  }
+});
 
 /**
  * Defence, whatever the matcher: an API server that stores other data than the controller sent (a
