@@ -174,3 +174,27 @@ test('a pod gate trips: the failure names reason, node and pod; Pause freezes th
   );
   assert.equal(abort.steps.aborted, true);
 });
+
+test('rule 1, drawn: without the fields, or with them and no rollout in progress, nothing changes', () => {
+  // A small deterministic generator (no test-order dependence): 300 decisions over the spec's
+  // issue-11 fields, pod states and records.
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let i = 0; i < 300; i++) {
+    const ru: Record<string, unknown> = {};
+    if (rnd(3) === 0) ru.partition = rnd(5);
+    if (rnd(4) === 0) ru.paused = true;
+    const complete = rnd(2) === 0;
+    const withFields = complete && rnd(2) === 0;
+    if (withFields) ru.canary = { count: 1 + rnd(3) };
+    const d = ds(ru, complete ? {} : { canaryNodes: ['n2'] });
+    if (complete) d.status = { ...d.status!, stableRevision: 'foo-bbb' };
+    const pods = stablePods();
+    for (const n of ['n1', 'n2', 'n3', 'n4']) if (rnd(3) === 0) pods.set(n, [pod(n, 'bbb')]);
+    const { decided, steps } = decide(d, pods);
+    assert.equal(steps, decided, `case ${i}: ${JSON.stringify(ru)} complete=${complete}`);
+  }
+});
