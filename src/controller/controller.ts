@@ -63,6 +63,11 @@ export class DaemonSetController {
    * node has been ineligible. Memory only: losing it can delay a removal, never hasten one.
    */
   private readonly removalSince = new Map<string, ReadonlyMap<string, number>>();
+  /**
+   * ...and the removal times of its last plan: the status or record write that stores them may
+   * reach the cache after the pod deletes' events, and the next sync must not see an empty window.
+   */
+  private readonly removalRecent = new Map<string, readonly number[]>();
   private readonly executor: Executor;
   private readonly handlers: EventHandlers;
   private readonly inf: ControllerInformers;
@@ -237,6 +242,7 @@ export class DaemonSetController {
       this.incremental?.forget(key);
       this.executor.forget(key);
       this.removalSince.delete(key);
+      this.removalRecent.delete(key);
       return undefined;
     }
     // Before either planning path: a DaemonSet the API server would refuse is refused here
@@ -267,9 +273,12 @@ export class DaemonSetController {
     if (plan.removalSince !== undefined) {
       if (plan.removalSince.size === 0) this.removalSince.delete(key);
       else this.removalSince.set(key, plan.removalSince);
+      if ((plan.removalRecent?.length ?? 0) === 0) this.removalRecent.delete(key);
+      else this.removalRecent.set(key, plan.removalRecent!);
     } else if (rolloutSpecOf(ds).spec.removalBudget === undefined) {
       // A budget removed (or never set): nothing kept, so one set again later starts afresh.
       this.removalSince.delete(key);
+      this.removalRecent.delete(key);
     }
     const r = await this.executor.execute({ key, ds, plan, expectationsSatisfied: satisfied });
     this.counters.creates += r.createCalls;
@@ -351,6 +360,7 @@ export class DaemonSetController {
       backoff: this.backoff.snapshot(),
       backoffConfig: this.backoff.config,
       removalSince: this.removalSince.get(key) ?? EMPTY_SINCE,
+      removalRecent: this.removalRecent.get(key) ?? [],
     };
     try {
       return reconcile(snapshot, {

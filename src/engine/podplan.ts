@@ -20,6 +20,7 @@ import { isNodeImpaired } from '../api/nodeimpairment.js';
 import { skipsImpaired } from '../api/rolloutspec.js';
 import { budgetRemovals, type RemovalOutcome } from './removals.js';
 import type { RolloutDecision } from './rolloutpolicy.js';
+import { unionTimes } from './rolloutrecord.js';
 import type { Plan, PlanEvent, PodCreate, PodDelete, Snapshot } from './types.js';
 
 /** The sooner of two requeue delays, null meaning none. */
@@ -203,9 +204,14 @@ function removalsOf(
     eligibilityAt: ctx.eligibilityAt,
     nodeToPods: ctx.nodeToPods,
     since: ctx.snapshot.removalSince ?? new Map(),
-    recent: ctx.rollout.record.removals,
+    recent: mergeTimes(ctx.rollout.record.removals, ctx.snapshot.removalRecent),
     now,
   });
+}
+
+/** The stored removal times and the ones kept in memory (rolloutrecord.unionTimes). */
+function mergeTimes(a: readonly number[], b: readonly number[] | undefined): readonly number[] {
+  return b === undefined || b.length === 0 ? a : unionTimes(a, b);
 }
 
 /**

@@ -249,6 +249,7 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     recordWrite: outcome.recordWrite,
     rollout: rolloutSummary(rollout, outcome.phase),
     removalSince: w.removal?.since,
+    removalRecent: w.removal?.recent,
     ...(w.error === undefined ? {} : { error: w.error }),
   };
 }

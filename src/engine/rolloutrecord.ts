@@ -81,6 +81,23 @@ interface NativeRecordJSON {
   promoted?: number;
 }
 
+/**
+ * Lists of removal times merged as multisets, ascending: a time appears as often as in the list
+ * holding it most often. Several removals can share a second, and the same removals are kept in
+ * more than one place (each revision's record, memory), so neither a set nor a sum would do.
+ */
+export function unionTimes(...lists: readonly (readonly number[])[]): number[] {
+  const most = new Map<number, number>();
+  for (const list of lists) {
+    const n = new Map<number, number>();
+    for (const t of list) n.set(t, (n.get(t) ?? 0) + 1);
+    for (const [t, k] of n) most.set(t, Math.max(most.get(t) ?? 0, k));
+  }
+  const out: number[] = [];
+  for (const [t, k] of most) for (let i = 0; i < k; i++) out.push(t);
+  return out.sort((a, b) => a - b);
+}
+
 /** Times as written (RFC 3339), read back as epoch ms ascending; unreadable ones are dropped. */
 function readTimes(times: unknown): number[] {
   if (!Array.isArray(times)) return [];
@@ -154,15 +171,15 @@ function nativeRecord(
   update: RevisionRef,
 ): RolloutRecord {
   let best: { rev: ControllerRevision; rec: NativeRecordJSON } | undefined;
-  const times = new Set<number>();
+  const lists: number[][] = [];
   for (const rev of revisions) {
     const rec = recordOn(rev);
     if (rec !== undefined && (best === undefined || rev.revision > best.rev.revision))
       best = { rev, rec };
-    if (rec?.removals !== undefined) for (const t of readTimes(rec.removals)) times.add(t);
+    if (rec?.removals !== undefined) lists.push(readTimes(rec.removals));
   }
   if (best === undefined) return EMPTY_RECORD;
-  const removals = [...times].sort((a, b) => a - b);
+  const removals = unionTimes(...lists);
   const { rev, rec } = best;
   const name = rev.metadata?.name ?? '';
   const observedControls = rec.observed ?? {};
