@@ -190,8 +190,8 @@ test('rule 1, drawn: without the fields, or with them and no rollout in progress
     const complete = rnd(2) === 0;
     const withFields = complete && rnd(2) === 0;
     if (withFields) ru.canary = { count: 1 + rnd(3) };
-    const d = ds(ru, complete ? {} : { canaryNodes: ['n2'] });
-    if (complete) d.status = { ...d.status!, stableRevision: 'foo-bbb' };
+    const made = ds(ru, complete ? {} : { canaryNodes: ['n2'] });
+    const d = complete ? { ...made, status: { ...made.status!, stableRevision: 'foo-bbb' } } : made;
     const pods = stablePods();
     for (const n of ['n1', 'n2', 'n3', 'n4']) if (rnd(3) === 0) pods.set(n, [pod(n, 'bbb')]);
     const { decided, steps } = decide(d, pods);
