@@ -213,8 +213,11 @@ test('incremental sync: with a partition-like policy (the last 2 nodes held back
   assert.ok(incremental > 700, counts);
   // Most syncs whose rolling update deletes under this policy also write the new revision
   // (declined as historyWrite): answered ones came up 2 to 27 times a run over 80 runs, so the
-  // deletes' floor is 1 (a floor of 5 failed about one run in three; seed 42 gives 10).
-  const floors: Readonly<Record<string, number>> = { rolloutDeletes: 1 };
+  // deletes' floor is 1 (a floor of 5 failed about one run in three; seed 42 gives 10). The
+  // creates the incremental planner answers are as rare for the same reason (3 in one run of
+  // five at a floor of 5): their floor is 1 too. Each answer is still compared with the full
+  // reconcile's; the floors only say that the class came up at all.
+  const floors: Readonly<Record<string, number>> = { rolloutDeletes: 1, rolloutCreates: 1 };
   for (const what of ['rolloutDeletes', 'rolloutCreates', 'surgeRollout'] as const)
     assert.ok((seen[what] ?? 0) >= (floors[what] ?? 5), `${what}: ${counts}`);
 });
