@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs B1–B5, each in its own Node process (a clean heap; --expose-gc for B4),
+ * `npm run bench`: runs B1–B6, each in its own Node process (a clean heap; --expose-gc for B4),
  * prints a table of figures against targets, and writes bench/results/<id>.json with the figures,
  * the machine, the date and the git commit.
  *   npm run bench                  full sizes (minutes on a 2-core machine)
@@ -16,7 +16,7 @@ import { calibrate, gitCommit, machine, round, type BenchResult } from './lib/co
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
-const only = (argValue('--only') ?? 'B1,B2,B3,B4,B5')
+const only = (argValue('--only') ?? 'B1,B2,B3,B4,B5,B6')
   .split(',')
   .map((s) => s.trim().toUpperCase())
   .filter((s) => s !== '');
@@ -27,9 +27,10 @@ const BENCHES: Record<string, { script: string; nodeFlags?: string[] }> = {
   B3: { script: 'b3.ts' },
   B4: { script: 'b4.ts', nodeFlags: ['--expose-gc'] },
   B5: { script: 'b5.ts' },
+  B6: { script: 'b6.ts' },
 };
 for (const id of only)
-  if (!(id in BENCHES)) throw new Error(`--only: unknown benchmark ${id} (B1..B5)`);
+  if (!(id in BENCHES)) throw new Error(`--only: unknown benchmark ${id} (B1..B6)`);
 
 const resultsDir = join(here, 'results');
 mkdirSync(resultsDir, { recursive: true });

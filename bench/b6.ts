@@ -1,0 +1,187 @@
+/**
+ * B6: a rollout with a canary and waves on 5k nodes against a plain rolling update of the same
+ * cluster (issue 12). Both runs use B2's setup (converged apps/v1 DaemonSet, pods ready at once,
+ * maxUnavailable 10%, `setImage` at virtual 10 s) over nodes spread across ten zones; the waved
+ * one adds, in the strategy annotation, a 1% canary spread over the zones (Auto, 5 s bake) and
+ * waves by zone (Auto, 5 s bakes), with the default health gates. Each run is its own process,
+ * back to back in one B6 run; measured is wall and CPU from the instant before the image change
+ * to every node running an available new pod, and the waved/plain ratio (target ≤ 1.2).
+ *
+ * The bakes cost virtual time, not wall time beyond the simulator's idle instants: the ratio is
+ * the cost of planning the steps. Sync paths (incremental vs full, by decline reason) are
+ * reported for both runs.
+ */
+import { stringify } from 'yaml';
+import { STRATEGY_ANNOTATION } from '../src/api/rolloutkeys.js';
+import { parseScenario } from '../src/sim/scenario/parse.js';
+import type { Scenario } from '../src/sim/scenario/types.js';
+import { argValue, runChild } from './lib/child.js';
+import {
+  atMost,
+  describeSyncPaths,
+  info,
+  isQuick,
+  note,
+  report,
+  round,
+  syncPathFigures,
+  syncPathsNow,
+  syncPathsSince,
+  type BenchResult,
+  type Figure,
+  type SyncPaths,
+} from './lib/common.js';
+import { allConverged, daemonSetManifest, runMeasured } from './lib/sim.js';
+
+const UPDATE_AT_MS = 10_000;
+const ZONES = Array.from({ length: 10 }, (_, i) => `zone-${String(i).padStart(2, '0')}`);
+const TARGET_RATIO = 1.2;
+
+/** The rollout fields of the waved run, as a user writes them in the strategy annotation. */
+const WAVED_STRATEGY = {
+  rollingUpdate: {
+    canary: {
+      count: '1%',
+      spreadByKey: 'topology.kubernetes.io/zone',
+      bakeSeconds: 5,
+      promotion: 'Auto',
+    },
+    waves: { topologyKey: 'topology.kubernetes.io/zone', bakeSeconds: 5, promotion: 'Auto' },
+  },
+};
+
+type Mode = 'plain' | 'waved';
+
+interface ModeResult {
+  readonly mode: Mode;
+  readonly nodes: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly virtualMs: number;
+  readonly syncs: number;
+  readonly paths: SyncPaths;
+  readonly controllerWrites: number;
+  readonly maxUnavailableSeen: number;
+}
+
+/** B2's scenario (bench/lib/sim.ts benchScenario) with ten zones and, waved, the annotation. */
+async function scenario(mode: Mode, nodes: number): Promise<Scenario> {
+  const ds = daemonSetManifest({ name: 'agent', maxUnavailable: '10%' });
+  if (mode === 'waved')
+    (ds.metadata as Record<string, unknown>).annotations = {
+      [STRATEGY_ANNOTATION]: JSON.stringify(WAVED_STRATEGY),
+    };
+  const doc = {
+    name: `b6-${mode}-${nodes}`,
+    seed: 42,
+    nodes: [{ prefix: 'node-', count: nodes, zones: ZONES }],
+    kubelet: { pullDelay: '0s', startupDelay: '0s', terminationDelay: '0s' },
+    objects: [ds],
+    timeline: [
+      {
+        at: `${UPDATE_AT_MS}ms`,
+        action: 'setImage',
+        daemonSet: 'kube-system/agent',
+        image: 'example/agent:2.0',
+      },
+    ],
+    stop: { converged: true, timeLimit: '1h' },
+  };
+  return parseScenario(`bench:${doc.name}`, stringify(doc), {
+    loadObjects: () => Promise.reject(new Error('benchmarks reference no files')),
+    resolvePath: (p) => p,
+  });
+}
+
+async function one(mode: Mode, nodes: number): Promise<ModeResult> {
+  let syncsAtStart = 0;
+  let writesAtStart = 0;
+  let pathsAtStart = syncPathsNow();
+  const { start, end, sim } = await runMeasured(
+    await scenario(mode, nodes),
+    UPDATE_AT_MS,
+    (s) => allConverged(s),
+    (s) => {
+      if (s.offset < UPDATE_AT_MS) {
+        syncsAtStart = s.controllerSyncs;
+        writesAtStart = s.memory.stats('controller').writes;
+        pathsAtStart = syncPathsNow();
+      }
+    },
+    undefined,
+    argValue('--profile'),
+  );
+  if (end === undefined) throw new Error(`b6 ${mode}: never converged`);
+  const rollout = sim.observer.tracks.get('kube-system/agent')?.rollouts.at(-1);
+  return {
+    mode,
+    nodes,
+    wallMs: end.wallMs - start.wallMs,
+    cpuMs: end.cpuMs - start.cpuMs,
+    virtualMs: end.offsetMs - UPDATE_AT_MS,
+    syncs: sim.controllerSyncs - syncsAtStart,
+    paths: syncPathsSince(pathsAtStart),
+    controllerWrites: sim.memory.stats('controller').writes - writesAtStart,
+    maxUnavailableSeen: rollout?.maxUnavailable ?? -1,
+  };
+}
+
+async function main(): Promise<void> {
+  const nodes = Number(argValue('--nodes') ?? (isQuick() ? 500 : 5000));
+  const mode = argValue('--mode');
+  if (mode === 'plain' || mode === 'waved') {
+    report({
+      id: 'B6',
+      title: mode,
+      quick: isQuick(),
+      figures: [],
+      details: { mode: await one(mode, nodes) },
+    });
+    return;
+  }
+  const figures: Figure[] = [];
+  const modes: Partial<Record<Mode, ModeResult>> = {};
+  for (const m of ['plain', 'waved'] as const) {
+    const r = await runChild<BenchResult>(new URL(import.meta.url).pathname, {
+      args: ['--mode', m, '--nodes', String(nodes), ...(isQuick() ? ['--quick'] : [])],
+    });
+    const d = r.details.mode as ModeResult;
+    const answered = d.syncs > 0 ? round((100 * d.paths.incremental) / d.syncs, 1) : 0;
+    note(
+      `B6 ${m} ${nodes} nodes: ${round(d.wallMs, 0)} ms wall, ${round(d.cpuMs, 0)} ms CPU, ${d.syncs} syncs (${describeSyncPaths(d.paths)}; ${answered}% incremental), ${d.virtualMs} virtual ms, max unavailable ${d.maxUnavailableSeen}`,
+    );
+    modes[m] = d;
+    const label = m === 'plain' ? 'plain rolling update' : 'canary + waves';
+    figures.push(
+      info(`${label}, ${nodes} nodes, wall`, round(d.wallMs, 0), 'ms'),
+      info(`${label}, CPU`, round(d.cpuMs, 0), 'ms'),
+      info(`${label}, virtual time`, d.virtualMs, 'ms'),
+      info(`${label}, syncs`, d.syncs, 'syncs'),
+      info(`${label}, share of syncs planned incrementally`, answered, '%'),
+      ...syncPathFigures(d.paths, `, ${label}`),
+      info(`${label}, controller writes`, d.controllerWrites, 'writes'),
+    );
+  }
+  const plain = modes.plain!;
+  const waved = modes.waved!;
+  const wallRatio = round(waved.wallMs / plain.wallMs, 2);
+  const cpuRatio = round(waved.cpuMs / plain.cpuMs, 2);
+  note(`B6 ratio waved/plain: wall ${wallRatio}, CPU ${cpuRatio} (target ≤ ${TARGET_RATIO})`);
+  figures.push(
+    nodes >= 5000
+      ? atMost(`wall ratio canary + waves / plain, ${nodes} nodes`, wallRatio, 'x', TARGET_RATIO)
+      : info(`wall ratio canary + waves / plain, ${nodes} nodes`, wallRatio, 'x'),
+    nodes >= 5000
+      ? atMost(`CPU ratio canary + waves / plain, ${nodes} nodes`, cpuRatio, 'x', TARGET_RATIO)
+      : info(`CPU ratio canary + waves / plain, ${nodes} nodes`, cpuRatio, 'x'),
+  );
+  report({
+    id: 'B6',
+    title: 'canary and waves against a plain rolling update, 5k nodes',
+    quick: isQuick(),
+    figures,
+    details: { modes, wallRatio, cpuRatio, strategy: WAVED_STRATEGY, zones: ZONES.length },
+  });
+}
+
+await main();
