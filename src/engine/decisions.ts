@@ -25,7 +25,22 @@ export interface DecisionInput {
   readonly notes: ReadonlyMap<string, string>;
   /** status.ts nodeState bits computed on the same nodeToPods, if available (saves a pass). */
   readonly nodeState?: Uint8Array;
+  /**
+   * Why the rollout holds nodes back (paused, partition, canary, ...) and whether a node is in
+   * its release set, when it holds any: an old pod on a held node stays, it does not wait.
+   */
+  readonly held?: { readonly why: string; readonly released: (node: string) => boolean };
 }
+
+/** What a held node's old pod is told, by the rollout's hold reason (rolloutpolicy.ts HoldReason). */
+const HOLD_WORDS: Readonly<Record<string, string>> = {
+  paused: 'the rollout is paused',
+  partition: 'the node is outside the partition',
+  noStableRevision: 'the rollout holds until a stable revision is known',
+  canary: 'the node is not a canary',
+  waves: "the node's wave has not opened",
+  healthGate: 'a health gate paused the rollout',
+};
 
 /** The status share of a desired node whose oldest pod is Ready and updated (Available may vary). */
 const SETTLED = S_DESIRED | S_CURRENT | S_READY | S_UPDATED;
@@ -54,12 +69,15 @@ function podStateReason(
   pods: readonly Pod[],
   hash: string,
   generation: string | undefined,
+  heldWhy: string | undefined,
 ): string {
   let oldest = pods[0]!;
   for (let i = 1; i < pods.length; i++)
     if (compareOldestFirst(pods[i]!, oldest) < 0) oldest = pods[i]!;
   const name = oldest.metadata?.name ?? '';
   if (!isPodUpdated(oldest, hash, generation)) {
+    if (heldWhy !== undefined)
+      return `pod ${name} stays on its revision: ${HOLD_WORDS[heldWhy] ?? heldWhy}`;
     return ds.spec?.updateStrategy?.type === 'OnDelete'
       ? `pod ${name} runs an old revision; with OnDelete it is updated when someone deletes it`
       : `pod ${name} runs an old revision and waits for the rolling update`;
@@ -100,7 +118,9 @@ export function buildNodeDecisions(input: DecisionInput): NodeDecision[] {
         reason = '';
       if (reason === undefined) {
         const hasPods = pods !== undefined && pods.length > 0;
-        reason = hasPods ? podStateReason(input.ds, pods, input.hash, generation) : '';
+        const heldWhy =
+          input.held !== undefined && !input.held.released(name) ? input.held.why : undefined;
+        reason = hasPods ? podStateReason(input.ds, pods, input.hash, generation, heldWhy) : '';
       }
     }
     out.push({

@@ -241,7 +241,7 @@ const ALL_RELEASED = (): boolean => true;
  * The release test manage's creates are pinned by (rolloutcreates.ts): read only when the
  * rollout holds nodes and has a stable revision to pin them to, over the snapshot's pods.
  */
-function manageReleaseTest(ctx: PlanContext): (node: string) => boolean {
+export function manageReleaseTest(ctx: PlanContext): (node: string) => boolean {
   const r = ctx.rollout;
   if (r.pin === undefined || r.hold === undefined) return ALL_RELEASED;
   let test: ((node: string) => boolean) | undefined;

@@ -19,6 +19,7 @@ import {
   eligibilityOf,
   minDelay,
   noPodWrites,
+  manageReleaseTest,
   planPodWrites,
   type PlanContext,
 } from './podplan.js';
@@ -226,6 +227,9 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
       deletes: w.deletes,
       notes: w.notes,
       ...(nodeState ? { nodeState } : {}),
+      ...(rollout.hold !== undefined && rollout.pin !== undefined
+        ? { held: { why: rollout.hold, released: manageReleaseTest(ctx) } }
+        : {}),
     });
   return {
     dsKey: objectKey(ds),

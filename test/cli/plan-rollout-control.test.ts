@@ -89,6 +89,31 @@ test('plan of a paused rollout: phase, who paused it, the deadline; the joining 
     json.create.map((c: any) => [c.node, c.revisionHash, c.pinned]),
     [['worker-4', '75c94b6df8', 'paused']],
   );
+  // A held node's old pod stays; it does not wait for the rolling update.
+  const worker1 = json.nodes.find((n: any) => n.name === 'worker-1');
+  assert.match(worker1.reason, /^pod \S+ stays on its revision: the rollout is paused$/);
+});
+
+test('plan of a partition: the nodes it keeps say so, the released ones still wait', async () => {
+  const { json } = await plan(
+    crd((ds) => {
+      ds.spec.updateStrategy.rollingUpdate = { maxUnavailable: 1, partition: 2 };
+    }),
+  );
+  const reasons = json.nodes.map((n: any) => [n.name, n.reason]);
+  // worker-3's old pod stays; worker-4 (no pod) gets the stable revision; worker-1 and
+  // worker-2 are released and wait for the rolling update as in apps/v1.
+  assert.deepEqual(
+    reasons
+      .filter(([, r]: string[]) => /outside the partition/.test(r ?? ''))
+      .map(([n]: string[]) => n),
+    ['worker-3', 'worker-4'],
+  );
+  assert.match(reasons.find(([n]: string[]) => n === 'worker-3')[1], /stays on its revision/);
+  assert.match(
+    reasons.find(([n]: string[]) => n === 'worker-1')[1],
+    /waits for the rolling update$/,
+  );
 });
 
 test('plan --rollout of a paused rollout: no node moves, the new node gets stable, and it says why', async () => {

@@ -132,7 +132,11 @@ test('dashboard grid: a paused CRD rollout draws the stable pods pinned and show
     };
     assert.equal(nodes.error, null);
     assert.doesNotMatch(nodes.nodes.find((x) => x.name === 'n-2')!.reason, /old revision/);
-    assert.match(nodes.nodes.find((x) => x.name === 'n-1')!.reason, /old revision/);
+    // n-1 is held by the pause: its old pod stays, it does not wait for the rolling update.
+    assert.match(
+      nodes.nodes.find((x) => x.name === 'n-1')!.reason,
+      /stays on its revision: the rollout is paused/,
+    );
     assert.deepEqual(d.facts, [
       'rollout: phase Paused · Available True (MinimumPodsAvailable) · Progressing Unknown (RolloutPaused)',
     ]);
