@@ -196,3 +196,17 @@ test('plan --rollout --report at a partition: only the nodes that stay on stable
     'plain text in the page: no code quotes',
   );
 });
+
+test('sim of the manual canary: waiting for the promote is not a stall, and the held nodes are drawn pinned', async () => {
+  const r = await simRun('examples/rollout/canary-promote.yaml');
+  const doc = simGridDoc(r);
+  const texts = doc.events.map((e) => e.text);
+  assert.ok(texts.some((t) => /phase AwaitingPromotion/.test(t)));
+  assert.ok(!texts.some((t) => /stalled/.test(t)), 'a canary awaiting its promote is not a stall');
+  const ds = doc.daemonSets[0]!;
+  const statesOf = (node: string): number[] => {
+    const run = ds.runs[doc.nodes.names.indexOf(node)]!;
+    return run.filter((_, i) => i % 4 === 1);
+  };
+  assert.ok(statesOf('node-03').includes(S.pinned), 'a node after the canary waits pinned');
+});

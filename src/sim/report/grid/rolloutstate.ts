@@ -42,9 +42,26 @@ export function rolloutRoles(
 }
 
 /** Phases in which the controller keeps (or puts) nodes on the stable revision. */
-const HOLDING_PHASES = new Set(['Paused', 'Partitioned', 'Aborted', 'Frozen', 'ScaledToZero']);
+// A step that bakes or awaits its promote (issue 12) holds the nodes after it on purpose: no
+// stall, and those nodes are drawn pinned.
+const HOLDING_PHASES = new Set([
+  'Paused',
+  'Partitioned',
+  'Aborted',
+  'Frozen',
+  'ScaledToZero',
+  'Baking',
+  'AwaitingPromotion',
+]);
 /** The same, read from the Progressing condition (apps/v1 status has no phase). */
-const HOLDING_REASONS = new Set(['RolloutPaused', 'PartitionRolledOut', 'RolloutAborted']);
+const HOLDING_REASONS = new Set([
+  'RolloutPaused',
+  'PartitionRolledOut',
+  'RolloutAborted',
+  'CanaryBaking',
+  'WaveBaking',
+  'AwaitingPromotion',
+]);
 
 /** What holds the rollout now (a phase, or the Progressing reason on apps/v1); undefined: none. */
 export function rolloutHold(ds: DaemonSet): string | undefined {
