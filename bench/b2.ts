@@ -14,28 +14,14 @@ import {
   report,
   round,
   syncPathFigures,
-  syncPathsNow,
-  syncPathsSince,
   type BenchResult,
   type Figure,
-  type SyncPaths,
 } from './lib/common.js';
-import { allConverged, benchScenario, runMeasured } from './lib/sim.js';
+import { benchScenario, measureRollout, type RolloutResult } from './lib/sim.js';
 
 const UPDATE_AT_MS = 10_000;
 
-interface ModeResult {
-  readonly mode: string;
-  readonly nodes: number;
-  readonly wallMs: number;
-  readonly cpuMs: number;
-  readonly virtualMs: number;
-  readonly syncs: number;
-  /** Syncs of the rollout by planning path (full ones by decline reason). */
-  readonly paths: SyncPaths;
-  readonly controllerWrites: number;
-  readonly maxUnavailableSeen: number;
-}
+type ModeResult = RolloutResult<'unavailable' | 'surge'>;
 
 async function one(mode: 'unavailable' | 'surge', nodes: number): Promise<ModeResult> {
   const ds =
@@ -55,36 +41,7 @@ async function one(mode: 'unavailable' | 'surge', nodes: number): Promise<ModeRe
       },
     ],
   });
-  let syncsAtStart = 0;
-  let writesAtStart = 0;
-  let pathsAtStart = syncPathsNow();
-  const { start, end, sim } = await runMeasured(
-    scenario,
-    UPDATE_AT_MS,
-    (s) => allConverged(s),
-    (s) => {
-      if (s.offset < UPDATE_AT_MS) {
-        syncsAtStart = s.controllerSyncs;
-        writesAtStart = s.memory.stats('controller').writes;
-        pathsAtStart = syncPathsNow();
-      }
-    },
-    undefined,
-    argValue('--profile'),
-  );
-  if (end === undefined) throw new Error(`b2 ${mode}: never converged`);
-  const rollout = sim.observer.tracks.get('kube-system/agent')?.rollouts.at(-1);
-  return {
-    mode,
-    nodes,
-    wallMs: end.wallMs - start.wallMs,
-    cpuMs: end.cpuMs - start.cpuMs,
-    virtualMs: end.offsetMs - UPDATE_AT_MS,
-    syncs: sim.controllerSyncs - syncsAtStart,
-    paths: syncPathsSince(pathsAtStart),
-    controllerWrites: sim.memory.stats('controller').writes - writesAtStart,
-    maxUnavailableSeen: rollout?.maxUnavailable ?? -1,
-  };
+  return measureRollout('b2', mode, nodes, scenario, UPDATE_AT_MS);
 }
 
 async function main(): Promise<void> {

@@ -25,13 +25,10 @@ import {
   report,
   round,
   syncPathFigures,
-  syncPathsNow,
-  syncPathsSince,
   type BenchResult,
   type Figure,
-  type SyncPaths,
 } from './lib/common.js';
-import { allConverged, daemonSetManifest, runMeasured } from './lib/sim.js';
+import { daemonSetManifest, measureRollout, type RolloutResult } from './lib/sim.js';
 
 const UPDATE_AT_MS = 10_000;
 const ZONES = Array.from({ length: 10 }, (_, i) => `zone-${String(i).padStart(2, '0')}`);
@@ -52,17 +49,7 @@ const WAVED_STRATEGY = {
 
 type Mode = 'plain' | 'waved';
 
-interface ModeResult {
-  readonly mode: Mode;
-  readonly nodes: number;
-  readonly wallMs: number;
-  readonly cpuMs: number;
-  readonly virtualMs: number;
-  readonly syncs: number;
-  readonly paths: SyncPaths;
-  readonly controllerWrites: number;
-  readonly maxUnavailableSeen: number;
-}
+type ModeResult = RolloutResult<Mode>;
 
 /** B2's scenario (bench/lib/sim.ts benchScenario) with ten zones and, waved, the annotation. */
 async function scenario(mode: Mode, nodes: number): Promise<Scenario> {
@@ -94,36 +81,7 @@ async function scenario(mode: Mode, nodes: number): Promise<Scenario> {
 }
 
 async function one(mode: Mode, nodes: number): Promise<ModeResult> {
-  let syncsAtStart = 0;
-  let writesAtStart = 0;
-  let pathsAtStart = syncPathsNow();
-  const { start, end, sim } = await runMeasured(
-    await scenario(mode, nodes),
-    UPDATE_AT_MS,
-    (s) => allConverged(s),
-    (s) => {
-      if (s.offset < UPDATE_AT_MS) {
-        syncsAtStart = s.controllerSyncs;
-        writesAtStart = s.memory.stats('controller').writes;
-        pathsAtStart = syncPathsNow();
-      }
-    },
-    undefined,
-    argValue('--profile'),
-  );
-  if (end === undefined) throw new Error(`b6 ${mode}: never converged`);
-  const rollout = sim.observer.tracks.get('kube-system/agent')?.rollouts.at(-1);
-  return {
-    mode,
-    nodes,
-    wallMs: end.wallMs - start.wallMs,
-    cpuMs: end.cpuMs - start.cpuMs,
-    virtualMs: end.offsetMs - UPDATE_AT_MS,
-    syncs: sim.controllerSyncs - syncsAtStart,
-    paths: syncPathsSince(pathsAtStart),
-    controllerWrites: sim.memory.stats('controller').writes - writesAtStart,
-    maxUnavailableSeen: rollout?.maxUnavailable ?? -1,
-  };
+  return measureRollout('b6', mode, nodes, await scenario(mode, nodes), UPDATE_AT_MS);
 }
 
 async function main(): Promise<void> {

@@ -8,7 +8,8 @@ import { stringify } from 'yaml';
 import { Simulation, type SimResult } from '../../src/sim/runner.js';
 import { parseScenario } from '../../src/sim/scenario/parse.js';
 import type { Scenario } from '../../src/sim/scenario/types.js';
-import { cpuMs } from './common.js';
+import { argValue } from './child.js';
+import { cpuMs, syncPathsNow, syncPathsSince, type SyncPaths } from './common.js';
 import { startProfile, type RunningProfile } from './profiler.js';
 
 /** One DaemonSet of a benchmark: its name and rolling-update parameters. */
@@ -138,4 +139,62 @@ export async function runMeasured(
 /** Every DaemonSet converged (observer ground truth: one available newest pod per eligible node). */
 export function allConverged(sim: Simulation): boolean {
   return sim.observer.tracks.size > 0 && sim.observer.allConverged();
+}
+
+/** One measured rollout of B2 or B6 (each mode of them runs in its own process). */
+export interface RolloutResult<M extends string> {
+  readonly mode: M;
+  readonly nodes: number;
+  readonly wallMs: number;
+  readonly cpuMs: number;
+  readonly virtualMs: number;
+  readonly syncs: number;
+  /** Syncs of the rollout by planning path (full ones by decline reason). */
+  readonly paths: SyncPaths;
+  readonly controllerWrites: number;
+  readonly maxUnavailableSeen: number;
+}
+
+/**
+ * Runs a scenario whose DaemonSet kube-system/agent changes its template at `updateAtMs` and
+ * measures from then until every DaemonSet converged: wall, CPU, virtual time, the syncs by
+ * planning path and the controller's writes of the rollout alone (`--profile` as runMeasured).
+ */
+export async function measureRollout<M extends string>(
+  id: string,
+  mode: M,
+  nodes: number,
+  scenario: Scenario,
+  updateAtMs: number,
+): Promise<RolloutResult<M>> {
+  let syncsAtStart = 0;
+  let writesAtStart = 0;
+  let pathsAtStart = syncPathsNow();
+  const { start, end, sim } = await runMeasured(
+    scenario,
+    updateAtMs,
+    (s) => allConverged(s),
+    (s) => {
+      if (s.offset < updateAtMs) {
+        syncsAtStart = s.controllerSyncs;
+        writesAtStart = s.memory.stats('controller').writes;
+        pathsAtStart = syncPathsNow();
+      }
+    },
+    undefined,
+    argValue('--profile'),
+  );
+  if (end === undefined) throw new Error(`${id} ${mode}: never converged`);
+  const rollout = sim.observer.tracks.get('kube-system/agent')?.rollouts.at(-1);
+  return {
+    mode,
+    nodes,
+    wallMs: end.wallMs - start.wallMs,
+    cpuMs: end.cpuMs - start.cpuMs,
+    virtualMs: end.offsetMs - updateAtMs,
+    syncs: sim.controllerSyncs - syncsAtStart,
+    paths: syncPathsSince(pathsAtStart),
+    controllerWrites: sim.memory.stats('controller').writes - writesAtStart,
+    maxUnavailableSeen: rollout?.maxUnavailable ?? -1,
+  };
 }
