@@ -104,24 +104,27 @@ export function schedSlices(pid: number): number | undefined {
   return n;
 }
 
-/** schedSlices of each named process at one instant. */
-export function sampleSlices(pids: Readonly<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {};
+/** `read` of each named process at one instant; a process that has ended is left out. */
+function samplePids<T>(
+  pids: Readonly<Record<string, number>>,
+  read: (pid: number) => T | undefined,
+): Record<string, T> {
+  const out: Record<string, T> = {};
   for (const [name, pid] of Object.entries(pids)) {
-    const s = schedSlices(pid);
-    if (s !== undefined) out[name] = s;
+    const v = read(pid);
+    if (v !== undefined) out[name] = v;
   }
   return out;
 }
 
+/** schedSlices of each named process at one instant. */
+export function sampleSlices(pids: Readonly<Record<string, number>>): Record<string, number> {
+  return samplePids(pids, schedSlices);
+}
+
 /** Scheduler CPU seconds (schedSeconds) of each named process at one instant. */
 export function sampleSched(pids: Readonly<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) {
-    const s = schedSeconds(pid);
-    if (s !== undefined) out[name] = s;
-  }
-  return out;
+  return samplePids(pids, schedSeconds);
 }
 
 /** Resident memory of a live process, now and at its peak (VmRSS, VmHWM of /proc/<pid>/status), MiB. */
@@ -140,22 +143,12 @@ export function memoryMiB(pid: number): { rss: number; peak: number } | undefine
 export function sampleMemory(
   pids: Readonly<Record<string, number>>,
 ): Record<string, { rss: number; peak: number }> {
-  const out: Record<string, { rss: number; peak: number }> = {};
-  for (const [name, pid] of Object.entries(pids)) {
-    const m = memoryMiB(pid);
-    if (m !== undefined) out[name] = m;
-  }
-  return out;
+  return samplePids(pids, memoryMiB);
 }
 
 /** CPU seconds of each named process at one instant. */
 export function sampleCpu(pids: Readonly<Record<string, number>>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [name, pid] of Object.entries(pids)) {
-    const s = cpuSeconds(pid);
-    if (s !== undefined) out[name] = s;
-  }
-  return out;
+  return samplePids(pids, cpuSeconds);
 }
 
 /** Per-process CPU seconds between two samples (processes present in both only). */
