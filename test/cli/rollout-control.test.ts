@@ -223,6 +223,46 @@ test('rollout status: paused and suspended are shown while it waits; a stale con
   );
 });
 
+test('rollout status: a canary, a wave, node-caused unavailability and deferred removals are said while it waits', () => {
+  const baking = controlledRolloutStatus(
+    withStatus({
+      conditions: progressing(
+        'True',
+        'CanaryBaking',
+        'the canary (2 nodes) is updated and bakes until 2026-12-08T01:10:00Z',
+      ),
+      extra: { rollout: { wave: { index: 0, name: 'canary', nodes: 2, updated: 2 } } },
+    }),
+  );
+  assert.deepEqual(baking, {
+    done: false,
+    message:
+      'Waiting for daemon set "foo" rollout to finish: 2 out of 5 new pods have been updated... (the canary (2 nodes) is updated and bakes until 2026-12-08T01:10:00Z)',
+  });
+  const wave = controlledRolloutStatus(
+    withStatus({
+      conditions: progressing('True', 'RollingUpdate', 'rolling'),
+      extra: {
+        rollout: { wave: { index: 2, name: 'zone-b', nodes: 3, updated: 1 } },
+        numberUnavailableNodeCaused: 1,
+        pendingRemovals: 4,
+      },
+    }),
+  );
+  assert.match(
+    wave.message,
+    /\.\.\. \(wave zone-b: 1 of 3 nodes updated; 1 unavailable pod is on impaired nodes; 4 removals wait for the removal budget\)$/,
+  );
+  // Scaled to zero, "0 of 0" is done, and the line says why nothing runs.
+  const zero = controlledRolloutStatus(
+    withStatus({ annotations: { [SUSPEND_ANNOTATION]: 'ScaleToZero' }, updated: 5 }),
+  );
+  assert.deepEqual(zero, {
+    done: true,
+    message: 'daemon set "foo" successfully rolled out (suspended: ScaleToZero, no pods run)',
+  });
+});
+
 test("rollout status: without everynode's conditions, exactly kubectl's answer", () => {
   const s = controlledRolloutStatus(withStatus({ updated: 5 }));
   assert.deepEqual(s, { done: true, message: 'daemon set "foo" successfully rolled out' });
