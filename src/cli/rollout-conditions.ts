@@ -14,7 +14,7 @@ import {
 } from '../api/rolloutspec.js';
 import { PROGRESSING_CONDITION, REASON, SUSPENDED_CONDITION } from '../api/rolloutconditions.js';
 import type { DaemonSet, DaemonSetCondition } from '../api/types.js';
-import { rolloutStatus, type RolloutStatus } from '../engine/rolloutstatus.js';
+import { rolloutStatus, stepDetail, type RolloutStatus } from '../engine/rolloutstatus.js';
 import { RolloutError } from './rollout-target.js';
 
 export {
@@ -144,40 +144,6 @@ export function controlledRolloutStatus(ds: DaemonSet): RolloutStatus {
   if (isPaused(ds) || (p?.status === 'Unknown' && p.reason === REASON.rolloutPaused)) {
     return { done: false, message: `${base.message} (paused)` };
   }
-  const detail = stepDetail(ds, p);
+  const detail = stepDetail(ds);
   return detail === '' ? base : { done: false, message: `${base.message} (${detail})` };
-}
-
-/** Progressing reasons whose message says where a canary or a wave stands. */
-const STEP_REASONS: ReadonlySet<string> = new Set([
-  REASON.canary,
-  REASON.canaryBaking,
-  REASON.waveBaking,
-  REASON.awaitingPromotion,
-]);
-
-/**
- * What everynode's status adds to a rollout still under way (issue 12): the canary or wave step,
- * unavailable pods their nodes explain, removals the removal budget holds back. Empty when none
- * of it is in the status, so a plain apps/v1 DaemonSet keeps kubectl's exact line.
- */
-export function stepDetail(ds: DaemonSet, p = progressingCondition(ds)): string {
-  const s = ds.status;
-  const parts: string[] = [];
-  const wave = s?.rollout?.wave;
-  if (p?.status === 'True' && p.reason !== undefined && STEP_REASONS.has(p.reason) && p.message)
-    parts.push(p.message);
-  else if (wave?.name !== undefined && wave.nodes !== undefined)
-    parts.push(`wave ${wave.name}: ${wave.updated ?? 0} of ${wave.nodes} nodes updated`);
-  const nodeCaused = s?.numberUnavailableNodeCaused ?? 0;
-  if (nodeCaused > 0)
-    parts.push(
-      `${nodeCaused} unavailable ${nodeCaused === 1 ? 'pod is' : 'pods are'} on impaired nodes`,
-    );
-  const pending = s?.pendingRemovals ?? 0;
-  if (pending > 0)
-    parts.push(
-      `${pending} ${pending === 1 ? 'removal waits' : 'removals wait'} for the removal budget`,
-    );
-  return parts.join('; ');
 }

@@ -1,6 +1,7 @@
 /**
  * `kubectl rollout status daemonset/x` (§9.4): whether a rollout is done, worded like kubectl.
  */
+import { PROGRESSING_CONDITION, REASON } from '../api/rolloutconditions.js';
 import type { DaemonSet } from '../api/types.js';
 
 /** One look at a rollout: kubectl's message (without its trailing newline) and whether it is done. */
@@ -46,4 +47,39 @@ export function rolloutStatus(ds: DaemonSet): RolloutStatus {
     };
   }
   return { done: true, message: `daemon set "${name}" successfully rolled out` };
+}
+
+/** Progressing reasons whose message says where a canary or a wave stands. */
+const STEP_REASONS: ReadonlySet<string> = new Set([
+  REASON.canary,
+  REASON.canaryBaking,
+  REASON.waveBaking,
+  REASON.awaitingPromotion,
+]);
+
+/**
+ * What everynode's status adds to a rollout still under way (issue 12): the canary or wave step,
+ * unavailable pods their nodes explain, removals the removal budget holds back. Empty when none
+ * of it is in the status, so a plain apps/v1 DaemonSet keeps kubectl's exact line.
+ */
+export function stepDetail(ds: DaemonSet): string {
+  const p = ds.status?.conditions?.find((c) => c.type === PROGRESSING_CONDITION);
+  const s = ds.status;
+  const parts: string[] = [];
+  const wave = s?.rollout?.wave;
+  if (p?.status === 'True' && p.reason !== undefined && STEP_REASONS.has(p.reason) && p.message)
+    parts.push(p.message);
+  else if (wave?.name !== undefined && wave.nodes !== undefined)
+    parts.push(`wave ${wave.name}: ${wave.updated ?? 0} of ${wave.nodes} nodes updated`);
+  const nodeCaused = s?.numberUnavailableNodeCaused ?? 0;
+  if (nodeCaused > 0)
+    parts.push(
+      `${nodeCaused} unavailable ${nodeCaused === 1 ? 'pod is' : 'pods are'} on impaired nodes`,
+    );
+  const pending = s?.pendingRemovals ?? 0;
+  if (pending > 0)
+    parts.push(
+      `${pending} ${pending === 1 ? 'removal waits' : 'removals wait'} for the removal budget`,
+    );
+  return parts.join('; ');
 }

@@ -104,6 +104,19 @@ test('rolloutstate: roles, the held hash only while held, the fact and the phase
     text: 'phase Paused (Progressing Unknown, RolloutPaused): m',
   });
   assert.equal(rolloutFact({ metadata: { name: 'plain' } }), undefined);
+  // Issue 12: the canary chosen and where it stands are in the facts too.
+  const baking = crd({
+    ...paused.status,
+    rollout: { phase: 'Baking', canaryNodes: ['n-1', 'n-4'], wave: { index: 0, nodes: 2 } },
+    numberUnavailableNodeCaused: 1,
+    conditions: [
+      { type: 'Progressing', status: 'True', reason: 'CanaryBaking', message: 'the canary bakes' },
+    ],
+  });
+  assert.equal(
+    rolloutFact(baking),
+    'rollout: phase Baking · Progressing True (CanaryBaking) · canary n-1, n-4 · the canary bakes; 1 unavailable pod is on impaired nodes',
+  );
 });
 
 async function simRun(file: string) {

@@ -10,6 +10,7 @@ import { isEverynodeDaemonSet } from '../../../api/rolloutspec.js';
 import type { ControllerRevision, DaemonSet } from '../../../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../../../api/types.js';
 import { readRecord } from '../../../engine/rolloutrecord.js';
+import { stepDetail } from '../../../engine/rolloutstatus.js';
 
 const hashOf = (r: ControllerRevision | undefined): string =>
   r?.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] ?? r?.metadata?.name ?? '';
@@ -96,6 +97,11 @@ export function rolloutFact(ds: DaemonSet): string | undefined {
   if (phase !== undefined) parts.push(`phase ${phase}`);
   for (const c of ds.status?.conditions ?? [])
     parts.push(`${c.type} ${c.status}${c.reason ? ` (${c.reason})` : ''}`);
+  // Issue 12: the canary chosen, and where the canary or wave stands (rollout status's words).
+  const canary = ds.status?.rollout?.canaryNodes ?? [];
+  if (canary.length > 0) parts.push(`canary ${canary.join(', ')}`);
+  const detail = stepDetail(ds);
+  if (detail !== '') parts.push(detail);
   return parts.length === 0 ? undefined : `rollout: ${parts.join(' · ')}`;
 }
 
