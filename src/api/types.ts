@@ -100,6 +100,13 @@ export interface RolloutStatusBlock {
   wave?: { index: number; name?: string; nodes?: number; updated?: number };
   /** The highest step a promote control released. */
   promotedStep?: number;
+  /** Issue 12: the Prometheus gate's counters and last answer (engine/rollout/metricfold.ts). */
+  metric?: {
+    failures?: number;
+    inconclusive?: number;
+    lastQueryTime?: string;
+    lastResult?: string;
+  };
   /** While a canary or wave bakes: when the bake ends. */
   bakeUntil?: string;
 }

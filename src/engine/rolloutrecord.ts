@@ -25,6 +25,7 @@ import {
   type DaemonSet,
   type RolloutFailure,
 } from '../api/types.js';
+import type { MetricGateState } from './rollout/metricgate.js';
 import type { RevisionRef } from './types.js';
 
 /** The rollout's durable record (this module's header). */
@@ -50,6 +51,11 @@ export interface RolloutRecord {
   readonly canaryNodes: readonly string[];
   readonly step: number;
   readonly promoted: number;
+  /**
+   * The Prometheus gate's counters (engine/rollout/metricfold.ts): CRD status.rollout.metric,
+   * apps/v1 record key `metric`; undefined before its first answer.
+   */
+  readonly metric?: MetricGateState | undefined;
 }
 
 /** No record: a DaemonSet whose rollout everynode has not recorded yet. */
@@ -79,6 +85,39 @@ interface NativeRecordJSON {
   canary?: string[];
   step?: number;
   promoted?: number;
+  metric?: MetricJSON;
+}
+
+/** The metric gate's counters as stored (CRD status.rollout.metric and the apps/v1 record). */
+export interface MetricJSON {
+  failures?: number;
+  inconclusive?: number;
+  lastQueryTime?: string;
+  lastResult?: string;
+}
+
+/** Stored counters read back (malformed values read as zero / absent). */
+export function readMetric(raw: unknown): MetricGateState | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const m = raw as Record<string, unknown>;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0);
+  const at = typeof m.lastQueryTime === 'string' ? parseTime(m.lastQueryTime) : undefined;
+  return {
+    consecutiveFailures: count(m.failures),
+    consecutiveInconclusive: count(m.inconclusive),
+    ...(at !== undefined ? { lastQueryAt: at } : {}),
+    ...(typeof m.lastResult === 'string' ? { lastResult: m.lastResult } : {}),
+  };
+}
+
+/** The counters as stored. */
+export function encodeMetric(state: MetricGateState): MetricJSON {
+  return {
+    failures: state.consecutiveFailures,
+    inconclusive: state.consecutiveInconclusive,
+    ...(state.lastQueryAt !== undefined ? { lastQueryTime: formatTime(state.lastQueryAt) } : {}),
+    ...(state.lastResult !== undefined ? { lastResult: state.lastResult } : {}),
+  };
 }
 
 /**
@@ -138,6 +177,7 @@ function crdRecord(ds: DaemonSet): RolloutRecord {
     failure: rollout?.failure ?? undefined,
     removals: readTimes(s?.removals),
     ...stepsOf(rollout?.canaryNodes, rollout?.wave?.index, rollout?.promotedStep),
+    metric: readMetric(rollout?.metric),
   };
 }
 
@@ -201,6 +241,7 @@ function nativeRecord(
     failure: rec.failure,
     removals,
     ...stepsOf(rec.canary, rec.step, rec.promoted),
+    metric: readMetric(rec.metric),
   };
 }
 
@@ -228,6 +269,7 @@ export function encodeNativeRecord(rec: RolloutRecord, revision: number): string
   if (rec.canaryNodes.length > 0) out.canary = [...rec.canaryNodes];
   if (rec.step > 0) out.step = rec.step;
   if (rec.promoted >= 0) out.promoted = rec.promoted;
+  if (rec.metric !== undefined) out.metric = encodeMetric(rec.metric);
   return JSON.stringify(out);
 }
 

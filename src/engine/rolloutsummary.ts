@@ -49,7 +49,12 @@ export function rolloutSummary(
             gateFailure:
               d.steps.gateFailure === undefined
                 ? undefined
-                : `${d.steps.gateFailure.reason} on ${d.steps.gateFailure.node ?? '?'}`,
+                : d.steps.gateFailure.node === undefined
+                  ? d.steps.gateFailure.reason
+                  : `${d.steps.gateFailure.reason} on ${d.steps.gateFailure.node}`,
+            ...(d.steps.metric === undefined && d.steps.metricQuery === undefined
+              ? {}
+              : { metric: { state: d.steps.metric, query: d.steps.metricQuery } }),
           },
         }),
   };

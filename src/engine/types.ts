@@ -3,6 +3,8 @@
  * in through the Snapshot, everything it decides goes out through the Plan.
  */
 import type { ControllerRevision, DaemonSet, DaemonSetStatus, Node, Pod } from '../api/types.js';
+import type { MetricGateState } from './rollout/metricgate.js';
+import type { MetricMemory, MetricQuery } from './rollout/metricfold.js';
 
 /** One failed-pod backoff entry (flowcontrol.Backoff): current delay and last update, epoch ms. */
 export interface BackoffEntry {
@@ -44,6 +46,11 @@ export interface Snapshot {
    * ones, since the status or record write carrying them may not be in the cache yet.
    */
   readonly removalRecent?: readonly number[];
+  /**
+   * The Prometheus gate's memory (issue 12, controller/metricrunner.ts): the state the last plan
+   * carried and the last answer, folded by the steps stage (engine/rollout/metricfold.ts).
+   */
+  readonly metric?: MetricMemory;
 }
 
 /** Where a decision came from, for reasons and metrics. */
@@ -160,6 +167,11 @@ export interface RolloutSummary {
     readonly state: string;
     readonly bakeUntil: number | undefined;
     readonly gateFailure: string | undefined;
+    /** The Prometheus gate: its kept state and the query wanted next (metricfold.ts). */
+    readonly metric?: {
+      readonly state: MetricGateState | undefined;
+      readonly query: MetricQuery | undefined;
+    };
   };
 }
 

@@ -4,6 +4,8 @@
  * separate module so engine/rolloutpolicy.ts can name the type without importing the stage.
  */
 import type { RolloutFailure } from '../../api/types.js';
+import type { MetricGateState } from './metricgate.js';
+import type { MetricQuery } from './metricfold.js';
 
 /** A canary's or wave's state, or Held (paused, a blocking problem, a gate's pause). */
 export type StepState = 'Updating' | 'Baking' | 'AwaitingPromotion' | 'Complete' | 'Held';
@@ -34,4 +36,10 @@ export interface StepsOutcome {
   readonly gateFailure: RolloutFailure | undefined;
   /** When to look again (a bake's end, a pod crossing maxNotReadySeconds), epoch ms, or null. */
   readonly requeueAt: number | null;
+  /** The Prometheus gate's state to keep (record `metric`); undefined: no Prometheus gate. */
+  readonly metric?: MetricGateState | undefined;
+  /** The query the controller should run next (metricfold.ts); undefined: none. */
+  readonly metricQuery?: MetricQuery | undefined;
+  /** An answer folded now that said nothing: what is wrong (a Warning Event). */
+  readonly metricInconclusive?: string | undefined;
 }

@@ -9,7 +9,7 @@ import { PHASE, REASON, type RolloutPhase } from '../../api/rolloutconditions.js
 import { PROMOTE_ANNOTATION } from '../../api/rolloutkeys.js';
 import { formatTime, type DaemonSetStatus, type Mutable } from '../../api/types.js';
 import type { RolloutDecision } from '../rolloutpolicy.js';
-import type { RolloutRecord } from '../rolloutrecord.js';
+import { encodeMetric, type RolloutRecord } from '../rolloutrecord.js';
 import type { PlanEvent } from '../types.js';
 
 /** The Progressing condition and phase a step implies. */
@@ -33,7 +33,7 @@ export function stepsProgressing(d: RolloutDecision): StepProgressing | undefine
       phase: PHASE.failed,
       status: 'False',
       reason: REASON.healthGateFailed,
-      message: `the rollout of revision ${rev} is paused by a health gate: ${s.gateFailure.reason} on node ${s.gateFailure.node ?? '?'}: ${s.gateFailure.message} (retry with the rollout.everynode.dev/retry control)`,
+      message: `the rollout of revision ${rev} is paused by a health gate: ${s.gateFailure.reason}${s.gateFailure.node !== undefined ? ` on node ${s.gateFailure.node}` : ''}: ${s.gateFailure.message} (retry with the rollout.everynode.dev/retry control)`,
     };
   if (s.problem !== undefined)
     return {
@@ -85,11 +85,11 @@ export function stepsComplete(d: RolloutDecision): boolean {
 /** The kept values for the record (the values a rollout starts with when no steps acted). */
 export function stepsRecord(
   d: RolloutDecision,
-): Pick<RolloutRecord, 'canaryNodes' | 'step' | 'promoted'> {
+): Pick<RolloutRecord, 'canaryNodes' | 'step' | 'promoted' | 'metric'> {
   const s = d.steps;
   return s === undefined
     ? { canaryNodes: [], step: 0, promoted: -1 }
-    : { canaryNodes: s.canaryNodes, step: s.step, promoted: s.promoted };
+    : { canaryNodes: s.canaryNodes, step: s.step, promoted: s.promoted, metric: s.metric };
 }
 
 /** The CRD's status.rollout fields of the steps (§4). */
@@ -109,6 +109,7 @@ export function setStepsStatus(
     };
   if (s.promoted >= 0) rollout.promotedStep = s.promoted;
   if (s.bakeUntil !== undefined) rollout.bakeUntil = formatTime(s.bakeUntil);
+  if (s.metric !== undefined) rollout.metric = encodeMetric(s.metric);
 }
 
 /**
@@ -127,6 +128,13 @@ export function stepsEvents(
       type: 'Normal',
       reason: 'RolloutPromoted',
       message: `promote ${d.acted.promote}: ${s === undefined ? 'nothing awaits promotion' : `released through step ${s.promoted}`}`,
+    });
+  // Each answer that said nothing, once (the sync that folds it): what is wrong, naming the server.
+  if (s?.metricInconclusive !== undefined)
+    out.push({
+      type: 'Warning',
+      reason: 'MetricInconclusive',
+      message: `prometheus gate: inconclusive answer: ${s.metricInconclusive}`,
     });
   if (s === undefined || !transition) return out;
   if (
