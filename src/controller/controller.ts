@@ -25,6 +25,7 @@ import {
   type ControllerInformers,
 } from './caches.js';
 import { nullLogger, type Logger } from './logger.js';
+import { MetricGateRunner } from './metricrunner.js';
 import { IncrementalPlanner } from './fastplan.js';
 import { comparePlans, SyncVerificationError } from './plancompare.js';
 import { emptySyncPathStats, syncPathCounts, type DeclineReason } from './syncpath.js';
@@ -68,6 +69,8 @@ export class DaemonSetController {
    * reach the cache after the pod deletes' events, and the next sync must not see an empty window.
    */
   private readonly removalRecent = new Map<string, readonly number[]>();
+  /** The Prometheus health gate's query timers and answers (issue 12, metricrunner.ts). */
+  private readonly metrics: MetricGateRunner;
   private readonly executor: Executor;
   private readonly handlers: EventHandlers;
   private readonly inf: ControllerInformers;
@@ -146,6 +149,14 @@ export class DaemonSetController {
       statusPacer: new StatusPacer(statusIntervalOf(opts), opts.clock),
     });
     wireHandlers(this.inf, this.handlers);
+    this.metrics = new MetricGateRunner({
+      clock: opts.clock,
+      enqueue: (k) => {
+        this.queue.add(k);
+      },
+      ...(opts.metricQuery !== undefined ? { query: opts.metricQuery } : {}),
+      logger: this.log,
+    });
     this.incremental =
       (opts.incrementalSync ?? controllerDefaults.incrementalSync)
         ? new IncrementalPlanner({
@@ -184,6 +195,7 @@ export class DaemonSetController {
   async stop(): Promise<void> {
     this.stopping = true;
     this.resolveStopCalled();
+    this.metrics.stop();
     await this.queue.shutDownWithDrain();
     await Promise.all(this.workers);
     this.backoff.stop();
@@ -243,6 +255,7 @@ export class DaemonSetController {
       this.executor.forget(key);
       this.removalSince.delete(key);
       this.removalRecent.delete(key);
+      this.metrics.forget(key);
       return undefined;
     }
     // Before either planning path: a DaemonSet the API server would refuse is refused here
@@ -270,6 +283,9 @@ export class DaemonSetController {
       }
     }
     this.opts.onPlan?.(key, plan);
+    // The Prometheus gate: the state this plan carries and the query it wants (none: forgotten).
+    const metric = plan.rollout?.steps?.metric;
+    this.metrics.afterSync(key, { state: metric?.state, query: metric?.query });
     if (plan.removalSince !== undefined) {
       if (plan.removalSince.size === 0) this.removalSince.delete(key);
       else this.removalSince.set(key, plan.removalSince);
@@ -361,6 +377,7 @@ export class DaemonSetController {
       backoffConfig: this.backoff.config,
       removalSince: this.removalSince.get(key) ?? EMPTY_SINCE,
       removalRecent: this.removalRecent.get(key) ?? [],
+      metric: this.metrics.memory(key),
     };
     try {
       return reconcile(snapshot, {

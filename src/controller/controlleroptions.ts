@@ -8,6 +8,7 @@ import type { BackoffConfig, Plan } from '../engine/types.js';
 import type { UpdatePolicy } from '../engine/updatepolicy.js';
 import type { ReflectorBackoff } from './informer.js';
 import type { Logger } from './logger.js';
+import type { MetricQueryFn } from './metricrunner.js';
 import type { Clock } from '../clock/clock.js';
 import type { SyncVerificationError } from './plancompare.js';
 import type { DeclineReason, SyncPathStats } from './syncpath.js';
@@ -62,6 +63,11 @@ export interface DaemonSetControllerOptions {
    * defaultUpdatePolicy when absent. Both the full reconcile and the incremental sync use it.
    */
   readonly updatePolicy?: (ds: DaemonSet) => UpdatePolicy;
+  /**
+   * How the Prometheus health gate's queries are asked (controller/metricrunner.ts): a real
+   * Prometheus over HTTP when absent; the simulator passes its scenario's simulated server.
+   */
+  readonly metricQuery?: MetricQueryFn;
   /** Called once per sync with the plan it carries out (before the executor runs it). */
   readonly onPlan?: (key: string, plan: Plan) => void;
   /**

@@ -321,7 +321,9 @@ function progressingState(x: {
         ? 'by request'
         : f === undefined || f === REASON.progressDeadlineExceeded
           ? 'after the progress deadline'
-          : `by a health gate (${f} on node ${d.failure?.node ?? '?'})`;
+          : d.failure?.node === undefined
+            ? `by a health gate (${f}: ${d.failure?.message ?? ''})`
+            : `by a health gate (${f} on node ${d.failure.node})`;
     return {
       phase: PHASE.aborted,
       status: 'False',

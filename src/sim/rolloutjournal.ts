@@ -13,6 +13,8 @@ export interface RolloutJournalState {
   signature?: string | undefined;
   /** InvalidStrategy's message while it is True. */
   invalid?: string | undefined;
+  /** The Prometheus gate's last query time journaled (status.rollout.metric). */
+  metricAt?: string | undefined;
 }
 
 /** Journals what changed in ds's rollout status since `last`, and updates `last`. */
@@ -33,4 +35,18 @@ export function journalRollout(
       journal.add('rollout', `${key}: InvalidStrategy cleared: the annotations parse again`, key);
   }
   last.invalid = invalid;
+  // Each answer of the Prometheus gate (CRD status.rollout.metric), so a trip reads as a story.
+  const m = ds.status?.rollout?.metric;
+  if (m?.lastQueryTime !== undefined && m.lastQueryTime !== last.metricAt) {
+    const counts = [
+      (m.failures ?? 0) > 0 ? `${m.failures} failing` : undefined,
+      (m.inconclusive ?? 0) > 0 ? `${m.inconclusive} inconclusive` : undefined,
+    ].filter((x) => x !== undefined);
+    journal.add(
+      'rollout',
+      `${key}: prometheus gate answered ${m.lastResult ?? '?'}${counts.length > 0 ? ` (${counts.join(', ')} in a row)` : ''}`,
+      key,
+    );
+  }
+  last.metricAt = m?.lastQueryTime;
 }

@@ -11,6 +11,7 @@ import { nullLogger } from '../controller/logger.js';
 import { applyObjects, createNodes, runAction, type ActionContext } from './actions.js';
 import { CheckEvaluator, type CheckResult } from './checks.js';
 import { SIM_EPOCH_MS, VirtualClock } from './clock.js';
+import { simulatedPrometheus, type SimQuery } from './prometheus.js';
 import { formatDuration } from './duration.js';
 import { Journal } from './journal.js';
 import { Kubelets } from './kubelet.js';
@@ -64,6 +65,8 @@ const turn = () => new Promise<void>((r) => setImmediate(r));
 /** One simulation run of one scenario. */
 export class Simulation {
   readonly clock = new VirtualClock(SIM_EPOCH_MS);
+  /** The queries the simulated Prometheus answered (issue 12's metric gate), in order. */
+  readonly prometheusQueries: SimQuery[] = [];
   readonly memory: MemoryCluster;
   readonly world: World;
   readonly journal: Journal;
@@ -251,6 +254,12 @@ export class Simulation {
       nodeEventDelayMs: this.scenario.controller.nodeEventDelayMs,
       dsKind: this.scenario.dsKind,
       random: () => this.rng.next(),
+      // The Prometheus gate's queries reach the scenario's simulated server, never a network.
+      metricQuery: simulatedPrometheus(
+        this.scenario.prometheus,
+        () => this.clock.now() - SIM_EPOCH_MS,
+        this.prometheusQueries,
+      ),
       ...(this.grid !== undefined && {
         // Each sync's plan, for the reasons of its creates and deletes in the report.
         onPlan: (key: string, plan: Plan) => {

@@ -174,3 +174,15 @@ test('the stored counters read back; malformed ones read as zero', () => {
   });
   assert.equal(readMetric('nope'), undefined);
 });
+
+test('after a retry (the gate judges again with counts at the limit) counting starts afresh', () => {
+  const tripped = { consecutiveFailures: 2, consecutiveInconclusive: 0, lastQueryAt: T0 };
+  const f = foldMetricGate(
+    input({
+      stored: tripped,
+      memory: { revision: 'agent-7c9f4', answer: { at: T0 + 30_000, outcome: value(9) } },
+    }),
+  );
+  assert.equal(f.failure, undefined, 'one failing answer after a retry does not trip again');
+  assert.equal(f.state?.consecutiveFailures, 1);
+});

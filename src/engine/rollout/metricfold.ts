@@ -12,6 +12,8 @@
  * - An answer is folded once: only when it was asked after the base's last query.
  * - The query is wanted while the gate judges: the rollout is in progress, nothing has tripped,
  *   and at least one update-revision pod stands on an unimpaired node. {{nodes}} are those nodes.
+ * - Counts already at failureLimit while the gate judges mean a trip was cleared by the retry
+ *   control: counting starts again (the time of the last query is kept).
  * - A trip becomes the rollout's failure (reason MetricFailed or MetricInconclusive, no node or
  *   pod: the metric is about the whole release) and pauses or aborts as metricStep says.
  */
@@ -113,6 +115,11 @@ export function foldMetricGate(input: MetricFoldInput): MetricFold {
   if (mine?.state !== undefined && (mine.state.lastQueryAt ?? -1) > (state.lastQueryAt ?? -1))
     state = mine.state;
   if (!input.active) return { ...NO_GATE, state };
+  // Active with counts at the limit: the trip they made was cleared by a retry; count afresh.
+  const limit = Math.max(1, spec.failureLimit ?? PROMETHEUS_GATE_DEFAULTS.failureLimit);
+  const pauses = (spec.onInconclusive ?? PROMETHEUS_GATE_DEFAULTS.onInconclusive) === 'Pause';
+  if (state.consecutiveFailures >= limit || (pauses && state.consecutiveInconclusive >= limit))
+    state = { ...state, consecutiveFailures: 0, consecutiveInconclusive: 0 };
   let failure: RolloutFailure | undefined;
   let abort = false;
   let inconclusive: string | undefined;

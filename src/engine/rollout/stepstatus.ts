@@ -88,8 +88,13 @@ export function stepsRecord(
 ): Pick<RolloutRecord, 'canaryNodes' | 'step' | 'promoted' | 'metric'> {
   const s = d.steps;
   return s === undefined
-    ? { canaryNodes: [], step: 0, promoted: -1 }
+    ? { canaryNodes: [], step: 0, promoted: -1, metric: abortedMetric(d) }
     : { canaryNodes: s.canaryNodes, step: s.step, promoted: s.promoted, metric: s.metric };
+}
+
+/** While aborted, the Prometheus gate's counters that tripped it stay shown (until a retry). */
+function abortedMetric(d: RolloutDecision): RolloutRecord['metric'] {
+  return d.aborted && !d.newRollout ? d.record.metric : undefined;
 }
 
 /** The CRD's status.rollout fields of the steps (§4). */
@@ -98,7 +103,11 @@ export function setStepsStatus(
   d: RolloutDecision,
 ): void {
   const s = d.steps;
-  if (s === undefined) return;
+  if (s === undefined) {
+    const m = abortedMetric(d);
+    if (m !== undefined) rollout.metric = encodeMetric(m);
+    return;
+  }
   if (s.canaryNodes.length > 0) rollout.canaryNodes = [...s.canaryNodes];
   if (s.steps > 0)
     rollout.wave = {

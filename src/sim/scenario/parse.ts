@@ -15,6 +15,7 @@ import { MAX_SIMULATED_NODES } from '../nodes.js';
 import { parseExpect } from './expect.js';
 import { Reader } from './reader.js';
 import { ScenarioError, Source, type Path } from './source.js';
+import { parsePrometheus } from './prometheus.js';
 import { parseTimeline } from './timeline.js';
 import {
   ZONE_LABEL,
@@ -56,6 +57,7 @@ const TOP = [
   'nodes',
   'kubelet',
   'objects',
+  'prometheus',
   'timeline',
   'stop',
   'expect',
@@ -127,6 +129,9 @@ export async function parseScenario(
       timeLimitMs: stop.timeLimit === undefined ? 3_600_000 : timeLimit(r, stop.timeLimit),
     },
     expect: root.expect === undefined ? [] : parseExpect(r, root.expect, ['expect']),
+    ...(root.prometheus === undefined
+      ? {}
+      : { prometheus: parsePrometheus(r, root.prometheus, ['prometheus']) }),
   };
 }
 

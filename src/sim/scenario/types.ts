@@ -2,6 +2,7 @@
  * A scenario, as parsed and validated from a scenario file (docs/sim.md describes the format).
  * Every part keeps its source location so that runtime problems can point at the file line.
  */
+import type { SimPrometheusSpec } from '../prometheus.js';
 import type { Distribution } from '../random.js';
 import type { KubeObject } from '../../cluster/port.js';
 import type { Taint } from '../../api/types.js';
@@ -202,6 +203,8 @@ export interface Scenario {
   readonly timeline: readonly TimedAction[];
   readonly stop: { readonly converged: boolean; readonly timeLimitMs: number };
   readonly expect: readonly CheckSpec[];
+  /** The simulated Prometheus the health gates' queries reach (sim/prometheus.ts). */
+  readonly prometheus?: SimPrometheusSpec;
 }
 
 /** The zone label every node group's `zone` sets. */

@@ -67,8 +67,10 @@ const HOLDING_REASONS = new Set([
 /** What holds the rollout now (a phase, or the Progressing reason on apps/v1); undefined: none. */
 export function rolloutHold(ds: DaemonSet): string | undefined {
   const phase = ds.status?.rollout?.phase;
-  if (phase !== undefined) return HOLDING_PHASES.has(phase) ? phase : undefined;
   const p = ds.status?.conditions?.find((c) => c.type === 'Progressing');
+  // A health gate's pause holds the nodes on purpose too (phase Failed, also the deadline's).
+  if (p?.reason === 'HealthGateFailed') return p.reason;
+  if (phase !== undefined) return HOLDING_PHASES.has(phase) ? phase : undefined;
   return p?.reason !== undefined && HOLDING_REASONS.has(p.reason) ? p.reason : undefined;
 }
 
