@@ -205,14 +205,16 @@ export class DaemonSetController {
   }
 
   /**
-   * True when no key is queued or being synced, no event is being written and no list is in
-   * flight. With workers: 0 queued keys do not count, since nothing would take them.
+   * True when no key is queued or being synced, no event is being written, and no list and no
+   * Prometheus gate query is in flight. With workers: 0 queued keys do not count, since nothing
+   * would take them.
    */
   isIdle(): boolean {
     return (
       (this.queue.len() === 0 || this.workers.length === 0) &&
       this.queue.inFlight() === 0 &&
       this.recorder.pending() === 0 &&
+      !this.metrics.busy() &&
       !allInformers(this.inf).some((i) => i.busy())
     );
   }

@@ -42,12 +42,12 @@ interface Entry {
   inFlight: AbortController | undefined;
 }
 
-const realQuery: MetricQueryFn = (address, query, opts) =>
-  queryPrometheus(address, query, {
-    timeoutMs: opts.timeoutMs,
-    signal: opts.signal,
-    time: opts.time,
-  });
+/**
+ * A real Prometheus, evaluated at its own now: the controller's clock may be virtual (run
+ * --embedded), and a gate asks for the latest value anyway.
+ */
+export const realQuery: MetricQueryFn = (address, query, opts) =>
+  queryPrometheus(address, query, { timeoutMs: opts.timeoutMs, signal: opts.signal });
 
 /** The per-DaemonSet query timers and answers (this module's header). */
 export class MetricGateRunner {
@@ -134,6 +134,12 @@ export class MetricGateRunner {
   /** DaemonSets with a gate being asked (stats, tests). */
   size(): number {
     return this.entries.size;
+  }
+
+  /** True while a query is in flight (the controller is not idle: its answer will enqueue). */
+  busy(): boolean {
+    for (const e of this.entries.values()) if (e.inFlight !== undefined) return true;
+    return false;
   }
 
   private fire(key: string, e: Entry): void {

@@ -12,6 +12,7 @@ import { applyObjects, createNodes, runAction, type ActionContext } from './acti
 import { CheckEvaluator, type CheckResult } from './checks.js';
 import { SIM_EPOCH_MS, VirtualClock } from './clock.js';
 import { simulatedPrometheus, type SimQuery } from './prometheus.js';
+import type { MetricQueryFn } from '../controller/metricrunner.js';
 import { formatDuration } from './duration.js';
 import { Journal } from './journal.js';
 import { Kubelets } from './kubelet.js';
@@ -43,6 +44,11 @@ export interface RunOptions {
   readonly maxTurnsPerInstant?: number;
   /** Record every node's state over time for the HTML report (`sim --report`). */
   readonly record?: boolean;
+  /**
+   * How the Prometheus gate's queries are asked; the scenario's simulated server by default.
+   * Tests against a real Prometheus pass controller/prometheus.ts's client here.
+   */
+  readonly metricQuery?: MetricQueryFn;
 }
 
 /** Why a run stopped. */
@@ -255,11 +261,13 @@ export class Simulation {
       dsKind: this.scenario.dsKind,
       random: () => this.rng.next(),
       // The Prometheus gate's queries reach the scenario's simulated server, never a network.
-      metricQuery: simulatedPrometheus(
-        this.scenario.prometheus,
-        () => this.clock.now() - SIM_EPOCH_MS,
-        this.prometheusQueries,
-      ),
+      metricQuery:
+        this.opts.metricQuery ??
+        simulatedPrometheus(
+          this.scenario.prometheus,
+          () => this.clock.now() - SIM_EPOCH_MS,
+          this.prometheusQueries,
+        ),
       ...(this.grid !== undefined && {
         // Each sync's plan, for the reasons of its creates and deletes in the report.
         onPlan: (key: string, plan: Plan) => {
