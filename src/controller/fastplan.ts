@@ -29,7 +29,18 @@ import { podDelete } from '../engine/podwrites.js';
 import { minDelay, rolloutSummary, rollingUpdateRuns, toRef } from '../engine/reconcile.js';
 import { podCreator, type PodCreator } from '../engine/rolloutcreates.js';
 import { decideRollout, type RolloutDecision } from '../engine/rolloutpolicy.js';
-import { stepsInPlay } from '../engine/rollout/stage.js';
+import { hasStepFields } from '../api/rolloutspec.js';
+import type { MetricMemory } from '../engine/rollout/metricfold.js';
+import { cappedBudget } from '../engine/rollout/steps.js';
+import {
+  applySteps,
+  layoutServes,
+  previousCanaries,
+  prometheusGateOf,
+  stepsInPlay,
+  stepsLayout,
+  type StepsLayout,
+} from '../engine/rollout/stage.js';
 import { rolloutStatus } from '../engine/rolloutprogress.js';
 import { storedNativeRecord } from '../engine/rolloutrecord.js';
 import {
@@ -89,7 +100,9 @@ export class IncrementalPlanner {
   /**
    * The Plan reconcile() would return for ds now, or undefined when this sync needs the full
    * reconcile. `decisions` gives the per-node decisions when someone reads them (never a live
-   * sync; they come from a full reconcile at that moment).
+   * sync; they come from a full reconcile at that moment). `metric` is the Prometheus gate's
+   * memory the full reconcile would get (Snapshot.metric); without it, a rollout with that gate
+   * in play is declined.
    */
   plan(
     key: string,
@@ -98,6 +111,7 @@ export class IncrementalPlanner {
     satisfied: boolean,
     decisions: () => readonly NodeDecision[],
     policy?: UpdatePolicy,
+    metric?: { readonly memory: MetricMemory | undefined },
   ): Plan | DeclineReason {
     // Selecting all and being deleted are early exits of reconcile that cost nothing there; an
     // unparsable selector must raise reconcile's own error.
@@ -108,21 +122,31 @@ export class IncrementalPlanner {
     const h = this.history(k, ds);
     if (h === undefined) return 'historyWrite';
     // The same rollout decision as the full reconcile's (engine/rolloutpolicy.ts).
-    const rollout = decideRollout({ ds, revisions: h.revisions, update: h.current, now, policy });
+    const decided = decideRollout({ ds, revisions: h.revisions, update: h.current, now, policy });
     // An aborted rollout going back while held: the release counts nodes at the stable revision,
     // which the kept shares (counted against the update revision) do not say.
-    if (rollout.target.name !== h.current.name && rollout.hold !== undefined) return 'policy';
+    if (decided.target.name !== h.current.name && decided.hold !== undefined) return 'policy';
     // A hold or an abort with no recorded stable revision: the full reconcile infers it from
     // the pods once, and records it.
-    if (rollout.stableUnknown) return 'stableUnknown';
-    // Canary, waves and health gates read every eligible node and the update pods (issue 12):
-    // only the full reconcile runs that stage (engine/rollout/stage.ts).
-    if (stepsInPlay(rollout)) return 'policy';
+    if (decided.stableUnknown) return 'stableUnknown';
     // Issue 12: honoured by the full reconcile only (engine/removals.ts, podplan.ts).
-    if (rollout.features && rollout.spec.removalBudget !== undefined) return 'removalBudget';
-    if (rollout.features && skipsImpaired(rollout.spec)) return 'unavailableAccounting';
-    const state = this.stateFor(k, ds, rollout);
+    if (decided.features && decided.spec.removalBudget !== undefined) return 'removalBudget';
+    if (decided.features && skipsImpaired(decided.spec)) return 'unavailableAccounting';
+    // The Prometheus gate folds the controller's memory of its answers: only when given it.
+    if (metric === undefined && stepsInPlay(decided) && prometheusGateOf(decided)) return 'policy';
+    const state = this.stateFor(k, ds, decided);
     state.advance(now);
+    // Canary, waves and health gates (issue 12): the steps stage the full reconcile runs, over
+    // the kept state: its layout kept while the eligible nodes are unchanged, the step counts
+    // kept as nodes change, the gates over the unsettled pods (engine/rollout/stage.ts).
+    const rollout = applySteps(decided, () => keptLayout(decided, state), {
+      ds,
+      podsOn: (node) => state.podsOn(node),
+      unsettled: () => state.unsettled,
+      now,
+      metric: metric?.memory,
+      counts: state.stepCounts,
+    });
     // Failed pods, order-dependent reasons, unbound pods on missing nodes (see
     // DaemonSetSyncState.classify): manage acts there in ways the state does not keep.
     const complex = state.complexReason();
@@ -275,6 +299,7 @@ export class IncrementalPlanner {
         ...(back ? { statusHash: rollout.update.hash, statusGeneration: generation } : {}),
         minReadySeconds: ds.spec?.minReadySeconds ?? 0,
         surge: allowsSurge(ds),
+        steps: rollout.features && hasStepFields(rollout.spec.steps),
       },
       this.caches.nodes,
       this.caches.pods,
@@ -355,7 +380,7 @@ function planRollout(
   if (policy.select !== undefined) return 'policy';
   let budget;
   try {
-    budget = resolveBudget(ds, state.totals.desired);
+    budget = cappedBudget(resolveBudget(ds, state.totals.desired), policy.maxUnavailableCap);
   } catch {
     return 'invalidBudget';
   }
@@ -399,4 +424,23 @@ function lazyRelease(
       desired: state.totals.desired,
       held: () => ({ updated: state.totals.updated, notUpdated: state.notUpdatedInOrder() }),
     }))(node);
+}
+
+/**
+ * The steps stage's layout over the kept state: built from the eligible nodes when they, their
+ * labels or impairment changed since the last one, or the kept canaries give another layout
+ * (layoutServes; stepsLayout reads nothing else), else the same object.
+ */
+function keptLayout(d: RolloutDecision, state: DaemonSetSyncState): StepsLayout {
+  const previous = previousCanaries(d);
+  const hit = state.layoutCache;
+  if (
+    hit !== undefined &&
+    hit.version === state.layoutVersion &&
+    layoutServes(hit.layout, d.spec.steps, previous)
+  )
+    return hit.layout;
+  const layout = stepsLayout(d.spec.steps, state.eligibleNodes(), previous);
+  state.layoutCache = { version: state.layoutVersion, layout };
+  return layout;
 }

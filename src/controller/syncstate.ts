@@ -41,6 +41,11 @@ import {
   type RolloutClass,
 } from '../engine/nodeclass.js';
 import { inNodePodsMap } from '../engine/nodepods.js';
+import { isNodeImpaired } from '../api/nodeimpairment.js';
+import { podSettled } from '../engine/rollout/healthgates.js';
+import type { RolloutNode } from '../engine/rollout/inputs.js';
+import type { StepsLayout } from '../engine/rollout/stage.js';
+import { KeptStepCounts } from '../engine/rollout/stepcounts.js';
 import { OrderedNames } from '../engine/orderednames.js';
 import {
   emptyStatusTally,
@@ -71,6 +76,11 @@ export interface SyncShape {
   readonly minReadySeconds: number;
   /** AllowsSurge(ds): manage's mode (§5.2). */
   readonly surge: boolean;
+  /**
+   * The DaemonSet has canary, waves or health gates (issue 12): keep what the steps stage reads
+   * (the unsettled set, the layout version; engine/rollout/stage.ts).
+   */
+  readonly steps?: boolean;
 }
 
 /** Manage's writes on one node (engine manageNode), when they are not the plain missing pod. */
@@ -113,6 +123,20 @@ export class DaemonSetSyncState {
   readonly mismatched = new Set<string>();
   /** Node names with a pod that is Ready but not yet available (minReadySeconds): time changes them. */
   readonly pending = new Set<string>();
+  /**
+   * With shape.steps: node names with a live pod that is not podSettled (engine/rollout/
+   * healthgates.ts), a superset of the nodes whose update pod the health gates must judge.
+   */
+  readonly unsettled = new Set<string>();
+  /**
+   * With shape.steps: changes whenever the eligible nodes, or the labels or impairment of one of
+   * them, may have changed (what the steps stage's layout reads).
+   */
+  layoutVersion = 0;
+  /** With shape.steps: the steps stage's counts per step, touched as nodes are recomputed. */
+  readonly stepCounts = new KeptStepCounts();
+  /** The steps stage's layout for layoutVersion and the kept canaries (fastplan.ts). */
+  layoutCache: { readonly version: number; readonly layout: StepsLayout } | undefined;
   private readonly entries = new Map<string, Entry>();
   /**
    * Claimed pods by key. The node a pod was filed under is filedUnder(pod), a function of the
@@ -156,6 +180,9 @@ export class DaemonSetSyncState {
     this.complex.clear();
     this.mismatched.clear();
     this.pending.clear();
+    this.unsettled.clear();
+    this.layoutVersion++;
+    this.stepCounts.reset();
     this.rollout.clear();
     this.notUpdated = undefined;
     Object.assign(this.totals, emptyStatusTally());
@@ -276,6 +303,7 @@ export class DaemonSetSyncState {
 
   /** Recomputes one node name's eligibility and classes, replacing its old share of the tallies. */
   private recompute(name: string, now: number): void {
+    if (this.shape.steps === true) this.stepCounts.touch(name);
     let e = this.entries.get(name);
     const node = this.nodes.get(name);
     if (e === undefined) {
@@ -284,15 +312,22 @@ export class DaemonSetSyncState {
       this.entries.set(name, e);
     }
     // The store replaces a node object on every update, so identity says "unchanged".
+    const wasNode = e.node;
+    const wasRun = e.elig?.shouldRun ?? false;
     if (node === undefined) e.elig = undefined;
     else if (e.node !== node || e.elig === undefined) e.elig = this.shape.checker(node);
     e.node = node;
+    if (this.shape.steps === true && wasNode !== node) {
+      const isRun = e.elig?.shouldRun ?? false;
+      if (isRun !== wasRun || (isRun && layoutInputsDiffer(wasNode, node))) this.layoutVersion++;
+    }
     tallyStatus(this.totals, e.c, -1);
     this.rollout.drop(name, e.c & R_MASK);
     this.missing.delete(name);
     this.manageWrites.delete(name);
     this.complex.delete(name);
     this.pending.delete(name);
+    this.unsettled.delete(name);
     const wasHeldable = (e.c & (S_DESIRED | S_UPDATED)) === S_DESIRED;
     e.c = 0;
     if (node === undefined && e.pods.length === 0) {
@@ -317,6 +352,12 @@ export class DaemonSetSyncState {
     const cx = this.classContext(now);
     const pods = e.pods.filter(inNodePodsMap);
     if (changesWithTime(pods, cx)) this.pending.add(name);
+    if (this.shape.steps === true)
+      for (const p of pods)
+        if (!p.metadata?.deletionTimestamp && !podSettled(p)) {
+          this.unsettled.add(name);
+          break;
+        }
     const elig = e.elig;
     if (elig === undefined) {
       // Not in the node list: no status share; manage's other pass deletes unbound live pods
@@ -362,6 +403,25 @@ export class DaemonSetSyncState {
     return nodeRolloutClass(e.pods.filter(inNodePodsMap), e.elig, this.classContext(now));
   }
 
+  /** The claimed pods of a node as the full reconcile's node→pods map holds them. */
+  podsOn(name: string): readonly Pod[] | undefined {
+    const e = this.entries.get(name);
+    if (e === undefined) return undefined;
+    // Most nodes hold only pods of the map: no copy then (the steps stage asks per open node).
+    return e.pods.every(inNodePodsMap) ? e.pods : e.pods.filter(inNodePodsMap);
+  }
+
+  /** The nodes that should run a pod, as the steps stage reads them (any order). */
+  eligibleNodes(): RolloutNode[] {
+    const out: RolloutNode[] = [];
+    for (const [name, e] of this.entries) {
+      if (e.node === undefined || !(e.elig?.shouldRun ?? false)) continue;
+      const labels = e.node.metadata?.labels ?? {};
+      out.push({ name, labels, impaired: isNodeImpaired(e.node).impaired });
+    }
+    return out;
+  }
+
   /** NodeShouldRunDaemonPod's shouldRun for a node (false when it is not in the node list). */
   shouldRun(name: string): boolean {
     return this.entries.get(name)?.elig?.shouldRun ?? false;
@@ -385,4 +445,17 @@ export class DaemonSetSyncState {
     }
     return this.notUpdated;
   }
+}
+
+/** True when a node's labels or impairment (what the steps layout reads) may differ. */
+function layoutInputsDiffer(a: Node | undefined, b: Node | undefined): boolean {
+  if (a === undefined || b === undefined) return true;
+  const la = a.metadata?.labels ?? {};
+  const lb = b.metadata?.labels ?? {};
+  if (la !== lb) {
+    const ka = Object.keys(la);
+    if (ka.length !== Object.keys(lb).length) return true;
+    for (const k of ka) if (la[k] !== lb[k] || !Object.hasOwn(lb, k)) return true;
+  }
+  return isNodeImpaired(a).impaired !== isNodeImpaired(b).impaired;
 }

@@ -151,6 +151,7 @@ export function reconcile(snapshot: Snapshot, options: ReconcileOptions): Plan {
     shouldRun: (i) => eligible.eligibilityAt[i]?.shouldRun ?? false,
     podsOn: (node) => nodeToPods.get(node),
     now,
+    metric: snapshot.metric,
   });
   const ctx: PlanContext = {
     snapshot,

@@ -37,11 +37,25 @@ export type Step =
   | { k: 'template'; image: number; role: boolean; minReady: number }
   | { k: 'strategy'; mode: number }
   | { k: 'advance'; ms: number }
-  | { k: 'control'; op: ControlOp; n: number };
+  | { k: 'control'; op: ControlOp; n: number }
+  | { k: 'zone'; i: number; zone: number }
+  | { k: 'impair'; i: number; impaired: boolean }
+  | { k: 'gatePod'; j: number; op: GatePodOp };
+
+/** Pod changes the health gates judge (World.gatePod): a crash loop, restarts, a clean Ready. */
+export type GatePodOp = 'crash' | 'restart' | 'restarts' | 'clean';
 
 /** The rollout controls of issue 11 a step may apply (World.control). */
 export type ControlOp =
-  'pause' | 'resume' | 'partition' | 'abort' | 'retry' | 'suspend' | 'unsuspend' | 'deadline';
+  | 'pause'
+  | 'resume'
+  | 'partition'
+  | 'abort'
+  | 'retry'
+  | 'suspend'
+  | 'unsuspend'
+  | 'deadline'
+  | 'promote';
 
 /** A rollout control step: pause and resume, a partition, abort and retry, suspend, a deadline. */
 export const controlStepArb: fc.Arbitrary<Step> = fc.record({
@@ -229,3 +243,81 @@ export const rolloutStepArb: fc.Arbitrary<Step> = fc.oneof(
     arbitrary: fc.record({ k: fc.constant('advance' as const), ms: fc.constantFrom(1, 999, 5001) }),
   },
 );
+
+/**
+ * Issue 12's rollout steps a DaemonSet may carry (rollingUpdate's canary, waves, healthGates),
+ * as a user writes them; the nodes carry a zone label (World.zones). Some are blocking on
+ * purpose: a canary selector matching nothing, a wave order naming a zone no node has.
+ */
+export const STEP_SPECS: readonly Record<string, unknown>[] = [
+  {
+    canary: { count: 1, bakeSeconds: 5 },
+    waves: { topologyKey: 'zone', bakeSeconds: 0, maxUnavailable: 1 },
+  },
+  {
+    canary: { count: '30%', spreadByKey: 'zone', promotion: 'Manual' },
+    waves: { topologyKey: 'zone', order: ['z2', 'z0'], promotion: 'Manual', bakeSeconds: 1 },
+    healthGates: { maxRestarts: 1, maxNotReadySeconds: 10, onFailure: 'Abort' },
+  },
+  {
+    waves: { steps: ['20%', '50%'], bakeSeconds: 5, maxUnavailable: '50%' },
+    healthGates: { maxFailedNodes: 2, maxNotReadySeconds: 6 },
+  },
+  { canary: { nodeSelector: { matchLabels: { role: 'x' } }, bakeSeconds: 1 } },
+  { healthGates: { maxRestarts: 0, onFailure: 'Pause' } },
+  {
+    canary: { count: 2 },
+    waves: { topologyKey: 'zone', order: ['z9'] },
+  },
+];
+
+/** Rollout steps with canary, waves and gates in play: zones, impairment, gate pod changes. */
+export function withStepChanges(steps: fc.Arbitrary<Step>): fc.Arbitrary<Step> {
+  return fc.oneof(
+    { weight: 8, arbitrary: steps },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        k: fc.constant('control' as const),
+        op: fc.constantFrom<ControlOp>('promote', 'resume', 'retry'),
+        n: fc.nat(11),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        k: fc.constant('zone' as const),
+        i: fc.nat(NODES - 1),
+        zone: fc.nat(3),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        k: fc.constant('impair' as const),
+        i: fc.nat(NODES - 1),
+        impaired: fc.boolean(),
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant('gatePod' as const),
+        j: fc.nat(20),
+        op: fc.constantFrom<GatePodOp>('crash', 'restart', 'restarts', 'clean', 'clean'),
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({ k: fc.constant('advance' as const), ms: fc.constantFrom(999, 5001) }),
+    },
+    // Progress: plans carried out and pods started, so canaries bake and waves open.
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom<Step>(
+        { k: 'apply', bind: true, removeDeleted: true },
+        { k: 'kubelet' },
+      ),
+    },
+  );
+}

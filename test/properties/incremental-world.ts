@@ -28,11 +28,18 @@ import { dsWith, newNode, newOrphanPod, sec } from '../harness/fixtures.js';
 import {
   ABORT_ANNOTATION,
   PAUSED_ANNOTATION,
+  PROMOTE_ANNOTATION,
   RETRY_ANNOTATION,
   ROLLOUT_STATE_ANNOTATION,
   STRATEGY_ANNOTATION,
 } from '../../src/api/rolloutspec.js';
-import { STRATEGIES, TAINTS, type ControlOp, type Step } from './incremental-steps.js';
+import {
+  STRATEGIES,
+  TAINTS,
+  type ControlOp,
+  type GatePodOp,
+  type Step,
+} from './incremental-steps.js';
 
 /** everynode's CRD. */
 export const CRD_API_VERSION = 'apps.everynode.dev/v1alpha1';
@@ -54,6 +61,91 @@ export class World {
   /** 'own': the policy the DaemonSet's rollout spec implies (engine/rolloutpolicy.ts). */
   constructor(policy: UpdatePolicy | 'own' = defaultUpdatePolicy) {
     this.policy = policy === 'own' ? undefined : policy;
+  }
+
+  /**
+   * Issue 12: the canary, waves and healthGates fields the DaemonSet carries (in the CRD's
+   * rollingUpdate or the strategy annotation's); with them, nodes get a zone label.
+   */
+  stepFields: Record<string, unknown> | undefined;
+
+  /** Sets the step fields (CRD: spec.updateStrategy.rollingUpdate; apps/v1: the annotation). */
+  setStepFields(fields: Record<string, unknown>): void {
+    this.stepFields = fields;
+    this.ds = this.withStepFields(this.ds);
+  }
+
+  private withStepFields(ds: DaemonSet): DaemonSet {
+    const fields = this.stepFields;
+    if (fields === undefined) return ds;
+    if (ds.apiVersion === CRD_API_VERSION) {
+      const us = ds.spec?.updateStrategy;
+      if (us?.type === 'OnDelete') return ds;
+      return {
+        ...ds,
+        spec: {
+          ...ds.spec!,
+          updateStrategy: { ...us, rollingUpdate: { ...(us?.rollingUpdate ?? {}), ...fields } },
+        },
+      };
+    }
+    const annotations = { ...(ds.metadata?.annotations ?? {}) };
+    const strategy = JSON.parse(annotations[STRATEGY_ANNOTATION] ?? '{}') as {
+      rollingUpdate?: Record<string, unknown>;
+    };
+    strategy.rollingUpdate = { ...(strategy.rollingUpdate ?? {}), ...fields };
+    annotations[STRATEGY_ANNOTATION] = JSON.stringify(strategy);
+    return { ...ds, metadata: { ...ds.metadata, annotations } };
+  }
+
+  /** A node's zone label while step fields are in play (zone changes move it). */
+  private zoneOf(i: number): Record<string, string> {
+    return this.stepFields === undefined ? {} : { zone: `z${i % 3}` };
+  }
+
+  /** Replaces a node by a copy changed by f (a label or condition change). */
+  private editNode(i: number, f: (n: Mutable<Node>) => void): void {
+    const node = this.nodes.get(`node-${i}`);
+    if (node === undefined) return;
+    const copy = structuredClone(node) as Mutable<Node>;
+    f(copy);
+    this.nodes.upsert(copy);
+  }
+
+  /** A pod change the health gates judge: a crash loop, one or three restarts, clean and Ready. */
+  gatePod(j: number, op: GatePodOp): void {
+    // The gates judge the update revision's pods: pick among those.
+    const hash = this.updateHash();
+    const pods = this.pods
+      .list()
+      .filter((p) => p.metadata?.labels?.['controller-revision-hash'] === hash)
+      .sort((a, b) => storeKey(a).localeCompare(storeKey(b)));
+    const pod = pods.length === 0 ? undefined : pods[j % pods.length];
+    if (pod === undefined || pod.metadata?.deletionTimestamp) return;
+    const now = formatTime(this.now);
+    const ready = (status: 'True' | 'False') => [
+      { type: 'Ready', status, lastTransitionTime: now },
+    ];
+    this.edit(pod, (p) => {
+      const restarts = op === 'restart' ? 1 : op === 'restarts' ? 3 : 0;
+      p.status = {
+        phase: 'Running',
+        conditions: ready(op === 'crash' ? 'False' : 'True'),
+        containerStatuses: [
+          {
+            name: 'c',
+            image: 'i',
+            imageID: '',
+            ready: op !== 'crash',
+            restartCount: op === 'crash' ? 4 : restarts,
+            state:
+              op === 'crash'
+                ? { waiting: { reason: 'CrashLoopBackOff', message: 'back-off' } }
+                : { running: { startedAt: now } },
+          },
+        ],
+      };
+    });
   }
 
   /** The full reconcile now; `plain`: as plain apps/v1 (the faithful property's reference). */
@@ -191,9 +283,12 @@ export class World {
           if (spec.updateStrategy?.type !== 'OnDelete')
             spec.updateStrategy = { ...spec.updateStrategy, rollingUpdate: ru };
         } else (spec as Record<string, unknown>)[field] = value;
-      } else if (field === 'partition')
-        strategy.rollingUpdate = value === undefined ? undefined : { partition: value };
-      else strategy[field] = value;
+      } else if (field === 'partition') {
+        const ru = { ...((strategy.rollingUpdate as Record<string, unknown> | undefined) ?? {}) };
+        if (value === undefined) delete ru.partition;
+        else ru.partition = value;
+        strategy.rollingUpdate = Object.keys(ru).length === 0 ? undefined : ru;
+      } else strategy[field] = value;
     };
     const token = `${this.updateHash()}/${n}`;
     switch (op) {
@@ -213,6 +308,9 @@ export class World {
         break;
       case 'retry':
         annotations[RETRY_ANNOTATION] = token;
+        break;
+      case 'promote':
+        annotations[PROMOTE_ANNOTATION] = token;
         break;
       case 'suspend':
         set('suspend', n % 2 === 0 ? 'Freeze' : 'ScaleToZero');
@@ -241,12 +339,28 @@ export class World {
         const taint = TAINTS[s.taint];
         this.nodes.upsert(
           newNode(name, {
-            labels: s.role ? { role: 'x' } : {},
+            labels: { ...(s.role ? { role: 'x' } : {}), ...this.zoneOf(s.i) },
             ...(taint ? { taints: [taint] } : {}),
           }),
         );
         return;
       }
+      case 'zone':
+        this.editNode(s.i, (n) => {
+          n.metadata = { ...n.metadata, labels: { ...n.metadata?.labels, zone: `z${s.zone}` } };
+        });
+        return;
+      case 'impair':
+        this.editNode(s.i, (n) => {
+          n.status = {
+            ...n.status,
+            conditions: [{ type: 'Ready', status: s.impaired ? 'False' : 'True' }],
+          };
+        });
+        return;
+      case 'gatePod':
+        this.gatePod(s.j, s.op);
+        return;
       case 'touchNode': {
         const node = this.nodes.get(`node-${s.i}`);
         if (node) this.nodes.upsert(structuredClone(node));
@@ -284,10 +398,10 @@ export class World {
       }
       case 'strategy': {
         const ru = STRATEGIES[s.mode]!;
-        this.ds = {
+        this.ds = this.withStepFields({
           ...this.ds,
           spec: { ...this.ds.spec!, updateStrategy: ru },
-        };
+        });
         return;
       }
       case 'advance':

@@ -175,6 +175,23 @@ export function checkPod(
 }
 
 /**
+ * True for a pod no health gates with maxRestarts >= 0 can fail, now or later: Ready, no
+ * container restarted, and no container state (now or last) carrying a reason. checkPod returns
+ * nothing for it whatever the gates and the time, so a caller may leave it out of
+ * evaluateHealthGates (the incremental planner judges only the others).
+ */
+export function podSettled(pod: Pod): boolean {
+  if (readyCondition(pod)?.status !== 'True') return false;
+  for (const c of containerStatuses(pod)) {
+    if ((c.restartCount ?? 0) !== 0) return false;
+    if (c.state?.waiting?.reason !== undefined || c.state?.terminated?.reason !== undefined)
+      return false;
+    if (c.lastState?.terminated?.reason !== undefined) return false;
+  }
+  return true;
+}
+
+/**
  * Judges the update-revision pods against the gates (this module's header); `released` is the
  * size of the release set that a percent maxFailedNodes scales against.
  */

@@ -18,8 +18,13 @@
  * It acts only while a rollout is in progress from a stable revision to another one: the first
  * rollout of a DaemonSet (nothing stable to protect) and going back to the stable revision (an
  * abort) skip canary, waves and bakes, as the spec says. While paused or suspended the kept values
- * are carried over unchanged. The full reconcile calls it; the incremental planner declines
- * ('policy') whenever stepsInPlay holds, so only one path computes it and the two cannot differ.
+ * are carried over unchanged.
+ *
+ * Both planning paths run it, in two parts: stepsLayout (1–2: O(eligible nodes); it reads only
+ * the eligible nodes' names, labels and impairment and the kept canaries, so the incremental
+ * planner keeps its result while those are unchanged) and applySteps (3–5: the open step's nodes
+ * and the update pods the gates must see). decideSteps is both over a snapshot (the full
+ * reconcile); controller/fastplan.ts calls the two over its kept state.
  */
 import { isNodeImpaired } from '../../api/nodeimpairment.js';
 import { isPodAvailable } from '../../api/pod.js';
@@ -37,11 +42,26 @@ import { resolveBudget } from '../budget.js';
 import type { HoldReason, RolloutDecision } from '../rolloutpolicy.js';
 import type { UpdatePolicy } from '../updatepolicy.js';
 import { selectCanaryNodes } from './canary.js';
-import { evaluateHealthGates, podHealthySince, resolveHealthGates } from './healthgates.js';
+import {
+  evaluateHealthGates,
+  podHealthySince,
+  podSettled,
+  resolveHealthGates,
+  type GatedPod,
+} from './healthgates.js';
 import type { RolloutNode, RolloutProblem } from './inputs.js';
+import { foldMetricGate, judgedNodes, type MetricFold, type MetricMemory } from './metricfold.js';
 import type { StepsOutcome } from './outcome.js';
-import { stepMaxUnavailable, stepOrder, stepProgress, type StepNodeState } from './steps.js';
-import { assignWaves, rolloutSteps } from './waves.js';
+import type { PrometheusGateSpec } from './metricgate.js';
+import type { KeptStepCounts } from './stepcounts.js';
+import {
+  stepMaxUnavailable,
+  stepOrder,
+  stepProgress,
+  type StepNodeState,
+  type StepOrder,
+} from './steps.js';
+import { assignWaves, rolloutSteps, type RolloutStep } from './waves.js';
 
 /** What the stage reads besides the decision: the sync's nodes, eligibility and pods. */
 export interface StepsView {
@@ -52,6 +72,8 @@ export interface StepsView {
   /** The claimed pods on a node. */
   readonly podsOn: (node: string) => readonly Pod[] | undefined;
   readonly now: number;
+  /** The Prometheus gate's memory and last answer (controller/metricrunner.ts), if any. */
+  readonly metric?: MetricMemory | undefined;
 }
 
 /** Failure reasons that are not a health gate's (issue 11's). */
@@ -64,7 +86,7 @@ export function isGateFailure(f: RolloutFailure | undefined): boolean {
 
 /**
  * True when the stage has something to do: rollout features, a canary, waves or gates, and an
- * update revision that is not (yet) the stable one. The incremental planner declines then.
+ * update revision that is not (yet) the stable one.
  */
 export function stepsInPlay(d: RolloutDecision): boolean {
   return d.features && hasStepFields(d.spec.steps) && d.stable?.ref.name !== d.update.name;
@@ -88,11 +110,12 @@ function carried(d: RolloutDecision): StepsOutcome {
     warnings: [],
     gateFailure: isGateFailure(d.failure) ? d.failure : undefined,
     requeueAt: null,
+    metric: d.newRollout ? undefined : d.record.metric,
   };
 }
 
-/** The update revision's live pod on a node, if any. */
-function updatePod(pods: readonly Pod[] | undefined, hash: string): Pod | undefined {
+/** The update revision's live pod on a node (the first in the node's pods), if any. */
+export function updatePod(pods: readonly Pod[] | undefined, hash: string): Pod | undefined {
   for (const p of pods ?? [])
     if (
       !p.metadata?.deletionTimestamp &&
@@ -102,20 +125,79 @@ function updatePod(pods: readonly Pod[] | undefined, hash: string): Pod | undefi
   return undefined;
 }
 
-/** The decision with the steps applied (this module's header). */
-export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecision {
-  if (!stepsInPlay(d) || d.stable === undefined || d.aborted) return d;
-  if (d.spec.pausedBy !== undefined || d.suspend !== undefined) return { ...d, steps: carried(d) };
-  const { ds, now } = view;
-  const spec = d.spec.steps;
-  const minReady = ds.spec?.minReadySeconds ?? 0;
-  const nodes: RolloutNode[] = [];
-  view.nodes.forEach((n, i) => {
-    if (!view.shouldRun(i)) return;
-    const name = n.metadata?.name ?? '';
-    nodes.push({ name, labels: n.metadata?.labels ?? {}, impaired: isNodeImpaired(n).impaired });
-  });
-  const impaired = new Set(nodes.filter((n) => n.impaired === true).map((n) => n.name));
+/**
+ * True when decideSteps returns the decision as it is (no steps, no stable revision, aborted).
+ */
+function passesThrough(d: RolloutDecision): boolean {
+  return !stepsInPlay(d) || d.stable === undefined || d.aborted;
+}
+
+/** True when decideSteps only carries the kept values over (paused, suspended). */
+function isHeld(d: RolloutDecision): boolean {
+  return d.spec.pausedBy !== undefined || d.suspend !== undefined;
+}
+
+/**
+ * The rollout's `healthGates.prometheus` block, if any (read through a narrow type, so this
+ * module builds whether or not the parsed spec declares the field).
+ */
+export function prometheusGateOf(d: RolloutDecision): PrometheusGateSpec | undefined {
+  const gates: object | undefined = d.spec.steps.healthGates;
+  if (gates === undefined || !('prometheus' in gates)) return undefined;
+  return gates.prometheus as PrometheusGateSpec | undefined;
+}
+
+/** The canaries the layout starts from: the kept ones, or none for a new rollout. */
+export function previousCanaries(d: RolloutDecision): readonly string[] {
+  return d.newRollout ? [] : d.record.canaryNodes;
+}
+
+/**
+ * Parts 1–2 of the stage: the canary, the waves, the steps and their order. A function of the
+ * rollout spec's steps, the eligible nodes (names, labels, impairment; any order) and the kept
+ * canaries only, so a caller may keep it while those are unchanged.
+ */
+export interface StepsLayout {
+  /** The eligible nodes (desiredNumberScheduled). */
+  readonly names: ReadonlySet<string>;
+  readonly impaired: ReadonlySet<string>;
+  readonly canaryNodes: readonly string[] | undefined;
+  readonly steps: readonly RolloutStep[];
+  readonly order: StepOrder;
+  /** The first blocking problem, and the others as warnings, in the order they were found. */
+  readonly problem: RolloutProblem | undefined;
+  readonly warnings: readonly { readonly reason: string; readonly message: string }[];
+  /** The kept canaries it was built from, and whether the canary selection found no problem. */
+  readonly previous: readonly string[];
+  readonly canaryClean: boolean;
+}
+
+/**
+ * True when stepsLayout over the same spec and nodes with `previous` gives this layout: built
+ * from them; or no canary to read them; or they are its own canaries and their selection found
+ * no problem (kept canaries that are all still candidates are kept as they are, with no problem,
+ * and the waves are assigned around the same nodes). Saves the rebuild after the first sync of a
+ * rollout records its canaries.
+ */
+export function layoutServes(
+  layout: StepsLayout,
+  spec: RolloutDecision['spec']['steps'],
+  previous: readonly string[],
+): boolean {
+  if (spec.canary === undefined || sameNames(layout.previous, previous)) return true;
+  return layout.canaryClean && sameNames(layout.canaryNodes ?? [], previous);
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((n, i) => n === b[i]);
+}
+
+/** Builds the layout (parts 1–2 of this module's header) from the eligible nodes. */
+export function stepsLayout(
+  spec: RolloutDecision['spec']['steps'],
+  nodes: readonly RolloutNode[],
+  previous: readonly string[],
+): StepsLayout {
   const warnings: { reason: string; message: string }[] = [];
   let problem: RolloutProblem | undefined;
   const note = (p: RolloutProblem | undefined): void => {
@@ -123,7 +205,6 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
     if (p.blocking) problem ??= p;
     else warnings.push({ reason: p.reason, message: p.message });
   };
-  const previous = d.newRollout ? [] : d.record.canaryNodes;
   const canary = spec.canary ? selectCanaryNodes(spec.canary, nodes, previous) : undefined;
   note(canary?.problem);
   const assignment = spec.waves ? assignWaves(spec.waves, nodes, canary?.nodes ?? []) : undefined;
@@ -141,7 +222,54 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
       : undefined,
     spec.waves && assignment ? { spec: spec.waves, assignment } : undefined,
   );
-  const order = stepOrder(steps);
+  return {
+    names: new Set(nodes.map((n) => n.name)),
+    impaired: new Set(nodes.filter((n) => n.impaired === true).map((n) => n.name)),
+    canaryNodes: canary?.nodes,
+    steps,
+    order: stepOrder(steps),
+    problem,
+    warnings,
+    previous,
+    canaryClean: canary?.problem === undefined,
+  };
+}
+
+/** What applySteps reads besides the decision and the layout. */
+export interface StepsPods {
+  readonly ds: DaemonSet;
+  /** The claimed pods on a node, as the node→pods map holds them (node-list order of the pods). */
+  readonly podsOn: (node: string) => readonly Pod[] | undefined;
+  /**
+   * Nodes whose update pod the health gates must see: at least every eligible node that has a
+   * pod which is not podSettled (healthgates.ts); more (even every node) is fine.
+   */
+  readonly unsettled: () => Iterable<string>;
+  readonly now: number;
+  /** The Prometheus gate's memory and last answer (controller/metricrunner.ts), if any. */
+  readonly metric?: MetricMemory | undefined;
+  /** Step counts kept between syncs (the incremental planner), touched as nodes change. */
+  readonly counts?: KeptStepCounts;
+}
+
+/**
+ * Parts 3–5 of the stage over a layout: per sync, the open step's nodes and the unsettled pods.
+ * `layoutOf` is called only when the stage acts (not passed through, paused or suspended).
+ */
+export function applySteps(
+  d: RolloutDecision,
+  layoutOf: () => StepsLayout,
+  view: StepsPods,
+): RolloutDecision {
+  if (passesThrough(d)) return d;
+  if (isHeld(d)) return { ...d, steps: carried(d) };
+  const layout = layoutOf();
+  const { ds, now } = view;
+  const spec = d.spec.steps;
+  const minReady = ds.spec?.minReadySeconds ?? 0;
+  const { steps, order, problem } = layout;
+  const desired = layout.names.size;
+  const skipsImpaired = d.spec.unavailableAccounting === 'RolloutOnly';
   const state = (node: string): StepNodeState => {
     const pod = updatePod(view.podsOn(node), d.update.hash);
     if (pod === undefined) return { updated: false, available: false, skip: false };
@@ -151,21 +279,27 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
       updated: true,
       available,
       ...(since !== undefined ? { healthySince: since } : {}),
-      skip: impaired.has(node) && d.spec.unavailableAccounting === 'RolloutOnly',
+      skip: skipsImpaired && layout.impaired.has(node),
     };
   };
   const opened = d.newRollout ? 0 : d.record.step;
   let promoted = d.newRollout ? -1 : d.record.promoted;
   const input = { steps, state, openedThrough: opened, promotedThrough: promoted, now };
-  let p = stepProgress(input);
+  const counts = view.counts?.countsFor(
+    { steps, stepOf: order.stepOf, hash: d.update.hash, minReadySeconds: minReady, skipsImpaired },
+    state,
+  );
+  let p = stepProgress(input, counts);
   if (d.acted.promote !== undefined && p.index > promoted) {
     // A promote releases the step open now once it has baked (given early, it is kept).
     promoted = p.index;
-    p = stepProgress({ ...input, promotedThrough: promoted });
+    p = stepProgress({ ...input, promotedThrough: promoted }, counts);
   }
   const open = p.index >= 0 ? steps[p.index] : undefined;
 
-  // Health gates over the update revision's pods (until the rollout completes).
+  // Health gates over the update revision's pods (until the rollout completes). A settled pod
+  // fails no gate now or later (maxRestarts >= 0, as validation requires), so only the others
+  // are judged; a negative maxRestarts judges every eligible node's.
   let gateFailure = isGateFailure(d.failure) ? d.failure : undefined;
   let aborted = false;
   let recheckAt: number | undefined;
@@ -174,12 +308,17 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
     spec.canary !== undefined || spec.waves !== undefined,
   );
   if (gates !== undefined && gateFailure === undefined) {
-    const pods = [];
-    for (const n of nodes) {
-      const pod = updatePod(view.podsOn(n.name), d.update.hash);
-      if (pod !== undefined) pods.push({ node: n.name, pod, impaired: n.impaired === true });
+    const every = !(gates.maxRestarts >= 0);
+    const pods: GatedPod[] = [];
+    const seen = new Set<string>();
+    for (const name of every ? layout.names : view.unsettled()) {
+      if (seen.has(name) || !layout.names.has(name)) continue;
+      seen.add(name);
+      const pod = updatePod(view.podsOn(name), d.update.hash);
+      if (pod !== undefined && (every || !podSettled(pod)))
+        pods.push({ node: name, pod, impaired: layout.impaired.has(name) });
     }
-    const released = steps.length > 0 ? p.released : nodes.length;
+    const released = steps.length > 0 ? p.released : desired;
     const verdict = evaluateHealthGates(gates, pods, released, now);
     recheckAt = verdict.recheckAt;
     if (verdict.tripped && verdict.failure !== undefined) {
@@ -196,7 +335,37 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
     }
   }
 
-  let released = steps.length > 0 ? p.released : nodes.length;
+  // The Prometheus gate (metricfold.ts): fold the last answer, name the next query. Only with
+  // the gate: its {{nodes}} read every released node.
+  const prometheus = prometheusGateOf(d);
+  const metric: MetricFold =
+    prometheus === undefined
+      ? NO_METRIC
+      : foldMetricGate({
+          spec: prometheus,
+          stored: d.newRollout ? undefined : d.record.metric,
+          memory: view.metric,
+          revision: d.update.name,
+          vars: {
+            namespace: ds.metadata?.namespace ?? '',
+            name: ds.metadata?.name ?? '',
+            revision: d.update.hash,
+            nodes: judgedNodes(
+              steps.length > 0 ? steps.slice(0, p.index + 1).flatMap((s) => s.nodes) : layout.names,
+              layout.impaired,
+              (n) => updatePod(view.podsOn(n), d.update.hash) !== undefined,
+            ),
+          },
+          active: gateFailure === undefined && (steps.length === 0 || p.state !== 'Complete'),
+          onFailure: gates?.onFailure ?? 'Pause',
+          now,
+        });
+  if (gateFailure === undefined && metric.failure !== undefined) {
+    gateFailure = metric.failure;
+    aborted = metric.abort;
+  }
+
+  let released = steps.length > 0 ? p.released : desired;
   let hold: HoldReason | undefined;
   let stepState: StepsOutcome['state'] = p.state;
   if (gateFailure !== undefined || problem !== undefined) {
@@ -209,13 +378,13 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
           ? 'canary'
           : 'waves';
     stepState = 'Held';
-  } else if (released < nodes.length) {
+  } else if (released < desired) {
     hold = open?.kind === 'canary' ? 'canary' : 'waves';
   }
   let cap: number | undefined;
   if (open?.maxUnavailable !== undefined) {
     try {
-      const b = resolveBudget(ds, nodes.length);
+      const b = resolveBudget(ds, desired);
       cap = stepMaxUnavailable(
         b.maxUnavailable,
         b.maxSurge,
@@ -232,14 +401,14 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
     name: steps.length > 0 ? `steps(${open?.name ?? ''})` : base.name,
     compare: steps.length > 0 ? order.compare : base.compare,
     orderKey: steps.length > 0 ? order.orderKey : base.orderKey,
-    released: (desired: number) => Math.min(base.released(desired), frozen),
+    released: (n: number) => Math.min(base.released(n), frozen),
     ...(cap !== undefined ? { maxUnavailableCap: cap } : {}),
   });
   const requeue = [p.state === 'Baking' ? p.bakeUntil : undefined, recheckAt].filter(
     (t): t is number => t !== undefined,
   );
   const steps_: StepsOutcome = {
-    canaryNodes: canary?.nodes ?? [],
+    canaryNodes: layout.canaryNodes ?? [],
     step: Math.max(0, p.index),
     promoted,
     steps: steps.length,
@@ -251,9 +420,12 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
     bakeUntil: p.state === 'Baking' ? p.bakeUntil : undefined,
     problem:
       problem === undefined ? undefined : { reason: problem.reason, message: problem.message },
-    warnings,
+    warnings: layout.warnings,
     gateFailure,
     requeueAt: requeue.length > 0 ? Math.min(...requeue) : null,
+    metric: metric.state,
+    metricQuery: metric.query,
+    metricInconclusive: metric.inconclusive,
   };
   return {
     ...d,
@@ -267,3 +439,36 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
     steps: steps_,
   };
 }
+
+/** The decision with the steps applied (this module's header), over one sync's snapshot. */
+export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecision {
+  let layout: StepsLayout | undefined;
+  const build = (): StepsLayout => {
+    const nodes: RolloutNode[] = [];
+    view.nodes.forEach((n, i) => {
+      if (!view.shouldRun(i)) return;
+      const name = n.metadata?.name ?? '';
+      nodes.push({ name, labels: n.metadata?.labels ?? {}, impaired: isNodeImpaired(n).impaired });
+    });
+    return (layout = stepsLayout(d.spec.steps, nodes, previousCanaries(d)));
+  };
+  return applySteps(d, build, {
+    ds: view.ds,
+    podsOn: view.podsOn,
+    unsettled: () => layout?.names ?? [],
+    now: view.now,
+    metric: view.metric,
+  });
+}
+
+/** foldMetricGate's answer without a Prometheus gate. */
+const NO_METRIC: MetricFold = foldMetricGate({
+  spec: undefined,
+  stored: undefined,
+  memory: undefined,
+  revision: '',
+  vars: { namespace: '', name: '', revision: '', nodes: [] },
+  active: false,
+  onFailure: 'Pause',
+  now: 0,
+});

@@ -8,7 +8,7 @@
  */
 import { getScaledValue } from '../../api/intstr.js';
 import type { IntOrString } from '../../api/types.js';
-import { compareNodeNames } from '../updatepolicy.js';
+import { compareNodeNames, sortNodeNames } from '../updatepolicy.js';
 import type { RolloutStep } from './waves.js';
 
 /** The rollout order of a list of steps, in the shape UpdatePolicy wants. */
@@ -48,10 +48,22 @@ export function stepOrder(steps: readonly RolloutStep[]): StepOrder {
     key += `${s.name}\u0000${s.nodes.join('\u0000')}\u0001`;
   });
   const orderKey = `steps:${fnv1a(key, 0x811c9dc5).toString(16)}${fnv1a(key, 0x1b873593).toString(16)}`;
-  const rank = (n: string) => stepOf.get(n) ?? steps.length;
+  // By step, then natural name order: a named node's place in the steps flattened (each step in
+  // natural order, as waves.ts builds them) says both, so sorting the candidates compares no
+  // names (B6); names in no step come after, in natural order.
+  const place = new Map<string, number>();
+  for (const s of steps)
+    for (const n of sortNodeNames([...s.nodes])) if (!place.has(n)) place.set(n, place.size);
   return {
     stepOf,
-    compare: (a, b) => rank(a) - rank(b) || compareNodeNames(a, b),
+    compare: (a, b) => {
+      const pa = place.get(a);
+      const pb = place.get(b);
+      if (pa !== undefined && pb !== undefined) return pa - pb;
+      if (pa !== undefined) return -1;
+      if (pb !== undefined) return 1;
+      return compareNodeNames(a, b);
+    },
     orderKey,
     releasedThrough: (index) => (index < 0 ? 0 : (prefix[Math.min(index, prefix.length - 1)] ?? 0)),
   };
@@ -78,6 +90,19 @@ export function stepMaxUnavailable(
   }
   if (scaled === 0 && dsMaxSurge === 0) scaled = 1;
   return Math.min(dsMaxUnavailable, scaled);
+}
+
+/**
+ * The rolling update's budget under the open step's cap (UpdatePolicy.maxUnavailableCap, set by
+ * the steps stage): the smaller maxUnavailable counts. Both planning paths' rolling updates call it.
+ */
+export function cappedBudget<B extends { readonly maxUnavailable: number }>(
+  budget: B,
+  cap: number | undefined,
+): B {
+  return cap === undefined || cap >= budget.maxUnavailable
+    ? budget
+    : { ...budget, maxUnavailable: cap };
 }
 
 /** One node's state as step progress reads it. */
@@ -125,12 +150,54 @@ export interface StepProgress {
   readonly bakeUntil?: number;
 }
 
+/** How many nodes of a step run an update pod, and how many it still waits for. */
+export interface StepCounts {
+  readonly updated: number;
+  /** Nodes not skipped that are not updated, or whose update pod is not available. */
+  readonly waiting: number;
+}
+
+/** One node's share of its step's counts: bit 1 updated, bit 2 waited for. */
+export function stepShare(s: StepNodeState): number {
+  return (s.updated ? 1 : 0) | (!s.skip && (!s.updated || !s.available) ? 2 : 0);
+}
+
+/** A step's counts, reading each node's state once. */
+export function stepCounts(step: RolloutStep, state: (node: string) => StepNodeState): StepCounts {
+  let updated = 0;
+  let waiting = 0;
+  for (const n of step.nodes) {
+    const share = stepShare(state(n));
+    updated += share & 1;
+    waiting += share >> 1;
+  }
+  return { updated, waiting };
+}
+
+/**
+ * When a step none of whose nodes is waited for started baking: the newest healthy-since of its
+ * nodes not skipped (now when unknown); -Infinity when every node is skipped.
+ */
+function bakeStart(step: RolloutStep, input: StepProgressInput): number {
+  let start = -Infinity;
+  for (const n of step.nodes) {
+    const s = input.state(n);
+    if (s.skip || !s.updated || !s.available) continue;
+    start = Math.max(start, s.healthySince ?? input.now);
+  }
+  return start;
+}
+
 /**
  * Walks the steps from `openedThrough` as waves.ts's header says and returns the step open now;
- * never an index below `openedThrough` (clamped to the steps), and reads each node's state once
- * per step it walks, so a sync costs the open step's size, not the fleet's.
+ * never an index below `openedThrough` (clamped to the steps). A step's counts come from
+ * `counts` when given (kept between syncs: KeptStepCounts), else from reading its nodes' states;
+ * a step with nothing waited for reads them for its bake. A sync costs the steps it walks.
  */
-export function stepProgress(input: StepProgressInput): StepProgress {
+export function stepProgress(
+  input: StepProgressInput,
+  counts?: (index: number) => StepCounts,
+): StepProgress {
   const { steps, now } = input;
   if (steps.length === 0) return { index: -1, released: 0, state: 'Complete', updated: 0, size: 0 };
   const from = Math.min(Math.max(0, input.openedThrough), steps.length - 1);
@@ -139,19 +206,10 @@ export function stepProgress(input: StepProgressInput): StepProgress {
     const step = steps[i]!;
     released += step.nodes.length;
     if (i < from) continue;
-    let updated = 0;
-    let done = true;
-    let bakeStart = -Infinity;
-    for (const n of step.nodes) {
-      const s = input.state(n);
-      if (s.updated) updated++;
-      if (s.skip) continue;
-      if (!s.updated || !s.available) done = false;
-      else bakeStart = Math.max(bakeStart, s.healthySince ?? now);
-    }
-    const here = { index: i, released, updated, size: step.nodes.length };
-    if (!done) return { ...here, state: 'Updating' };
-    const bakeUntil = bakeStart + step.bakeSeconds * 1000;
+    const c = counts?.(i) ?? stepCounts(step, input.state);
+    const here = { index: i, released, updated: c.updated, size: step.nodes.length };
+    if (c.waiting > 0) return { ...here, state: 'Updating' };
+    const bakeUntil = bakeStart(step, input) + step.bakeSeconds * 1000;
     if (now < bakeUntil) return { ...here, state: 'Baking', bakeUntil };
     if (i === steps.length - 1) return { ...here, state: 'Complete' };
     if (step.promotion === 'Manual' && input.promotedThrough < i)
