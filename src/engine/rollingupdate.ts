@@ -20,6 +20,7 @@ import {
 import type { NodePodsMap } from './nodepods.js';
 import { OrderedNames } from './orderednames.js';
 import { releaseTest, runRollingUpdate, type RollingUpdateResult } from './rolloutmodes.js';
+import { cappedBudget } from './rollout/steps.js';
 import { RolloutTally } from './tallies.js';
 import { defaultUpdatePolicy, type UpdatePolicy } from './updatepolicy.js';
 
@@ -84,11 +85,7 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
   const counted = desiredNodeCounts(input);
   const { emptyNodesAdded } = counted;
   // The open wave's maxUnavailable (issue 12, engine/rollout/stage.ts): the smaller one counts.
-  const cap = input.policy?.maxUnavailableCap;
-  const budget =
-    cap === undefined || cap >= counted.budget.maxUnavailable
-      ? counted.budget
-      : { ...counted.budget, maxUnavailable: cap };
+  const budget = cappedBudget(counted.budget, input.policy?.maxUnavailableCap);
   const cx: ClassContext = {
     hash: input.hash,
     generation: 'generation' in input ? input.generation : templateGenerationOf(input.ds),
