@@ -48,7 +48,7 @@ export function trimPod(pod: Pod, prev?: Pod): Pod {
   }
   const spec = pod.spec;
   const bound = (spec?.nodeName ?? '') !== '';
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = readyOf(pod.status?.conditions);
   // Assigned in the wire order (apiVersion, kind, metadata, spec, status), without spreads.
   const out: { -readonly [K in keyof Pod]: Pod[K] } = {};
   if (pod.apiVersion !== undefined) out.apiVersion = pod.apiVersion;
@@ -71,15 +71,39 @@ type PodStatus = NonNullable<Pod['status']>;
 type Condition = NonNullable<PodStatus['conditions']>[number];
 type SlimContainer = { readonly name: string; readonly image?: string };
 
+// Loops instead of closures in the functions below: they run for every pod watch event (B3).
+
+/** The Ready condition, if any. */
+function readyOf(cs: readonly Condition[] | undefined): Condition | undefined {
+  if (cs === undefined) return undefined;
+  for (const c of cs) if (c.type === 'Ready') return c;
+  return undefined;
+}
+
+/** prev holds slim containers (name and image only) with the same names and images as cs. */
+function sameContainers(cs: PodSpec['containers'], prev: PodSpec['containers']): boolean {
+  if (prev === undefined || cs.length !== prev.length) return false;
+  for (let i = 0; i < cs.length; i++) {
+    const a = cs[i]!;
+    const b = prev[i]!;
+    if (a.name !== b.name || a.image !== b.image) return false;
+    let n = 0;
+    for (const _ in b) n++;
+    if (n !== (b.image === undefined ? 1 : 2)) return false;
+  }
+  return true;
+}
+
 function trimSpec(spec: PodSpec, bound: boolean, prev: PodSpec | undefined): PodSpec {
   const cs = spec.containers ?? [];
-  const same =
-    prev !== undefined &&
-    sameList(cs, prev.containers, (a, b) => a.name === b.name && a.image === b.image) &&
-    prev.containers.every((c) => Object.keys(c).length === (c.image === undefined ? 1 : 2));
-  const containers: SlimContainer[] = same
-    ? (prev.containers as SlimContainer[])
-    : cs.map((c) => ({ name: c.name, ...(c.image === undefined ? {} : { image: c.image }) }));
+  const same = prev !== undefined && sameContainers(cs, prev.containers);
+  let containers: SlimContainer[];
+  if (same) containers = prev.containers as SlimContainer[];
+  else {
+    containers = [];
+    for (const c of cs)
+      containers.push(c.image === undefined ? { name: c.name } : { name: c.name, image: c.image });
+  }
   const affinity = bound ? undefined : spec.affinity;
   if (
     same &&
@@ -98,17 +122,23 @@ function trimSpec(spec: PodSpec, bound: boolean, prev: PodSpec | undefined): Pod
 
 type ContainerStatus = NonNullable<PodStatus['containerStatuses']>[number];
 
+type Terminated = NonNullable<NonNullable<ContainerStatus['state']>['terminated']>;
+
+/** A terminated state cut to what the health gates read. */
+function term(x: Terminated): Terminated {
+  return {
+    exitCode: x.exitCode,
+    ...(x.reason === undefined ? {} : { reason: x.reason }),
+    ...(x.message === undefined ? {} : { message: x.message }),
+    ...(x.finishedAt === undefined ? {} : { finishedAt: x.finishedAt }),
+  };
+}
+
 /** A container status cut to what the health gates read (engine/rollout/healthgates.ts). */
 function gateStatus(c: ContainerStatus): ContainerStatus {
   const w = c.state?.waiting;
   const t = c.state?.terminated;
   const lt = c.lastState?.terminated;
-  const term = (x: typeof t) => ({
-    exitCode: x!.exitCode,
-    ...(x!.reason === undefined ? {} : { reason: x!.reason }),
-    ...(x!.message === undefined ? {} : { message: x!.message }),
-    ...(x!.finishedAt === undefined ? {} : { finishedAt: x!.finishedAt }),
-  });
   const started = c.state?.running?.startedAt;
   const state = {
     ...(w?.reason === undefined ? {} : { waiting: { reason: w.reason, message: w.message } }),
@@ -148,14 +178,38 @@ function gateStatuses(status: PodStatus): GateStatuses | undefined {
 
 type GateStatuses = Pick<PodStatus, 'containerStatuses' | 'initContainerStatuses'>;
 
-const gateKey = (s: GateStatuses): string =>
-  JSON.stringify([s.containerStatuses ?? null, s.initContainerStatuses ?? null]);
+/** Equal JSON values (the cut container statuses: plain objects, arrays, primitives). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ra) {
+    if (!(k in rb) || !sameJson(ra[k], rb[k])) return false;
+    n++;
+  }
+  for (const _ in rb) n--;
+  return n === 0;
+}
 
 /** The trimmed status with `gate` (or none); `st` itself when it already holds the same. */
 function withGateStatuses(st: PodStatus, gate: GateStatuses | undefined): PodStatus {
   const has = st.containerStatuses !== undefined || st.initContainerStatuses !== undefined;
   if (gate === undefined && !has) return st;
-  if (gate !== undefined && has && gateKey(st) === gateKey(gate)) return st;
+  if (
+    gate !== undefined &&
+    has &&
+    sameJson(st.containerStatuses, gate.containerStatuses) &&
+    sameJson(st.initContainerStatuses, gate.initContainerStatuses)
+  )
+    return st;
   const { containerStatuses: _c, initContainerStatuses: _i, ...base } = st;
   return gate === undefined ? base : { ...base, ...gate };
 }
