@@ -289,11 +289,11 @@ export function applySteps(
     { steps, stepOf: order.stepOf, hash: d.update.hash, minReadySeconds: minReady, skipsImpaired },
     state,
   );
-  let p = stepProgress(input, counts);
+  let p = stepProgress(input, counts?.counts, counts?.bake);
   if (d.acted.promote !== undefined && p.index > promoted) {
     // A promote releases the step open now once it has baked (given early, it is kept).
     promoted = p.index;
-    p = stepProgress({ ...input, promotedThrough: promoted }, counts);
+    p = stepProgress({ ...input, promotedThrough: promoted }, counts?.counts, counts?.bake);
   }
   const open = p.index >= 0 ? steps[p.index] : undefined;
 

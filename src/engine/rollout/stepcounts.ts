@@ -6,8 +6,8 @@
  * may have (reset); the counts are rebuilt whenever the steps or what a node's state is read
  * against (the update revision, the impaired-node skip) changed.
  */
-import type { StepCounts, StepNodeState } from './steps.js';
-import { stepShare } from './steps.js';
+import type { StepBake, StepCounts, StepNodeState } from './steps.js';
+import { stepBake, stepShare } from './steps.js';
 import type { RolloutStep } from './waves.js';
 
 /** What the counts were built for; a different one rebuilds them. */
@@ -26,6 +26,8 @@ export class KeptStepCounts {
   private key: StepCountsKey | undefined;
   private readonly shares = new Map<string, number>();
   private sums: { updated: number; waiting: number }[] = [];
+  /** Each step's bake (stepBake), read when asked and kept until one of its nodes changes. */
+  private bakes: (StepBake | undefined)[] = [];
   private readonly touched = new Set<string>();
 
   /** A node whose node object or pods changed (or whose pod's availability changed with time). */
@@ -46,7 +48,7 @@ export class KeptStepCounts {
   countsFor(
     key: StepCountsKey,
     state: (node: string) => StepNodeState,
-  ): ((index: number) => StepCounts) | undefined {
+  ): { counts: (index: number) => StepCounts; bake: (index: number) => StepBake } | undefined {
     const k = this.key;
     if (
       k === undefined ||
@@ -62,6 +64,7 @@ export class KeptStepCounts {
       this.touched.clear();
       this.shares.clear();
       this.sums = key.steps.map(() => ({ updated: 0, waiting: 0 }));
+      this.bakes = key.steps.map(() => undefined);
       key.steps.forEach((s, i) => {
         for (const n of s.nodes) this.set(n, i, stepShare(state(n)));
       });
@@ -70,10 +73,15 @@ export class KeptStepCounts {
         const i = key.stepOf.get(n);
         if (i === undefined) continue;
         this.set(n, i, stepShare(state(n)));
+        this.bakes[i] = undefined;
       }
       this.touched.clear();
     }
-    return (i) => this.sums[i] ?? { updated: 0, waiting: 0 };
+    const steps = key.steps;
+    return {
+      counts: (i) => this.sums[i] ?? { updated: 0, waiting: 0 },
+      bake: (i) => (this.bakes[i] ??= stepBake(steps[i]!, state)),
+    };
   }
 
   /** Replaces a node's share in its step's sums. */

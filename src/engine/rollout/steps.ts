@@ -8,7 +8,7 @@
  */
 import { getScaledValue } from '../../api/intstr.js';
 import type { IntOrString } from '../../api/types.js';
-import { compareNodeNames, sortNodeNames } from '../updatepolicy.js';
+import { compareNodeNames } from '../updatepolicy.js';
 import type { RolloutStep } from './waves.js';
 
 /** The rollout order of a list of steps, in the shape UpdatePolicy wants. */
@@ -48,12 +48,11 @@ export function stepOrder(steps: readonly RolloutStep[]): StepOrder {
     key += `${s.name}\u0000${s.nodes.join('\u0000')}\u0001`;
   });
   const orderKey = `steps:${fnv1a(key, 0x811c9dc5).toString(16)}${fnv1a(key, 0x1b873593).toString(16)}`;
-  // By step, then natural name order: a named node's place in the steps flattened (each step in
-  // natural order, as waves.ts builds them) says both, so sorting the candidates compares no
-  // names (B6); names in no step come after, in natural order.
+  // By step, then natural name order: a named node's place in the steps flattened (a step's
+  // nodes are in natural order, RolloutStep.nodes) says both, so sorting the candidates
+  // compares no names (B6); names in no step come after, in natural order.
   const place = new Map<string, number>();
-  for (const s of steps)
-    for (const n of sortNodeNames([...s.nodes])) if (!place.has(n)) place.set(n, place.size);
+  for (const s of steps) for (const n of s.nodes) if (!place.has(n)) place.set(n, place.size);
   return {
     stepOf,
     compare: (a, b) => {
@@ -175,28 +174,45 @@ export function stepCounts(step: RolloutStep, state: (node: string) => StepNodeS
 }
 
 /**
- * When a step none of whose nodes is waited for started baking: the newest healthy-since of its
- * nodes not skipped (now when unknown); -Infinity when every node is skipped.
+ * What a step's bake start is made of: the newest known healthy-since of its nodes that are
+ * updated, available and not skipped (-Infinity: none), and whether one of them has none.
  */
-function bakeStart(step: RolloutStep, input: StepProgressInput): number {
-  let start = -Infinity;
+export interface StepBake {
+  readonly newest: number;
+  readonly unknown: boolean;
+}
+
+/** Reads a step's nodes for its bake (StepBake). */
+export function stepBake(step: RolloutStep, state: (node: string) => StepNodeState): StepBake {
+  let newest = -Infinity;
+  let unknown = false;
   for (const n of step.nodes) {
-    const s = input.state(n);
+    const s = state(n);
     if (s.skip || !s.updated || !s.available) continue;
-    start = Math.max(start, s.healthySince ?? input.now);
+    if (s.healthySince === undefined) unknown = true;
+    else newest = Math.max(newest, s.healthySince);
   }
-  return start;
+  return { newest, unknown };
+}
+
+/**
+ * When a step none of whose nodes is waited for started baking: the newest healthy-since of its
+ * nodes not skipped, an unknown one reading as now; -Infinity when every node is skipped.
+ */
+function bakeStart(b: StepBake, now: number): number {
+  return b.unknown ? Math.max(b.newest, now) : b.newest;
 }
 
 /**
  * Walks the steps from `openedThrough` as waves.ts's header says and returns the step open now;
- * never an index below `openedThrough` (clamped to the steps). A step's counts come from
- * `counts` when given (kept between syncs: KeptStepCounts), else from reading its nodes' states;
- * a step with nothing waited for reads them for its bake. A sync costs the steps it walks.
+ * never an index below `openedThrough` (clamped to the steps). A step's counts, and its bake once
+ * nothing is waited for, come from `counts` and `bake` when given (kept between syncs:
+ * KeptStepCounts), else from reading its nodes' states. A sync costs the steps it walks.
  */
 export function stepProgress(
   input: StepProgressInput,
   counts?: (index: number) => StepCounts,
+  bake?: (index: number) => StepBake,
 ): StepProgress {
   const { steps, now } = input;
   if (steps.length === 0) return { index: -1, released: 0, state: 'Complete', updated: 0, size: 0 };
@@ -209,7 +225,8 @@ export function stepProgress(
     const c = counts?.(i) ?? stepCounts(step, input.state);
     const here = { index: i, released, updated: c.updated, size: step.nodes.length };
     if (c.waiting > 0) return { ...here, state: 'Updating' };
-    const bakeUntil = bakeStart(step, input) + step.bakeSeconds * 1000;
+    const b = bake?.(i) ?? stepBake(step, input.state);
+    const bakeUntil = bakeStart(b, now) + step.bakeSeconds * 1000;
     if (now < bakeUntil) return { ...here, state: 'Baking', bakeUntil };
     if (i === steps.length - 1) return { ...here, state: 'Complete' };
     if (step.promotion === 'Manual' && input.promotedThrough < i)
