@@ -5,6 +5,7 @@
  * slow start). A Stopwatch marks the wall and CPU time at chosen virtual instants.
  */
 import { stringify } from 'yaml';
+import { DaemonSetController } from '../../src/controller/controller.js';
 import { Simulation, type SimResult } from '../../src/sim/runner.js';
 import { parseScenario } from '../../src/sim/scenario/parse.js';
 import type { Scenario } from '../../src/sim/scenario/types.js';
@@ -153,6 +154,45 @@ export interface RolloutResult<M extends string> {
   readonly paths: SyncPaths;
   readonly controllerWrites: number;
   readonly maxUnavailableSeen: number;
+  /**
+   * Of wallMs, the time the controller spent planning syncs (either path; both are synchronous,
+   * so this is their time on the thread): what a rollout's planning costs, apart from the
+   * simulated cluster, its kubelets and the observer that samples every virtual instant.
+   */
+  readonly planningMs: number;
+}
+
+let planningTotal = 0;
+let planningDepth = 0;
+let planningWrapped = false;
+
+/**
+ * Milliseconds spent in the controller's two planning paths so far (planIncrementally and
+ * reconcileFull, the outermost call counted once). Wraps them on the first call.
+ */
+export function planningMs(): number {
+  if (!planningWrapped) {
+    planningWrapped = true;
+    const proto = DaemonSetController.prototype as unknown as Record<
+      string,
+      (...args: unknown[]) => unknown
+    >;
+    for (const name of ['planIncrementally', 'reconcileFull']) {
+      const original = proto[name];
+      if (typeof original !== 'function') throw new Error(`DaemonSetController has no ${name}`);
+      proto[name] = function (this: unknown, ...args: unknown[]): unknown {
+        const t = planningDepth === 0 ? performance.now() : 0;
+        planningDepth++;
+        try {
+          return original.apply(this, args);
+        } finally {
+          planningDepth--;
+          if (planningDepth === 0) planningTotal += performance.now() - t;
+        }
+      };
+    }
+  }
+  return planningTotal;
 }
 
 /**
@@ -170,6 +210,10 @@ export async function measureRollout<M extends string>(
   let syncsAtStart = 0;
   let writesAtStart = 0;
   let pathsAtStart = syncPathsNow();
+  let planningAtStart = planningMs();
+  // Read at every measured instant until the one where the rollout converged (runMeasured's end).
+  let planningAtEnd: number | undefined;
+  let ended = false;
   const { start, end, sim } = await runMeasured(
     scenario,
     updateAtMs,
@@ -179,6 +223,10 @@ export async function measureRollout<M extends string>(
         syncsAtStart = s.controllerSyncs;
         writesAtStart = s.memory.stats('controller').writes;
         pathsAtStart = syncPathsNow();
+        planningAtStart = planningMs();
+      } else if (!ended) {
+        planningAtEnd = planningMs();
+        ended = allConverged(s);
       }
     },
     undefined,
@@ -196,5 +244,6 @@ export async function measureRollout<M extends string>(
     paths: syncPathsSince(pathsAtStart),
     controllerWrites: sim.memory.stats('controller').writes - writesAtStart,
     maxUnavailableSeen: rollout?.maxUnavailable ?? -1,
+    planningMs: (planningAtEnd ?? planningMs()) - planningAtStart,
   };
 }
