@@ -268,6 +268,7 @@ export async function startEverynode(
   root: string,
   cpuProfDir?: string,
   extraArgs: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
 ): Promise<Everynode> {
   mkdirSync(dirname(log), { recursive: true });
   const metricsPort = 28080 + c.offset;
@@ -276,6 +277,7 @@ export async function startEverynode(
     process.execPath,
     [
       ...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]),
+      ...nodeArgs,
       join(root, 'bin', 'everynode.js'),
       'run',
       '--resource',
@@ -331,4 +333,23 @@ export async function stopEverynode(e: Everynode): Promise<void> {
     }
     await e.done;
   }
+}
+
+/** The everynode counters a phase reports: syncs, queue adds, watch events (per informer). */
+const COUNTERS =
+  /^(controller_runtime_reconcile_total|workqueue_adds_total|everynode_watch_events_total)(\{[^}]*\})? ([0-9.e+]+)$/;
+
+/**
+ * Sums of everynode's counters from its /metrics (syncs, queue adds, watch events), keyed by
+ * metric name with labels; empty when it does not answer (a diagnosis, never a result).
+ */
+export async function everynodeCounters(e: Everynode): Promise<Record<string, number>> {
+  const r = await get(`http://127.0.0.1:${e.metricsPort}/metrics`);
+  const out: Record<string, number> = {};
+  if (r.status !== 200) return out;
+  for (const line of r.body.split('\n')) {
+    const m = COUNTERS.exec(line);
+    if (m !== null) out[m[1]! + (m[2] ?? '')] = (out[m[1]! + (m[2] ?? '')] ?? 0) + Number(m[3]);
+  }
+  return out;
 }

@@ -25,6 +25,11 @@ export interface PhaseResult {
    * and the others by their name (V8's GC and compiler helpers, libuv's pool), when it runs.
    */
   readonly everynodeThreadsS?: Record<string, number>;
+  /**
+   * everynode's counters over the timed interval, from its /metrics: syncs
+   * (controller_runtime_reconcile_total by result), queue adds, watch events by kind.
+   */
+  readonly everynodeCounters?: Record<string, number>;
   /** The DaemonSet controller's requests from the start to the end of the settle period. */
   readonly requests: RequestCount;
   /** The same, up to the moment the rollout was seen complete. */
@@ -53,6 +58,8 @@ export interface RunResult {
   readonly loadAtStart: readonly number[];
   /** Extra flags everynode ran with (bench:cluster --everynode-args). */
   readonly everynodeArgs?: readonly string[];
+  /** Flags given to Node itself for everynode (`--node-args`). */
+  readonly nodeArgs?: readonly string[];
   readonly R1: PhaseResult;
   readonly R2: PhaseResult;
 }

@@ -24,6 +24,7 @@ import {
   type Limits,
   apiBytes,
   downCluster,
+  everynodeCounters,
   repoRoot,
   snapshot,
   startEverynode,
@@ -66,6 +67,9 @@ const { values: flags } = parseArgs({
     // Extra flags for `everynode run` (space separated), e.g. '--adaptive-qps' or
     // '--status-interval 0'; recorded in each run's result.
     'everynode-args': { type: 'string', default: '' },
+    // Extra flags for Node itself when it starts everynode (space separated), e.g. V8 or
+    // --import flags for a diagnosis; recorded in each run's result.
+    'node-args': { type: 'string', default: '' },
     settle: { type: 'string', default: '10' },
     // everynode runs from a git-archive snapshot of this commit (default HEAD), so that every
     // run tests the same code while others edit the tree; --everynode-tree runs the tree as is.
@@ -78,6 +82,7 @@ const { values: flags } = parseArgs({
   },
 });
 const everynodeArgs = flags['everynode-args'].split(' ').filter((a) => a !== '');
+const nodeArgs = flags['node-args'].split(' ').filter((a) => a !== '');
 const nodes = Number(flags.nodes ?? (flags.quick ? 100 : 1000));
 const runs = Number(flags.runs ?? (flags.quick ? 1 : 3));
 const offset = Number(flags.offset);
@@ -181,6 +186,7 @@ async function phase(
   c: BenchCluster,
   pids: Record<string, number>,
   act: () => Promise<void>,
+  en?: Everynode,
 ): Promise<{
   result: Omit<PhaseResult, 'requests' | 'requestsUntilDone' | 'allRequests' | 'apiLatencyMs'>;
   from: number;
@@ -192,6 +198,7 @@ async function phase(
   const sched0 = sampleSched(pids);
   const slices0 = sampleSlices(pids);
   const threads0 = pids.everynode === undefined ? {} : threadCpuSeconds(pids.everynode);
+  const counters0 = en === undefined ? {} : await everynodeCounters(en);
   const apiProfile =
     flags['apiserver-profile'] === undefined
       ? undefined
@@ -215,6 +222,7 @@ async function phase(
   const sched1 = sampleSched(pids);
   const slices1 = sampleSlices(pids);
   const threads1 = pids.everynode === undefined ? {} : threadCpuSeconds(pids.everynode);
+  const counters1 = en === undefined ? {} : await everynodeCounters(en);
   const wallS = (done - from) / 1000;
   say(`${label} ${name}: done in ${wallS.toFixed(1)} s; settling ${settleMs / 1000} s`);
   await sleep(settleMs);
@@ -241,6 +249,13 @@ async function phase(
       controllerCpuS:
         Math.round(((cpuS['kube-controller-manager'] ?? 0) + (cpuS.everynode ?? 0)) * 100) / 100,
       ...(pids.everynode === undefined ? {} : { everynodeThreadsS: cpuDelta(threads0, threads1) }),
+      ...(en === undefined
+        ? {}
+        : {
+            everynodeCounters: Object.fromEntries(
+              Object.entries(counters1).map(([k, v]) => [k, v - (counters0[k] ?? 0)]),
+            ),
+          }),
       loadBefore,
       loadAfter: load(),
       memoryMiB: memory,
@@ -289,6 +304,7 @@ async function oneRun(
       everynodeRoot,
       profDir,
       everynodeArgs,
+      nodeArgs,
     );
     current.everynode = e;
     pids.everynode = e.pid;
@@ -296,8 +312,8 @@ async function oneRun(
   }
   say(`${label} cluster up in ${upS.toFixed(0)} s; waiting 5 s, then R1`);
   await sleep(5000);
-  const r1 = await phase('R1', label, c, pids, () => createDaemonSet(c));
-  const r2 = await phase('R2', label, c, pids, () => updateImage(c));
+  const r1 = await phase('R1', label, c, pids, () => createDaemonSet(c), current.everynode);
+  const r2 = await phase('R2', label, c, pids, () => updateImage(c), current.everynode);
   if (current.everynode) {
     await stopEverynode(current.everynode);
     current.everynode = undefined;
@@ -340,6 +356,7 @@ async function oneRun(
     upS,
     loadAtStart,
     ...(side === 'everynode' && everynodeArgs.length > 0 ? { everynodeArgs } : {}),
+    ...(side === 'everynode' && nodeArgs.length > 0 ? { nodeArgs } : {}),
     R1: phases[0]!,
     R2: phases[1]!,
   };
@@ -379,6 +396,7 @@ function save(): void {
         commit,
         everynode: everynodeSource,
         everynodeArgs,
+        nodeArgs,
         command,
         ...(merged === undefined
           ? {}

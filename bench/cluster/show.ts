@@ -65,6 +65,13 @@ for (const r of result.runs) {
         .join(', ');
       console.log(`    everynode CPU s by thread: ${threads}`);
     }
+    if (p.everynodeCounters !== undefined) {
+      const counters = Object.entries(p.everynodeCounters)
+        .filter(([, v]) => v !== 0)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      console.log(`    everynode counters: ${counters}`);
+    }
     const verbs = Object.entries(p.requests.byVerb)
       .sort((a, b) => b[1] - a[1])
       .map(([k, v]) => `${k} ${v}`)
