@@ -24,7 +24,7 @@ import { claimObjects } from '../engine/claim.js';
 import { makeRolloutEligibilityChecker } from '../engine/eligibility.js';
 import { constructHistory } from '../engine/history.js';
 import { MISSING_POD_REASON } from '../engine/manage.js';
-import { earliestRequeueAt, requeueDelay } from '../engine/nodeclass.js';
+import { earliestRequeueAt, requeueDelay, type RolloutClass } from '../engine/nodeclass.js';
 import { podDelete } from '../engine/podwrites.js';
 import { minDelay, rolloutSummary, rollingUpdateRuns, toRef } from '../engine/reconcile.js';
 import { podCreator, type PodCreator } from '../engine/rolloutcreates.js';
@@ -131,7 +131,6 @@ export class IncrementalPlanner {
     if (decided.stableUnknown) return 'stableUnknown';
     // Issue 12: honoured by the full reconcile only (engine/removals.ts, podplan.ts).
     if (decided.features && decided.spec.removalBudget !== undefined) return 'removalBudget';
-    if (decided.features && skipsImpaired(decided.spec)) return 'unavailableAccounting';
     // The Prometheus gate folds the controller's memory of its answers: only when given it.
     if (metric === undefined && stepsInPlay(decided) && prometheusGateOf(decided)) return 'policy';
     const state = this.stateFor(k, ds, decided);
@@ -300,6 +299,8 @@ export class IncrementalPlanner {
         minReadySeconds: ds.spec?.minReadySeconds ?? 0,
         surge: allowsSurge(ds),
         steps: rollout.features && hasStepFields(rollout.spec.steps),
+        // RolloutOnly: the rolling update's skip set (engine/podplan.ts rollingUpdateSkips).
+        skipImpaired: rollout.features && skipsImpaired(rollout.spec),
       },
       this.caches.nodes,
       this.caches.pods,
@@ -384,8 +385,11 @@ function planRollout(
   } catch {
     return 'invalidBudget';
   }
-  // Only nodes whose classes change with time can hold a new pod the update waits on.
-  const waiting = [...state.pending].map((name) => state.classOf(name, now));
+  // Only nodes whose classes change with time can hold a new pod the update waits on (and the
+  // rolling update does not visit the nodes it skips, RolloutOnly's impaired ones).
+  const waiting: RolloutClass[] = [];
+  for (const name of state.pending)
+    if (!state.skipped.has(name)) waiting.push(state.classOf(name, now));
   const requeueAt = earliestRequeueAt(waiting, state.classContext(now));
   try {
     return runRollingUpdate(

@@ -40,7 +40,11 @@ export const DECLINE_REASONS = [
    * and its window are read by the full reconcile only (engine/removals.ts).
    */
   'removalBudget',
-  /** unavailableAccounting RolloutOnly (issue 12): the rolling update skips impaired nodes. */
+  /**
+   * unavailableAccounting RolloutOnly (issue 12). No longer counted: the kept state leaves the
+   * impaired nodes out of the rolling update's tally as the full reconcile does (syncstate.ts
+   * `skipped`); kept so the metric's label set stays the same.
+   */
   'unavailableAccounting',
   /** The kept state did not have what the engine function needed (a bug if it is ever counted). */
   'stateMismatch',

@@ -81,6 +81,11 @@ export interface SyncShape {
    * (the unsettled set, the layout version; engine/rollout/stage.ts).
    */
   readonly steps?: boolean;
+  /**
+   * unavailableAccounting RolloutOnly (issue 12): the rolling update leaves impaired listed nodes
+   * alone, so they are kept out of the rolling update's tally (engine/podplan.ts's skip set).
+   */
+  readonly skipImpaired?: boolean;
 }
 
 /** Manage's writes on one node (engine manageNode), when they are not the plain missing pod. */
@@ -123,6 +128,8 @@ export class DaemonSetSyncState {
   readonly mismatched = new Set<string>();
   /** Node names with a pod that is Ready but not yet available (minReadySeconds): time changes them. */
   readonly pending = new Set<string>();
+  /** With shape.skipImpaired: the impaired listed nodes, kept out of the rolling update's tally. */
+  readonly skipped = new Set<string>();
   /**
    * With shape.steps: node names with a live pod that is not podSettled (engine/rollout/
    * healthgates.ts), a superset of the nodes whose update pod the health gates must judge.
@@ -180,6 +187,7 @@ export class DaemonSetSyncState {
     this.complex.clear();
     this.mismatched.clear();
     this.pending.clear();
+    this.skipped.clear();
     this.unsettled.clear();
     this.layoutVersion++;
     this.stepCounts.reset();
@@ -322,7 +330,7 @@ export class DaemonSetSyncState {
       if (isRun !== wasRun || (isRun && layoutInputsDiffer(wasNode, node))) this.layoutVersion++;
     }
     tallyStatus(this.totals, e.c, -1);
-    this.rollout.drop(name, e.c & R_MASK);
+    if (!this.skipped.delete(name)) this.rollout.drop(name, e.c & R_MASK);
     this.missing.delete(name);
     this.manageWrites.delete(name);
     this.complex.delete(name);
@@ -335,7 +343,9 @@ export class DaemonSetSyncState {
     } else {
       this.classify(name, e, now);
       tallyStatus(this.totals, e.c, 1);
-      this.rollout.add(name, e.c & R_MASK, e.elig?.shouldRun ?? false);
+      if (this.shape.skipImpaired === true && e.node && isNodeImpaired(e.node).impaired)
+        this.skipped.add(name);
+      else this.rollout.add(name, e.c & R_MASK, e.elig?.shouldRun ?? false);
     }
     const isHeldable = (e.c & (S_DESIRED | S_UPDATED)) === S_DESIRED;
     if (this.notUpdated !== undefined && isHeldable !== wasHeldable) {

@@ -245,15 +245,18 @@ export const rolloutStepArb: fc.Arbitrary<Step> = fc.oneof(
 );
 
 /**
- * Issue 12's rollout steps a DaemonSet may carry (rollingUpdate's canary, waves, healthGates),
- * as a user writes them; the nodes carry a zone label (World.zones). Some are blocking on
+ * Issue 12's rollout steps a DaemonSet may carry (rollingUpdate's canary, waves, healthGates,
+ * unavailableAccounting), as a user writes them; the nodes carry a zone label (World.zones). Some are blocking on
  * purpose: a canary selector matching nothing, a wave order naming a zone no node has.
  */
 export const STEP_SPECS: readonly Record<string, unknown>[] = [
   {
     canary: { count: 1, bakeSeconds: 5 },
     waves: { topologyKey: 'zone', bakeSeconds: 0, maxUnavailable: 1 },
+    unavailableAccounting: 'RolloutOnly',
   },
+  // RolloutOnly alone: impaired nodes are left out of the rolling update.
+  { unavailableAccounting: 'RolloutOnly' },
   {
     canary: { count: '30%', spreadByKey: 'zone', promotion: 'Manual' },
     waves: { topologyKey: 'zone', order: ['z2', 'z0'], promotion: 'Manual', bakeSeconds: 1 },
@@ -262,6 +265,7 @@ export const STEP_SPECS: readonly Record<string, unknown>[] = [
   {
     waves: { steps: ['20%', '50%'], bakeSeconds: 5, maxUnavailable: '50%' },
     healthGates: { maxFailedNodes: 2, maxNotReadySeconds: 6 },
+    unavailableAccounting: 'RolloutOnly',
   },
   { canary: { nodeSelector: { matchLabels: { role: 'x' } }, bakeSeconds: 1 } },
   { healthGates: { maxRestarts: 0, onFailure: 'Pause' } },
