@@ -31,6 +31,8 @@ const defaultTestFiles = [
   'test/cluster/helm.test.ts',
   // The Prometheus health gate against the prometheus binary build.sh built (no cluster needed).
   'test/prometheus/real.test.ts',
+  // The controller driving a canary whose gate queries that real Prometheus (embedded cluster).
+  'test/prometheus/gate-real.test.ts',
 ];
 // Another suite on a cluster of its own (npm run test:faults) names its files here.
 const testFiles = process.env.EVERYNODE_TEST_FILES?.split(',') ?? defaultTestFiles;

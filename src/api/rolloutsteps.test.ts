@@ -108,7 +108,7 @@ test('bad canary, waves and gates fields are refused with the field named', () =
     assert.ok(e.includes(`${at}.${field}`), `${field} in\n${e}`);
   assert.match(e, /exactly one of topologyKey and steps/);
   assert.match(e, /less than progressDeadlineSeconds \(600\)/);
-  assert.match(e, /Prometheus gate is not supported yet/);
+  assert.match(e, /healthGates\.prometheus\.address: Required value/);
   const sel = ds(CRD, {
     canary: { nodeSelector: { matchExpressions: [{ key: 'a', operator: 'Near' }] } },
   });
@@ -154,4 +154,82 @@ test('the promote control parses like abort and retry', () => {
     revision: '7c9f4',
     token: '1',
   });
+});
+
+const PROM = { address: 'http://prometheus.monitoring:9090', query: 'sum(up)', min: 1 };
+
+test('the Prometheus gate is read with its fields (CRD and the strategy annotation)', () => {
+  const full = {
+    ...PROM,
+    max: 5,
+    intervalSeconds: 30,
+    failureLimit: 2,
+    onInconclusive: 'Ignore',
+  };
+  const d = ds(CRD, { healthGates: { onFailure: 'Abort', prometheus: full } });
+  assert.deepEqual(validateRolloutFields(d), []);
+  assert.deepEqual(rolloutSpecOf(d).spec.steps.healthGates, {
+    onFailure: 'Abort',
+    prometheus: full,
+  });
+  const native = ds(
+    'apps/v1',
+    {},
+    {
+      [STRATEGY_ANNOTATION]: JSON.stringify({
+        rollingUpdate: { healthGates: { prometheus: PROM } },
+      }),
+    },
+  );
+  const r = rolloutSpecOf(native);
+  assert.deepEqual(r.annotationErrors, []);
+  assert.deepEqual(r.spec.steps.healthGates, { prometheus: PROM });
+});
+
+test('bad Prometheus gate fields are refused, each naming its field', () => {
+  const at = 'spec.updateStrategy.rollingUpdate.healthGates.prometheus';
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [
+      { ...PROM, address: 'prometheus:9090' },
+      /\.address: Invalid value: "prometheus:9090": must be an http/,
+    ],
+    [{ ...PROM, address: 'ftp://p:21' }, /\.address: Invalid value: "ftp:\/\/p:21"/],
+    [{ query: 'up', min: 1 }, /\.address: Required value/],
+    [{ ...PROM, query: '' }, /\.query: Required value/],
+    [{ ...PROM, query: '   ' }, /\.query: Invalid value/],
+    [
+      { address: PROM.address, query: 'up' },
+      /prometheus: Required value: at least one of min and max/,
+    ],
+    [
+      { ...PROM, min: 2, max: 1 },
+      /\.min: Invalid value: 2: must be less than or equal to max \(1\)/,
+    ],
+    [{ ...PROM, max: '0.5' }, /\.max: Invalid value: "0.5": must be a number/],
+    [{ ...PROM, intervalSeconds: 0 }, /\.intervalSeconds: Invalid value: 0/],
+    [{ ...PROM, failureLimit: 1.5 }, /\.failureLimit: Invalid value: 1.5/],
+    [{ ...PROM, onInconclusive: 'Abort' }, /\.onInconclusive: Unsupported value: "Abort"/],
+    [{ ...PROM, step: 1 }, /\.step: Invalid value: "step": unknown field/],
+  ];
+  for (const [prometheus, want] of cases) {
+    const e = strings(validateRolloutFields(ds(CRD, { healthGates: { prometheus } }))).join('\n');
+    assert.ok(e.startsWith(at) || e.includes(at), e);
+    assert.match(e, want);
+  }
+  const native = rolloutSpecOf(
+    ds(
+      'apps/v1',
+      {},
+      {
+        [STRATEGY_ANNOTATION]: JSON.stringify({
+          rollingUpdate: { healthGates: { prometheus: { ...PROM, address: 'nope' } } },
+        }),
+      },
+    ),
+  );
+  assert.equal(native.spec.steps.healthGates, undefined);
+  assert.match(
+    strings(native.annotationErrors).join('\n'),
+    /rollingUpdate\.healthGates\.prometheus\.address: Invalid value: "nope"/,
+  );
 });

@@ -5,9 +5,10 @@
  * spec and for the strategy annotation's JSON, so both refuse the same with errors naming the
  * field; readStepFields turns fields that passed into the engine's shapes (engine/rollout/*).
  *
- * The Prometheus gate (`healthGates.prometheus`) is refused for now: its query client and its
- * judgement exist (controller/prometheus.ts, engine/rollout/metricgate.ts) but nothing runs the
- * query during a rollout yet, and a gate that is accepted but never checked would be a silent pass.
+ * The Prometheus gate (`healthGates.prometheus`): an http(s) address, a non-empty query, at least
+ * one of min and max (numbers, min <= max), intervalSeconds and failureLimit integers >= 1,
+ * onInconclusive Pause or Ignore. The controller runs its query (controller/metricrunner.ts) and
+ * the steps stage judges the answers (engine/rollout/metricfold.ts).
  */
 import { fieldError, type FieldError } from './fielderrors.js';
 import { validateLabelSelector } from './schedvalidation.js';
@@ -54,6 +55,18 @@ export interface HealthGatesFields {
   readonly maxNotReadySeconds?: number;
   readonly maxFailedNodes?: IntOrString;
   readonly onFailure?: 'Pause' | 'Abort';
+  readonly prometheus?: PrometheusGateFields;
+}
+
+/** rollingUpdate.healthGates.prometheus (engine/rollout/metricgate.ts's PrometheusGateSpec). */
+export interface PrometheusGateFields {
+  readonly address: string;
+  readonly query: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly intervalSeconds?: number;
+  readonly failureLimit?: number;
+  readonly onInconclusive?: 'Pause' | 'Ignore';
 }
 
 /** The parsed fields; undefined where absent. */
@@ -75,7 +88,18 @@ const GATES_KEYS = [
   'maxNotReadySeconds',
   'maxFailedNodes',
   'onFailure',
+  'prometheus',
 ];
+const PROMETHEUS_KEYS = [
+  'address',
+  'query',
+  'min',
+  'max',
+  'intervalSeconds',
+  'failureLimit',
+  'onInconclusive',
+];
+const ON_INCONCLUSIVE = ['Pause', 'Ignore'];
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -103,11 +127,7 @@ class Checker {
     }
     for (const k of Object.keys(value)) {
       if (keys.includes(k)) continue;
-      const hint =
-        sub === 'healthGates' && k === 'prometheus'
-          ? 'the Prometheus gate is not supported yet (its query runs in no rollout); remove it'
-          : `unknown field; known: ${keys.join(', ')}`;
-      this.bad(`${sub}.${k}`, k, hint);
+      this.bad(`${sub}.${k}`, k, `unknown field; known: ${keys.join(', ')}`);
     }
     return value;
   }
@@ -215,8 +235,60 @@ export function checkStepFields(
       );
     c.intOrPercent('healthGates.maxFailedNodes', gates.maxFailedNodes, 1);
     c.oneOf('healthGates.onFailure', gates.onFailure, ON_FAILURE);
+    checkPrometheus(c, gates.prometheus);
   }
   return c.errors;
+}
+
+/** The Prometheus gate's checks (this module's header). */
+function checkPrometheus(c: Checker, raw: unknown): void {
+  const prom = c.object('healthGates.prometheus', raw, PROMETHEUS_KEYS);
+  if (prom === undefined) return;
+  const at = (k: string) => `healthGates.prometheus.${k}`;
+  const address = prom.address;
+  if (address == null || address === '')
+    c.errors.push(
+      fieldError('Required', c.at(at('address')), address, 'the Prometheus server URL'),
+    );
+  else if (typeof address !== 'string' || !isHttpUrl(address))
+    c.bad(at('address'), address, 'must be an http:// or https:// URL');
+  const query = prom.query;
+  if (query == null || query === '')
+    c.errors.push(fieldError('Required', c.at(at('query')), query, 'a PromQL query'));
+  else if (typeof query !== 'string' || query.trim() === '')
+    c.bad(at('query'), query, 'must be a non-empty PromQL query');
+  const min = prom.min;
+  const max = prom.max;
+  for (const [k, v] of [
+    ['min', min],
+    ['max', max],
+  ] as const)
+    if (v != null && (typeof v !== 'number' || !Number.isFinite(v)))
+      c.bad(at(k), v, 'must be a number');
+  if (min == null && max == null)
+    c.errors.push(
+      fieldError(
+        'Required',
+        c.at('healthGates.prometheus'),
+        undefined,
+        'at least one of min and max must be set',
+      ),
+    );
+  if (typeof min === 'number' && typeof max === 'number' && min > max)
+    c.bad(at('min'), min, `must be less than or equal to max (${max})`);
+  c.int(at('intervalSeconds'), prom.intervalSeconds, 1);
+  c.int(at('failureLimit'), prom.failureLimit, 1);
+  c.oneOf(at('onInconclusive'), prom.onInconclusive, ON_INCONCLUSIVE);
+}
+
+/** True for an absolute http or https URL with a host. */
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** Copies the listed keys that are set. */
@@ -236,8 +308,15 @@ export function readStepFields(raw: RawStepFields): StepFields {
   return {
     canary,
     waves: isObj(raw.waves) ? pick(raw.waves, WAVES_KEYS) : undefined,
-    healthGates: isObj(raw.healthGates) ? pick(raw.healthGates, GATES_KEYS) : undefined,
+    healthGates: isObj(raw.healthGates) ? readGates(raw.healthGates) : undefined,
   };
+}
+
+/** The health gates with the Prometheus block's set fields. */
+function readGates(gates: Record<string, unknown>): HealthGatesFields {
+  const out = pick(gates, GATES_KEYS);
+  if (isObj(gates.prometheus)) out.prometheus = pick(gates.prometheus, PROMETHEUS_KEYS);
+  return out;
 }
 
 /** True when any of the four is set (the engine's steps stage has something to do). */

@@ -197,7 +197,7 @@ export function renderRollout(
         // The controls are the spec's; the phase and conditions are where the preview ends.
         ...(view.rollout === undefined
           ? []
-          : rolloutFields(view.rollout, c).filter(([k]) => k === 'Controls')),
+          : rolloutFields(view.rollout, c).filter(([k]) => k === 'Controls' || k === 'Gates')),
       ],
       { keyStyle: c.bold },
     ),

@@ -10,6 +10,7 @@ import { resolvePartition, rolloutSpecOf, PAUSED_ANNOTATION } from '../api/rollo
 import type { DaemonSet, DaemonSetStatus, IntOrString } from '../api/types.js';
 import type { Plan } from '../engine/types.js';
 import type { Colors } from './output.js';
+import { gatesText } from './plan-gates.js';
 
 /** The rollout part of `plan -o json|yaml` (the key `rollout`). */
 export interface RolloutInfoView {
@@ -34,6 +35,8 @@ export interface RolloutInfoView {
   readonly progressDeadlineAbort: boolean;
   /** Canary and waves (issue 12), only when they act on this rollout. */
   readonly steps?: NonNullable<NonNullable<Plan['rollout']>['steps']>;
+  /** The health gates in force (plan-gates.ts), only when there are some. */
+  readonly gates?: string;
   /** The planned status conditions (Available, Progressing, Suspended, InvalidStrategy). */
   readonly conditions: readonly {
     readonly type: string;
@@ -77,8 +80,14 @@ export function rolloutInfo(ds: DaemonSet, plan: Plan): RolloutInfoView | null {
     progressDeadlineSeconds: spec.progressDeadlineSeconds ?? null,
     progressDeadlineAbort: spec.progressDeadlineAbort,
     ...(r.steps === undefined ? {} : { steps: r.steps }),
+    ...gatesOf(spec.steps, r.steps?.metric?.state),
     conditions: conditionsOf(plan.status),
   };
+}
+
+function gatesOf(...args: Parameters<typeof gatesText>): { gates?: string } {
+  const text = gatesText(...args);
+  return text === undefined ? {} : { gates: text };
 }
 
 function conditionsOf(status: DaemonSetStatus): RolloutInfoView['conditions'] {
@@ -155,6 +164,7 @@ export function rolloutFields(info: RolloutInfoView, c: Colors): [string, string
     if (s.gateFailure !== undefined) parts.push(c.red(`health gate failed: ${s.gateFailure}`));
     if (parts.length > 0) out.push(['Steps', parts.join(' · ')]);
   }
+  if (info.gates !== undefined) out.push(['Gates', info.gates]);
   if (info.conditions.length > 0)
     out.push([
       'Conditions',

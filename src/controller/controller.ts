@@ -340,6 +340,8 @@ export class DaemonSetController {
         satisfied,
         () => this.reconcileFull(key, ds, now, satisfied, policy).nodes,
         policy,
+        // The Prometheus gate's memory: the same the full reconcile reads (Snapshot.metric).
+        { memory: this.metrics.memory(key) },
       );
     } catch (err) {
       this.incremental.forget(key);

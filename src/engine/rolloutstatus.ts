@@ -59,8 +59,9 @@ const STEP_REASONS: ReadonlySet<string> = new Set([
 
 /**
  * What everynode's status adds to a rollout still under way (issue 12): the canary or wave step,
- * unavailable pods their nodes explain, removals the removal budget holds back. Empty when none
- * of it is in the status, so a plain apps/v1 DaemonSet keeps kubectl's exact line.
+ * unavailable pods their nodes explain, removals the removal budget holds back, the Prometheus
+ * gate's last answer. Empty when none of it is in the status, so a plain apps/v1 DaemonSet keeps
+ * kubectl's exact line.
  */
 export function stepDetail(ds: DaemonSet): string {
   const p = ds.status?.conditions?.find((c) => c.type === PROGRESSING_CONDITION);
@@ -81,5 +82,16 @@ export function stepDetail(ds: DaemonSet): string {
     parts.push(
       `${pending} ${pending === 1 ? 'removal waits' : 'removals wait'} for the removal budget`,
     );
+  // The Prometheus gate's last answer (CRD status.rollout.metric), while the rollout is under way.
+  const m = s?.rollout?.metric;
+  if (m?.lastResult !== undefined) {
+    const counts = [
+      (m.failures ?? 0) > 0 ? `${m.failures} failing` : undefined,
+      (m.inconclusive ?? 0) > 0 ? `${m.inconclusive} inconclusive` : undefined,
+    ].filter((x) => x !== undefined);
+    parts.push(
+      `prometheus gate: last answer ${m.lastResult}${m.lastQueryTime !== undefined ? ` at ${m.lastQueryTime}` : ''}${counts.length > 0 ? ` (${counts.join(', ')} in a row)` : ''}`,
+    );
+  }
   return parts.join('; ');
 }

@@ -90,6 +90,35 @@ const REFUSED: readonly [string, (d: Doc) => void][] = [
   ['waves.order without topologyKey', (d) => void (ru(d).waves = { steps: [1], order: ['a'] })],
   ['healthGates.maxFailedNodes 0', (d) => void (ru(d).healthGates = { maxFailedNodes: 0 })],
   ['healthGates.onFailure Explode', (d) => void (ru(d).healthGates = { onFailure: 'Explode' })],
+  [
+    'prometheus without a query',
+    (d) => void (ru(d).healthGates = { prometheus: prom({ query: undefined }) }),
+  ],
+  ['prometheus query ""', (d) => void (ru(d).healthGates = { prometheus: prom({ query: '' }) })],
+  [
+    'prometheus address not a URL',
+    (d) => void (ru(d).healthGates = { prometheus: prom({ address: 'prom:9090' }) }),
+  ],
+  [
+    'prometheus without min and max',
+    (d) => void (ru(d).healthGates = { prometheus: prom({ max: undefined }) }),
+  ],
+  [
+    'prometheus min > max',
+    (d) => void (ru(d).healthGates = { prometheus: prom({ min: 2, max: 1 }) }),
+  ],
+  [
+    'prometheus intervalSeconds 0',
+    (d) => void (ru(d).healthGates = { prometheus: prom({ intervalSeconds: 0 }) }),
+  ],
+  [
+    'prometheus failureLimit 0',
+    (d) => void (ru(d).healthGates = { prometheus: prom({ failureLimit: 0 }) }),
+  ],
+  [
+    'prometheus onInconclusive Abort',
+    (d) => void (ru(d).healthGates = { prometheus: prom({ onInconclusive: 'Abort' }) }),
+  ],
   // Issue 12: the removal budget and the unavailable accounting.
   ['removalBudget without maxRemovals', (d) => void (d.spec.removalBudget = { periodSeconds: 60 })],
   ['removalBudget maxRemovals 0', (d) => void (d.spec.removalBudget = rb(0, 60))],
@@ -102,6 +131,17 @@ const REFUSED: readonly [string, (d: Doc) => void][] = [
   ],
   ['unavailableAccounting NodeOnly', (d) => void (ru(d).unavailableAccounting = 'NodeOnly')],
 ];
+
+/** A valid Prometheus gate with some fields replaced (undefined: removed). */
+function prom(over: Record<string, unknown>): Record<string, unknown> {
+  const all: Record<string, unknown> = {
+    address: 'http://prometheus.monitoring:9090',
+    query: 'sum(rate(errors_total{namespace="{{namespace}}"}[5m]))',
+    max: 0.5,
+    ...over,
+  };
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined));
+}
 
 const ACCEPTED: readonly [string, (d: Doc) => void][] = [
   [
@@ -134,6 +174,19 @@ const ACCEPTED: readonly [string, (d: Doc) => void][] = [
       };
       ru(d).healthGates = { maxRestarts: 1, maxFailedNodes: '10%', onFailure: 'Abort' };
     },
+  ],
+  [
+    'a Prometheus gate',
+    (d) =>
+      void (ru(d).healthGates = {
+        onFailure: 'Abort',
+        prometheus: prom({
+          min: 0,
+          intervalSeconds: 30,
+          failureLimit: 2,
+          onInconclusive: 'Ignore',
+        }),
+      }),
   ],
   [
     "waves by steps, and OpenKruise's selector",

@@ -56,10 +56,13 @@ test('one example per feature', () => {
   assert.deepEqual(examples, [
     'abort.yaml',
     'canary-gate-abort.yaml',
+    'canary-metric-abort.yaml',
+    'canary-metric-pass.yaml',
     'canary-promote.yaml',
     'deadline.yaml',
     'freeze.yaml',
     'invalid-strategy.yaml',
+    'metric-inconclusive-pause.yaml',
     'native-canary.yaml',
     'native-strategy.yaml',
     'partition.yaml',
