@@ -130,6 +130,15 @@ function reasonFailure(pod: Pod, reasons: ReadonlySet<string>): [string, string]
   return undefined;
 }
 
+const reasonSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** failOnReasons as a set, made once per list (checkPod runs per pod per sync). */
+function reasonSet(reasons: readonly string[]): ReadonlySet<string> {
+  let set = reasonSets.get(reasons);
+  if (set === undefined) reasonSets.set(reasons, (set = new Set(reasons)));
+  return set;
+}
+
 function readyCondition(pod: Pod) {
   return pod.status?.conditions?.find((c) => c?.type === 'Ready');
 }
@@ -156,7 +165,7 @@ export function checkPod(
 ): { failure?: GateFailure; recheckAt?: number } {
   const { pod, node } = gated;
   const at = { node, pod: pod.metadata?.name ?? '', time: now };
-  const byReason = reasonFailure(pod, new Set(gates.failOnReasons));
+  const byReason = reasonFailure(pod, reasonSet(gates.failOnReasons));
   if (byReason) return { failure: { reason: byReason[0], message: byReason[1], ...at } };
   const restarts = containerStatuses(pod).reduce((n, c) => n + (c.restartCount ?? 0), 0);
   if (restarts > gates.maxRestarts) {
