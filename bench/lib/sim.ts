@@ -155,9 +155,10 @@ export interface RolloutResult<M extends string> {
   readonly controllerWrites: number;
   readonly maxUnavailableSeen: number;
   /**
-   * Of wallMs, the time the controller spent planning syncs (either path; both are synchronous,
-   * so this is their time on the thread): what a rollout's planning costs, apart from the
-   * simulated cluster, its kubelets and the observer that samples every virtual instant.
+   * Of cpuMs, the CPU the controller spent planning syncs (either path; both are synchronous, so
+   * this is the process's CPU while they ran, a parallel GC included): what a rollout's planning
+   * costs, apart from the simulated cluster, its kubelets and the observer that samples every
+   * virtual instant.
    */
   readonly planningMs: number;
 }
@@ -167,7 +168,7 @@ let planningDepth = 0;
 let planningWrapped = false;
 
 /**
- * Milliseconds spent in the controller's two planning paths so far (planIncrementally and
+ * CPU milliseconds spent in the controller's two planning paths so far (planIncrementally and
  * reconcileFull, the outermost call counted once). Wraps them on the first call.
  */
 export function planningMs(): number {
@@ -181,13 +182,16 @@ export function planningMs(): number {
       const original = proto[name];
       if (typeof original !== 'function') throw new Error(`DaemonSetController has no ${name}`);
       proto[name] = function (this: unknown, ...args: unknown[]): unknown {
-        const t = planningDepth === 0 ? performance.now() : 0;
+        const t = planningDepth === 0 ? process.cpuUsage() : undefined;
         planningDepth++;
         try {
           return original.apply(this, args);
         } finally {
           planningDepth--;
-          if (planningDepth === 0) planningTotal += performance.now() - t;
+          if (t !== undefined) {
+            const d = process.cpuUsage(t);
+            planningTotal += (d.user + d.system) / 1000;
+          }
         }
       };
     }
