@@ -4,6 +4,7 @@
  * clock): the DaemonSetController, optional leader election on a Lease, metrics on every API
  * call, the health probes, and an orderly shutdown. Tests drive it directly.
  */
+import type { MetricQueryFn } from '../controller/metricrunner.js';
 import {
   ClusterError,
   UnavailableError,
@@ -61,6 +62,8 @@ export interface ControllerProcessOptions {
    * twice.
    */
   readonly countRequestsAtPort?: boolean | undefined;
+  /** How the Prometheus gate asks (run --embedded with a scenario's prometheus block); default real. */
+  readonly metricQuery?: MetricQueryFn | undefined;
 }
 
 /** How a controller process ended: 0 after a requested shutdown, 1 after losing the Lease. */
@@ -236,6 +239,7 @@ export class ControllerProcess implements HealthSource {
         statusIntervalMs: this.opts.statusIntervalMs,
       }),
       ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
+      ...(this.opts.metricQuery !== undefined && { metricQuery: this.opts.metricQuery }),
       ...(m
         ? {
             queueMetrics: m.queueHooks(),

@@ -3,6 +3,8 @@
  * before anything starts), or the embedded one. Either way the result has a close() that ends
  * everything the target holds, in-flight requests included.
  */
+import type { MetricQueryFn } from '../controller/metricrunner.js';
+import { simulatedPrometheus } from '../sim/prometheus.js';
 import {
   UnavailableError,
   type KubeObject,
@@ -71,6 +73,8 @@ export interface Target {
   readonly clock: Clock;
   readonly defaultNamespace: string;
   readonly embedded?: EmbeddedCluster;
+  /** The embedded scenario's simulated Prometheus (its prometheus block), when it has one. */
+  readonly metricQuery?: MetricQueryFn;
   readonly close: () => void;
 }
 
@@ -124,9 +128,15 @@ export async function embeddedTarget(
     throw err;
   }
   logger.info({ nodes: nodes.length, objects: objects.length }, 'embedded cluster started');
+  const start = embedded.clock.now();
+  const prometheus = scenario?.prometheus;
   return {
     cluster: embedded.cluster,
     clock: embedded.clock,
+    // A scenario's prometheus block answers the gate's queries as under `sim`; else a real server.
+    ...(prometheus !== undefined && {
+      metricQuery: simulatedPrometheus(prometheus, () => embedded.clock.now() - start),
+    }),
     defaultNamespace: 'default',
     embedded,
     // The embedded client is in-process: the port-level fence in ControllerProcess covers it.

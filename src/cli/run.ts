@@ -192,6 +192,7 @@ export async function runCommand(flags: RunFlags): Promise<RunExitCode> {
       clock: t.clock,
       logger,
       dsKind,
+      ...(t.metricQuery !== undefined && { metricQuery: t.metricQuery }),
       namespace: flags.namespace,
       workers: f.workers,
       ...(f.nodeEventDelayMs !== undefined && { nodeEventDelayMs: f.nodeEventDelayMs }),

@@ -18,6 +18,8 @@ import { readScenario } from '../../src/cli/sim.js';
 import { readRecord } from '../../src/engine/rolloutrecord.js';
 import { Simulation } from '../../src/sim/runner.js';
 import { simulatedPrometheus } from '../../src/sim/prometheus.js';
+import { embeddedTarget } from '../../src/cli/run-target.js';
+import { nullLogger } from '../../src/controller/logger.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -217,4 +219,34 @@ test('without a prometheus block the sim never reaches a network: every query ha
     o.kind === 'inconclusive' ? o.message : '',
     /simulated Prometheus is http:\/\/a:9090/,
   );
+});
+
+test("run --embedded with a scenario: its prometheus block answers the gate's queries, as under sim", async () => {
+  const t = await embeddedTarget(
+    {
+      qps: '0',
+      embeddedSpeed: '1',
+      embeddedScenario: join(root, 'examples/rollout/canary-metric-abort.yaml'),
+    } as Parameters<typeof embeddedTarget>[0],
+    'EverynodeDaemonSet',
+    nullLogger,
+  );
+  try {
+    assert.ok(t.metricQuery !== undefined);
+    const out = await t.metricQuery('http://prometheus.monitoring:9090', 'up', {
+      timeoutMs: 1000,
+      signal: new AbortController().signal,
+      time: t.clock.now(),
+    });
+    assert.deepEqual(out, { kind: 'value', value: 0.02 });
+  } finally {
+    t.close();
+  }
+  const plain = await embeddedTarget(
+    { qps: '0', embeddedSpeed: '1' } as Parameters<typeof embeddedTarget>[0],
+    'DaemonSet',
+    nullLogger,
+  );
+  assert.equal(plain.metricQuery, undefined, 'without a scenario the gate asks a real server');
+  plain.close();
 });
