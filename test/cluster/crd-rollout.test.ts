@@ -271,6 +271,12 @@ describe('the CRD refuses bad rollout fields at kubectl apply', { skip: skipReas
             wave: { index: 1, name: 'zone-b', nodes: 40, updated: 12 },
             promotedStep: 0,
             bakeUntil: '2026-12-01T11:00:00Z',
+            metric: {
+              failures: 1,
+              inconclusive: 0,
+              lastQueryTime: '2026-12-01T10:04:00Z',
+              lastResult: '0.7',
+            },
           },
           conditions: [
             {
