@@ -27,6 +27,7 @@ const defaultTestFiles = [
   'test/cluster/e2e-rollout-control.test.ts',
   'test/cluster/e2e-canary.test.ts',
   'test/cluster/e2e-removal-budget.test.ts',
+  'test/cluster/e2e-metric-gate.test.ts',
   'test/cluster/chart.test.ts',
   'test/cluster/helm.test.ts',
   // The Prometheus health gate against the prometheus binary build.sh built (no cluster needed).
