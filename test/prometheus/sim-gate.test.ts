@@ -110,13 +110,11 @@ test('garbage answers are inconclusive: an Event naming the server each, then a 
   assert.notEqual(ds.status?.rollout?.phase, 'Aborted');
 });
 
-/** A scenario file written to a temp dir from the abort example with `edit` applied to its text. */
-async function variant(edit: (text: string) => string) {
+/** A scenario file written to a temp dir from an example (the abort one) with `edit` applied. */
+async function variant(edit: (text: string) => string, example = 'canary-metric-abort.yaml') {
   const dir = mkdtempSync(join(tmpdir(), 'everynode-metric-'));
   try {
-    const text = edit(
-      readFileSync(join(root, 'examples/rollout/canary-metric-abort.yaml'), 'utf8'),
-    );
+    const text = edit(readFileSync(join(root, 'examples/rollout', example), 'utf8'));
     const file = join(dir, 'scenario.yaml');
     writeFileSync(file, text);
     return await runFile(file);
@@ -249,4 +247,31 @@ test("run --embedded with a scenario: its prometheus block answers the gate's qu
   );
   assert.equal(plain.metricQuery, undefined, 'without a scenario the gate asks a real server');
   plain.close();
+});
+
+test('after `rollout retry` the paused gate counts afresh: good answers let the canary finish its bake and roll out', async () => {
+  const { r, ds, sim } = await variant(
+    (t) =>
+      t
+        .replace(
+          '- { from: 0s, answer: garbage }',
+          '- { from: 0s, answer: garbage }\n    - { from: 90s, value: 0.02 }',
+        )
+        .replace(
+          /(- \{ at: 30s, action: setImage.*\n)/,
+          '$1  - { at: 2m, action: annotate, daemonSet: agent, annotations: { rollout.everynode.dev/retry: 77d8b4566c/1 } }\n',
+        )
+        .replace('timeLimit: 4m, converged: false', 'timeLimit: 12m')
+        .replace(
+          /expect:[\s\S]*$/,
+          'expect:\n  - pods: { daemonSet: agent, revision: update, ready: true, count: 6 }\n',
+        ),
+    'metric-inconclusive-pause.yaml',
+  );
+  assert.deepEqual(failed(r), []);
+  assert.equal(ds.status?.rollout?.phase, 'Complete');
+  // Paused from the trip (0m52s) to the retry (2m): no query meanwhile.
+  const times = sim.prometheusQueries.map((q) => q.atMs);
+  assert.ok(!times.some((t) => t > 53_000 && t < 120_000), times.join(', '));
+  assert.ok(times.some((t) => t >= 120_000));
 });
