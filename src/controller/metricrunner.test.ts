@@ -139,3 +139,18 @@ test('a query function that throws or rejects is an inconclusive answer, never a
   assert.match(b?.kind === 'inconclusive' ? b.message : '', /bang/);
   assert.deepEqual(enqueued, ['x', 'x']);
 });
+
+test('a query not rendered yet (planned before it was due) enqueues a sync at its due time instead', async () => {
+  const { clock, enqueued, q, runner } = setup();
+  const { query: _rendered, ...notYet } = want({ dueAt: T0 + 30_000 });
+  runner.afterSync('default/agent', { state: undefined, query: notYet });
+  clock.advance(30_000);
+  assert.equal(q.calls.length, 0);
+  assert.deepEqual(enqueued, ['default/agent']);
+  // That sync renders it: sent at once.
+  runner.afterSync('default/agent', { state: undefined, query: want({ dueAt: T0 + 30_000 }) });
+  clock.advance(0);
+  assert.equal(q.calls.length, 1);
+  assert.equal(q.calls[0]!.query, 'sum(up)');
+  await flush();
+});

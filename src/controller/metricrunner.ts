@@ -147,6 +147,12 @@ export class MetricGateRunner {
     e.timerAt = undefined;
     const want = e.want;
     if (this.stopped || this.entries.get(key) !== e || want === undefined) return;
+    // Not rendered yet (the plan was made before it was due): a sync now renders it.
+    const query = want.query;
+    if (query === undefined) {
+      this.opts.enqueue(key);
+      return;
+    }
     const abort = new AbortController();
     e.inFlight = abort;
     const at = this.opts.clock.now();
@@ -167,7 +173,7 @@ export class MetricGateRunner {
     };
     let pending: Promise<MetricOutcome>;
     try {
-      pending = this.query(want.address, want.query, {
+      pending = this.query(want.address, query, {
         timeoutMs: want.timeoutMs,
         signal: abort.signal,
         time: at,

@@ -69,6 +69,24 @@ test('an answer is folded once, and the next query is due an interval after it w
   assert.equal(one.state?.lastResult, '0.9');
   assert.equal(one.failure, undefined);
   assert.equal(one.query?.dueAt, T0 + 1000 + 30_000);
+  assert.equal(one.query?.query, undefined, 'rendered only once due');
+  // Due: rendered, {{nodes}} read only now.
+  let asked = 0;
+  const due = foldMetricGate(
+    input({
+      memory: { ...memory, state: one.state },
+      now: T0 + 31_000,
+      vars: {
+        ...input().vars,
+        nodes: () => {
+          asked++;
+          return ['n-9'];
+        },
+      },
+    }),
+  );
+  assert.equal(asked, 1);
+  assert.match(due.query?.query ?? '', /node=~"n-9"/);
   // The next sync sees the same answer again (its own state remembered, the store not yet).
   const again = foldMetricGate(input({ memory: { ...memory, state: one.state }, now: T0 + 2000 }));
   assert.deepEqual(again.state, one.state);

@@ -11,7 +11,9 @@
  *   time of its last query) is the base, so an answer is never counted twice.
  * - An answer is folded once: only when it was asked after the base's last query.
  * - The query is wanted while the gate judges: the rollout is in progress, nothing has tripped,
- *   and at least one update-revision pod stands on an unimpaired node. {{nodes}} are those nodes.
+ *   and, when it is due, at least one update-revision pod stands on an unimpaired node. {{nodes}}
+ *   are those nodes. It is rendered only by a sync at or after its due time (the controller
+ *   enqueues one then), so the syncs between two queries do not pay for {{nodes}}.
  * - Counts already at failureLimit while the gate judges mean a trip was cleared by the retry
  *   control: counting starts again (the time of the last query is kept).
  * - A trip becomes the rollout's failure (reason MetricFailed or MetricInconclusive, no node or
@@ -53,8 +55,11 @@ export interface MetricQuery {
   /** The update revision it is for (the controller drops answers of another). */
   readonly revision: string;
   readonly address: string;
-  /** The query with its variables replaced. */
-  readonly query: string;
+  /**
+   * The query with its variables replaced; only when it is due (rendering {{nodes}} costs a pass
+   * over the release set). Undefined: not due yet; the controller syncs the DaemonSet at dueAt.
+   */
+  readonly query?: string;
   /** When it is due, epoch ms (now or earlier: at once). */
   readonly dueAt: number;
   /** The request's deadline: below the interval, at most 10 s. */
@@ -83,8 +88,13 @@ export interface MetricFoldInput {
   readonly memory: MetricMemory | undefined;
   /** The update revision's name. */
   readonly revision: string;
-  /** The query's variables; `nodes`: the judged nodes (update pods on unimpaired nodes). */
-  readonly vars: QueryVars;
+  /**
+   * The query's variables; `nodes`: the judged nodes (update pods on unimpaired nodes), or a
+   * function giving them, called only when the query is due.
+   */
+  readonly vars: Omit<QueryVars, 'nodes'> & {
+    readonly nodes: readonly string[] | (() => readonly string[]);
+  };
   /** False once a gate tripped or the steps are complete: fold nothing, ask nothing. */
   readonly active: boolean;
   readonly onFailure: OnFailure;
@@ -138,15 +148,20 @@ export function foldMetricGate(input: MetricFoldInput): MetricFold {
     }
   }
   let query: MetricQuery | undefined;
-  if (failure === undefined && input.vars.nodes.length > 0) {
+  if (failure === undefined) {
     const interval = spec.intervalSeconds ?? PROMETHEUS_GATE_DEFAULTS.intervalSeconds;
-    query = {
+    const due: MetricQuery = {
       revision,
       address: spec.address,
-      query: renderQuery(spec.query, input.vars),
       dueAt: nextQueryAt(spec, state, now),
       timeoutMs: queryTimeoutMs(interval),
     };
+    if (due.dueAt > now) query = due;
+    else {
+      const v = input.vars;
+      const nodes = typeof v.nodes === 'function' ? v.nodes() : v.nodes;
+      if (nodes.length > 0) query = { ...due, query: renderQuery(spec.query, { ...v, nodes }) };
+    }
   }
   return { state, failure, abort, query, inconclusive };
 }
