@@ -30,11 +30,11 @@ import { minDelay, rolloutSummary, rollingUpdateRuns, toRef } from '../engine/re
 import { podCreator, type PodCreator } from '../engine/rolloutcreates.js';
 import { decideRollout, type RolloutDecision } from '../engine/rolloutpolicy.js';
 import { hasStepFields } from '../api/rolloutspec.js';
+import type { RolloutNode } from '../engine/rollout/inputs.js';
 import type { MetricMemory } from '../engine/rollout/metricfold.js';
 import { cappedBudget } from '../engine/rollout/steps.js';
 import {
   applySteps,
-  layoutServes,
   previousCanaries,
   prometheusGateOf,
   stepsInPlay,
@@ -138,14 +138,25 @@ export class IncrementalPlanner {
     // Canary, waves and health gates (issue 12): the steps stage the full reconcile runs, over
     // the kept state: its layout kept while the eligible nodes are unchanged, the step counts
     // kept as nodes change, the gates over the unsettled pods (engine/rollout/stage.ts).
-    const rollout = applySteps(decided, () => keptLayout(decided, state), {
-      ds,
-      podsOn: (node) => state.podsOn(node),
-      unsettled: () => state.unsettled,
-      now,
-      metric: metric?.memory,
-      counts: state.stepCounts,
-    });
+    const steps = state.steps;
+    const eligible = (): RolloutNode[] => state.eligibleNodes();
+    let built: StepsLayout | undefined;
+    const rollout = applySteps(
+      decided,
+      () =>
+        (built =
+          steps?.layout(decided, eligible) ??
+          stepsLayout(decided.spec.steps, eligible(), previousCanaries(decided))),
+      {
+        ds,
+        podsOn: (node) => state.podsOn(node),
+        // Without kept steps (never expected: the shape says when), every eligible node.
+        unsettled: () => steps?.unsettled ?? built?.names ?? [],
+        now,
+        metric: metric?.memory,
+        ...(steps ? { counts: steps.counts } : {}),
+      },
+    );
     // Failed pods, order-dependent reasons, unbound pods on missing nodes (see
     // DaemonSetSyncState.classify): manage acts there in ways the state does not keep.
     const complex = state.complexReason();
@@ -428,23 +439,4 @@ function lazyRelease(
       desired: state.totals.desired,
       held: () => ({ updated: state.totals.updated, notUpdated: state.notUpdatedInOrder() }),
     }))(node);
-}
-
-/**
- * The steps stage's layout over the kept state: built from the eligible nodes when they, their
- * labels or impairment changed since the last one, or the kept canaries give another layout
- * (layoutServes; stepsLayout reads nothing else), else the same object.
- */
-function keptLayout(d: RolloutDecision, state: DaemonSetSyncState): StepsLayout {
-  const previous = previousCanaries(d);
-  const hit = state.layoutCache;
-  if (
-    hit !== undefined &&
-    hit.version === state.layoutVersion &&
-    layoutServes(hit.layout, d.spec.steps, previous)
-  )
-    return hit.layout;
-  const layout = stepsLayout(d.spec.steps, state.eligibleNodes(), previous);
-  state.layoutCache = { version: state.layoutVersion, layout };
-  return layout;
 }

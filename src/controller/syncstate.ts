@@ -42,10 +42,7 @@ import {
 } from '../engine/nodeclass.js';
 import { inNodePodsMap } from '../engine/nodepods.js';
 import { isNodeImpaired } from '../api/nodeimpairment.js';
-import { podSettled } from '../engine/rollout/healthgates.js';
 import type { RolloutNode } from '../engine/rollout/inputs.js';
-import type { StepsLayout } from '../engine/rollout/stage.js';
-import { KeptStepCounts } from '../engine/rollout/stepcounts.js';
 import { OrderedNames } from '../engine/orderednames.js';
 import {
   emptyStatusTally,
@@ -54,6 +51,7 @@ import {
   type StatusTally,
 } from '../engine/tallies.js';
 import { INDEX_CONTROLLER_UID } from './informer.js';
+import { KeptSteps } from './syncsteps.js';
 import type { ReadonlyStore } from './store.js';
 import type { DeclineReason } from './syncpath.js';
 
@@ -130,20 +128,8 @@ export class DaemonSetSyncState {
   readonly pending = new Set<string>();
   /** With shape.skipImpaired: the impaired listed nodes, kept out of the rolling update's tally. */
   readonly skipped = new Set<string>();
-  /**
-   * With shape.steps: node names with a live pod that is not podSettled (engine/rollout/
-   * healthgates.ts), a superset of the nodes whose update pod the health gates must judge.
-   */
-  readonly unsettled = new Set<string>();
-  /**
-   * With shape.steps: changes whenever the eligible nodes, or the labels or impairment of one of
-   * them, may have changed (what the steps stage's layout reads).
-   */
-  layoutVersion = 0;
-  /** With shape.steps: the steps stage's counts per step, touched as nodes are recomputed. */
-  readonly stepCounts = new KeptStepCounts();
-  /** The steps stage's layout for layoutVersion and the kept canaries (fastplan.ts). */
-  layoutCache: { readonly version: number; readonly layout: StepsLayout } | undefined;
+  /** With shape.steps: what the steps stage reads, kept as nodes are recomputed (syncsteps.ts). */
+  readonly steps: KeptSteps | undefined;
   private readonly entries = new Map<string, Entry>();
   /**
    * Claimed pods by key. The node a pod was filed under is filedUnder(pod), a function of the
@@ -166,6 +152,7 @@ export class DaemonSetSyncState {
     private readonly nodes: ReadonlyStore<Node>,
     private readonly podStore: ReadonlyStore<Pod>,
   ) {
+    this.steps = shape.steps === true ? new KeptSteps() : undefined;
     this.manageInput = {
       ds: shape.ds,
       hash: shape.hash,
@@ -188,9 +175,7 @@ export class DaemonSetSyncState {
     this.mismatched.clear();
     this.pending.clear();
     this.skipped.clear();
-    this.unsettled.clear();
-    this.layoutVersion++;
-    this.stepCounts.reset();
+    this.steps?.reset();
     this.rollout.clear();
     this.notUpdated = undefined;
     Object.assign(this.totals, emptyStatusTally());
@@ -311,7 +296,7 @@ export class DaemonSetSyncState {
 
   /** Recomputes one node name's eligibility and classes, replacing its old share of the tallies. */
   private recompute(name: string, now: number): void {
-    if (this.shape.steps === true) this.stepCounts.touch(name);
+    this.steps?.counts.touch(name);
     let e = this.entries.get(name);
     const node = this.nodes.get(name);
     if (e === undefined) {
@@ -325,17 +310,14 @@ export class DaemonSetSyncState {
     if (node === undefined) e.elig = undefined;
     else if (e.node !== node || e.elig === undefined) e.elig = this.shape.checker(node);
     e.node = node;
-    if (this.shape.steps === true && wasNode !== node) {
-      const isRun = e.elig?.shouldRun ?? false;
-      if (isRun !== wasRun || (isRun && layoutInputsDiffer(wasNode, node))) this.layoutVersion++;
-    }
+    this.steps?.nodeSeen(wasNode, wasRun, node, e.elig?.shouldRun ?? false);
     tallyStatus(this.totals, e.c, -1);
     if (!this.skipped.delete(name)) this.rollout.drop(name, e.c & R_MASK);
     this.missing.delete(name);
     this.manageWrites.delete(name);
     this.complex.delete(name);
     this.pending.delete(name);
-    this.unsettled.delete(name);
+    this.steps?.unsettled.delete(name);
     const wasHeldable = (e.c & (S_DESIRED | S_UPDATED)) === S_DESIRED;
     e.c = 0;
     if (node === undefined && e.pods.length === 0) {
@@ -362,12 +344,7 @@ export class DaemonSetSyncState {
     const cx = this.classContext(now);
     const pods = e.pods.filter(inNodePodsMap);
     if (changesWithTime(pods, cx)) this.pending.add(name);
-    if (this.shape.steps === true)
-      for (const p of pods)
-        if (!p.metadata?.deletionTimestamp && !podSettled(p)) {
-          this.unsettled.add(name);
-          break;
-        }
+    this.steps?.classified(name, pods);
     const elig = e.elig;
     if (elig === undefined) {
       // Not in the node list: no status share; manage's other pass deletes unbound live pods
@@ -455,17 +432,4 @@ export class DaemonSetSyncState {
     }
     return this.notUpdated;
   }
-}
-
-/** True when a node's labels or impairment (what the steps layout reads) may differ. */
-function layoutInputsDiffer(a: Node | undefined, b: Node | undefined): boolean {
-  if (a === undefined || b === undefined) return true;
-  const la = a.metadata?.labels ?? {};
-  const lb = b.metadata?.labels ?? {};
-  if (la !== lb) {
-    const ka = Object.keys(la);
-    if (ka.length !== Object.keys(lb).length) return true;
-    for (const k of ka) if (la[k] !== lb[k] || !Object.hasOwn(lb, k)) return true;
-  }
-  return isNodeImpaired(a).impaired !== isNodeImpaired(b).impaired;
 }

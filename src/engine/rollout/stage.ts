@@ -20,11 +20,12 @@
  * abort) skip canary, waves and bakes, as the spec says. While paused or suspended the kept values
  * are carried over unchanged.
  *
- * Both planning paths run it, in two parts: stepsLayout (1–2: O(eligible nodes); it reads only
- * the eligible nodes' names, labels and impairment and the kept canaries, so the incremental
- * planner keeps its result while those are unchanged) and applySteps (3–5: the open step's nodes
- * and the update pods the gates must see). decideSteps is both over a snapshot (the full
- * reconcile); controller/fastplan.ts calls the two over its kept state.
+ * Both planning paths run it, in two parts: stepsLayout (layout.ts, 1–2: O(eligible nodes); it
+ * reads only the eligible nodes' names, labels and impairment and the kept canaries, so the
+ * incremental planner keeps its result while those are unchanged) and applySteps (3–5: the steps
+ * walked, whose counts a caller may keep between syncs (stepcounts.ts), and the update pods the
+ * gates must see). decideSteps is both over a snapshot (the full reconcile);
+ * controller/fastplan.ts calls the two over its kept state.
  */
 import { isNodeImpaired } from '../../api/nodeimpairment.js';
 import { isPodAvailable } from '../../api/pod.js';
@@ -41,7 +42,6 @@ import {
 import { resolveBudget } from '../budget.js';
 import type { HoldReason, RolloutDecision } from '../rolloutpolicy.js';
 import type { UpdatePolicy } from '../updatepolicy.js';
-import { selectCanaryNodes } from './canary.js';
 import {
   evaluateHealthGates,
   podHealthySince,
@@ -49,19 +49,13 @@ import {
   resolveHealthGates,
   type GatedPod,
 } from './healthgates.js';
-import type { RolloutNode, RolloutProblem } from './inputs.js';
+import type { RolloutNode } from './inputs.js';
+import { previousCanaries, stepsLayout, type StepsLayout } from './layout.js';
 import { foldMetricGate, judgedNodes, type MetricFold, type MetricMemory } from './metricfold.js';
 import type { StepsOutcome } from './outcome.js';
 import type { PrometheusGateSpec } from './metricgate.js';
 import type { KeptStepCounts } from './stepcounts.js';
-import {
-  stepMaxUnavailable,
-  stepOrder,
-  stepProgress,
-  type StepNodeState,
-  type StepOrder,
-} from './steps.js';
-import { assignWaves, rolloutSteps, type RolloutStep } from './waves.js';
+import { stepMaxUnavailable, stepProgress, type StepNodeState } from './steps.js';
 
 /** What the stage reads besides the decision: the sync's nodes, eligibility and pods. */
 export interface StepsView {
@@ -125,6 +119,8 @@ export function updatePod(pods: readonly Pod[] | undefined, hash: string): Pod |
   return undefined;
 }
 
+export { layoutServes, previousCanaries, stepsLayout, type StepsLayout } from './layout.js';
+
 /**
  * True when decideSteps returns the decision as it is (no steps, no stable revision, aborted).
  */
@@ -145,94 +141,6 @@ export function prometheusGateOf(d: RolloutDecision): PrometheusGateSpec | undef
   const gates: object | undefined = d.spec.steps.healthGates;
   if (gates === undefined || !('prometheus' in gates)) return undefined;
   return gates.prometheus as PrometheusGateSpec | undefined;
-}
-
-/** The canaries the layout starts from: the kept ones, or none for a new rollout. */
-export function previousCanaries(d: RolloutDecision): readonly string[] {
-  return d.newRollout ? [] : d.record.canaryNodes;
-}
-
-/**
- * Parts 1–2 of the stage: the canary, the waves, the steps and their order. A function of the
- * rollout spec's steps, the eligible nodes (names, labels, impairment; any order) and the kept
- * canaries only, so a caller may keep it while those are unchanged.
- */
-export interface StepsLayout {
-  /** The eligible nodes (desiredNumberScheduled). */
-  readonly names: ReadonlySet<string>;
-  readonly impaired: ReadonlySet<string>;
-  readonly canaryNodes: readonly string[] | undefined;
-  readonly steps: readonly RolloutStep[];
-  readonly order: StepOrder;
-  /** The first blocking problem, and the others as warnings, in the order they were found. */
-  readonly problem: RolloutProblem | undefined;
-  readonly warnings: readonly { readonly reason: string; readonly message: string }[];
-  /** The kept canaries it was built from, and whether the canary selection found no problem. */
-  readonly previous: readonly string[];
-  readonly canaryClean: boolean;
-}
-
-/**
- * True when stepsLayout over the same spec and nodes with `previous` gives this layout: built
- * from them; or no canary to read them; or they are its own canaries and their selection found
- * no problem (kept canaries that are all still candidates are kept as they are, with no problem,
- * and the waves are assigned around the same nodes). Saves the rebuild after the first sync of a
- * rollout records its canaries.
- */
-export function layoutServes(
-  layout: StepsLayout,
-  spec: RolloutDecision['spec']['steps'],
-  previous: readonly string[],
-): boolean {
-  if (spec.canary === undefined || sameNames(layout.previous, previous)) return true;
-  return layout.canaryClean && sameNames(layout.canaryNodes ?? [], previous);
-}
-
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((n, i) => n === b[i]);
-}
-
-/** Builds the layout (parts 1–2 of this module's header) from the eligible nodes. */
-export function stepsLayout(
-  spec: RolloutDecision['spec']['steps'],
-  nodes: readonly RolloutNode[],
-  previous: readonly string[],
-): StepsLayout {
-  const warnings: { reason: string; message: string }[] = [];
-  let problem: RolloutProblem | undefined;
-  const note = (p: RolloutProblem | undefined): void => {
-    if (p === undefined) return;
-    if (p.blocking) problem ??= p;
-    else warnings.push({ reason: p.reason, message: p.message });
-  };
-  const canary = spec.canary ? selectCanaryNodes(spec.canary, nodes, previous) : undefined;
-  note(canary?.problem);
-  const assignment = spec.waves ? assignWaves(spec.waves, nodes, canary?.nodes ?? []) : undefined;
-  for (const p of assignment?.problems ?? []) note(p);
-  const steps = rolloutSteps(
-    nodes,
-    canary && spec.canary
-      ? {
-          nodes: canary.nodes,
-          ...(spec.canary.bakeSeconds !== undefined
-            ? { bakeSeconds: spec.canary.bakeSeconds }
-            : {}),
-          ...(spec.canary.promotion !== undefined ? { promotion: spec.canary.promotion } : {}),
-        }
-      : undefined,
-    spec.waves && assignment ? { spec: spec.waves, assignment } : undefined,
-  );
-  return {
-    names: new Set(nodes.map((n) => n.name)),
-    impaired: new Set(nodes.filter((n) => n.impaired === true).map((n) => n.name)),
-    canaryNodes: canary?.nodes,
-    steps,
-    order: stepOrder(steps),
-    problem,
-    warnings,
-    previous,
-    canaryClean: canary?.problem === undefined,
-  };
 }
 
 /** What applySteps reads besides the decision and the layout. */
