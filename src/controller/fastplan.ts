@@ -30,17 +30,9 @@ import { minDelay, rolloutSummary, rollingUpdateRuns, toRef } from '../engine/re
 import { podCreator, type PodCreator } from '../engine/rolloutcreates.js';
 import { decideRollout, type RolloutDecision } from '../engine/rolloutpolicy.js';
 import { hasStepFields } from '../api/rolloutspec.js';
-import type { RolloutNode } from '../engine/rollout/inputs.js';
 import type { MetricMemory } from '../engine/rollout/metricfold.js';
 import { cappedBudget } from '../engine/rollout/steps.js';
-import {
-  applySteps,
-  previousCanaries,
-  prometheusGateOf,
-  stepsInPlay,
-  stepsLayout,
-  type StepsLayout,
-} from '../engine/rollout/stage.js';
+import { applySteps, prometheusGateOf, stepsInPlay } from '../engine/rollout/stage.js';
 import { rolloutStatus } from '../engine/rolloutprogress.js';
 import { storedNativeRecord } from '../engine/rolloutrecord.js';
 import {
@@ -138,25 +130,19 @@ export class IncrementalPlanner {
     // Canary, waves and health gates (issue 12): the steps stage the full reconcile runs, over
     // the kept state: its layout kept while the eligible nodes are unchanged, the step counts
     // kept as nodes change, the gates over the unsettled pods (engine/rollout/stage.ts).
+    // A state without kept steps is a DaemonSet without step fields: the stage passes through.
     const steps = state.steps;
-    const eligible = (): RolloutNode[] => state.eligibleNodes();
-    let built: StepsLayout | undefined;
-    const rollout = applySteps(
-      decided,
-      () =>
-        (built =
-          steps?.layout(decided, eligible) ??
-          stepsLayout(decided.spec.steps, eligible(), previousCanaries(decided))),
-      {
-        ds,
-        podsOn: (node) => state.podsOn(node),
-        // Without kept steps (never expected: the shape says when), every eligible node.
-        unsettled: () => steps?.unsettled ?? built?.names ?? [],
-        now,
-        metric: metric?.memory,
-        ...(steps ? { counts: steps.counts } : {}),
-      },
-    );
+    const rollout =
+      steps === undefined
+        ? decided
+        : applySteps(decided, () => steps.layout(decided, () => state.eligibleNodes()), {
+            ds,
+            podsOn: (node) => state.podsOn(node),
+            unsettled: () => steps.unsettled,
+            now,
+            metric: metric?.memory,
+            counts: steps.counts,
+          });
     // Failed pods, order-dependent reasons, unbound pods on missing nodes (see
     // DaemonSetSyncState.classify): manage acts there in ways the state does not keep.
     const complex = state.complexReason();

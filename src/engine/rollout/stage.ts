@@ -258,11 +258,14 @@ export function applySteps(
             namespace: ds.metadata?.namespace ?? '',
             name: ds.metadata?.name ?? '',
             revision: d.update.hash,
-            nodes: judgedNodes(
-              steps.length > 0 ? steps.slice(0, p.index + 1).flatMap((s) => s.nodes) : layout.names,
-              layout.impaired,
-              (n) => updatePod(view.podsOn(n), d.update.hash) !== undefined,
-            ),
+            nodes: () =>
+              judgedNodes(
+                steps.length > 0
+                  ? steps.slice(0, p.index + 1).flatMap((s) => s.nodes)
+                  : layout.names,
+                layout.impaired,
+                (n) => updatePod(view.podsOn(n), d.update.hash) !== undefined,
+              ),
           },
           active: gateFailure === undefined && (steps.length === 0 || p.state !== 'Complete'),
           onFailure: gates?.onFailure ?? 'Pause',
