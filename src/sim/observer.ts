@@ -4,11 +4,21 @@
  * exactly one available pod of the newest revision, how many nodes lack an available pod during
  * each rollout, how many pods share a node, and when each rollout started and finished.
  */
-import { getTargetNodeName, isPodAvailable, isPodReady, isPodTerminal } from '../api/pod.js';
-import type { ControllerRevision, DaemonSet, Node, Pod } from '../api/types.js';
+import type { ControllerRevision, DaemonSet, Node } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, objectKey } from '../api/types.js';
-import { makeEligibilityChecker, type Eligibility } from '../engine/eligibility.js';
+import type { Eligibility } from '../engine/eligibility.js';
+import { isPodReady } from '../api/pod.js';
 import { formatDuration } from './duration.js';
+import {
+  addTruth,
+  emptyTotals,
+  nodeTruth,
+  ownedPodsByNode,
+  TruthTally,
+  viewOf,
+  eligibilityFor,
+  type DsView,
+} from './groundtruth.js';
 import {
   budgetOf,
   strategyText,
@@ -40,21 +50,7 @@ export interface Rollout {
   progress: { signature: string; sinceMs: number; reported: boolean };
 }
 
-/** Ground truth for one DaemonSet at one instant. */
-export interface DsView {
-  readonly desired: number;
-  readonly current: number;
-  readonly updated: number;
-  readonly ready: number;
-  readonly available: number;
-  /** Eligible nodes with no available pod. */
-  readonly unavailable: number;
-  /** Nodes that must not run the pod and still do, or pods on nodes that are gone. */
-  readonly strays: number;
-  readonly converged: boolean;
-  /** Why it is not converged, in a few words. */
-  readonly why: string;
-}
+export type { DsView } from './groundtruth.js';
 
 /** Everything tracked about one DaemonSet. */
 export interface DsTrack {
@@ -72,10 +68,15 @@ export interface DsTrack {
   eligibility: { gen: string; cache: WeakMap<Node, Eligibility> };
   /** everynode's rollout status as last journaled (rolloutjournal.ts). */
   rolloutJournal: RolloutJournalState;
+  /** The counts kept node by node between samples (groundtruth.ts); none while a full pass runs. */
+  tally?: TruthTally | undefined;
 }
 
 /** No change in updated or available for this long counts as a stalled rollout. */
 const STALL_MS = 120_000;
+
+/** npm test's check of every kept tally against a full pass (as for the controller's two paths). */
+const VERIFY = process.env['EVERYNODE_VERIFY_SYNC'] === '1';
 
 const imagesOf = (ds: DaemonSet): string =>
   (ds.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').join(', ');
@@ -125,13 +126,14 @@ export class Observer {
       return;
     }
     this.lastVersion = this.world.version;
+    const touched = this.world.takeTouched();
     for (const [key, t] of this.tracks) {
       if (!this.world.daemonSets.has(key) && !t.deleted) {
         t.deleted = true;
         this.journal.add('daemonset', `${key} deleted`, key);
       }
     }
-    for (const ds of this.world.daemonSets.values()) this.sampleOne(ds);
+    for (const ds of this.world.daemonSets.values()) this.sampleOne(ds, touched);
   }
 
   private track(ds: DaemonSet): DsTrack {
@@ -174,14 +176,14 @@ export class Observer {
     return best;
   }
 
-  private sampleOne(ds: DaemonSet): void {
+  private sampleOne(ds: DaemonSet, touched: ReadonlySet<string>): void {
     const t = this.track(ds);
     const newest = this.newestRevision(ds);
     if (newest !== undefined && newest.hash !== t.newestHash) this.startRollout(t, ds, newest);
     // everynode's rollout phase and conditions: each change is a line of the story.
     journalRollout(this.journal, t.key, ds, t.rolloutJournal);
     const rec = this.recorder?.of(t.key);
-    const view = this.view(ds, t, rec);
+    const view = this.viewNow(ds, t, rec, touched);
     if (rec !== undefined) {
       rec.strategy = strategyText(ds);
       rec.counts(
@@ -333,41 +335,60 @@ export class Observer {
     };
   }
 
+  /** Notes the most pods of ds on one node. */
+  private seen(t: DsTrack, node: string, pods: number): void {
+    if (pods > t.maxPodsPerNode) {
+      t.maxPodsPerNode = pods;
+      t.maxPodsPerNodeAt = { atMs: this.offset(), node };
+    }
+  }
+
+  /**
+   * The ground truth now, from the kept tally where it can be (groundtruth.ts): the nodes
+   * touched since the last sample are counted again. A full pass when the grid is recorded
+   * (every node is drawn) or when time alone changes availability (minReadySeconds).
+   */
+  private viewNow(
+    ds: DaemonSet,
+    t: DsTrack,
+    rec: DsRecording | undefined,
+    touched: ReadonlySet<string>,
+  ): DsView {
+    if (rec !== undefined || (ds.spec?.minReadySeconds ?? 0) > 0) {
+      t.tally = undefined;
+      return this.view(ds, t, rec);
+    }
+    const eligibility = eligibilityFor(ds, t);
+    const key = `${t.eligibility.gen}|${t.newestHash ?? ''}`;
+    const seen = (node: string, pods: number): void => {
+      this.seen(t, node, pods);
+    };
+    if (t.tally?.key !== key) {
+      t.tally = new TruthTally(key, this.world, t.uid, eligibility, t.newestHash);
+      t.tally.build(seen);
+    } else t.tally.update(touched, seen);
+    const v = viewOf(ds, t, t.tally.totals);
+    if (VERIFY) {
+      const full = this.view(ds, t);
+      if (JSON.stringify(full) !== JSON.stringify(v))
+        throw new Error(
+          `observer: the kept tally of ${t.key} disagrees with a full pass: ${JSON.stringify(v)} vs ${JSON.stringify(full)}`,
+        );
+    }
+    return v;
+  }
+
   /** Computes the ground truth for one DaemonSet now; records every node's state into rec. */
   view(ds: DaemonSet, t: DsTrack, rec?: DsRecording): DsView {
-    const gen = `${ds.metadata?.uid ?? ''}/${ds.metadata?.generation ?? 0}`;
-    if (t.eligibility.gen !== gen) t.eligibility = { gen, cache: new WeakMap() };
-    const check = makeEligibilityChecker(ds);
-    const byNode = new Map<string, Pod[]>();
-    let strays = 0;
-    const owned = this.world.podsByOwner.get(ds.metadata?.uid ?? '');
-    for (const k of owned ?? []) {
-      const p = this.world.pods.get(k);
-      if (p === undefined || (p.metadata?.deletionTimestamp && isPodTerminal(p))) continue;
-      let node = p.spec?.nodeName;
-      if (!node) {
-        const target = getTargetNodeName(p);
-        if (!('node' in target)) continue;
-        node = target.node;
-      }
-      const list = byNode.get(node);
-      if (list === undefined) byNode.set(node, [p]);
-      else list.push(p);
-    }
+    const eligibility = eligibilityFor(ds, t);
+    const byNode = ownedPodsByNode(this.world, ds.metadata?.uid ?? '');
     const minReady = ds.spec?.minReadySeconds ?? 0;
     const now = this.now();
     const newest = t.newestHash;
-    let desired = 0;
-    let current = 0;
-    let updated = 0;
-    let ready = 0;
-    let available = 0;
-    let unavailable = 0;
-    let perfect = 0;
+    const totals = emptyTotals();
     const grid = rec === undefined ? undefined : this.gridContext(ds);
     for (const [name, node] of this.world.nodes) {
-      let e = t.eligibility.cache.get(node);
-      if (e === undefined) t.eligibility.cache.set(node, (e = check(node)));
+      const e = eligibility(node);
       const pods = byNode.get(name);
       if (grid !== undefined)
         rec!.node(
@@ -385,57 +406,13 @@ export class Observer {
         );
       if (pods !== undefined) {
         byNode.delete(name);
-        if (pods.length > t.maxPodsPerNode) {
-          t.maxPodsPerNode = pods.length;
-          t.maxPodsPerNodeAt = { atMs: this.offset(), node: name };
-        }
+        this.seen(t, name, pods.length);
       }
-      if (!e.shouldRun) {
-        if (pods !== undefined && !e.shouldContinueRunning) strays++;
-        continue;
-      }
-      desired++;
-      let live = 0;
-      let hasNew = false;
-      let hasReady = false;
-      let hasAvail = false;
-      let perfectPod = false;
-      for (const p of pods ?? []) {
-        if (p.metadata?.deletionTimestamp) continue;
-        live++;
-        const isNew = p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === newest;
-        const avail = isPodAvailable(p, minReady, now);
-        hasNew ||= isNew;
-        hasReady ||= avail || isPodReady(p);
-        hasAvail ||= avail;
-        perfectPod = isNew && avail;
-      }
-      if (live > 0) current++;
-      if (hasNew) updated++;
-      if (hasReady) ready++;
-      if (hasAvail) available++;
-      else unavailable++;
-      if (pods?.length === 1 && live === 1 && perfectPod) perfect++;
+      addTruth(totals, nodeTruth(e, pods, newest, minReady, now), 1);
     }
-    for (const pods of byNode.values()) strays += pods.length > 0 ? 1 : 0;
+    for (const pods of byNode.values())
+      addTruth(totals, nodeTruth(undefined, pods, newest, minReady, now), 1);
     rec?.endPass(this.offset(), this.recorder!.nodeNames.length);
-    const st = ds.status;
-    const statusCaughtUp =
-      (st?.observedGeneration ?? 0) >= (ds.metadata?.generation ?? 0) &&
-      (st?.desiredNumberScheduled ?? -1) === desired &&
-      (st?.updatedNumberScheduled ?? 0) === desired &&
-      (st?.numberAvailable ?? 0) === desired;
-    const converged =
-      t.newestHash !== undefined && perfect === desired && strays === 0 && statusCaughtUp;
-    const why = converged
-      ? ''
-      : t.newestHash === undefined
-        ? 'no revision yet'
-        : perfect < desired
-          ? `${desired - perfect} of ${desired} nodes not yet on an available pod of revision ${t.newestRevision}`
-          : strays > 0
-            ? `${strays} nodes still run a pod they should not`
-            : 'status not yet written';
-    return { desired, current, updated, ready, available, unavailable, strays, converged, why };
+    return viewOf(ds, t, totals);
   }
 }

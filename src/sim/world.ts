@@ -3,6 +3,7 @@
  * indexed by node and owner, shared by the scheduler, kubelets, node lifecycle and the observer
  * (one watch each instead of one per component keeps 10,000 nodes cheap).
  */
+import { getTargetNodeName } from '../api/pod.js';
 import type { ControllerRevision, DaemonSet, Event, Node, Pod } from '../api/types.js';
 import type { Cluster, KubeObject, ResourceKind, Watch, WatchEvent } from '../cluster/port.js';
 
@@ -46,6 +47,13 @@ export class World {
   readonly podsByNode = new Map<string, Set<string>>();
   /** Pod keys by controller owner uid. */
   readonly podsByOwner = new Map<string, Set<string>>();
+  /** Keys of unbound pods by the node their affinity names (DaemonSet pods before binding). */
+  readonly unboundByTarget = new Map<string, Set<string>>();
+  /**
+   * Names of the nodes whose object or pods changed since the observer last took them
+   * (takeTouched), so it can count those nodes again instead of all of them.
+   */
+  private touched = new Set<string>();
   /** Bumped on every change, so observers can skip work when nothing happened. */
   version = 0;
   private readonly listeners: WorldListener[] = [];
@@ -88,6 +96,13 @@ export class World {
       this.events.set(k, c.obj);
       for (const l of this.listeners) l.onEvent?.(c.obj);
     });
+  }
+
+  /** The nodes touched since the last call (see `touched`), and a fresh set for what follows. */
+  takeTouched(): ReadonlySet<string> {
+    const t = this.touched;
+    this.touched = new Set();
+    return t;
   }
 
   /** Stops every watch. */
@@ -144,6 +159,7 @@ export class World {
 
   private applyNode(c: Change<Node>, name: string): void {
     this.version++;
+    this.touched.add(name);
     if (c.obj === undefined) this.nodes.delete(name);
     else this.nodes.set(name, c.obj);
     for (const l of this.listeners) l.onNode?.(c);
@@ -156,6 +172,13 @@ export class World {
     // Most changes (status writes) move a pod neither between nodes nor owners: no index work.
     if (oldNode && oldNode !== newNode) this.podsByNode.get(oldNode)?.delete(key);
     if (newNode && newNode !== oldNode) index(this.podsByNode, newNode, key);
+    const oldTarget = c.old === undefined ? undefined : unboundTarget(c.old);
+    const newTarget = c.obj === undefined ? undefined : unboundTarget(c.obj);
+    if (oldTarget !== newTarget) {
+      if (oldTarget !== undefined) this.unboundByTarget.get(oldTarget)?.delete(key);
+      if (newTarget !== undefined) index(this.unboundByTarget, newTarget, key);
+    }
+    for (const n of [oldNode, newNode, oldTarget, newTarget]) if (n) this.touched.add(n);
     // Owner references of a pod are shared between its versions unless a write changed them.
     const oldRefs = c.old?.metadata?.ownerReferences;
     const newRefs = c.obj?.metadata?.ownerReferences;
@@ -181,6 +204,13 @@ export class World {
     else map.set(key, c.obj);
     for (const l of this.listeners) (l[hook] as ((c: Change<T>) => void) | undefined)?.(c);
   }
+}
+
+/** The node an unbound pod's affinity names; undefined for a bound pod or one naming none. */
+function unboundTarget(p: Pod): string | undefined {
+  if (p.spec?.nodeName) return undefined;
+  const target = getTargetNodeName(p);
+  return 'node' in target ? target.node : undefined;
 }
 
 function index(m: Map<string, Set<string>>, k: string, v: string): void {
