@@ -363,7 +363,9 @@ export class Observer {
     const seen = (node: string, pods: number): void => {
       this.seen(t, node, pods);
     };
-    if (t.tally?.key !== key) {
+    // When most nodes were touched (pods starting everywhere), counting them all afresh is cheaper
+    // than one by one.
+    if (t.tally?.key !== key || touched.size * 4 > this.world.nodes.size) {
       t.tally = new TruthTally(key, this.world, t.uid, eligibility, t.newestHash);
       t.tally.build(seen);
     } else t.tally.update(touched, seen);
