@@ -101,6 +101,16 @@ function findTaint(
  * throws on a node with missing or malformed fields (they read as absent).
  */
 export function isNodeImpaired(node: Node): NodeImpairment {
+  // Objects from the caches are never changed in place (a change is a new object), and the
+  // planners ask about the same node many times a sync: judge each object once.
+  let known = judged.get(node);
+  if (known === undefined) judged.set(node, (known = judge(node)));
+  return known;
+}
+
+const judged = new WeakMap<Node, NodeImpairment>();
+
+function judge(node: Node): NodeImpairment {
   const deleting = node.metadata?.deletionTimestamp;
   if (deleting) return impaired('NodeDeleting', `being deleted since ${deleting}`);
 
