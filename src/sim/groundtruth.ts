@@ -12,6 +12,7 @@ import { getTargetNodeName, isPodAvailable, isPodReady, isPodTerminal } from '..
 import type { DaemonSet, Node, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../api/types.js';
 import { makeEligibilityChecker, type Eligibility } from '../engine/eligibility.js';
+import { rolloutHold } from './report/grid/rolloutstate.js';
 import { controllerUid, type World } from './world.js';
 
 /** Ground truth for one DaemonSet at one instant. */
@@ -160,7 +161,7 @@ export function viewOf(ds: DaemonSet, t: TruthTrack, c: TruthTotals): DsView {
     : t.newestHash === undefined
       ? 'no revision yet'
       : perfect < desired
-        ? `${desired - perfect} of ${desired} nodes not yet on an available pod of revision ${t.newestRevision}`
+        ? held(ds, desired - perfect, desired, t.newestRevision)
         : strays > 0
           ? `${strays} nodes still run a pod they should not`
           : 'status not yet written';
@@ -175,6 +176,14 @@ export function viewOf(ds: DaemonSet, t: TruthTrack, c: TruthTotals): DsView {
     converged,
     why,
   };
+}
+
+/** Why nodes are not on the newest revision: not yet, or held there on purpose by the rollout. */
+function held(ds: DaemonSet, off: number, desired: number, revision: number): string {
+  const hold = rolloutHold(ds);
+  return hold === undefined
+    ? `${off} of ${desired} nodes not yet on an available pod of revision ${revision}`
+    : `the rollout is held (${hold}): ${off} of ${desired} nodes not on an available pod of revision ${revision}`;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { DsTrack } from '../observer.js';
 import type { SimResult } from '../runner.js';
 import { colors, columns, visibleWidth, wrapText, type Colors } from './format.js';
 import { apiWrites } from './stats.js';
+import { rolloutHold } from './grid/rolloutstate.js';
 
 const MAX_TIMELINE = 40;
 
@@ -23,7 +24,7 @@ export interface SummaryOptions {
 /** A width with no limit, for pipes and files. */
 const UNLIMITED = 1_000_000;
 
-function rolloutCell(t: DsTrack | undefined, c: Colors): string {
+function rolloutCell(t: DsTrack | undefined, c: Colors, hold: string | undefined): string {
   const rollouts = (t?.rollouts ?? []).filter((r) => !r.initial);
   if (rollouts.length === 0) return c.dim('—');
   return rollouts
@@ -33,7 +34,10 @@ function rolloutCell(t: DsTrack | undefined, c: Colors): string {
           `rev ${r.revision} superseded after ${formatDuration((r.finishedAtMs ?? 0) - r.startedAtMs)}`,
         );
       if (r.finishedAtMs === undefined)
-        return c.yellow(`rev ${r.revision} not finished (max ${r.maxUnavailable} unavailable)`);
+        // The last rollout may be held on purpose (paused, at its partition, aborted, a gate).
+        return c.yellow(
+          `rev ${r.revision} ${r === rollouts[rollouts.length - 1] && hold !== undefined ? `held (${hold})` : 'not finished'} (max ${r.maxUnavailable} unavailable)`,
+        );
       return `rev ${r.revision} in ${formatDuration(r.finishedAtMs - r.startedAtMs)}, max ${r.maxUnavailable} unavailable`;
     })
     .join('; ');
@@ -96,11 +100,11 @@ function dsRows(
             String(s?.numberReady ?? 0),
             available,
             converged,
-            rolloutCell(t, c),
+            rolloutCell(t, c, rolloutHold(ds)),
           ],
     );
     if (narrow && (t?.rollouts ?? []).some((x) => !x.initial))
-      rollouts.push(`  ${key}: ${rolloutCell(t, c)}`);
+      rollouts.push(`  ${key}: ${rolloutCell(t, c, rolloutHold(ds))}`);
     if (!ok) notes.push(`  ${c.yellow('!')} ${key}: ${t?.view?.why ?? 'never observed'}`);
   }
   if (dss.length === 0) return { table: [c.dim('  (no DaemonSets)')], rollouts, notes };
