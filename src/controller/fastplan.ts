@@ -407,22 +407,20 @@ function planRollout(
   }
 }
 
-const ALL_RELEASED = (): boolean => true;
-
 /**
- * The release test over the kept state (engine releaseTest: updated nodes first, then the
- * others in the policy's order), built on the first node asked about.
+ * The release test over the kept state (engine releaseTest, which builds its order on the first
+ * node asked about: updated nodes first, then the others in the policy's order).
  */
 function lazyRelease(
   rollout: RolloutDecision,
   state: DaemonSetSyncState,
 ): (node: string) => boolean {
-  const policy = rollout.policy;
-  if (policy.released(state.totals.desired) >= state.totals.desired) return ALL_RELEASED;
-  let test: ((node: string) => boolean) | undefined;
-  return (node) =>
-    (test ??= releaseTest(policy, {
-      desired: state.totals.desired,
-      held: () => ({ updated: state.totals.updated, notUpdated: state.notUpdatedInOrder() }),
-    }))(node);
+  return releaseTest(rollout.policy, {
+    desired: state.totals.desired,
+    held: () => ({
+      updated: state.totals.updated,
+      notUpdated: state.notUpdatedInOrder(),
+      updatedCandidates: state.updatedCandidates,
+    }),
+  });
 }

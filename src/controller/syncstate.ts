@@ -32,6 +32,7 @@ import {
   changesWithTime,
   nodeRolloutClass,
   R_MASK,
+  R_OLD_AVAILABLE,
   S_DESIRED,
   S_UPDATED,
   statusShare,
@@ -126,6 +127,11 @@ export class DaemonSetSyncState {
   readonly mismatched = new Set<string>();
   /** Node names with a pod that is Ready but not yet available (minReadySeconds): time changes them. */
   readonly pending = new Set<string>();
+  /**
+   * Candidates of the rolling update's tally that count as updated (S_UPDATED: their oldest pod,
+   * being deleted, is at the update revision), for releaseTest (ReleaseView.updatedCandidates).
+   */
+  updatedCandidates = 0;
   /** With shape.skipImpaired: the impaired listed nodes, kept out of the rolling update's tally. */
   readonly skipped = new Set<string>();
   /** With shape.steps: what the steps stage reads, kept as nodes are recomputed (syncsteps.ts). */
@@ -177,6 +183,7 @@ export class DaemonSetSyncState {
     this.skipped.clear();
     this.steps?.reset();
     this.rollout.clear();
+    this.updatedCandidates = 0;
     this.notUpdated = undefined;
     Object.assign(this.totals, emptyStatusTally());
     this.nodeSeq = this.nodes.changeSeq();
@@ -312,7 +319,10 @@ export class DaemonSetSyncState {
     e.node = node;
     this.steps?.nodeSeen(wasNode, wasRun, node, e.elig?.shouldRun ?? false);
     tallyStatus(this.totals, e.c, -1);
-    if (!this.skipped.delete(name)) this.rollout.drop(name, e.c & R_MASK);
+    if (!this.skipped.delete(name)) {
+      this.rollout.drop(name, e.c & R_MASK);
+      if (updatedCandidate(e.c)) this.updatedCandidates--;
+    }
     this.missing.delete(name);
     this.manageWrites.delete(name);
     this.complex.delete(name);
@@ -327,7 +337,10 @@ export class DaemonSetSyncState {
       tallyStatus(this.totals, e.c, 1);
       if (this.shape.skipImpaired === true && e.node && isNodeImpaired(e.node).impaired)
         this.skipped.add(name);
-      else this.rollout.add(name, e.c & R_MASK, e.elig?.shouldRun ?? false);
+      else {
+        this.rollout.add(name, e.c & R_MASK, e.elig?.shouldRun ?? false);
+        if (updatedCandidate(e.c)) this.updatedCandidates++;
+      }
     }
     const isHeldable = (e.c & (S_DESIRED | S_UPDATED)) === S_DESIRED;
     if (this.notUpdated !== undefined && isHeldable !== wasHeldable) {
@@ -432,4 +445,9 @@ export class DaemonSetSyncState {
     }
     return this.notUpdated;
   }
+}
+
+/** A node whose classes make it a rolling-update candidate that counts as updated. */
+function updatedCandidate(c: number): boolean {
+  return (c & S_UPDATED) !== 0 && (c & R_OLD_AVAILABLE) !== 0 && (c & S_DESIRED) !== 0;
 }

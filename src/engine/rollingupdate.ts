@@ -11,6 +11,7 @@ import type { Eligibility } from './eligibility.js';
 import {
   earliestRequeueAt,
   EMPTY_NODE_CLASS,
+  R_OLD_AVAILABLE,
   rolloutClass,
   S_UPDATED,
   statusShare,
@@ -107,7 +108,8 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
   const policy = input.policy ?? defaultUpdatePolicy;
   const released = releaseTest(policy, {
     desired: budget.desired,
-    held: () => heldScan(input, cx),
+    held: () =>
+      heldScan(input, cx, (node) => ((classes.get(node)?.bits ?? 0) & R_OLD_AVAILABLE) !== 0),
   });
   return runRollingUpdate(
     {
@@ -126,21 +128,28 @@ export function rollingUpdate(input: RollingUpdateInput): RollingUpdateResult {
 
 /**
  * For a policy that holds nodes back (releaseTest): how many nodes that should run a pod count as
- * updated (their oldest pod at `cx.hash`, as statusShare's S_UPDATED) and the others, ordered.
+ * updated (their oldest pod at `cx.hash`, as statusShare's S_UPDATED) and the others, ordered;
+ * with `candidate`, also how many of the updated ones are rolling-update candidates.
  */
 export function heldScan(
   input: Pick<RollingUpdateInput, 'nodes' | 'eligibility' | 'nodeToPods'>,
   cx: ClassContext,
-): { updated: number; notUpdated: OrderedNames } {
+  candidate?: (node: string) => boolean,
+): { updated: number; notUpdated: OrderedNames; updatedCandidates?: number } {
   const notUpdated = new OrderedNames();
   let updated = 0;
+  let updatedCandidates = 0;
   for (const node of input.nodes) {
     const name = node.metadata?.name ?? '';
     if (!(input.eligibility.get(name)?.shouldRun ?? false)) continue;
-    if (statusShare(true, input.nodeToPods.get(name), cx) & S_UPDATED) updated++;
-    else notUpdated.add(name);
+    if (statusShare(true, input.nodeToPods.get(name), cx) & S_UPDATED) {
+      updated++;
+      if (candidate?.(name) === true) updatedCandidates++;
+    } else notUpdated.add(name);
   }
-  return { updated, notUpdated };
+  return candidate === undefined
+    ? { updated, notUpdated }
+    : { updated, notUpdated, updatedCandidates };
 }
 
 /** The budget a rolling update of `desired` nodes runs with (resolveBudget). */

@@ -100,7 +100,16 @@ export interface ReleaseView {
    * Read only when the policy holds nodes back: how many desired nodes count as updated (their
    * oldest pod is at the update revision, statusShare's S_UPDATED), and the others, ordered.
    */
-  readonly held: () => { readonly updated: number; readonly notUpdated: OrderedNames };
+  readonly held: () => {
+    readonly updated: number;
+    readonly notUpdated: OrderedNames;
+    /**
+     * How many of the rolling update's candidates count as updated (outside notUpdated: a
+     * candidate whose oldest pod, being deleted, is at the update revision), when the caller
+     * counted them; 0 lets the candidate walk stop at the first unreleased one (choose).
+     */
+    readonly updatedCandidates?: number;
+  };
 }
 
 /**
@@ -114,7 +123,38 @@ export interface ReleaseView {
 export function releaseTest(policy: UpdatePolicy, view: ReleaseView): (node: string) => boolean {
   const r = policy.released(view.desired);
   if (r >= view.desired) return ALL;
-  const { updated, notUpdated: order } = view.held();
+  // Built on the first node asked about (a sync whose rolling update asks nothing reads no order).
+  let test: ((node: string) => boolean) | undefined;
+  let prefix = false;
+  const lazy = (node: string): boolean => {
+    if (test === undefined) {
+      const held = view.held();
+      test = heldTest(policy, held, r);
+      prefix = held.updatedCandidates === 0;
+    }
+    return test(node);
+  };
+  PREFIX.set(lazy, () => prefix);
+  return lazy;
+}
+
+/**
+ * Whether a release test's released candidates come first in the policy's order (read after the
+ * test answered once). releaseTest releases every updated node and the first released − updated
+ * of `notUpdated` in that order (or all but its last); when no candidate counts as updated (the
+ * caller counted them: updatedCandidates 0), every candidate is in `notUpdated`, so in the
+ * policy's order the released candidates are a prefix, and choose() stops at the first
+ * unreleased one instead of walking the rest (B6: a wave's release set walked past every node of
+ * the later waves on each sync).
+ */
+const PREFIX = new WeakMap<(node: string) => boolean, () => boolean>();
+
+function heldTest(
+  policy: UpdatePolicy,
+  held: ReturnType<ReleaseView['held']>,
+  r: number,
+): (node: string) => boolean {
+  const { updated, notUpdated: order } = held;
   const rest = order.size;
   const k = Math.max(0, r - updated);
   if (k >= rest) return ALL;
@@ -123,8 +163,8 @@ export function releaseTest(policy: UpdatePolicy, view: ReleaseView): (node: str
     const front = new Set(order.first(k));
     return (node) => front.has(node) || !order.has(node);
   }
-  const held = new Set(order.last(rest - k));
-  return (node) => !held.has(node);
+  const heldBack = new Set(order.last(rest - k));
+  return (node) => !heldBack.has(node);
 }
 
 function oldPodOf(view: RolloutView, node: string): Pod {
@@ -161,8 +201,13 @@ function choose(
   }
   const out = leaving?.first(n) ?? [];
   if (out.length >= n) return out;
+  const prefix = PREFIX.get(view.released);
   for (const node of tally.candidates.inOrder()) {
-    if (!view.released(node)) continue;
+    if (!view.released(node)) {
+      // Released candidates come first (PREFIX): none after this one.
+      if (prefix?.() === true) break;
+      continue;
+    }
     out.push(node);
     if (out.length >= n) break;
   }
