@@ -6,7 +6,7 @@
  * every node and pod there cost more than the controller's planning (benchmark B6).
  *
  * Both the full pass and the tally use nodeTruth, so the rule is written once; with
- * EVERYNODE_VERIFY_SYNC=1 (npm test) the observer checks the tally against a full pass.
+ * controllerDefaults.verifySync (npm test sets it) the observer checks the tally against a full pass.
  */
 import { getTargetNodeName, isPodAvailable, isPodReady, isPodTerminal } from '../api/pod.js';
 import type { DaemonSet, Node, Pod } from '../api/types.js';

@@ -8,6 +8,7 @@ import type { ControllerRevision, DaemonSet, Node } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL, objectKey } from '../api/types.js';
 import type { Eligibility } from '../engine/eligibility.js';
 import { isPodReady } from '../api/pod.js';
+import { controllerDefaults } from '../controller/controlleroptions.js';
 import { formatDuration } from './duration.js';
 import {
   addTruth,
@@ -74,9 +75,6 @@ export interface DsTrack {
 
 /** No change in updated or available for this long counts as a stalled rollout. */
 const STALL_MS = 120_000;
-
-/** npm test's check of every kept tally against a full pass (as for the controller's two paths). */
-const VERIFY = process.env['EVERYNODE_VERIFY_SYNC'] === '1';
 
 const imagesOf = (ds: DaemonSet): string =>
   (ds.spec?.template?.spec?.containers ?? []).map((c) => c.image ?? '').join(', ');
@@ -370,7 +368,8 @@ export class Observer {
       t.tally.build(seen);
     } else t.tally.update(touched, seen);
     const v = viewOf(ds, t, t.tally.totals);
-    if (VERIFY) {
+    // The suite's check of the two planning paths (verifySync) covers the kept tally too.
+    if (controllerDefaults.verifySync) {
       const full = this.view(ds, t);
       if (JSON.stringify(full) !== JSON.stringify(v))
         throw new Error(
