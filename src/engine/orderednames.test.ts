@@ -85,3 +85,51 @@ test('OrderedNames: another order re-sorts the members; the same order key costs
   order.setOrder('reverse', reverse);
   assert.deepEqual(order.last(1), ['node-1']);
 });
+
+test('OrderedNames: random adds, deletes, reads and order changes read like a sorted array of the members', () => {
+  const byLength = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.oneof(
+          fc.record({ op: fc.constant('add' as const), n: fc.nat(40) }),
+          fc.record({ op: fc.constant('delete' as const), n: fc.nat(40) }),
+          fc.record({ op: fc.constant('deleteFirst' as const), n: fc.nat(8) }),
+          fc.record({ op: fc.constant('first' as const), n: fc.nat(12) }),
+          fc.record({ op: fc.constant('last' as const), n: fc.nat(12) }),
+          fc.record({ op: fc.constant('order' as const), n: fc.nat(1) }),
+        ),
+        { maxLength: 120 },
+      ),
+      (ops) => {
+        const set = new OrderedNames();
+        const model = new Set<string>();
+        let compare = compareNodeNames;
+        const sorted = () => [...model].sort(compare);
+        for (const { op, n } of ops) {
+          const name = `n-${n}`;
+          if (op === 'add') {
+            set.add(name);
+            model.add(name);
+          } else if (op === 'delete') {
+            set.delete(name);
+            model.delete(name);
+          } else if (op === 'deleteFirst') {
+            // A rollout removes names from the front of its order.
+            for (const x of sorted().slice(0, n)) {
+              set.delete(x);
+              model.delete(x);
+            }
+          } else if (op === 'first') assert.deepEqual(set.first(n), sorted().slice(0, n));
+          else if (op === 'last') assert.deepEqual(set.last(n), sorted().reverse().slice(0, n));
+          else {
+            compare = n === 0 ? compareNodeNames : byLength;
+            set.setOrder(n === 0 ? 'natural' : 'byLength', compare);
+          }
+          assert.deepEqual([...set.inOrder()], sorted());
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

@@ -14,6 +14,12 @@ export class OrderedNames {
   private sorted: string[] = [];
   /** Members added since the last read, not yet in `sorted` (or already there, stale). */
   private added: string[] = [];
+  /**
+   * sorted[0..head) holds no member: reads start there. A rollout removes names from the front
+   * of its order (the nodes it updated), which would otherwise be walked past on every read
+   * until a compaction (B6). Only a settle that merges added names can put a member back there.
+   */
+  private head = 0;
   private compare: (a: string, b: string) => number = compareNodeNames;
   private natural = true;
   private key = 'natural';
@@ -41,6 +47,7 @@ export class OrderedNames {
     this.members.clear();
     this.sorted = [];
     this.added = [];
+    this.head = 0;
   }
 
   /**
@@ -53,6 +60,7 @@ export class OrderedNames {
     this.compare = compare;
     this.natural = compare === compareNodeNames;
     this.sorted = [];
+    this.head = 0;
     this.added = [...this.members];
   }
 
@@ -61,8 +69,9 @@ export class OrderedNames {
     const out: string[] = [];
     if (n <= 0 || this.members.size === 0) return out;
     this.settle();
-    for (const name of this.sorted) {
-      if (out.length >= n) break;
+    const sorted = this.sorted;
+    for (let i = this.skipHead(); i < sorted.length && out.length < n; i++) {
+      const name = sorted[i]!;
       if (this.members.has(name)) out.push(name);
     }
     return out;
@@ -84,7 +93,20 @@ export class OrderedNames {
   *inOrder(): Generator<string> {
     if (this.members.size === 0) return;
     this.settle();
-    for (const name of this.sorted) if (this.members.has(name)) yield name;
+    const sorted = this.sorted;
+    for (let i = this.skipHead(); i < sorted.length; i++) {
+      const name = sorted[i]!;
+      if (this.members.has(name)) yield name;
+    }
+  }
+
+  /** Moves head past the names at the front that are no members (after settle); returns it. */
+  private skipHead(): number {
+    const sorted = this.sorted;
+    let h = this.head;
+    while (h < sorted.length && !this.members.has(sorted[h]!)) h++;
+    this.head = h;
+    return h;
   }
 
   /** Merges the added names into the sorted array and drops stale names when they dominate. */
@@ -92,6 +114,7 @@ export class OrderedNames {
     const added = this.added;
     if (added.length > 0) {
       this.added = [];
+      this.head = 0;
       if (added.length * 8 > this.sorted.length) {
         const all = [...this.members];
         this.sorted = this.natural ? sortNodeNames(all) : all.sort(this.compare);
@@ -103,8 +126,10 @@ export class OrderedNames {
         if (this.sorted[at] !== name) this.sorted.splice(at, 0, name);
       }
     }
-    if (this.sorted.length > 2 * this.members.size + 64)
+    if (this.sorted.length > 2 * this.members.size + 64) {
       this.sorted = this.sorted.filter((n) => this.members.has(n));
+      this.head = 0;
+    }
   }
 
   private lowerBound(name: string): number {
