@@ -109,6 +109,8 @@ export interface RolloutStatusBlock {
   };
   /** While a canary or wave bakes: when the bake ends. */
   bakeUntil?: string;
+  /** Pauses the open step's bake skips: since (while held), until (the last ended), seconds. */
+  bakeHeld?: { step?: number; since?: string; until?: string; seconds?: number };
 }
 
 /** everynode's status additions (§4); on apps/v1 DaemonSets only conditions are written. */

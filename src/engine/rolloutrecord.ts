@@ -26,6 +26,7 @@ import {
   type RolloutFailure,
 } from '../api/types.js';
 import type { MetricGateState } from './rollout/metricgate.js';
+import type { BakeHeld } from './rollout/outcome.js';
 import type { RevisionRef } from './types.js';
 
 /** The rollout's durable record (this module's header). */
@@ -56,6 +57,8 @@ export interface RolloutRecord {
    * apps/v1 record key `metric`; undefined before its first answer.
    */
   readonly metric?: MetricGateState | undefined;
+  /** Pauses the open step's bake skips (stage.ts; CRD status.rollout.bakeHeld, record `bakeHeld`). */
+  readonly bakeHeld?: BakeHeld | undefined;
 }
 
 /** No record: a DaemonSet whose rollout everynode has not recorded yet. */
@@ -86,6 +89,42 @@ interface NativeRecordJSON {
   step?: number;
   promoted?: number;
   metric?: MetricJSON;
+  bakeHeld?: BakeHeldJSON;
+}
+
+/** BakeHeld as stored (CRD status.rollout.bakeHeld and the apps/v1 record). */
+export interface BakeHeldJSON {
+  step?: number;
+  since?: string;
+  until?: string;
+  seconds?: number;
+}
+
+/** A stored BakeHeld read back (malformed values read as absent). */
+export function readBakeHeld(raw: unknown): BakeHeld | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const m = raw as Record<string, unknown>;
+  const since = typeof m.since === 'string' ? parseTime(m.since) : undefined;
+  const until = typeof m.until === 'string' ? parseTime(m.until) : undefined;
+  const seconds =
+    typeof m.seconds === 'number' && Number.isInteger(m.seconds) && m.seconds >= 0 ? m.seconds : 0;
+  const step = typeof m.step === 'number' && Number.isInteger(m.step) && m.step >= 0 ? m.step : 0;
+  return {
+    step,
+    ...(since !== undefined ? { since } : {}),
+    ...(until !== undefined ? { until } : {}),
+    seconds,
+  };
+}
+
+/** BakeHeld as stored. */
+export function encodeBakeHeld(h: BakeHeld): BakeHeldJSON {
+  return {
+    step: h.step,
+    ...(h.since !== undefined ? { since: formatTime(h.since) } : {}),
+    ...(h.until !== undefined ? { until: formatTime(h.until) } : {}),
+    seconds: h.seconds,
+  };
 }
 
 /** The metric gate's counters as stored (CRD status.rollout.metric and the apps/v1 record). */
@@ -178,6 +217,7 @@ function crdRecord(ds: DaemonSet): RolloutRecord {
     removals: readTimes(s?.removals),
     ...stepsOf(rollout?.canaryNodes, rollout?.wave?.index, rollout?.promotedStep),
     metric: readMetric(rollout?.metric),
+    bakeHeld: readBakeHeld(rollout?.bakeHeld),
   };
 }
 
@@ -242,6 +282,7 @@ function nativeRecord(
     removals,
     ...stepsOf(rec.canary, rec.step, rec.promoted),
     metric: readMetric(rec.metric),
+    bakeHeld: readBakeHeld(rec.bakeHeld),
   };
 }
 
@@ -270,6 +311,7 @@ export function encodeNativeRecord(rec: RolloutRecord, revision: number): string
   if (rec.step > 0) out.step = rec.step;
   if (rec.promoted >= 0) out.promoted = rec.promoted;
   if (rec.metric !== undefined) out.metric = encodeMetric(rec.metric);
+  if (rec.bakeHeld !== undefined) out.bakeHeld = encodeBakeHeld(rec.bakeHeld);
   return JSON.stringify(out);
 }
 

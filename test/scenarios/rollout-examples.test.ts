@@ -58,6 +58,8 @@ test('one example per feature', () => {
     'canary-gate-abort.yaml',
     'canary-metric-abort.yaml',
     'canary-metric-pass.yaml',
+    'canary-pause-bake-native.yaml',
+    'canary-pause-bake.yaml',
     'canary-promote.yaml',
     'deadline.yaml',
     'freeze.yaml',

@@ -7,6 +7,19 @@ import type { RolloutFailure } from '../../api/types.js';
 import type { MetricGateState } from './metricgate.js';
 import type { MetricQuery } from './metricfold.js';
 
+/**
+ * Pauses the open step's bake does not count (spec §3.1: a pause stops the bake clock), kept in
+ * the record: `since` while paused or suspended, when that began; `until` when the last pause
+ * ended and `seconds` the held time the bake skips (for a bake begun before `until`).
+ */
+export interface BakeHeld {
+  /** The index of the step whose bake it is. */
+  readonly step: number;
+  readonly since?: number | undefined;
+  readonly until?: number | undefined;
+  readonly seconds: number;
+}
+
 /** A canary's or wave's state, or Held (paused, a blocking problem, a gate's pause). */
 export type StepState = 'Updating' | 'Baking' | 'AwaitingPromotion' | 'Complete' | 'Held';
 
@@ -42,4 +55,6 @@ export interface StepsOutcome {
   readonly metricQuery?: MetricQuery | undefined;
   /** An answer folded now that said nothing: what is wrong (a Warning Event). */
   readonly metricInconclusive?: string | undefined;
+  /** Pauses the open step's bake skips (record `bakeHeld`); undefined: none. */
+  readonly bakeHeld?: BakeHeld | undefined;
 }

@@ -86,10 +86,22 @@ export function stepsInPlay(d: RolloutDecision): boolean {
   return d.features && hasStepFields(d.spec.steps) && d.stable?.ref.name !== d.update.name;
 }
 
-/** The kept values carried over unchanged (paused, suspended). */
-function carried(d: RolloutDecision): StepsOutcome {
+const floorSecond = (ms: number): number => Math.floor(ms / 1000) * 1000;
+
+/**
+ * The kept values carried over unchanged (paused, suspended); the bake clock stops: when the
+ * hold began is kept (bakeHeld.since) so the resumed bake can skip it.
+ */
+function carried(d: RolloutDecision, now: number): StepsOutcome {
   const r = d.record;
+  const held = d.newRollout ? undefined : r.bakeHeld;
   return {
+    bakeHeld: {
+      ...held,
+      step: held?.step ?? (d.newRollout ? 0 : r.step),
+      since: held?.since ?? floorSecond(now),
+      seconds: held?.seconds ?? 0,
+    },
     canaryNodes: d.newRollout ? [] : r.canaryNodes,
     step: d.newRollout ? 0 : r.step,
     promoted: d.newRollout ? -1 : r.promoted,
@@ -170,7 +182,7 @@ export function applySteps(
   view: StepsPods,
 ): RolloutDecision {
   if (passesThrough(d)) return d;
-  if (isHeld(d)) return { ...d, steps: carried(d) };
+  if (isHeld(d)) return { ...d, steps: carried(d, view.now) };
   const layout = layoutOf();
   const { ds, now } = view;
   const spec = d.spec.steps;
@@ -192,7 +204,23 @@ export function applySteps(
   };
   const opened = d.newRollout ? 0 : d.record.step;
   let promoted = d.newRollout ? -1 : d.record.promoted;
-  const input = { steps, state, openedThrough: opened, promotedThrough: promoted, now };
+  const kept = d.newRollout ? undefined : d.record.bakeHeld;
+  const input = {
+    steps,
+    state,
+    openedThrough: opened,
+    promotedThrough: promoted,
+    now,
+    bakeHeld:
+      kept === undefined
+        ? undefined
+        : {
+            step: kept.step,
+            ms: kept.seconds * 1000,
+            until: kept.until,
+            pausedFrom: kept.since,
+          },
+  };
   const counts = view.counts?.countsFor(
     { steps, stepOf: order.stepOf, hash: d.update.hash, minReadySeconds: minReady, skipsImpaired },
     state,
@@ -337,6 +365,10 @@ export function applySteps(
     metric: metric.state,
     metricQuery: metric.query,
     metricInconclusive: metric.inconclusive,
+    bakeHeld:
+      p.bakeHeld === undefined
+        ? undefined
+        : { step: p.index, until: floorSecond(p.bakeHeld.until), seconds: p.bakeHeld.ms / 1000 },
   };
   return {
     ...d,

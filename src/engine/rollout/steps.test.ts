@@ -172,6 +172,62 @@ test('stepProgress: no steps is Complete with nothing released', () => {
   );
 });
 
+test('stepProgress: a pause stops the bake clock (§3.1), and only for a bake it interrupted', () => {
+  // The canary (bake 600 s) healthy since T0; paused at T0 + 100 s, resumed at T0 + 400 s.
+  const base = {
+    steps,
+    state: states({ 'n-7': done() }),
+    openedThrough: 0,
+    promotedThrough: -1,
+  };
+  const at = (s: number) => T0 + s * 1000;
+  const resumed = stepProgress({
+    ...base,
+    now: at(400),
+    bakeHeld: { step: 0, ms: 0, pausedFrom: at(100) },
+  });
+  assert.equal(resumed.state, 'Baking');
+  assert.equal(resumed.bakeUntil, at(600 + 300), 'the 300 s paused are added');
+  assert.deepEqual(resumed.bakeHeld, { ms: 300_000, until: at(400) });
+  // Later syncs read the kept 300 s back; a second pause adds to them.
+  const later = stepProgress({
+    ...base,
+    now: at(800),
+    bakeHeld: { step: 0, ms: 300_000, until: at(400) },
+  });
+  assert.equal(later.bakeUntil, at(900));
+  const twice = stepProgress({
+    ...base,
+    now: at(860),
+    bakeHeld: { step: 0, ms: 300_000, until: at(400), pausedFrom: at(820) },
+  });
+  assert.equal(twice.bakeUntil, at(940));
+  // A bake that had ended before the pause began owes nothing: Complete/next step as before.
+  const ended = stepProgress({
+    ...base,
+    now: at(900),
+    bakeHeld: { step: 0, ms: 0, pausedFrom: at(700) },
+  });
+  assert.notEqual(ended.index, 0);
+  // A bake that began after the last pause ended (a pod restarted since) starts clean.
+  const restarted = stepProgress({
+    ...base,
+    state: states({ 'n-7': done(at(500)) }),
+    now: at(600),
+    bakeHeld: { step: 0, ms: 300_000, until: at(400) },
+  });
+  assert.equal(restarted.bakeUntil, at(1100));
+  assert.equal(restarted.bakeHeld, undefined);
+  // Healthy only during the pause: the bake counts from the resume.
+  const during = stepProgress({
+    ...base,
+    state: states({ 'n-7': done(at(200)) }),
+    now: at(400),
+    bakeHeld: { step: 0, ms: 0, pausedFrom: at(100) },
+  });
+  assert.equal(during.bakeUntil, at(1000));
+});
+
 test('property: progress never goes below openedThrough, releases a prefix, and Complete means all done', () => {
   const nodeState = fc.record({
     updated: fc.boolean(),

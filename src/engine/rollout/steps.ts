@@ -128,6 +128,19 @@ export interface StepProgressInput {
   /** The highest step a promote control released (status); -1 when none. */
   readonly promotedThrough: number;
   readonly now: number;
+  /**
+   * Pauses that stopped the bake of the step open when the rollout was held (outcome.ts
+   * BakeHeld, kept in the record): `step` is that step's index, `ms` the held time counted so
+   * far, `until` the end of the last pause, `pausedFrom` the start of a pause ending now.
+   */
+  readonly bakeHeld?:
+    | {
+        readonly step: number;
+        readonly ms: number;
+        readonly until?: number | undefined;
+        readonly pausedFrom?: number | undefined;
+      }
+    | undefined;
 }
 
 /** Where a rollout with steps stands. */
@@ -147,6 +160,8 @@ export interface StepProgress {
   readonly size: number;
   /** While Baking: when the bake ends (epoch ms); the caller requeues then. */
   readonly bakeUntil?: number;
+  /** While the step held before (bakeHeld.step) bakes: the held time its bake skips, to keep. */
+  readonly bakeHeld?: { readonly ms: number; readonly until: number };
 }
 
 /** How many nodes of a step run an update pod, and how many it still waits for. */
@@ -204,6 +219,31 @@ function bakeStart(b: StepBake, now: number): number {
 }
 
 /**
+ * The time a bake that started at `start` skips because the rollout was paused or suspended
+ * (spec §3.1: the bake clock stops): what was counted for it before, if the bake began before
+ * the last pause ended (a bake that began later owes nothing), plus, when a pause ends now and
+ * the bake had not ended when it began, the pause from the later of its start and the bake's
+ * (whole seconds, rounded up). Undefined: none.
+ */
+function heldTime(
+  h: NonNullable<StepProgressInput['bakeHeld']>,
+  start: number,
+  step: RolloutStep,
+  now: number,
+): { ms: number; until: number } | undefined {
+  let ms = h.until !== undefined && start < h.until ? h.ms : 0;
+  let until = h.until ?? now;
+  if (h.pausedFrom !== undefined) {
+    // A bake that had not ended when the pause began stood still until now.
+    const end = start + step.bakeSeconds * 1000 + ms;
+    const overlap = end > h.pausedFrom ? now - Math.max(h.pausedFrom, start) : 0;
+    if (overlap > 0) ms += Math.ceil(overlap / 1000) * 1000;
+    until = now;
+  }
+  return ms > 0 ? { ms, until } : undefined;
+}
+
+/**
  * Walks the steps from `openedThrough` as waves.ts's header says and returns the step open now;
  * never an index below `openedThrough` (clamped to the steps). A step's counts, and its bake once
  * nothing is waited for, come from `counts` and `bake` when given (kept between syncs:
@@ -226,8 +266,17 @@ export function stepProgress(
     const here = { index: i, released, updated: c.updated, size: step.nodes.length };
     if (c.waiting > 0) return { ...here, state: 'Updating' };
     const b = bake?.(i) ?? stepBake(step, input.state);
-    const bakeUntil = bakeStart(b, now) + step.bakeSeconds * 1000;
-    if (now < bakeUntil) return { ...here, state: 'Baking', bakeUntil };
+    const start = bakeStart(b, now);
+    const held =
+      input.bakeHeld?.step === i ? heldTime(input.bakeHeld, start, step, now) : undefined;
+    const bakeUntil = start + step.bakeSeconds * 1000 + (held?.ms ?? 0);
+    if (now < bakeUntil)
+      return {
+        ...here,
+        state: 'Baking',
+        bakeUntil,
+        ...(held !== undefined ? { bakeHeld: held } : {}),
+      };
     if (i === steps.length - 1) return { ...here, state: 'Complete' };
     if (step.promotion === 'Manual' && input.promotedThrough < i)
       return { ...here, state: 'AwaitingPromotion' };

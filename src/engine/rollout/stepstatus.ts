@@ -9,7 +9,7 @@ import { PHASE, REASON, type RolloutPhase } from '../../api/rolloutconditions.js
 import { PROMOTE_ANNOTATION } from '../../api/rolloutkeys.js';
 import { formatTime, type DaemonSetStatus, type Mutable } from '../../api/types.js';
 import type { RolloutDecision } from '../rolloutpolicy.js';
-import { encodeMetric, type RolloutRecord } from '../rolloutrecord.js';
+import { encodeBakeHeld, encodeMetric, type RolloutRecord } from '../rolloutrecord.js';
 import type { PlanEvent } from '../types.js';
 
 /** The Progressing condition and phase a step implies. */
@@ -85,11 +85,17 @@ export function stepsComplete(d: RolloutDecision): boolean {
 /** The kept values for the record (the values a rollout starts with when no steps acted). */
 export function stepsRecord(
   d: RolloutDecision,
-): Pick<RolloutRecord, 'canaryNodes' | 'step' | 'promoted' | 'metric'> {
+): Pick<RolloutRecord, 'canaryNodes' | 'step' | 'promoted' | 'metric' | 'bakeHeld'> {
   const s = d.steps;
   return s === undefined
     ? { canaryNodes: [], step: 0, promoted: -1, metric: abortedMetric(d) }
-    : { canaryNodes: s.canaryNodes, step: s.step, promoted: s.promoted, metric: s.metric };
+    : {
+        canaryNodes: s.canaryNodes,
+        step: s.step,
+        promoted: s.promoted,
+        metric: s.metric,
+        bakeHeld: s.bakeHeld,
+      };
 }
 
 /** While aborted, the Prometheus gate's counters that tripped it stay shown (until a retry). */
@@ -119,6 +125,7 @@ export function setStepsStatus(
   if (s.promoted >= 0) rollout.promotedStep = s.promoted;
   if (s.bakeUntil !== undefined) rollout.bakeUntil = formatTime(s.bakeUntil);
   if (s.metric !== undefined) rollout.metric = encodeMetric(s.metric);
+  if (s.bakeHeld !== undefined) rollout.bakeHeld = encodeBakeHeld(s.bakeHeld);
 }
 
 /**
