@@ -46,6 +46,8 @@ function check(
   kind?: 'crd' | 'native',
   /** Issue 12: the DaemonSet carries one of STEP_SPECS (canary, waves, health gates). */
   withSteps = false,
+  /** fast-check's seed: fixed where a run's coverage counts are asserted; random otherwise. */
+  seed?: number,
 ): {
   incremental: number;
   fallbacks: number;
@@ -165,7 +167,7 @@ function check(
         }
       }
     }),
-    { numRuns },
+    { numRuns, ...(seed !== undefined ? { seed } : {}) },
   );
   if (process.env['EVERYNODE_PROPERTY_COUNTS'] === '1')
     console.log(
@@ -295,7 +297,24 @@ test('incremental sync: a policy with a free select is declined as policy, never
   assert.ok(incremental > 0);
 });
 
+const SEEDS = {
+  crd: Number(process.env['EVERYNODE_STEPS_SEED'] ?? 7),
+  native: Number(process.env['EVERYNODE_STEPS_SEED'] ?? 11),
+};
 for (const kind of ['crd', 'native'] as const) {
+  test(`incremental sync: rollouts with a canary, waves and health gates (${kind}), random seed, equal the full reconcile`, () => {
+    const { incremental } = check(
+      fc.array(withStepChanges(withControls(rolloutStepArb)), { minLength: 5, maxLength: 40 }),
+      100,
+      true,
+      'own',
+      kind,
+      true,
+    );
+    assert.ok(incremental > 600);
+  });
+  // The coverage floors below are over one fixed seed: with a random one, gate holds and
+  // RolloutOnly skips came up 0 to 4 times in some runs of 100 and failed their floor of 5.
   test(`incremental sync: rollouts with a canary, waves and health gates (${kind}) are planned incrementally and equal the full reconcile`, () => {
     const { incremental, fallbacks, seen, declined } = check(
       fc.array(withStepChanges(withControls(rolloutStepArb)), { minLength: 5, maxLength: 40 }),
@@ -304,6 +323,7 @@ for (const kind of ['crd', 'native'] as const) {
       'own',
       kind,
       true,
+      SEEDS[kind],
     );
     const counts = JSON.stringify({ incremental, fallbacks, ...seen, declined });
     assert.ok(incremental > 600, counts);
