@@ -13,7 +13,7 @@ import type { DaemonSet, Node, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../api/types.js';
 import { makeEligibilityChecker, type Eligibility } from '../engine/eligibility.js';
 import { rolloutHold } from './report/grid/rolloutstate.js';
-import { controllerUid, type World } from './world.js';
+import type { World } from './world.js';
 
 /** Ground truth for one DaemonSet at one instant. */
 export interface DsView {
@@ -222,11 +222,15 @@ export function ownedPodsByNode(world: World, uid: string): Map<string, Pod[]> {
 
 /** The pods controlled by `uid` that count on one node, from the world's node indexes. */
 function ownedPodsOn(world: World, uid: string, node: string): Pod[] | undefined {
+  // The owner index answers "is it this DaemonSet's" without reading owner references.
+  const owned = world.podsByOwner.get(uid);
+  if (owned === undefined) return undefined;
   let out: Pod[] | undefined;
   const add = (keys: ReadonlySet<string> | undefined): void => {
     for (const k of keys ?? []) {
+      if (!owned.has(k)) continue;
       const p = world.pods.get(k);
-      if (p === undefined || controllerUid(p) !== uid || !podCounts(p)) continue;
+      if (p === undefined || !podCounts(p)) continue;
       if (podNode(p) !== node) continue;
       (out ??= []).push(p);
     }
