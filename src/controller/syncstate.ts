@@ -51,6 +51,7 @@ import {
   tallyStatus,
   type StatusTally,
 } from '../engine/tallies.js';
+import { rollingUpdateLeavesAlone } from '../engine/unavailability.js';
 import { INDEX_CONTROLLER_UID } from './informer.js';
 import { KeptSteps } from './syncsteps.js';
 import type { ReadonlyStore } from './store.js';
@@ -335,7 +336,7 @@ export class DaemonSetSyncState {
     } else {
       this.classify(name, e, now);
       tallyStatus(this.totals, e.c, 1);
-      if (this.shape.skipImpaired === true && e.node && isNodeImpaired(e.node).impaired)
+      if (rollingUpdateLeavesAlone(this.shape.skipImpaired === true, e.node))
         this.skipped.add(name);
       else {
         this.rollout.add(name, e.c & R_MASK, e.elig?.shouldRun ?? false);

@@ -16,7 +16,7 @@ import { podDelete } from './podwrites.js';
 import { podCreator, type PodCreator } from './rolloutcreates.js';
 import { heldScan, rollingUpdate } from './rollingupdate.js';
 import { releaseTest } from './rolloutmodes.js';
-import { isNodeImpaired } from '../api/nodeimpairment.js';
+import { rollingUpdateLeavesAlone } from './unavailability.js';
 import { skipsImpaired } from '../api/rolloutspec.js';
 import { budgetRemovals, type RemovalOutcome } from './removals.js';
 import type { RolloutDecision } from './rolloutpolicy.js';
@@ -226,7 +226,7 @@ function rollingUpdateSkips(
   if (!skipImpaired) return removal?.deferred.size ? removal.deferred : undefined;
   const out = new Set(removal?.deferred ?? []);
   for (const node of ctx.snapshot.nodes)
-    if (isNodeImpaired(node).impaired) out.add(node.metadata?.name ?? '');
+    if (rollingUpdateLeavesAlone(true, node)) out.add(node.metadata?.name ?? '');
   return out;
 }
 

@@ -4,10 +4,21 @@
  * count (`unavailableAccounting: RolloutOnly`), and the CRD's node-/rollout-caused counts,
  * pendingRemovals and removal times. Pure; both planning paths reach them through rolloutStatus.
  */
+import { isNodeImpaired } from '../api/nodeimpairment.js';
 import { skipsImpaired, type RolloutSpec } from '../api/rolloutspec.js';
-import { formatTime, type DaemonSetStatus, type Mutable } from '../api/types.js';
+import { formatTime, type DaemonSetStatus, type Mutable, type Node } from '../api/types.js';
 import type { StatusCounters } from './status.js';
 import type { ImpairmentCounts } from './tallies.js';
+
+/**
+ * RolloutOnly (§3.8): the rolling update leaves an impaired node alone (its unavailable pod uses
+ * no budget and it is not updated until it recovers). `skipImpaired`: the rollout runs with
+ * features and skipsImpaired(spec). The full reconcile's skip set and the incremental planner's
+ * kept tally both ask this.
+ */
+export function rollingUpdateLeavesAlone(skipImpaired: boolean, node: Node | undefined): boolean {
+  return skipImpaired && node !== undefined && isNodeImpaired(node).impaired;
+}
 
 /** What the removal budget decided in a sync, for status and the record. */
 export interface RemovalStatus {
