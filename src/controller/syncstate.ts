@@ -42,8 +42,8 @@ import {
   type RolloutClass,
 } from '../engine/nodeclass.js';
 import { inNodePodsMap } from '../engine/nodepods.js';
-import { isNodeImpaired } from '../api/nodeimpairment.js';
 import type { RolloutNode } from '../engine/rollout/inputs.js';
+import { layoutNode } from '../engine/rollout/layout.js';
 import { OrderedNames } from '../engine/orderednames.js';
 import {
   emptyStatusTally,
@@ -417,8 +417,7 @@ export class DaemonSetSyncState {
     const out: RolloutNode[] = [];
     for (const [name, e] of this.entries) {
       if (e.node === undefined || !(e.elig?.shouldRun ?? false)) continue;
-      const labels = e.node.metadata?.labels ?? {};
-      out.push({ name, labels, impaired: isNodeImpaired(e.node).impaired });
+      out.push(layoutNode(name, e.node));
     }
     return out;
   }

@@ -12,11 +12,11 @@
  *
  * It decides nothing: the rules are the engine's, the same the full reconcile applies.
  */
-import { isNodeImpaired } from '../api/nodeimpairment.js';
 import type { Node, Pod } from '../api/types.js';
 import { podSettled } from '../engine/rollout/healthgates.js';
 import type { RolloutNode } from '../engine/rollout/inputs.js';
 import {
+  layoutInputsDiffer,
   layoutServes,
   previousCanaries,
   stepsLayout,
@@ -78,17 +78,4 @@ export class KeptSteps {
     this.cache = { version: this.version, layout };
     return layout;
   }
-}
-
-/** True when a node's labels or impairment (what the layout reads) may differ. */
-function layoutInputsDiffer(a: Node | undefined, b: Node | undefined): boolean {
-  if (a === undefined || b === undefined) return true;
-  const la = a.metadata?.labels ?? {};
-  const lb = b.metadata?.labels ?? {};
-  if (la !== lb) {
-    const ka = Object.keys(la);
-    if (ka.length !== Object.keys(lb).length) return true;
-    for (const k of ka) if (la[k] !== lb[k] || !Object.hasOwn(lb, k)) return true;
-  }
-  return isNodeImpaired(a).impaired !== isNodeImpaired(b).impaired;
 }

@@ -5,6 +5,8 @@
  * impairment, and the kept canaries only: the incremental planner keeps one while those are
  * unchanged (controller/fastplan.ts), the full reconcile builds one per sync.
  */
+import { isNodeImpaired } from '../../api/nodeimpairment.js';
+import type { Node } from '../../api/types.js';
 import type { RolloutDecision } from '../rolloutpolicy.js';
 import { selectCanaryNodes } from './canary.js';
 import type { RolloutNode, RolloutProblem } from './inputs.js';
@@ -97,4 +99,25 @@ export function stepsLayout(
     previous,
     canaryClean: canary?.problem === undefined,
   };
+}
+
+/** A node as the layout reads it: its name, labels and impairment (nothing else of it). */
+export function layoutNode(name: string, node: Node): RolloutNode {
+  return { name, labels: node.metadata?.labels ?? {}, impaired: isNodeImpaired(node).impaired };
+}
+
+/**
+ * True when what the layout reads of a node (layoutNode: labels, impairment) may differ between
+ * two versions of it; a caller keeping a layout builds it again then.
+ */
+export function layoutInputsDiffer(a: Node | undefined, b: Node | undefined): boolean {
+  if (a === undefined || b === undefined) return true;
+  const la = a.metadata?.labels ?? {};
+  const lb = b.metadata?.labels ?? {};
+  if (la !== lb) {
+    const ka = Object.keys(la);
+    if (ka.length !== Object.keys(lb).length) return true;
+    for (const k of ka) if (la[k] !== lb[k] || !Object.hasOwn(lb, k)) return true;
+  }
+  return isNodeImpaired(a).impaired !== isNodeImpaired(b).impaired;
 }

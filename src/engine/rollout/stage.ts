@@ -27,7 +27,6 @@
  * gates must see). decideSteps is both over a snapshot (the full reconcile);
  * controller/fastplan.ts calls the two over its kept state.
  */
-import { isNodeImpaired } from '../../api/nodeimpairment.js';
 import { isPodAvailable } from '../../api/pod.js';
 import { REASON } from '../../api/rolloutconditions.js';
 import { hasStepFields } from '../../api/rolloutsteps.js';
@@ -50,7 +49,7 @@ import {
   type GatedPod,
 } from './healthgates.js';
 import type { RolloutNode } from './inputs.js';
-import { previousCanaries, stepsLayout, type StepsLayout } from './layout.js';
+import { layoutNode, previousCanaries, stepsLayout, type StepsLayout } from './layout.js';
 import { foldMetricGate, judgedNodes, type MetricFold, type MetricMemory } from './metricfold.js';
 import type { StepsOutcome } from './outcome.js';
 import type { PrometheusGateSpec } from './metricgate.js';
@@ -390,8 +389,7 @@ export function decideSteps(d: RolloutDecision, view: StepsView): RolloutDecisio
     const nodes: RolloutNode[] = [];
     view.nodes.forEach((n, i) => {
       if (!view.shouldRun(i)) return;
-      const name = n.metadata?.name ?? '';
-      nodes.push({ name, labels: n.metadata?.labels ?? {}, impaired: isNodeImpaired(n).impaired });
+      nodes.push(layoutNode(n.metadata?.name ?? '', n));
     });
     return (layout = stepsLayout(d.spec.steps, nodes, previousCanaries(d)));
   };
