@@ -8,12 +8,12 @@
  * Both the full pass and the tally use nodeTruth, so the rule is written once; with
  * controllerDefaults.verifySync (npm test sets it) the observer checks the tally against a full pass.
  */
-import { getTargetNodeName, isPodAvailable, isPodReady, isPodTerminal } from '../api/pod.js';
+import { isPodAvailable, isPodReady, isPodTerminal } from '../api/pod.js';
 import type { DaemonSet, Node, Pod } from '../api/types.js';
 import { CONTROLLER_REVISION_HASH_LABEL } from '../api/types.js';
 import { makeEligibilityChecker, type Eligibility } from '../engine/eligibility.js';
 import { rolloutHold } from './report/grid/rolloutstate.js';
-import type { World } from './world.js';
+import { podNode, type World } from './world.js';
 
 /** Ground truth for one DaemonSet at one instant. */
 export interface DsView {
@@ -128,14 +128,6 @@ export function nodeTruth(
 /** False for a deleted pod that has finished: it no longer counts anywhere. */
 export function podCounts(p: Pod): boolean {
   return !(p.metadata?.deletionTimestamp && isPodTerminal(p));
-}
-
-/** The node a pod counts on: its nodeName, or while unbound the node its affinity names. */
-export function podNode(p: Pod): string | undefined {
-  const node = p.spec?.nodeName;
-  if (node) return node;
-  const target = getTargetNodeName(p);
-  return 'node' in target ? target.node : undefined;
 }
 
 /** What viewOf reads of the observer's track of a DaemonSet. */

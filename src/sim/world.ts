@@ -208,7 +208,11 @@ export class World {
 
 /** The node an unbound pod's affinity names; undefined for a bound pod or one naming none. */
 function unboundTarget(p: Pod): string | undefined {
-  if (p.spec?.nodeName) return undefined;
+  return p.spec?.nodeName ? undefined : podNode(p);
+}
+
+/** The node a pod counts on: its nodeName, or while unbound the node its affinity names. */
+export function podNode(p: Pod): string | undefined {
   const target = getTargetNodeName(p);
   return 'node' in target ? target.node : undefined;
 }
