@@ -11,7 +11,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { DaemonSet, Mutable } from '../../src/api/types.js';
 import { queryPrometheus } from '../../src/controller/prometheus.js';
-import { prometheusBinary, startPrometheus, type RunningPrometheus } from '../prometheus/server.js';
+import {
+  GATE_RULES,
+  gateQuery,
+  prometheusBinary,
+  startPrometheus,
+  type RunningPrometheus,
+} from '../prometheus/server.js';
 import {
   closeApi,
   createDs,
@@ -34,16 +40,6 @@ import { freshNamespace, kubectl, skipReason } from './kubectl.js';
 const V1 = 'registry.invalid/agent:1';
 const V2 = 'registry.invalid/agent:2';
 const BASE = 'e2e-metric-gate';
-const RULES = `
-groups:
-  - name: agent
-    interval: 1s
-    rules:
-      - record: agent:error_ratio:ok
-        expr: vector(0.02)
-      - record: agent:error_ratio:bad
-        expr: vector(0.9)
-`;
 
 let prom: RunningPrometheus | undefined;
 
@@ -55,7 +51,7 @@ function manifest(mode: Mode, ns: string, name: string, rule: string): DaemonSet
       onFailure: 'Abort',
       prometheus: {
         address: prom!.url,
-        query: `max(label_replace(${rule}, "judged", "{{nodes}}", "", ""))`,
+        query: gateQuery(rule),
         max: 0.5,
         intervalSeconds: 2,
         failureLimit: 2,
@@ -91,7 +87,7 @@ describe('e2e: the Prometheus gate (issue 12)', { skip: skipReason, concurrency:
       bin,
       'global: { evaluation_interval: 1s }\nrule_files: [rules.yml]',
       {
-        rules: RULES,
+        rules: GATE_RULES,
       },
     );
     await waitUntil('the recording rules', async () => {

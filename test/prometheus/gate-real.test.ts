@@ -22,24 +22,20 @@ import { readScenario } from '../../src/cli/sim.js';
 import { realQuery, type MetricQueryFn } from '../../src/controller/metricrunner.js';
 import { queryPrometheus } from '../../src/controller/prometheus.js';
 import { Simulation } from '../../src/sim/runner.js';
-import { freePort, prometheusBinary, startPrometheus, type RunningPrometheus } from './server.js';
+import {
+  freePort,
+  GATE_RULES,
+  gateQuery,
+  prometheusBinary,
+  startPrometheus,
+  type RunningPrometheus,
+} from './server.js';
 
 const enabled =
   process.env.EVERYNODE_CLUSTER_TEST === '1' || process.env.EVERYNODE_PROMETHEUS_TEST === '1';
 const skip = enabled
   ? false
   : 'needs the prometheus binary: runs in npm run test:cluster, or with EVERYNODE_PROMETHEUS_TEST=1';
-
-const RULES = `
-groups:
-  - name: agent
-    interval: 1s
-    rules:
-      - record: agent:error_ratio:ok
-        expr: vector(0.02)
-      - record: agent:error_ratio:bad
-        expr: vector(0.9)
-`;
 
 const root = join(import.meta.dirname, '..', '..');
 let prom: RunningPrometheus;
@@ -53,7 +49,7 @@ async function run(address: string, rule: string, expect: string) {
   const text = readFileSync(join(root, 'examples/rollout/canary-metric-pass.yaml'), 'utf8')
     .replace(/^prometheus:\n(?: {2}.*\n)+/m, '')
     .replaceAll('http://prometheus.monitoring:9090', address)
-    .replace(/query: '.*'/, `query: 'max(label_replace(${rule}, "judged", "{{nodes}}", "", ""))'`)
+    .replace(/query: '.*'/, `query: '${gateQuery(rule)}'`)
     .replace(/expect:[\s\S]*$/, `expect:\n${expect}`);
   const file = join(dir, `${rule.replaceAll(':', '-')}.yaml`);
   writeFileSync(file, text);
@@ -79,7 +75,7 @@ describe('the controller drives a canary gated by a real Prometheus', { skip }, 
       'global: { scrape_interval: 1s, evaluation_interval: 1s }',
       'rule_files: [rules.yml]',
     ].join('\n');
-    prom = await startPrometheus(bin, config, { rules: RULES });
+    prom = await startPrometheus(bin, config, { rules: GATE_RULES });
     const deadline = Date.now() + 20_000;
     for (;;) {
       const o = await queryPrometheus(prom.url, 'agent:error_ratio:bad');

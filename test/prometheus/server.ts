@@ -109,3 +109,26 @@ export async function startPrometheus(
   }
   return { url, dir, log: () => output, stop };
 }
+
+/**
+ * Recording rules for the gate tests: agent:error_ratio:ok = 0.02 and agent:error_ratio:bad = 0.9,
+ * there from the first evaluation (no scrape target needed).
+ */
+export const GATE_RULES = `
+groups:
+  - name: agent
+    interval: 1s
+    rules:
+      - record: agent:error_ratio:ok
+        expr: vector(0.02)
+      - record: agent:error_ratio:bad
+        expr: vector(0.9)
+`;
+
+/**
+ * A gate query over one of GATE_RULES's series that also carries the rendered {{nodes}} as a
+ * label, so a test sees what the controller asked for.
+ */
+export function gateQuery(rule: string): string {
+  return `max(label_replace(${rule}, "judged", "{{nodes}}", "", ""))`;
+}
