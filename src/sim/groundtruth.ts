@@ -175,7 +175,7 @@ function held(ds: DaemonSet, off: number, desired: number, revision: number): st
   const hold = rolloutHold(ds);
   return hold === undefined
     ? `${off} of ${desired} nodes not yet on an available pod of revision ${revision}`
-    : `the rollout is held (${hold}): ${off} of ${desired} nodes not on an available pod of revision ${revision}`;
+    : `held (${hold}): ${off} of ${desired} nodes not on revision ${revision}`;
 }
 
 /**
