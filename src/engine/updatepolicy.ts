@@ -88,48 +88,70 @@ export interface UpdatePolicy {
   ) => readonly UpdateCandidate[];
 }
 
-const CHUNK = /(\d+)|(\D+)/g;
+/** True for a code unit '0'-'9'. */
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
 
 /**
  * Natural order of names: digit runs compare as numbers, other runs as text; a total order that is
  * consistent across runs and machines (no locale). Names equal under it compare by code units.
+ *
+ * Walks both names run by run in place: it allocates nothing, since every sort of node names
+ * (candidate orders, canary picks, status lists) calls it n log n times (B6). A name is split
+ * into maximal digit and non-digit runs; the first pair of runs that differ decides: two digit
+ * runs by value (leading zeros ignored, then length, then digits), otherwise as text by code
+ * units (a run that is a prefix of the other comes first); then the name with fewer runs.
  */
 export function compareNodeNames(a: string, b: string): number {
-  return compareChunks(a.match(CHUNK) ?? [], b.match(CHUNK) ?? [], a, b);
-}
-
-/** compareNodeNames on names already split into digit and non-digit runs. */
-function compareChunks(ca: readonly string[], cb: readonly string[], a: string, b: string): number {
-  const n = Math.min(ca.length, cb.length);
-  for (let i = 0; i < n; i++) {
-    const x = ca[i]!;
-    const y = cb[i]!;
-    const xd = x.charCodeAt(0) >= 48 && x.charCodeAt(0) <= 57;
-    const yd = y.charCodeAt(0) >= 48 && y.charCodeAt(0) <= 57;
-    if (xd && yd) {
-      // Compare digit runs by value without Number overflow: strip zeros, then length, then text.
-      const xs = x.replace(/^0+/, '');
-      const ys = y.replace(/^0+/, '');
-      if (xs.length !== ys.length) return xs.length - ys.length;
-      if (xs !== ys) return xs < ys ? -1 : 1;
-    } else if (x !== y) {
-      return x < y ? -1 : 1;
+  if (a === b) return 0;
+  const la = a.length;
+  const lb = b.length;
+  let i = 0;
+  let j = 0;
+  while (i < la && j < lb) {
+    const ad = isDigit(a.charCodeAt(i));
+    const bd = isDigit(b.charCodeAt(j));
+    let ie = i + 1;
+    while (ie < la && isDigit(a.charCodeAt(ie)) === ad) ie++;
+    let je = j + 1;
+    while (je < lb && isDigit(b.charCodeAt(je)) === bd) je++;
+    if (ad && bd) {
+      // By value without Number overflow: skip leading zeros, then length, then digits.
+      let is = i;
+      while (is < ie && a.charCodeAt(is) === 48) is++;
+      let js = j;
+      while (js < je && b.charCodeAt(js) === 48) js++;
+      const xl = ie - is;
+      const yl = je - js;
+      if (xl !== yl) return xl < yl ? -1 : 1;
+      for (let k = 0; k < xl; k++) {
+        const d = a.charCodeAt(is + k) - b.charCodeAt(js + k);
+        if (d !== 0) return d < 0 ? -1 : 1;
+      }
+    } else {
+      const xl = ie - i;
+      const yl = je - j;
+      const m = xl < yl ? xl : yl;
+      for (let k = 0; k < m; k++) {
+        const d = a.charCodeAt(i + k) - b.charCodeAt(j + k);
+        if (d !== 0) return d < 0 ? -1 : 1;
+      }
+      if (xl !== yl) return xl < yl ? -1 : 1;
     }
+    i = ie;
+    j = je;
   }
-  if (ca.length !== cb.length) return ca.length - cb.length;
-  return a === b ? 0 : a < b ? -1 : 1;
+  // Equal so far: more runs left means more runs in all.
+  if (i < la) return 1;
+  if (j < lb) return -1;
+  return a < b ? -1 : 1;
 }
 
-/**
- * Sorts names in place in compareNodeNames order (the same result), splitting each name once
- * rather than twice per comparison.
- */
+/** Sorts names in place in compareNodeNames order. */
 export function sortNodeNames(names: string[]): string[] {
   if (names.length < 2) return names;
-  const keyed = names.map((name) => ({ name, chunks: name.match(CHUNK) ?? [] }));
-  keyed.sort((x, y) => compareChunks(x.chunks, y.chunks, x.name, y.name));
-  for (let i = 0; i < keyed.length; i++) names[i] = keyed[i]!.name;
-  return names;
+  return names.sort(compareNodeNames);
 }
 
 /** The default policy: every node released, natural name order (this module's header). */
