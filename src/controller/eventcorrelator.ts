@@ -94,6 +94,12 @@ class Lru<V> {
   }
 }
 
+/** An aggregation key and the key of its aggregate message (EventCorrelator.keysOf). */
+interface AggregationKeys {
+  readonly agg: string;
+  readonly aggregate: string;
+}
+
 const SKIP: Correlation = Object.freeze({ action: 'skip' });
 
 /** Decides, event by event, whether to create an Event, patch an earlier one, or drop it. */
@@ -102,7 +108,9 @@ export class EventCorrelator {
   private readonly observed: Lru<Observation>;
   private readonly buckets: Lru<{ tokens: number; lastMs: number }>;
 
-  constructor(cacheSize = CORRELATOR_CACHE_SIZE) {
+  private readonly keys = new Map<string, Map<string, Map<string, AggregationKeys>>>();
+
+  constructor(private readonly cacheSize = CORRELATOR_CACHE_SIZE) {
     this.aggregates = new Lru(cacheSize);
     this.observed = new Lru(cacheSize);
     this.buckets = new Lru(cacheSize);
@@ -123,8 +131,9 @@ export class EventCorrelator {
     name: () => string,
     namespace: string,
   ): Correlation {
-    const aggKey = `${ev.object}\u0000${ev.type}\u0000${ev.reason}`;
-    let key = `${aggKey}\u0000${ev.message}`;
+    const keys = this.keysOf(ev);
+    const aggKey = keys.agg;
+    let key: string | undefined;
     let message = ev.message;
     let record = this.aggregates.get(aggKey);
     if (record === undefined || nowMs - record.lastMs > AGGREGATE_INTERVAL_MS)
@@ -136,9 +145,9 @@ export class EventCorrelator {
       // Keep the set at the threshold so every further distinct message aggregates too.
       const first = record.messages.values().next().value;
       if (first !== undefined) record.messages.delete(first);
-      key = `${aggKey}\u0000aggregate`;
+      key = keys.aggregate;
       message = AGGREGATE_MESSAGE_PREFIX + ev.message;
-    }
+    } else key = `${aggKey}\u0000${ev.message}`;
 
     let prior = this.observed.get(key);
     const first = prior === undefined;
@@ -157,6 +166,32 @@ export class EventCorrelator {
       namespace: prior.namespace,
       firstTimestamp: prior.firstTimestamp,
     };
+  }
+
+  /**
+   * The aggregation key of ev's object, type and reason, and its aggregate-message key: built once
+   * and kept (each use of a freshly joined key hashes all of it again; a large rollout records an
+   * event per pod created). Cleared past the caches' size, so it stays bounded.
+   */
+  private keysOf(ev: EventIdentity): AggregationKeys {
+    let byType = this.keys.get(ev.object);
+    if (byType === undefined) {
+      if (this.keys.size >= this.cacheSize) this.keys.clear();
+      byType = new Map();
+      this.keys.set(ev.object, byType);
+    }
+    let byReason = byType.get(ev.type);
+    if (byReason === undefined) {
+      byReason = new Map();
+      byType.set(ev.type, byReason);
+    }
+    let k = byReason.get(ev.reason);
+    if (k === undefined) {
+      const agg = `${ev.object}\u0000${ev.type}\u0000${ev.reason}`;
+      k = { agg, aggregate: `${agg}\u0000aggregate` };
+      byReason.set(ev.reason, k);
+    }
+    return k;
   }
 
   private take(object: string, nowMs: number): boolean {
