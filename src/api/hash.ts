@@ -107,29 +107,60 @@ export function revisionDataBytes(ds: DaemonSet): string {
  * form) once both are in canonical JSON.
  */
 export function revisionDataMatches(ds: DaemonSet, data: unknown): boolean {
-  let other = data;
-  if (typeof other === 'string') {
-    try {
-      other = JSON.parse(other) as unknown;
-    } catch {
-      return false;
-    }
-  } else if (other instanceof Uint8Array) {
-    try {
-      other = JSON.parse(new TextDecoder().decode(other)) as unknown;
-    } catch {
-      return false;
-    }
-  }
-  if (other === undefined || other === null) return false;
+  const theirs = revisionDataCanonical(data);
+  if (theirs === undefined) return false;
   // Semantic: the canonical form drops nulls and ignores key order and escaping, so data written
   // by either controller (or by an older everynode that dropped nulls) is recognised; a custom
   // resource's template may be stored without the fields apps/v1 always has, so its served form
   // is compared as well.
-  const theirs = canonicalJSON(other);
   const template = ds.spec?.template ?? {};
-  const asIs = { spec: { template: { ...template, $patch: 'replace' } } };
-  if (canonicalJSON(asIs) === theirs) return true;
-  const served = { spec: { template: { ...servedTemplate(template), $patch: 'replace' } } };
-  return canonicalJSON(served) === theirs;
+  const forms = templateForms(template);
+  if (forms.asIs === theirs) return true;
+  forms.served ??= canonicalJSON({
+    spec: { template: { ...servedTemplate(template), $patch: 'replace' } },
+  });
+  return forms.served === theirs;
+}
+
+/*
+ * Wire objects are never changed in place (they are replaced), so their canonical forms are kept
+ * by identity: the history is matched on every sync that follows a revision write (the rollout
+ * record lives in a revision's annotations, written once per step of a waved rollout: B6), and
+ * canonicalJSON of a pod template costs far more than the lookup.
+ */
+const dataForms = new WeakMap<object, string | null>();
+const templateFormsOf = new WeakMap<object, { asIs: string; served?: string }>();
+
+/** canonicalJSON of a revision's data (an object, JSON text or bytes); undefined when unreadable. */
+function revisionDataCanonical(data: unknown): string | undefined {
+  if (typeof data === 'string') return canonicalOfParsed(data);
+  if (typeof data !== 'object' || data === null) return undefined;
+  const kept = dataForms.get(data);
+  if (kept !== undefined) return kept ?? undefined;
+  const form =
+    data instanceof Uint8Array
+      ? canonicalOfParsed(new TextDecoder().decode(data))
+      : canonicalJSON(data);
+  dataForms.set(data, form ?? null);
+  return form;
+}
+
+function canonicalOfParsed(text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+  return parsed === undefined || parsed === null ? undefined : canonicalJSON(parsed);
+}
+
+/** The template's revision-data form as it is (and, once asked, in served form), kept by identity. */
+function templateForms(template: PodTemplateSpec): { asIs: string; served?: string } {
+  let forms = templateFormsOf.get(template);
+  if (forms === undefined) {
+    forms = { asIs: canonicalJSON({ spec: { template: { ...template, $patch: 'replace' } } }) };
+    templateFormsOf.set(template, forms);
+  }
+  return forms;
 }
