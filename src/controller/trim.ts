@@ -21,17 +21,55 @@ import type { Pod } from '../api/types.js';
  * and retains almost nothing new (B3: every pod version the informer receives is trimmed).
  */
 export function trimPod(pod: Pod, prev?: Pod): Pod {
+  const spec = pod.spec;
+  const bound = (spec?.nodeName ?? '') !== '';
+  const ready = readyOf(pod.status?.conditions);
+  // Assigned in the wire order (apiVersion, kind, metadata, spec, status), without spreads.
+  const out: { -readonly [K in keyof Pod]: Pod[K] } = {};
+  if (pod.apiVersion !== undefined) out.apiVersion = pod.apiVersion;
+  if (pod.kind !== undefined) out.kind = pod.kind;
+  out.metadata = trimMeta(pod.metadata, prev?.metadata);
+  if (spec !== undefined) out.spec = trimSpec(spec, bound, prev?.spec);
+  if (pod.status !== undefined) {
+    out.status = withGateStatuses(
+      trimStatus(pod.status.phase, ready, prev?.status),
+      gateStatuses(pod.status),
+    );
+  }
+  return out;
+}
+
+type PodMeta = NonNullable<Pod['metadata']>;
+
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * The metadata without managedFields and the last-applied annotation, sharing prev's labels,
+ * annotations and owner references where they are equal. Metadata with nothing to drop whose
+ * shared parts already are prev's (the memory cluster's versions share them; so does a first
+ * version) is kept as it is: a copy would hold the same values and the same objects (B3).
+ */
+function trimMeta(src: PodMeta | undefined, pm: PodMeta | undefined): PodMeta {
+  if (
+    src !== undefined &&
+    !('managedFields' in src) &&
+    src.annotations?.[LAST_APPLIED] === undefined &&
+    (pm === undefined ||
+      (src.labels === pm.labels &&
+        src.annotations === pm.annotations &&
+        src.ownerReferences === pm.ownerReferences))
+  )
+    return src;
   // A for-in copy rather than rest destructuring: cheaper in V8, and this runs per pod event.
-  const src = (pod.metadata ?? {}) as Readonly<Record<string, unknown>>;
+  const from = (src ?? {}) as Readonly<Record<string, unknown>>;
   const copy: Record<string, unknown> = {};
-  for (const k in src) if (k !== 'managedFields') copy[k] = src[k];
+  for (const k in from) if (k !== 'managedFields') copy[k] = from[k];
   const metadata = copy as { -readonly [K in keyof PodMeta]: PodMeta[K] };
   const annotations = metadata.annotations;
-  if (annotations?.['kubectl.kubernetes.io/last-applied-configuration'] !== undefined) {
-    const { ['kubectl.kubernetes.io/last-applied-configuration']: _la, ...rest } = annotations;
+  if (annotations?.[LAST_APPLIED] !== undefined) {
+    const { [LAST_APPLIED]: _la, ...rest } = annotations;
     metadata.annotations = rest;
   }
-  const pm = prev?.metadata;
   if (pm !== undefined) {
     if (metadata.labels !== undefined && sameStrings(metadata.labels, pm.labels)) {
       metadata.labels = pm.labels!;
@@ -46,25 +84,8 @@ export function trimPod(pod: Pod, prev?: Pod): Pod {
       metadata.ownerReferences = pm.ownerReferences!;
     }
   }
-  const spec = pod.spec;
-  const bound = (spec?.nodeName ?? '') !== '';
-  const ready = readyOf(pod.status?.conditions);
-  // Assigned in the wire order (apiVersion, kind, metadata, spec, status), without spreads.
-  const out: { -readonly [K in keyof Pod]: Pod[K] } = {};
-  if (pod.apiVersion !== undefined) out.apiVersion = pod.apiVersion;
-  if (pod.kind !== undefined) out.kind = pod.kind;
-  out.metadata = metadata;
-  if (spec !== undefined) out.spec = trimSpec(spec, bound, prev?.spec);
-  if (pod.status !== undefined) {
-    out.status = withGateStatuses(
-      trimStatus(pod.status.phase, ready, prev?.status),
-      gateStatuses(pod.status),
-    );
-  }
-  return out;
+  return metadata;
 }
-
-type PodMeta = NonNullable<Pod['metadata']>;
 
 type PodSpec = NonNullable<Pod['spec']>;
 type PodStatus = NonNullable<Pod['status']>;
@@ -113,11 +134,10 @@ function trimSpec(spec: PodSpec, bound: boolean, prev: PodSpec | undefined): Pod
   ) {
     return prev;
   }
-  return {
-    containers,
-    ...(bound ? { nodeName: spec.nodeName } : {}),
-    ...(affinity === undefined ? {} : { affinity }),
-  };
+  const out: { -readonly [K in keyof PodSpec]: PodSpec[K] } = { containers };
+  if (bound) out.nodeName = spec.nodeName;
+  if (affinity !== undefined) out.affinity = affinity;
+  return out;
 }
 
 type ContainerStatus = NonNullable<PodStatus['containerStatuses']>[number];
@@ -168,11 +188,23 @@ const notable = (c: ContainerStatus | null | undefined): boolean =>
 function gateStatuses(status: PodStatus): GateStatuses | undefined {
   const cs = status.containerStatuses ?? [];
   const ics = status.initContainerStatuses ?? [];
-  if (!cs.some(notable) && !ics.some(notable)) return undefined;
+  if (!anyNotable(cs) && !anyNotable(ics)) return undefined;
   const out: { containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[] } =
     {};
-  if (cs.length > 0) out.containerStatuses = cs.filter((c) => c != null).map(gateStatus);
-  if (ics.length > 0) out.initContainerStatuses = ics.filter((c) => c != null).map(gateStatus);
+  if (cs.length > 0) out.containerStatuses = gateCut(cs);
+  if (ics.length > 0) out.initContainerStatuses = gateCut(ics);
+  return out;
+}
+
+function anyNotable(cs: readonly (ContainerStatus | null | undefined)[]): boolean {
+  for (const c of cs) if (notable(c)) return true;
+  return false;
+}
+
+/** The gates' cut of each container status, absent entries left out. */
+function gateCut(cs: readonly (ContainerStatus | null | undefined)[]): ContainerStatus[] {
+  const out: ContainerStatus[] = [];
+  for (const c of cs) if (c != null) out.push(gateStatus(c));
   return out;
 }
 
@@ -210,8 +242,17 @@ function withGateStatuses(st: PodStatus, gate: GateStatuses | undefined): PodSta
     sameJson(st.initContainerStatuses, gate.initContainerStatuses)
   )
     return st;
-  const { containerStatuses: _c, initContainerStatuses: _i, ...base } = st;
-  return gate === undefined ? base : { ...base, ...gate };
+  // st's other fields, then gate's (as a rest and a spread would), copied by loops.
+  const from = st as Readonly<Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  for (const k in from)
+    if (k !== 'containerStatuses' && k !== 'initContainerStatuses') out[k] = from[k];
+  if (gate !== undefined) {
+    const g = gate as Readonly<Record<string, unknown>>;
+    for (const k in g) out[k] = g[k];
+  }
+  const result: PodStatus = out;
+  return result;
 }
 
 function trimStatus(
@@ -225,12 +266,12 @@ function trimStatus(
       ? prev?.conditions === undefined
       : prevReady !== undefined && sameFlat(ready, prevReady);
   if (prev !== undefined && sameReady && prev.phase === phase) return prev;
-  return {
-    ...(phase === undefined ? {} : { phase }),
-    ...(ready === undefined
-      ? {}
-      : { conditions: [sameReady && prevReady !== undefined ? prevReady : ready] }),
-  };
+  // Assignments rather than spreads of literals (phase first, then conditions): per pod event.
+  const out: { -readonly [K in keyof PodStatus]: PodStatus[K] } = {};
+  if (phase !== undefined) out.phase = phase;
+  if (ready !== undefined)
+    out.conditions = [sameReady && prevReady !== undefined ? prevReady : ready];
+  return out;
 }
 
 /** Equal string maps (labels, annotations). */
