@@ -49,11 +49,17 @@ function sameMap(
   return ka.length === kb.length && ka.every((k) => (a ?? {})[k] === (b ?? {})[k]);
 }
 
+/** DaemonSet keys ownerKey keeps per namespace before it starts over. */
+const OWNER_KEYS_MAX = 4096;
+
 /** The §3 handlers for DaemonSets, pods, nodes and ControllerRevisions. */
 export class EventHandlers {
   private readonly checkers = new WeakMap<object, EligibilityChecker>();
 
   private readonly enqueueForNode: (key: string) => void;
+
+  /** DaemonSet store keys by namespace and name (ownerKey). */
+  private readonly ownerKeys = new Map<string, Map<string, string>>();
 
   constructor(private readonly ctx: HandlerContext) {
     this.enqueueForNode = ctx.enqueueForNode ?? ctx.enqueue;
@@ -67,9 +73,23 @@ export class EventHandlers {
 
   /** The store key of the DaemonSet ref resolves to (resolveControllerRef), built once. */
   private ownerKey(namespace: string, ref: OwnerReference): string | undefined {
-    const key = namespace === '' ? ref.name : `${namespace}/${ref.name}`;
+    // The keys of DaemonSets found before, by namespace and name: a pod event would otherwise
+    // join a fresh key and hash it for the lookup (B3: every pod event of every owned pod).
+    let byName = this.ownerKeys.get(namespace);
+    let key = byName?.get(ref.name);
+    const known = key !== undefined;
+    key ??= namespace === '' ? ref.name : `${namespace}/${ref.name}`;
     const ds = this.ctx.dsStore.get(key);
     if (ds === undefined) return undefined;
+    if (!known) {
+      if (byName === undefined) {
+        byName = new Map();
+        this.ownerKeys.set(namespace, byName);
+      }
+      // Bounded: names of DaemonSets that existed; cleared if a long life collects many.
+      if (byName.size >= OWNER_KEYS_MAX) byName.clear();
+      byName.set(ref.name, key);
+    }
     if (ref.kind !== (ds.kind ?? 'DaemonSet')) return undefined;
     if (ds.metadata?.uid !== ref.uid) return undefined;
     return key;
