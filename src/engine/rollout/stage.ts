@@ -54,7 +54,7 @@ import { foldMetricGate, judgedNodes, type MetricFold, type MetricMemory } from 
 import type { StepsOutcome } from './outcome.js';
 import type { PrometheusGateSpec } from './metricgate.js';
 import type { KeptStepCounts } from './stepcounts.js';
-import { stepMaxUnavailable, stepProgress, type StepNodeState } from './steps.js';
+import { stepMaxUnavailable, stepProgress, stepShare, type StepNodeState } from './steps.js';
 
 /** What the stage reads besides the decision: the sync's nodes, eligibility and pods. */
 export interface StepsView {
@@ -220,9 +220,24 @@ export function applySteps(
             pausedFrom: kept.since,
           },
   };
+  // stepShare(state(node)) without the healthy-since time, which only a bake reads: the kept
+  // counts ask for every node at the start of a rollout and for each changed node after.
+  const share = (node: string): number => {
+    const pod = updatePod(view.podsOn(node), d.update.hash);
+    return stepShare(
+      pod === undefined
+        ? { updated: false, available: false, skip: false }
+        : {
+            updated: true,
+            available: isPodAvailable(pod, minReady, now),
+            skip: skipsImpaired && layout.impaired.has(node),
+          },
+    );
+  };
   const counts = view.counts?.countsFor(
     { steps, stepOf: order.stepOf, hash: d.update.hash, minReadySeconds: minReady, skipsImpaired },
     state,
+    share,
   );
   let p = stepProgress(input, counts?.counts, counts?.bake);
   if (d.acted.promote !== undefined && p.index > promoted) {

@@ -43,11 +43,14 @@ export class KeptStepCounts {
 
   /**
    * The counts of each step for `key`, current for `state`; undefined when the steps name a node
-   * twice (then stepProgress reads the states itself, as the full reconcile does).
+   * twice (then stepProgress reads the states itself, as the full reconcile does). `share` is
+   * stepShare(state(node)), which a caller may answer without the parts of the state only a
+   * bake reads (its healthy-since time).
    */
   countsFor(
     key: StepCountsKey,
     state: (node: string) => StepNodeState,
+    share: (node: string) => number = (node) => stepShare(state(node)),
   ): { counts: (index: number) => StepCounts; bake: (index: number) => StepBake } | undefined {
     const k = this.key;
     if (
@@ -66,13 +69,13 @@ export class KeptStepCounts {
       this.sums = key.steps.map(() => ({ updated: 0, waiting: 0 }));
       this.bakes = key.steps.map(() => undefined);
       key.steps.forEach((s, i) => {
-        for (const n of s.nodes) this.set(n, i, stepShare(state(n)));
+        for (const n of s.nodes) this.set(n, i, share(n));
       });
     } else {
       for (const n of this.touched) {
         const i = key.stepOf.get(n);
         if (i === undefined) continue;
-        this.set(n, i, stepShare(state(n)));
+        this.set(n, i, share(n));
         this.bakes[i] = undefined;
       }
       this.touched.clear();
