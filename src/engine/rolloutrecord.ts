@@ -221,17 +221,41 @@ function crdRecord(ds: DaemonSet): RolloutRecord {
   };
 }
 
+/*
+ * The record annotations read last, parsed and frozen: each sync of an apps/v1 DaemonSet with a
+ * rollout reads its revisions' records again, and the text changes only when a sync writes it.
+ */
+const parsedRecords = new Map<string, NativeRecordJSON | undefined>();
+const PARSED_RECORDS = 64;
+
 function asRecordJSON(text: string | undefined): NativeRecordJSON | undefined {
   if (text === undefined) return undefined;
+  if (parsedRecords.has(text)) return parsedRecords.get(text);
+  if (parsedRecords.size >= PARSED_RECORDS) parsedRecords.clear();
+  const r = parseRecordJSON(text);
+  parsedRecords.set(text, r);
+  return r;
+}
+
+function parseRecordJSON(text: string): NativeRecordJSON | undefined {
   try {
     const v = JSON.parse(text) as unknown;
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
     const r = v as Record<string, unknown>;
     if (typeof r.revision !== 'number') return undefined;
-    return r as unknown as NativeRecordJSON;
+    return deepFreeze(r) as unknown as NativeRecordJSON;
   } catch {
     return undefined;
   }
+}
+
+/** Freezes parsed JSON all the way down (it is shared by every reader of the same text). */
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 /** The annotation's record on a revision, when it was written at the revision's current number. */
