@@ -93,11 +93,13 @@ type Condition = NonNullable<PodStatus['conditions']>[number];
 type SlimContainer = { readonly name: string; readonly image?: string };
 
 // Loops instead of closures in the functions below: they run for every pod watch event (B3).
+// Indexed loops rather than for-of: a for-of in code V8 has not fully optimised allocates an
+// iterator result per element (B3's allocation profile put 40 MB on one such loop).
 
 /** The Ready condition, if any. */
 function readyOf(cs: readonly Condition[] | undefined): Condition | undefined {
   if (cs === undefined) return undefined;
-  for (const c of cs) if (c.type === 'Ready') return c;
+  for (let i = 0; i < cs.length; i++) if (cs[i]!.type === 'Ready') return cs[i];
   return undefined;
 }
 
@@ -197,14 +199,17 @@ function gateStatuses(status: PodStatus): GateStatuses | undefined {
 }
 
 function anyNotable(cs: readonly (ContainerStatus | null | undefined)[]): boolean {
-  for (const c of cs) if (notable(c)) return true;
+  for (let i = 0; i < cs.length; i++) if (notable(cs[i])) return true;
   return false;
 }
 
 /** The gates' cut of each container status, absent entries left out. */
 function gateCut(cs: readonly (ContainerStatus | null | undefined)[]): ContainerStatus[] {
   const out: ContainerStatus[] = [];
-  for (const c of cs) if (c != null) out.push(gateStatus(c));
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i];
+    if (c != null) out.push(gateStatus(c));
+  }
   return out;
 }
 
