@@ -54,7 +54,7 @@ import {
 import { rollingUpdateLeavesAlone } from '../engine/unavailability.js';
 import { INDEX_CONTROLLER_UID } from './informer.js';
 import { KeptSteps } from './syncsteps.js';
-import type { ReadonlyStore } from './store.js';
+import { storeKey, type ReadonlyStore } from './store.js';
 import type { DeclineReason } from './syncpath.js';
 
 /** What a node's state depends on besides the node and its pods; a change means a rebuild. */
@@ -153,6 +153,8 @@ export class DaemonSetSyncState {
   private nodeSeq = 0;
   private podSeq = 0;
   private lastNow = Number.NEGATIVE_INFINITY;
+  /** The last class context built (classContext). */
+  private cx: ClassContext | undefined;
 
   constructor(
     readonly shape: SyncShape,
@@ -203,10 +205,13 @@ export class DaemonSetSyncState {
     return this.shape.selector.matches(pod.metadata?.labels) ? targetNode(pod) : undefined;
   }
 
-  /** Files an owned pod under its node (or as mismatched); returns the node it affects. */
-  private file(pod: Pod): string | undefined {
+  /**
+   * Files an owned pod under its node (or as mismatched); returns the node it affects. `key` is
+   * the pod's store key; advance passes the change log's string, so no key is built per pod
+   * write and the map shares the string the store and its log already hold (B3).
+   */
+  private file(pod: Pod, key: string = storeKey(pod)): string | undefined {
     const meta = pod.metadata;
-    const key = `${meta?.namespace ?? ''}/${meta?.name ?? ''}`;
     this.pods.set(key, pod);
     if (!this.shape.selector.matches(meta?.labels)) {
       this.mismatched.add(key);
@@ -226,18 +231,30 @@ export class DaemonSetSyncState {
 
   /**
    * Replaces a filed pod by its update when both are this DaemonSet's and file under the same
-   * node; false when the update moves it (then it is unfiled and filed again).
+   * node, and returns that node; undefined when the update moves it (then it is unfiled and
+   * filed again).
    */
-  private replaceInPlace(key: string, had: Pod, cur: Pod): boolean {
-    if (getControllerOf(cur)?.uid !== this.shape.uid) return false;
+  private replaceInPlace(key: string, had: Pod, cur: Pod): string | undefined {
     const node = this.filedUnder(had);
-    if (node === undefined || this.filedUnder(cur) !== node) return false;
+    if (node === undefined) return undefined;
+    const hm = had.metadata;
+    const cm = cur.metadata;
+    // The controller and the node a pod files under are read from its owner references, labels
+    // and spec; a status update keeps those objects (trimPod shares equal ones), so they hold.
+    if (
+      hm?.ownerReferences !== cm?.ownerReferences ||
+      hm?.labels !== cm?.labels ||
+      had.spec !== cur.spec
+    ) {
+      if (getControllerOf(cur)?.uid !== this.shape.uid) return undefined;
+      if (this.filedUnder(cur) !== node) return undefined;
+    }
     const e = this.entries.get(node);
     const at = e === undefined ? -1 : e.pods.indexOf(had);
-    if (at < 0) return false;
+    if (at < 0) return undefined;
     e!.pods[at] = cur;
     this.pods.set(key, cur);
-    return true;
+    return node;
   }
 
   /** Removes a filed pod; returns the node it affected. */
@@ -276,9 +293,12 @@ export class DaemonSetSyncState {
       if (had !== undefined && had === cur) continue;
       // An update that keeps the pod on its node keeps its place among the node's pods, as the
       // store's index does (the full reconcile reads the pods in that order).
-      if (had !== undefined && cur !== undefined && this.replaceInPlace(key, had, cur)) {
-        dirty.add(this.filedUnder(cur)!);
-        continue;
+      if (had !== undefined && cur !== undefined) {
+        const node = this.replaceInPlace(key, had, cur);
+        if (node !== undefined) {
+          dirty.add(node);
+          continue;
+        }
       }
       const before = this.unfile(key);
       if (before !== undefined) dirty.add(before);
@@ -286,7 +306,7 @@ export class DaemonSetSyncState {
       // without the per-owner log): only those it controls now are claimed here (orphans are
       // looked at by the caller on every sync; another controller's are ignored).
       if (cur === undefined || getControllerOf(cur)?.uid !== this.shape.uid) continue;
-      const after = this.file(cur);
+      const after = this.file(cur, key);
       if (after !== undefined) dirty.add(after);
     }
     // minReadySeconds: a Ready pod becomes available with time alone.
@@ -295,11 +315,15 @@ export class DaemonSetSyncState {
     for (const name of dirty) this.recompute(name, now);
   }
 
-  /** The class context at time now (engine/nodeclass.ts). */
+  /** The class context at time now (engine/nodeclass.ts); one object per time, not per node. */
   classContext(now: number): ClassContext {
+    if (this.cx?.now === now) return this.cx;
     const { hash, generation, minReadySeconds, statusHash, statusGeneration } = this.shape;
-    if (statusHash === undefined) return { hash, generation, minReadySeconds, now };
-    return { hash, generation, minReadySeconds, now, statusHash, statusGeneration };
+    this.cx =
+      statusHash === undefined
+        ? { hash, generation, minReadySeconds, now }
+        : { hash, generation, minReadySeconds, now, statusHash, statusGeneration };
+    return this.cx;
   }
 
   /** Recomputes one node name's eligibility and classes, replacing its old share of the tallies. */
@@ -356,7 +380,8 @@ export class DaemonSetSyncState {
    */
   private classify(name: string, e: Entry, now: number): void {
     const cx = this.classContext(now);
-    const pods = e.pods.filter(inNodePodsMap);
+    // Most nodes hold only pods of the map: no copy then (B3: one recompute per pod write).
+    const pods = e.pods.every(inNodePodsMap) ? e.pods : e.pods.filter(inNodePodsMap);
     if (changesWithTime(pods, cx)) this.pending.add(name);
     this.steps?.classified(name, pods);
     const elig = e.elig;
