@@ -175,10 +175,31 @@ const cache = new WeakMap<object, RolloutSpecResult>();
 export function rolloutSpecOf(ds: DaemonSet): RolloutSpecResult {
   const hit = cache.get(ds);
   if (hit !== undefined) return hit;
-  const result = compute(ds);
+  // The result reads the apiVersion, the spec and the annotations only: a status write that keeps
+  // the spec and annotations objects (the memory cluster's does) reuses it (B3: one per write).
+  const spec = ds.spec;
+  const annotations = ds.metadata?.annotations;
+  const same = spec === undefined ? undefined : bySpec.get(spec);
+  let result: RolloutSpecResult;
+  if (same !== undefined && same.apiVersion === ds.apiVersion && same.annotations === annotations)
+    result = same.result;
+  else {
+    result = compute(ds);
+    if (spec !== undefined) bySpec.set(spec, { apiVersion: ds.apiVersion, annotations, result });
+  }
   cache.set(ds, result);
   return result;
 }
+
+/** The last result per spec object, with the apiVersion and annotations it was read with. */
+const bySpec = new WeakMap<
+  object,
+  {
+    readonly apiVersion: string | undefined;
+    readonly annotations: unknown;
+    result: RolloutSpecResult;
+  }
+>();
 
 function compute(ds: DaemonSet): RolloutSpecResult {
   const annotations = ds.metadata?.annotations ?? {};
