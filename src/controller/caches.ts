@@ -1,7 +1,7 @@
 /**
  * The controller's four informers and their indexes, and the wiring of the §3 handlers to them.
- * Pods are trimmed before caching; DaemonSets, pods and revisions are indexed by namespace, pods
- * also by target node and controller UID, revisions by controller UID.
+ * Pods are trimmed before caching; DaemonSets and revisions are indexed by namespace, pods by
+ * target node, controller UID and (orphans) namespace, revisions also by controller UID.
  */
 import type { ControllerRevision, DaemonSet, Node, Pod } from '../api/types.js';
 import type { Cluster, ResourceKind } from '../cluster/port.js';
@@ -56,8 +56,10 @@ export interface InformerSetOptions {
  * cache directly (the incremental sync's) build exactly the one the controller runs.
  */
 export const POD_CACHE = {
+  // No namespace index: a sync reads its pods by controller UID plus its namespace's orphans and
+  // nothing in the controller lists a namespace's pods, so one would be upkeep on every pod create
+  // and delete with no reader.
   indexers: {
-    [INDEX_NAMESPACE]: byNamespace,
     [INDEX_NODE]: podByNode,
     [INDEX_CONTROLLER_UID]: byControllerUID,
     [INDEX_ORPHAN_NAMESPACE]: orphansByNamespace,

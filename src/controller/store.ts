@@ -8,7 +8,7 @@ import type { KubeObject } from '../cluster/port.js';
 /**
  * Computes the index values of an object (zero, one or several). `unchanged`, when given, is a
  * cheap test that two versions of an object have the same values (true only when they surely do),
- * so that an update need not compute them twice (B1, B3: four pod indexes per pod event).
+ * so that an update need not compute them twice (B1, B3: three pod indexes per pod event).
  */
 export type IndexFunc<T> = ((obj: T) => readonly string[]) & {
   readonly unchanged?: (a: T, b: T) => boolean;
