@@ -10,16 +10,8 @@
  */
 import type { Pod } from '../src/api/types.js';
 import { DaemonSetController } from '../src/controller/controller.js';
-import {
-  byControllerUID,
-  byNamespace,
-  Informer,
-  INDEX_CONTROLLER_UID,
-  INDEX_NAMESPACE,
-  INDEX_NODE,
-  podByNode,
-  trimPod,
-} from '../src/controller/informer.js';
+import { POD_CACHE } from '../src/controller/caches.js';
+import { Informer, trimPod } from '../src/controller/informer.js';
 import { VirtualClock } from '../src/sim/clock.js';
 import { argValue } from './lib/child.js';
 import {
@@ -54,11 +46,8 @@ async function podInformer(trim: boolean): Promise<{ bytes: number; pods: number
     clock,
     kind: 'Pod',
     ...(trim ? { transform: trimPod } : {}),
-    indexers: {
-      [INDEX_NAMESPACE]: byNamespace,
-      [INDEX_NODE]: podByNode,
-      [INDEX_CONTROLLER_UID]: byControllerUID,
-    },
+    // The controller's own pod cache configuration (indexes and store options), not a copy.
+    ...POD_CACHE,
   });
   inf.start();
   await inf.waitForSync();
