@@ -200,18 +200,43 @@ test('incremental sync: after every random step its plan equals the full reconci
     assert.ok((seen[what] ?? 0) >= 5, `${what}: ${counts}`);
 });
 
+/**
+ * The fast-check seed of the rollout properties' coverage runs (EVERYNODE_ROLLOUT_SEED overrides).
+ * Their floors are sums over a run of counts that are 0 in most cases (a rolling-update delete is
+ * answered incrementally only once an apply has written the new revision: until then the sync is
+ * declined as historyWrite), so with a random seed they failed by chance, never by a plan
+ * difference: over 1650 seeds of the both-modes property, rolloutDeletes fell to 4 (seed 1116)
+ * and the surge create beside a terminating pod to 0 (seeds 20391, 20773); with the rollout
+ * controls, rolloutDeletes fell to 3 in a run of this file and frozen to 4 (seed 40263, both
+ * kinds). Each property also runs with a random seed, and there only compares the plans.
+ */
+const ROLLOUT_SEED = Number(process.env['EVERYNODE_ROLLOUT_SEED'] ?? 42);
+
+test('incremental sync: rollouts in both modes, random seed, equal the full reconcile', () => {
+  const { incremental } = check(
+    fc.array(rolloutStepArb, { minLength: 5, maxLength: 40 }),
+    120,
+    true,
+  );
+  assert.ok(incremental > 1000, String(incremental));
+});
+
 test('incremental sync: rollouts in both modes are planned incrementally and equal the full reconcile', () => {
   const { incremental, fallbacks, seen } = check(
     fc.array(rolloutStepArb, { minLength: 5, maxLength: 40 }),
     120,
     true,
+    defaultUpdatePolicy,
+    undefined,
+    false,
+    ROLLOUT_SEED,
   );
   const counts = JSON.stringify({ incremental, fallbacks, ...seen });
   assert.ok(incremental > 1000, counts);
   // Each class the incremental rolling update reads, and each kind of write it plans (misscheduled
   // pods are the first property's: rare here, 6 to 10 a run). A surge create beside a node's one
-  // terminating pod came up 2 to 18 times a run over 12 random seeds, so its floor is 1 (a floor
-  // of 5 failed one run in four); fastplan.test.ts covers it deterministically (scenario 76).
+  // terminating pod is rare (0 in 2 of 1650 random seeds), so its floor is 1 (seed 42 gives 20);
+  // fastplan.test.ts covers it deterministically (scenario 76). Seed 42 gives rolloutDeletes 30.
   const floors: Readonly<Record<string, number>> = {
     misscheduled: 0,
     manageCreatesBesideTerminating: 1,
@@ -237,13 +262,21 @@ const ISSUE_11 = new Set([
 ]);
 
 for (const kind of ['crd', 'native'] as const) {
+  const steps = fc.array(withControls(rolloutStepArb), { minLength: 5, maxLength: 40 });
+  test(`incremental sync: paused, partitioned, pinned, aborted and suspended rollouts (${kind}), random seed, equal the full reconcile`, () => {
+    const { incremental } = check(steps, 100, true, 'own', kind);
+    assert.ok(incremental > 800, String(incremental));
+  });
+  // Over ROLLOUT_SEED (see there): seed 42 gives rolloutDeletes 22, pinned 20 (crd) and 26.
   test(`incremental sync: paused, partitioned, pinned, aborted and suspended rollouts (${kind}) are planned incrementally and equal the full reconcile`, () => {
     const { incremental, fallbacks, seen, declined } = check(
-      fc.array(withControls(rolloutStepArb), { minLength: 5, maxLength: 40 }),
+      steps,
       100,
       true,
       'own',
       kind,
+      false,
+      ROLLOUT_SEED,
     );
     const counts = JSON.stringify({ incremental, fallbacks, ...seen, declined });
     assert.ok(incremental > 800, counts);
