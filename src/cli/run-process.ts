@@ -5,6 +5,7 @@
  * call, the health probes, and an orderly shutdown. Tests drive it directly.
  */
 import type { MetricQueryFn } from '../controller/metricrunner.js';
+import type { MetricOutcome } from '../engine/rollout/metricgate.js';
 import {
   ClusterError,
   UnavailableError,
@@ -248,6 +249,9 @@ export class ControllerProcess implements HealthSource {
             },
             onSyncPath: (path: 'incremental' | 'full', reason: string) => {
               m.observeSyncPath(path, reason);
+            },
+            onGateAnswer: (outcome: MetricOutcome, ms: number) => {
+              m.observeGateAnswer(outcome, ms);
             },
           }
         : {}),

@@ -155,6 +155,7 @@ export class DaemonSetController {
         this.queue.add(k);
       },
       ...(opts.metricQuery !== undefined ? { query: opts.metricQuery } : {}),
+      ...(opts.onGateAnswer !== undefined ? { onAnswer: opts.onGateAnswer } : {}),
       logger: this.log,
     });
     this.incremental =

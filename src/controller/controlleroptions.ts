@@ -9,6 +9,7 @@ import type { UpdatePolicy } from '../engine/updatepolicy.js';
 import type { ReflectorBackoff } from './informer.js';
 import type { Logger } from './logger.js';
 import type { MetricQueryFn } from './metricrunner.js';
+import type { MetricOutcome } from '../engine/rollout/metricgate.js';
 import type { Clock } from '../clock/clock.js';
 import type { SyncVerificationError } from './plancompare.js';
 import type { DeclineReason, SyncPathStats } from './syncpath.js';
@@ -75,6 +76,11 @@ export interface DaemonSetControllerOptions {
    * planner declined ('' for incremental): the feed of everynode_sync_path_total.
    */
   readonly onSyncPath?: (path: 'incremental' | 'full', reason: DeclineReason | '') => void;
+  /**
+   * Called with each answer of a Prometheus health gate's query (controller/metricrunner.ts) and
+   * how long it took in ms: the feed of everynode_rollout_gate_queries_total.
+   */
+  readonly onGateAnswer?: (outcome: MetricOutcome, ms: number) => void;
   /**
    * Coalesce node-driven syncs: a node that joins, or whose labels or taints change the
    * eligibility, queues the DaemonSets it concerns this many ms after the first such event

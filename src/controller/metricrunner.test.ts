@@ -154,3 +154,27 @@ test('a query not rendered yet (planned before it was due) enqueues a sync at it
   assert.equal(q.calls[0]!.query, 'sum(up)');
   await flush();
 });
+
+test('onAnswer hears each answer with its time on the clock, not a query aborted by forget', async () => {
+  const clock = new VirtualClock(T0);
+  const q = manual();
+  const heard: { outcome: MetricOutcome; ms: number }[] = [];
+  const runner = new MetricGateRunner({
+    clock,
+    enqueue: () => {},
+    query: q.fn,
+    onAnswer: (outcome, ms) => heard.push({ outcome, ms }),
+  });
+  runner.afterSync('default/a', { state: undefined, query: want() });
+  runner.afterSync('default/b', { state: undefined, query: want() });
+  clock.advance(0);
+  assert.equal(q.calls.length, 2);
+  clock.advance(250);
+  q.calls[0]!.resolve({ kind: 'inconclusive', reason: 'NoData', message: 'no series' });
+  runner.forget('default/b');
+  q.calls[1]!.resolve({ kind: 'value', value: 1 });
+  await flush();
+  assert.deepEqual(heard, [
+    { outcome: { kind: 'inconclusive', reason: 'NoData', message: 'no series' }, ms: 250 },
+  ]);
+});

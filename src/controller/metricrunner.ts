@@ -30,6 +30,11 @@ export interface MetricRunnerOptions {
   /** The query function (default: a real Prometheus over HTTP). */
   readonly query?: MetricQueryFn;
   readonly logger?: Logger;
+  /**
+   * Called with each answer that comes back (not one aborted or dropped with its DaemonSet) and
+   * how long it took on the controller's clock: the feed of everynode_rollout_gate_queries_total.
+   */
+  readonly onAnswer?: (outcome: MetricOutcome, ms: number) => void;
 }
 
 interface Entry {
@@ -161,6 +166,7 @@ export class MetricGateRunner {
       if (e.inFlight === abort) e.inFlight = undefined;
       if (abort.signal.aborted || this.stopped || this.entries.get(key) !== e) return;
       e.answer = { at, outcome };
+      this.opts.onAnswer?.(outcome, this.opts.clock.now() - at);
       this.log.debug(
         {
           ds: key,

@@ -119,3 +119,18 @@ test('a replica that campaigns reports 0 until it leads', async () => {
     /^leader_election_master_status\{name="everynode-controller"\} 1$/m,
   );
 });
+
+test('Prometheus health gate answers: counted by result and reason, timed', async () => {
+  const m = new ControllerMetrics({ defaultMetrics: false });
+  m.observeGateAnswer({ kind: 'value', value: 0.4 }, 30);
+  m.observeGateAnswer({ kind: 'inconclusive', reason: 'Unreachable', message: 'refused' }, 2000);
+  m.observeGateAnswer({ kind: 'inconclusive', reason: 'Unreachable', message: 'refused' }, 1);
+  const text = await m.registry.metrics();
+  assert.match(text, /^everynode_rollout_gate_queries_total\{result="value",reason=""\} 1$/m);
+  assert.match(
+    text,
+    /^everynode_rollout_gate_queries_total\{result="inconclusive",reason="Unreachable"\} 2$/m,
+  );
+  assert.match(text, /^everynode_rollout_gate_query_duration_seconds_bucket\{le="0\.05"\} 2$/m);
+  assert.match(text, /^everynode_rollout_gate_query_duration_seconds_count 3$/m);
+});

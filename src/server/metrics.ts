@@ -15,6 +15,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Caches } from '../controller/caches.js';
 import type { WorkQueueMetrics } from '../controller/workqueue.js';
+import type { MetricOutcome } from '../engine/rollout/metricgate.js';
 import { DaemonSetMetrics } from './dsmetrics.js';
 
 /** The controller name in every controller-runtime and workqueue series. */
@@ -72,6 +73,9 @@ export class ControllerMetrics {
   readonly leaderStatus: Gauge<'name'>;
   /** Syncs by planning path, and for the full reconcile the reason the incremental one declined. */
   readonly syncPath: Counter<'path' | 'reason'>;
+  /** Prometheus health gate answers: a value, or inconclusive with its reason. */
+  readonly gateQueries: Counter<'result' | 'reason'>;
+  readonly gateQueryTime: Histogram;
   readonly daemonSets: DaemonSetMetrics;
   /** The API server's host:port, for requests counted at the Cluster port (apiRequests). */
   apiHost = '';
@@ -191,6 +195,18 @@ export class ControllerMetrics {
       labelNames: ['path', 'reason'],
       registers,
     });
+    this.gateQueries = new Counter({
+      name: 'everynode_rollout_gate_queries_total',
+      help: 'Answers of Prometheus health gate queries; result: value or inconclusive, reason: why inconclusive (NoData, MultipleSeries, Unreachable, ...)',
+      labelNames: ['result', 'reason'],
+      registers,
+    });
+    this.gateQueryTime = new Histogram({
+      name: 'everynode_rollout_gate_query_duration_seconds',
+      help: 'How long a Prometheus health gate query took to answer, inconclusive answers included',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     this.daemonSets = new DaemonSetMetrics(this.registry, () => this.source()?.caches);
   }
 
@@ -282,6 +298,15 @@ export class ControllerMetrics {
   /** Records one planned sync's path (the controller's onSyncPath option); reason '' when incremental. */
   observeSyncPath(path: 'incremental' | 'full', reason: string): void {
     this.syncPath.inc({ path, reason });
+  }
+
+  /** Records one answer of a Prometheus health gate query (the controller's onGateAnswer option). */
+  observeGateAnswer(outcome: MetricOutcome, ms: number): void {
+    this.gateQueries.inc({
+      result: outcome.kind,
+      reason: outcome.kind === 'inconclusive' ? outcome.reason : '',
+    });
+    this.gateQueryTime.observe(ms / 1000);
   }
 
   /** Both work-in-progress gauges from one read of the queue (client-go's updateUnfinishedWork). */

@@ -113,6 +113,73 @@ describe('the controller process', () => {
     assert.equal((await app.request('/healthz')).status, 500);
   });
 
+  test('a Prometheus health gate: each answer is counted on /metrics by result and timed', async () => {
+    const clock = new VirtualClock();
+    const cluster = new MemoryCluster({ clock });
+    for (const n of ['node-1', 'node-2', 'node-3']) await cluster.create('Node', node(n));
+    const ds: DaemonSet = { ...dsFoo(), apiVersion: CRD };
+    const gated = structuredClone(ds) as { spec: Record<string, unknown> };
+    gated.spec.updateStrategy = {
+      type: 'RollingUpdate',
+      rollingUpdate: {
+        maxUnavailable: 1,
+        canary: { count: 1, bakeSeconds: 60 },
+        healthGates: {
+          prometheus: {
+            address: 'http://prometheus.monitoring:9090',
+            query: 'sum(up{namespace="{{namespace}}"})',
+            max: 5,
+            intervalSeconds: 10,
+          },
+        },
+      },
+    };
+    await cluster.create('EverynodeDaemonSet', gated as DaemonSet);
+    const metrics = new ControllerMetrics({ defaultMetrics: false });
+    let asked = 0;
+    const proc = new ControllerProcess({
+      cluster: cluster.client('controller'),
+      clock,
+      logger: nullLogger,
+      dsKind: dsKindFor('crd'),
+      workers: 2,
+      metrics,
+      // Every other answer inconclusive, as a Prometheus with no series would give.
+      metricQuery: () =>
+        Promise.resolve(
+          asked++ % 2 === 0
+            ? { kind: 'value', value: 1 }
+            : { kind: 'inconclusive', reason: 'NoData', message: 'no series' },
+        ),
+    });
+    const app = buildApp(metrics, proc);
+    await proc.start();
+    const step = async () => {
+      await bindAll(cluster);
+      await kubeletStep(cluster, clock);
+      clock.advance(5000);
+      await settle(cluster);
+    };
+    for (let i = 0; i < 3; i++) await step();
+    const cur = await cluster.get<DaemonSet>('EverynodeDaemonSet', 'default', 'foo');
+    const next = structuredClone(cur) as DaemonSet & {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    next.spec.template.spec.containers[0]!.image = 'example/foo:2';
+    await cluster.update('EverynodeDaemonSet', next);
+    for (let i = 0; i < 8; i++) await step();
+    const text = await (await app.request('/metrics')).text();
+    assert.ok(asked >= 2, `the gate asked ${asked} times`);
+    assert.match(text, /^everynode_rollout_gate_queries_total\{result="value",reason=""\} [1-9]/m);
+    assert.match(
+      text,
+      /^everynode_rollout_gate_queries_total\{result="inconclusive",reason="NoData"\} [1-9]/m,
+    );
+    assert.match(text, /^everynode_rollout_gate_query_duration_seconds_count [1-9]/m);
+    await proc.shutdown();
+    assert.equal(await proc.exited, 0);
+  });
+
   test('two replicas: one acts; when it dies the other takes over within the lease duration, no duplicate pod', async () => {
     const clock = new VirtualClock();
     const cluster = new MemoryCluster({ clock });
