@@ -115,12 +115,19 @@ export function withHealthTaints(
   return kept;
 }
 
+/** nodeHealth by node object: node objects are replaced, never changed, and the kubelets ask on every pod event. */
+const healthOf = new WeakMap<Node, NodeHealth>();
+
 /** The health a Node object reports through its Ready condition. */
 export function nodeHealth(node: Node): NodeHealth {
-  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready?.status === 'True') return 'ready';
-  if (ready?.status === 'Unknown') return 'unreachable';
-  return 'notReady';
+  let h = healthOf.get(node);
+  if (h === undefined) {
+    const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+    h =
+      ready?.status === 'True' ? 'ready' : ready?.status === 'Unknown' ? 'unreachable' : 'notReady';
+    healthOf.set(node, h);
+  }
+  return h;
 }
 
 /** True when the node's labels include every label of the reference. */
