@@ -1,16 +1,27 @@
 // bench:cluster's audit-log figures (bench/cluster/measure.ts): request latency from the audit
 // timestamps, which kube-apiserver writes with microseconds.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import {
   auditMicros,
   countRequests,
   percentiles,
   requestLatency,
 } from '../../bench/cluster/measure.js';
+
+/** A temporary directory for one test's audit logs, removed when the file's tests end. */
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'en-audit-'));
+  dirs.push(dir);
+  return dir;
+}
 
 test('auditMicros keeps the microseconds of an audit timestamp', () => {
   const base = Date.parse('2026-12-07T21:44:35Z') * 1000;
@@ -28,7 +39,7 @@ test('percentiles are nearest-rank', () => {
 });
 
 test('requestLatency: received to complete per window, watches and other stages left out', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'en-audit-'));
+  const dir = scratch();
   const log = join(dir, 'audit.log');
   const ev = (verb: string, stage: string, ua: string, from: string, to: string): string =>
     JSON.stringify({
@@ -60,7 +71,7 @@ test('requestLatency: received to complete per window, watches and other stages 
 });
 
 test('the audit log is read with its rotated parts (kube-apiserver rotates at 100 MB)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'en-audit-'));
+  const dir = scratch();
   const line = (at: string): string =>
     JSON.stringify({
       stage: 'ResponseComplete',
