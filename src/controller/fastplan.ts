@@ -114,13 +114,19 @@ export class IncrementalPlanner {
     const h = this.history(k, ds);
     if (h === undefined) return 'historyWrite';
     // The same rollout decision as the full reconcile's (engine/rolloutpolicy.ts).
-    const decided = decideRollout({ ds, revisions: h.revisions, update: h.current, now, policy });
+    const input = { ds, revisions: h.revisions, update: h.current, now, policy };
+    let decided = decideRollout(input);
+    if (decided.stableUnknown) {
+      // A hold, an abort or steps with no recorded stable revision: inferred from the pods, as
+      // the full reconcile does from its claimed ones (a new DaemonSet with a canary has none to
+      // infer from until its first rollout, and every sync of its creation needs this).
+      const filed = this.stateFor(k, ds, decided);
+      filed.advance(now);
+      decided = decideRollout({ ...input, pods: filed.filedPods() });
+    }
     // An aborted rollout going back while held: the release counts nodes at the stable revision,
     // which the kept shares (counted against the update revision) do not say.
     if (decided.target.name !== h.current.name && decided.hold !== undefined) return 'policy';
-    // A hold or an abort with no recorded stable revision: the full reconcile infers it from
-    // the pods once, and records it.
-    if (decided.stableUnknown) return 'stableUnknown';
     // Issue 12: honoured by the full reconcile only (engine/removals.ts, podplan.ts).
     if (decided.features && decided.spec.removalBudget !== undefined) return 'removalBudget';
     // The Prometheus gate folds the controller's memory of its answers: only when given it.

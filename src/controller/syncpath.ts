@@ -33,7 +33,11 @@ export const DECLINE_REASONS = [
   'oldPodOnMissingNode',
   /** The update policy cannot be honoured from the kept state. */
   'policy',
-  /** A held or aborted rollout without a recorded stable revision (inferred from the pods once). */
+  /**
+   * A rollout that needs a stable revision none recorded. No longer counted: the incremental
+   * planner infers it from its kept pods as the full reconcile does from its claimed ones; kept
+   * so the metric's label set stays the same.
+   */
   'stableUnknown',
   /**
    * spec.removalBudget is set (issue 12): the budget's memory (when each node became ineligible)

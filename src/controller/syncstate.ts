@@ -430,6 +430,15 @@ export class DaemonSetSyncState {
   }
 
   /** The claimed pods of a node as the full reconcile's node→pods map holds them. */
+  /**
+   * Every pod the kept state files for this DaemonSet (its controlled pods; those the selector no
+   * longer matches too, which make the planner decline): what decideRollout infers a stable
+   * revision from when none is recorded, as the full reconcile does from its claimed pods.
+   */
+  filedPods(): Pod[] {
+    return [...this.pods.values()];
+  }
+
   podsOn(name: string): readonly Pod[] | undefined {
     const e = this.entries.get(name);
     if (e === undefined) return undefined;

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import type { Plan } from '../engine/types.js';
 import type { IncrementalPlanner } from './fastplan.js';
 import { formatDifference, SyncVerificationError } from './plancompare.js';
-import { dsFoo, harness, node } from './testing.js';
+import { STRATEGY_ANNOTATION } from '../api/rolloutkeys.js';
+import { bindAll, dsFoo, harness, kubeletStep, node } from './testing.js';
 
 test('verification: a differing incremental plan fails the waiting test with the path and both values', async () => {
   const h = harness({ verifySync: true });
@@ -71,6 +72,38 @@ test('sync paths: each sync is counted as incremental or full with its reason, a
   assert.ok(off.controller.stats().syncPaths.full.disabled > 0);
   await h.controller.stop();
   await off.controller.stop();
+});
+
+test('sync paths: a new DaemonSet with a canary is created incrementally (its stable revision is inferred from the kept pods, none yet)', async () => {
+  const seen: string[] = [];
+  const h = harness({
+    verifySync: true,
+    onSyncPath: (path, reason) => seen.push(`${path}:${reason}`),
+  });
+  for (const n of ['node-1', 'node-2', 'node-3']) await h.cluster.create('Node', node(n));
+  await h.controller.start();
+  const ds = dsFoo();
+  await h.cluster.create('DaemonSet', {
+    ...ds,
+    metadata: {
+      ...ds.metadata,
+      annotations: {
+        [STRATEGY_ANNOTATION]: JSON.stringify({ rollingUpdate: { canary: { count: 1 } } }),
+      },
+    },
+  });
+  for (let i = 0; i < 4; i++) {
+    await bindAll(h.cluster);
+    await kubeletStep(h.cluster, h.clock);
+    await h.settle();
+  }
+  const paths = h.controller.stats().syncPaths;
+  // Before, every sync of the creation declined as stableUnknown and ran the full reconcile.
+  assert.equal(paths.full.stableUnknown, 0, seen.join(' '));
+  assert.equal(paths.full.historyWrite, 1, seen.join(' '));
+  assert.ok(paths.incremental >= 2, seen.join(' '));
+  assert.equal((await h.cluster.list('Pod')).items.length, 3);
+  await h.controller.stop();
 });
 
 test('sync paths: an incremental planner that throws hands the sync to the full reconcile (plannerError)', async () => {
