@@ -286,12 +286,28 @@ for (const kind of ['crd', 'native'] as const) {
   });
 }
 
+test('incremental sync: with a partition-like policy (the last 2 nodes held back), random seed, equal the full reconcile', () => {
+  const { incremental, declined } = check(
+    fc.array(rolloutStepArb, { minLength: 5, maxLength: 40 }),
+    80,
+    true,
+    holdBackLast(2),
+  );
+  assert.equal(declined['policy'] ?? 0, 0, JSON.stringify(declined));
+  assert.ok(incremental > 700, String(incremental));
+});
+
+// Over ROLLOUT_SEED (see there): with random seeds rolloutDeletes came up exactly 1 time in 3 of
+// 300 seeds, at its floor of 1.
 test('incremental sync: with a partition-like policy (the last 2 nodes held back) it still answers and equals the full reconcile', () => {
   const { incremental, fallbacks, seen, declined } = check(
     fc.array(rolloutStepArb, { minLength: 5, maxLength: 40 }),
     80,
     true,
     holdBackLast(2),
+    undefined,
+    false,
+    ROLLOUT_SEED,
   );
   const counts = JSON.stringify({ incremental, fallbacks, ...seen, declined });
   // The incremental planner honours the policy rather than declining it.
