@@ -28,8 +28,11 @@ NICE=(nice -n 10)
 log() { printf '[build %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
 # mod_ok BINARY MODULE VERSION: true when BINARY was built from MODULE at VERSION.
+# The output is read whole before it is searched: under pipefail, `go version -m | grep -q` fails
+# when grep exits at the first match and go dies of SIGPIPE writing the rest.
 mod_ok() {
-  [ -x "$1" ] && go version -m "$1" 2>/dev/null | grep -qE "^\s+mod\s+$2\s+$3(\s|$)"
+  local out
+  [ -x "$1" ] && out=$(go version -m "$1" 2>/dev/null) && grep -qE "^\s+mod\s+$2\s+$3(\s|$)" <<<"$out"
 }
 
 # ---------------------------------------------------------------- helm

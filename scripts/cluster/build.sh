@@ -34,10 +34,12 @@ need() { command -v "$1" >/dev/null || { log "missing prerequisite: $1"; exit 1;
 need go
 
 # has_version BINARY PATTERN ARGS...: true when BINARY exists and its version output contains PATTERN.
+# The output is read whole before it is searched: under pipefail, `cmd | grep -q` fails when grep
+# exits at the first match and cmd dies of SIGPIPE writing the rest (etcd was rebuilt for that).
 has_version() {
-  local bin=$1 pattern=$2
+  local bin=$1 pattern=$2 out
   shift 2
-  [ -x "$bin" ] && "$bin" "$@" 2>/dev/null | grep -qF -- "$pattern"
+  [ -x "$bin" ] && out=$("$bin" "$@" 2>/dev/null) && grep -qF -- "$pattern" <<<"$out"
 }
 
 # The module's own go.mod, from the module cache (downloaded if needed).
@@ -139,7 +141,11 @@ else
 fi
 
 # ---------------------------------------------------------------- kwok
-kwok_ok() { [ -x "$BIN/kwok" ] && go version -m "$BIN/kwok" 2>/dev/null | grep -qE "^\s+mod\s+sigs.k8s.io/kwok\s+$KWOK_VERSION\b"; }
+kwok_ok() {
+  local out
+  [ -x "$BIN/kwok" ] && out=$(go version -m "$BIN/kwok" 2>/dev/null) &&
+    grep -qE "^\s+mod\s+sigs.k8s.io/kwok\s+$KWOK_VERSION\b" <<<"$out"
+}
 if ! kwok_ok; then
   t0=$(date +%s)
   log "building kwok $KWOK_VERSION"

@@ -21,7 +21,7 @@ import {
   restartComponent as restartInPlace,
   stateDir,
 } from '../../scripts/cluster/lib.js';
-import { kubectl } from './kubectl.js';
+import { kubectl, kubectlJson } from './kubectl.js';
 
 /** The repository root. */
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -79,12 +79,15 @@ export async function waitUntil<T>(
 /** Installs everynode's CRD (idempotent) and waits until it is served. */
 export async function installCrd(): Promise<void> {
   kubectl(['apply', '-f', join(root, 'deploy', 'crd.yaml')]);
-  kubectl([
-    'wait',
-    '--for=condition=Established',
-    'crd/daemonsets.apps.everynode.dev',
-    '--timeout=60s',
-  ]);
+  // Polled rather than `kubectl wait --for=condition=Established`, which fails at once ("<nil> is
+  // of the type <nil>") when it reads the CRD before kube-apiserver has written any condition.
+  await waitUntil('the CRD is Established', () => {
+    const crd = kubectlJson(['get', 'crd/daemonsets.apps.everynode.dev', '-o', 'json']) as {
+      status?: { conditions?: readonly { type?: string; status?: string }[] };
+    };
+    const conditions = crd.status?.conditions ?? [];
+    return Promise.resolve(conditions.some((c) => c.type === 'Established' && c.status === 'True'));
+  });
   await waitUntil('the CRD is served', async () => {
     await api().list('EverynodeDaemonSet', { namespace: 'default' });
     return true;
