@@ -58,7 +58,7 @@ export interface HealthGatesFields {
   readonly prometheus?: PrometheusGateFields;
 }
 
-/** rollingUpdate.healthGates.prometheus (engine/rollout/metricgate.ts's PrometheusGateSpec). */
+/** rollingUpdate.healthGates.prometheus (what engine/rollout/metricgate.ts judges). */
 export interface PrometheusGateFields {
   readonly address: string;
   readonly query: string;

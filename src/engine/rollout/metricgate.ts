@@ -16,18 +16,11 @@
  *   with Ignore they are recorded and change nothing. Any conclusive answer resets that count.
  * - A query is due intervalSeconds after the last one.
  */
+import type { PrometheusGateFields } from '../../api/rolloutsteps.js';
 import type { OnFailure } from './healthgates.js';
 
-/** The `healthGates.prometheus` block. */
-export interface PrometheusGateSpec {
-  readonly address: string;
-  readonly query: string;
-  readonly min?: number;
-  readonly max?: number;
-  readonly intervalSeconds?: number;
-  readonly failureLimit?: number;
-  readonly onInconclusive?: 'Pause' | 'Ignore';
-}
+/** The `healthGates.prometheus` block, as the rollout spec parses it. */
+export type PrometheusGateSpec = PrometheusGateFields;
 
 /** Defaults of the optional fields (the spec's example values). */
 export const PROMETHEUS_GATE_DEFAULTS = Object.freeze({

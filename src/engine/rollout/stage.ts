@@ -144,14 +144,9 @@ function isHeld(d: RolloutDecision): boolean {
   return d.spec.pausedBy !== undefined || d.suspend !== undefined;
 }
 
-/**
- * The rollout's `healthGates.prometheus` block, if any (read through a narrow type, so this
- * module builds whether or not the parsed spec declares the field).
- */
+/** The rollout's `healthGates.prometheus` block, if any. */
 export function prometheusGateOf(d: RolloutDecision): PrometheusGateSpec | undefined {
-  const gates: object | undefined = d.spec.steps.healthGates;
-  if (gates === undefined || !('prometheus' in gates)) return undefined;
-  return gates.prometheus as PrometheusGateSpec | undefined;
+  return d.spec.steps.healthGates?.prometheus;
 }
 
 /** What applySteps reads besides the decision and the layout. */
