@@ -26,7 +26,7 @@ import {
   type RunFlags,
 } from '../../src/cli/run.js';
 import { UsageError } from '../../src/cli/errors.js';
-import { ControllerProcess } from '../../src/cli/run-process.js';
+import { ControllerProcess, type ControllerProcessOptions } from '../../src/cli/run-process.js';
 
 const CRD = 'apps.everynode.dev/v1alpha1';
 
@@ -65,32 +65,49 @@ async function activePods(cluster: MemoryCluster): Promise<Pod[]> {
   return pods.filter((p) => p.metadata?.deletionTimestamp === undefined);
 }
 
+/** A CRD controller process on `cluster` with its metrics and HTTP app (not started). */
+function crdProcess(
+  cluster: MemoryCluster,
+  clock: VirtualClock,
+  more: Partial<ControllerProcessOptions> = {},
+): { proc: ControllerProcess; app: ReturnType<typeof buildApp> } {
+  const metrics = new ControllerMetrics({ defaultMetrics: false });
+  const proc = new ControllerProcess({
+    cluster: cluster.client('controller'),
+    clock,
+    logger: nullLogger,
+    dsKind: dsKindFor('crd'),
+    workers: 2,
+    metrics,
+    ...more,
+  });
+  return { proc, app: buildApp(metrics, proc) };
+}
+
+/** Binds pending pods, lets the kubelets step, advances the clock by ms and settles. */
+async function kubeletRound(
+  cluster: MemoryCluster,
+  clock: VirtualClock,
+  ms: number,
+): Promise<void> {
+  await bindAll(cluster);
+  await kubeletStep(cluster, clock);
+  clock.advance(ms);
+  await settle(cluster);
+}
+
 describe('the controller process', () => {
   test('runs a CRD DaemonSet to convergence, serves metrics and probes, shuts down with 0', async () => {
     const clock = new VirtualClock();
     const cluster = new MemoryCluster({ clock });
     for (const n of ['node-1', 'node-2']) await cluster.create('Node', node(n));
     await cluster.create('EverynodeDaemonSet', { ...dsFoo(), apiVersion: CRD });
-    const metrics = new ControllerMetrics({ defaultMetrics: false });
-    const proc = new ControllerProcess({
-      cluster: cluster.client('controller'),
-      clock,
-      logger: nullLogger,
-      dsKind: dsKindFor('crd'),
-      workers: 2,
-      metrics,
-    });
-    const app = buildApp(metrics, proc);
+    const { proc, app } = crdProcess(cluster, clock);
     await proc.start();
     await settle(cluster);
     assert.equal((await app.request('/healthz')).status, 200);
     assert.equal((await app.request('/readyz')).status, 200);
-    for (let i = 0; i < 5; i++) {
-      await bindAll(cluster);
-      await kubeletStep(cluster, clock);
-      clock.advance(1000);
-      await settle(cluster);
-    }
+    for (let i = 0; i < 5; i++) await kubeletRound(cluster, clock, 1000);
     const ds = await cluster.get<DaemonSet>('EverynodeDaemonSet', 'default', 'foo');
     assert.ok(allConverged([ds]), JSON.stringify(ds.status));
     const pods = await activePods(cluster);
@@ -135,15 +152,8 @@ describe('the controller process', () => {
       },
     };
     await cluster.create('EverynodeDaemonSet', gated as DaemonSet);
-    const metrics = new ControllerMetrics({ defaultMetrics: false });
     let asked = 0;
-    const proc = new ControllerProcess({
-      cluster: cluster.client('controller'),
-      clock,
-      logger: nullLogger,
-      dsKind: dsKindFor('crd'),
-      workers: 2,
-      metrics,
+    const { proc, app } = crdProcess(cluster, clock, {
       // Every other answer inconclusive, as a Prometheus with no series would give.
       metricQuery: () =>
         Promise.resolve(
@@ -152,22 +162,15 @@ describe('the controller process', () => {
             : { kind: 'inconclusive', reason: 'NoData', message: 'no series' },
         ),
     });
-    const app = buildApp(metrics, proc);
     await proc.start();
-    const step = async () => {
-      await bindAll(cluster);
-      await kubeletStep(cluster, clock);
-      clock.advance(5000);
-      await settle(cluster);
-    };
-    for (let i = 0; i < 3; i++) await step();
+    for (let i = 0; i < 3; i++) await kubeletRound(cluster, clock, 5000);
     const cur = await cluster.get<DaemonSet>('EverynodeDaemonSet', 'default', 'foo');
     const next = structuredClone(cur) as DaemonSet & {
       spec: { template: { spec: { containers: { image: string }[] } } };
     };
     next.spec.template.spec.containers[0]!.image = 'example/foo:2';
     await cluster.update('EverynodeDaemonSet', next);
-    for (let i = 0; i < 8; i++) await step();
+    for (let i = 0; i < 8; i++) await kubeletRound(cluster, clock, 5000);
     const text = await (await app.request('/metrics')).text();
     assert.ok(asked >= 2, `the gate asked ${asked} times`);
     assert.match(text, /^everynode_rollout_gate_queries_total\{result="value",reason=""\} [1-9]/m);
