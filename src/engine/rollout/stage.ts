@@ -184,11 +184,13 @@ export function applySteps(
   const { steps, order, problem } = layout;
   const desired = layout.names.size;
   const skipsImpaired = d.spec.unavailableAccounting === 'RolloutOnly';
-  const state = (node: string): StepNodeState => {
+  // A node's state; the healthy-since time only when `forBake` (only a bake reads it, and the
+  // kept counts ask for every node when a rollout starts and for each changed node after).
+  const nodeState = (node: string, forBake: boolean): StepNodeState => {
     const pod = updatePod(view.podsOn(node), d.update.hash);
     if (pod === undefined) return { updated: false, available: false, skip: false };
     const available = isPodAvailable(pod, minReady, now);
-    const since = available ? podHealthySince(pod, minReady) : undefined;
+    const since = forBake && available ? podHealthySince(pod, minReady) : undefined;
     return {
       updated: true,
       available,
@@ -196,6 +198,7 @@ export function applySteps(
       skip: skipsImpaired && layout.impaired.has(node),
     };
   };
+  const state = (node: string): StepNodeState => nodeState(node, true);
   const opened = d.newRollout ? 0 : d.record.step;
   let promoted = d.newRollout ? -1 : d.record.promoted;
   const kept = d.newRollout ? undefined : d.record.bakeHeld;
@@ -215,20 +218,7 @@ export function applySteps(
             pausedFrom: kept.since,
           },
   };
-  // stepShare(state(node)) without the healthy-since time, which only a bake reads: the kept
-  // counts ask for every node at the start of a rollout and for each changed node after.
-  const share = (node: string): number => {
-    const pod = updatePod(view.podsOn(node), d.update.hash);
-    return stepShare(
-      pod === undefined
-        ? { updated: false, available: false, skip: false }
-        : {
-            updated: true,
-            available: isPodAvailable(pod, minReady, now),
-            skip: skipsImpaired && layout.impaired.has(node),
-          },
-    );
-  };
+  const share = (node: string): number => stepShare(nodeState(node, false));
   const counts = view.counts?.countsFor(
     { steps, stepOf: order.stepOf, hash: d.update.hash, minReadySeconds: minReady, skipsImpaired },
     state,
