@@ -17,6 +17,7 @@ import {
   type Pod,
   type PodSpec,
 } from '../api/types.js';
+import { deepFreeze } from '../api/freeze.js';
 
 type MutablePod = Mutable<Pod>;
 
@@ -162,14 +163,6 @@ function buildPodFactory(ds: DaemonSet, hash: string): PodFactory {
     });
     return Object.freeze({ ...base, spec: Object.freeze({ ...podSpec, affinity: pinned }) });
   };
-}
-
-/** Freezes value and everything reachable from it that is not frozen yet; returns value. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const v of Object.values(value)) deepFreeze(v);
-  return value;
 }
 
 /** The pod that would be created for one node (the simple wrapper around makePodFactory). */

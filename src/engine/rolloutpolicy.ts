@@ -43,6 +43,7 @@ import { EMPTY_RECORD, readRecord, type RolloutRecord } from './rolloutrecord.js
 import type { StepsOutcome } from './rollout/outcome.js';
 import type { RevisionRef } from './types.js';
 import { compareNodeNames, defaultUpdatePolicy, type UpdatePolicy } from './updatepolicy.js';
+import { deepFreeze } from '../api/freeze.js';
 
 /** Why nodes outside the release set are held. */
 export type HoldReason =
@@ -140,13 +141,6 @@ export function revisionTemplate(rev: ControllerRevision): PodTemplateSpec | und
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const v of Object.values(value)) deepFreeze(v);
-  return value;
 }
 
 /** True when a control's value names the update revision (its hash or its name). */

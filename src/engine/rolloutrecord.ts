@@ -28,6 +28,7 @@ import {
 import type { MetricGateState } from './rollout/metricgate.js';
 import type { BakeHeld } from './rollout/outcome.js';
 import type { RevisionRef } from './types.js';
+import { deepFreeze } from '../api/freeze.js';
 
 /** The rollout's durable record (this module's header). */
 export interface RolloutRecord {
@@ -247,15 +248,6 @@ function parseRecordJSON(text: string): NativeRecordJSON | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Freezes parsed JSON all the way down (it is shared by every reader of the same text). */
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const x of Object.values(v)) deepFreeze(x);
-    Object.freeze(v);
-  }
-  return v;
 }
 
 /** The annotation's record on a revision, when it was written at the revision's current number. */

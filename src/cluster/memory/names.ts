@@ -48,18 +48,8 @@ export function randomUid(random: () => number): string {
   return s;
 }
 
-/**
- * Freezes a value and everything reachable from it. Already-frozen parts are skipped, so objects
- * that share frozen sub-trees with older versions cost only their new parts. Only the memory
- * cluster's own objects are frozen when they get here: copyJson copies whatever a caller passed.
- */
-export function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  // Indexed and for-in loops: no array of values per object (this runs on every stored write).
-  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) deepFreeze(value[i]);
-  else for (const k in value) deepFreeze((value as Record<string, unknown>)[k]);
-  return Object.freeze(value);
-}
+/** The memory cluster freezes what it stores (only its own copies: copyJson copies what callers pass). */
+export { deepFreeze } from '../../api/freeze.js';
 
 /** Deeper than any wire object; a cycle gets here instead of overflowing the stack. */
 const MAX_DEPTH = 512;
