@@ -6,6 +6,7 @@ import {
   isEmptyLabelSelector,
   labelSelectorAsSelector,
   labelSelectorProblems,
+  sameLabels,
 } from './labels.js';
 import { parseSelector } from './selectorparse.js';
 import type { LabelSelector } from './types.js';
@@ -253,4 +254,14 @@ test('property: the string form round-trips through parseSelector', () => {
       assert.equal(reparsed.matches(labels), sel.matches(labels));
     }),
   );
+});
+
+test('sameLabels: the same keys and values in any order; absent reads as empty', () => {
+  assert.equal(sameLabels({ a: '1', b: '2' }, { b: '2', a: '1' }), true);
+  assert.equal(sameLabels(undefined, {}), true);
+  assert.equal(sameLabels(null, undefined), true);
+  assert.equal(sameLabels({ a: '1' }, { a: '2' }), false);
+  assert.equal(sameLabels({ a: '1' }, { b: '1' }), false);
+  assert.equal(sameLabels({ a: '1' }, { a: '1', b: '2' }), false);
+  assert.equal(sameLabels({ a: '1' }, undefined), false);
 });

@@ -52,6 +52,17 @@ function intOf(s: string): number | undefined {
   return /^[+-]?[0-9]+$/.test(s) ? Number(s) : undefined;
 }
 
+/** True when two label maps hold the same keys and values (absent reads as empty). */
+export function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  const la = a ?? {};
+  const lb = b ?? {};
+  const ka = Object.keys(la);
+  if (ka.length !== Object.keys(lb).length) return false;
+  for (const k of ka) if (la[k] !== lb[k] || !Object.hasOwn(lb, k)) return false;
+  return true;
+}
+
 /** True when the labels satisfy the requirement (upstream Requirement.Matches). */
 export function requirementMatches(r: Requirement, labels: Labels): boolean {
   const has = labels != null && Object.hasOwn(labels, r.key);

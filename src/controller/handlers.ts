@@ -3,7 +3,7 @@
  * queue and record observed creates and deletes in the expectations. They never trust an event's
  * payload beyond routing it: the sync reads the caches.
  */
-import { labelSelectorAsSelector } from '../api/labels.js';
+import { labelSelectorAsSelector, sameLabels } from '../api/labels.js';
 import { getControllerOf, isPodReady } from '../api/pod.js';
 import type { ControllerRevision, DaemonSet, Node, OwnerReference, Pod } from '../api/types.js';
 import type { KubeObject } from '../cluster/port.js';
@@ -38,15 +38,6 @@ function unwrap<T>(x: MaybeTombstone<T>): T {
 function sameRef(a: OwnerReference | undefined, b: OwnerReference | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return a.uid === b.uid && a.kind === b.kind && a.name === b.name && a.apiVersion === b.apiVersion;
-}
-
-function sameMap(
-  a: Readonly<Record<string, string>> | undefined,
-  b: Readonly<Record<string, string>> | undefined,
-): boolean {
-  const ka = Object.keys(a ?? {});
-  const kb = Object.keys(b ?? {});
-  return ka.length === kb.length && ka.every((k) => (a ?? {})[k] === (b ?? {})[k]);
 }
 
 /** DaemonSet keys ownerKey keeps per namespace before it starts over. */
@@ -183,7 +174,7 @@ export class EventHandlers {
       }
       return;
     }
-    if (refChanged || !sameMap(old.metadata?.labels, cur.metadata?.labels)) {
+    if (refChanged || !sameLabels(old.metadata?.labels, cur.metadata?.labels)) {
       for (const ds of this.matchingDaemonSets(cur)) this.ctx.enqueue(storeKey(ds));
     }
   }
@@ -214,7 +205,7 @@ export class EventHandlers {
   updateNode(old: Node, cur: Node): void {
     const taintsEqual =
       JSON.stringify(old.spec?.taints ?? []) === JSON.stringify(cur.spec?.taints ?? []);
-    if (taintsEqual && sameMap(old.metadata?.labels, cur.metadata?.labels)) return;
+    if (taintsEqual && sameLabels(old.metadata?.labels, cur.metadata?.labels)) return;
     for (const ds of this.ctx.dsStore.list()) {
       const a = this.eligibility(old, ds);
       const b = this.eligibility(cur, ds);
@@ -277,7 +268,7 @@ export class EventHandlers {
       if (ds !== undefined) this.ctx.enqueue(storeKey(ds));
       return;
     }
-    if (refChanged || !sameMap(old.metadata?.labels, cur.metadata?.labels)) {
+    if (refChanged || !sameLabels(old.metadata?.labels, cur.metadata?.labels)) {
       for (const ds of this.matchingDaemonSets(cur)) this.ctx.enqueue(storeKey(ds));
     }
   }

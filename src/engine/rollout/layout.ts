@@ -5,6 +5,7 @@
  * impairment, and the kept canaries only: the incremental planner keeps one while those are
  * unchanged (controller/fastplan.ts), the full reconcile builds one per sync.
  */
+import { sameLabels } from '../../api/labels.js';
 import { isNodeImpaired } from '../../api/nodeimpairment.js';
 import type { Node } from '../../api/types.js';
 import type { RolloutDecision } from '../rolloutpolicy.js';
@@ -92,16 +93,8 @@ function sameNodes(kept: ReadonlyMap<string, RolloutNode>, nodes: readonly Rollo
   for (const n of nodes) {
     const k = kept.get(n.name);
     if (k === undefined || (k.impaired === true) !== (n.impaired === true)) return false;
-    if (!sameLabels(k.labels ?? {}, n.labels ?? {})) return false;
+    if (!sameLabels(k.labels, n.labels)) return false;
   }
-  return true;
-}
-
-function sameLabels(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) {
-  if (a === b) return true;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) if (a[k] !== b[k] || !Object.hasOwn(b, k)) return false;
   return true;
 }
 
@@ -158,6 +151,6 @@ export function layoutNode(name: string, node: Node): RolloutNode {
  */
 export function layoutInputsDiffer(a: Node | undefined, b: Node | undefined): boolean {
   if (a === undefined || b === undefined) return true;
-  if (!sameLabels(a.metadata?.labels ?? {}, b.metadata?.labels ?? {})) return true;
+  if (!sameLabels(a.metadata?.labels, b.metadata?.labels)) return true;
   return isNodeImpaired(a).impaired !== isNodeImpaired(b).impaired;
 }
